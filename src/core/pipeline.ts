@@ -1,0 +1,108 @@
+import type { GraphNode, PrimitiveSpec } from './graph.js';
+import { PCollection } from './pcollection.js';
+import { PTransform, type ExpandContext } from './ptransform.js';
+import type { PipelineResult, RunOptions } from '../runner/types.js';
+
+/** The input of root transforms such as `create` and `readCsv`. */
+export class PBegin {
+  constructor(readonly pipeline: Pipeline) {}
+}
+
+/** Anything that can be applied: a transform, or a function used as a composite. */
+export type Applicable<In, Out> = PTransform<In, Out> | ((input: In) => Out);
+
+/**
+ * A dataflow graph under construction. Apply root transforms to it, then transforms to the
+ * collections they return; `run()` executes it with the direct runner.
+ *
+ * @example
+ * const p = new Pipeline();
+ * p.apply(create([1, 2, 3])).map((x) => x * x).apply(collect());
+ * await p.run();
+ */
+export class Pipeline {
+  readonly #nodes: GraphNode[] = [];
+  readonly #names = new Set<string>();
+  readonly #scope: string[] = [];
+  readonly #begin = new PBegin(this);
+  #nextCollectionId = 0;
+
+  /** The primitive nodes, in the order they were applied (a topological order). */
+  get nodes(): readonly GraphNode[] {
+    return this.#nodes;
+  }
+
+  /** Applies a root transform (a source). */
+  apply<Out>(transform: Applicable<PBegin, Out>): Out {
+    return this.applyTo(this.#begin, transform);
+  }
+
+  /** Applies `transform` to `input` inside the current name scope. */
+  applyTo<In, Out>(input: In, transform: Applicable<In, Out>): Out {
+    const t = typeof transform === 'function' ? functionTransform(transform) : transform;
+    const fullName = this.#claimName(t);
+    this.#scope.push(fullName);
+    try {
+      const context: ExpandContext = {
+        pipeline: this,
+        fullName,
+        addNode: (spec, inputs, outputCount) => this.#addNode(fullName, spec, inputs, outputCount),
+      };
+      return t.expand(input, context);
+    } finally {
+      this.#scope.pop();
+    }
+  }
+
+  /** Runs the pipeline to completion with the direct runner. */
+  async run(options: RunOptions = {}): Promise<PipelineResult> {
+    const { DirectRunner } = await import('../runner/direct-runner.js');
+    return new DirectRunner(options).run(this);
+  }
+
+  #claimName(transform: PTransform<unknown, unknown>): string {
+    const parent = this.#scope.at(-1);
+    const qualify = (name: string): string => (parent ? `${parent}/${name}` : name);
+    const given = transform.givenName;
+    if (given !== undefined) {
+      const fullName = qualify(given);
+      if (this.#names.has(fullName)) {
+        throw new TypeError(
+          `Duplicate transform name "${fullName}": every applied transform needs a unique name; ` +
+            `pass a different name to withName() (or to the method's name argument).`,
+        );
+      }
+      this.#names.add(fullName);
+      return fullName;
+    }
+    let fullName = qualify(transform.defaultName);
+    for (let n = 2; this.#names.has(fullName); n++) fullName = qualify(`${transform.defaultName}#${n}`);
+    this.#names.add(fullName);
+    return fullName;
+  }
+
+  #addNode(
+    name: string,
+    spec: PrimitiveSpec,
+    inputs: readonly PCollection<unknown>[],
+    outputCount: number,
+  ): PCollection<unknown>[] {
+    for (const input of inputs) {
+      if (input.pipeline !== this) {
+        throw new TypeError(`Transform "${name}" is applied to a collection of another pipeline`);
+      }
+    }
+    const outputs = Array.from({ length: outputCount }, () => new PCollection<unknown>(this, this.#nextCollectionId++, name));
+    this.#nodes.push({ name, spec, inputs, outputs });
+    return outputs;
+  }
+}
+
+function functionTransform<In, Out>(fn: (input: In) => Out): PTransform<In, Out> {
+  return new (class extends PTransform<In, Out> {
+    readonly defaultName = fn.name || 'composite';
+    expand(input: In): Out {
+      return fn(input);
+    }
+  })();
+}

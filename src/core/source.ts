@@ -1,0 +1,31 @@
+import type { Clock } from './clock.js';
+import type { WindowedValue } from './element.js';
+
+/** What a source may report about input it could not turn into elements. */
+export interface SourceContext {
+  readonly clock: Clock;
+  /** Records rejected input (a malformed row, say) as a dead letter; the read goes on. */
+  deadLetter(reason: string, payload: unknown): void;
+}
+
+/** One read from a source: elements (maybe none) and whether the source has ended. */
+export interface ReadResult<T> {
+  readonly elements: WindowedValue<T>[];
+  readonly done: boolean;
+}
+
+/** An open source, read in bundles. */
+export interface SourceReader<T> {
+  /** Reads up to `max` elements. A bounded source returns `done: true` once, at its end. */
+  read(max: number): Promise<ReadResult<T>> | ReadResult<T>;
+  /** Event time before which no more elements will come (MAX_TIMESTAMP once done). */
+  watermark(): number;
+  close(): Promise<void> | void;
+}
+
+/** Where elements come from: a file, an array, an MQTT topic, the SQLite buffer. */
+export interface Source<T> {
+  /** True for data with an end (files, arrays); false for streams. */
+  readonly bounded: boolean;
+  open(context: SourceContext): Promise<SourceReader<T>> | SourceReader<T>;
+}

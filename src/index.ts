@@ -1,0 +1,29 @@
+/** Runnel's public API. */
+export { Pipeline, PBegin, type Applicable } from './core/pipeline.js';
+export { PCollection, PCollectionList, pcollections } from './core/pcollection.js';
+export { PTransform, composite, type ExpandContext } from './core/ptransform.js';
+export { TupleTag, tag, type DoFn, type ProcessContext, type FinishBundleContext } from './core/do-fn.js';
+export type { CombineFn } from './core/combine-fn.js';
+export { kv, type KV, type WindowedValue } from './core/element.js';
+export { GLOBAL_WINDOW, IntervalWindow, type BoundedWindow } from './core/window.js';
+export { NO_FIRING, ON_TIME_AND_ONLY_FIRING, type PaneInfo, type PaneTiming } from './core/pane.js';
+export { MIN_TIMESTAMP, MAX_TIMESTAMP, END_OF_GLOBAL_WINDOW } from './core/time.js';
+export { systemClock, VirtualClock, type Clock } from './core/clock.js';
+export { RunnelError, type RunnelErrorCode } from './core/errors.js';
+export type { Source, SourceReader, SourceContext, ReadResult } from './core/source.js';
+
+export { create, arraySource } from './transforms/create.js';
+export { read } from './transforms/read.js';
+export { map, filter, flatMap } from './transforms/element-wise.js';
+export { parDo, parDoWithOutputs, type ParDoOutputs } from './transforms/par-do.js';
+export { withKeys } from './transforms/with-keys.js';
+export { groupByKey } from './transforms/group-by-key.js';
+export { combinePerKey, combineGlobally } from './transforms/combine.js';
+export { sum, count, mean, min, max, topK, toList, type MeanAccumulator } from './transforms/combiners.js';
+export { flatten } from './transforms/flatten.js';
+export { partition } from './transforms/partition.js';
+
+export { DirectRunner } from './runner/direct-runner.js';
+export type { RunOptions, PipelineResult, DeadLetter, OperatorMetrics } from './runner/types.js';
+
+export { collect, Collect } from './io/collect.js';

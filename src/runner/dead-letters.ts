@@ -1,0 +1,42 @@
+import type { Clock } from '../core/clock.js';
+import { messageOf, RunnelError } from '../core/errors.js';
+import type { DeadLetter } from './types.js';
+
+/** Thrown through user code to stop a `failFast` run; never dead-lettered itself. */
+export class RunAborted extends RunnelError {}
+
+/** Collects dead letters for a run, or aborts it when `failFast` is set. */
+export class DeadLetters {
+  readonly kept: DeadLetter[] = [];
+  count = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly options: { failFast: boolean; maxKept: number; onDeadLetter?: ((d: DeadLetter) => void) | undefined },
+  ) {}
+
+  /** Records that `stage` rejected `payload` because of `error`. */
+  reject(stage: string, error: unknown, payload: unknown, timestamp?: number): void {
+    if (error instanceof RunAborted) throw error;
+    const reason = messageOf(error);
+    if (this.options.failFast) {
+      throw new RunAborted('USER_CODE_FAILED', `${reason} (element: ${preview(payload)})`, { stage, cause: error });
+    }
+    const letter: DeadLetter = timestamp === undefined
+      ? { stage, reason, payload, at: this.clock.now() }
+      : { stage, reason, payload, timestamp, at: this.clock.now() };
+    this.count++;
+    if (this.kept.length < this.options.maxKept) this.kept.push(letter);
+    this.options.onDeadLetter?.(letter);
+  }
+}
+
+function preview(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}

@@ -1,0 +1,148 @@
+import type { Clock } from '../core/clock.js';
+import type { WindowedValue } from '../core/element.js';
+import { messageOf, RunnelError } from '../core/errors.js';
+import type { SourceReader } from '../core/source.js';
+import { MIN_TIMESTAMP } from '../core/time.js';
+import type { DeadLetters } from './dead-letters.js';
+import type { Plan, PlannedOperator, PlannedSource } from './plan.js';
+import type { OperatorMetrics } from './types.js';
+
+interface OpenSource {
+  readonly planned: PlannedSource;
+  readonly reader: SourceReader<unknown>;
+  done: boolean;
+}
+
+interface OperatorState {
+  readonly planned: PlannedOperator;
+  pending: WindowedValue<unknown>[][];
+  inputWatermark: number;
+  elementsIn: number;
+  elementsOut: number;
+}
+
+/**
+ * Executes a plan in steps: read one bundle from each source, then sweep the operators in
+ * topological order, each processing what it was sent and then firing for the new watermark
+ * (the minimum over its inputs). One step is the unit a durable runner commits.
+ */
+export class Executor {
+  readonly #states: OperatorState[];
+  readonly #consumers = new Map<number, OperatorState[]>();
+  readonly #watermarks = new Map<number, number>();
+  #sources: OpenSource[] = [];
+  bundles = 0;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly deadLetters: DeadLetters,
+    private readonly clock: Clock,
+  ) {
+    this.#states = plan.operators.map((planned) => ({ planned, pending: [], inputWatermark: MIN_TIMESTAMP, elementsIn: 0, elementsOut: 0 }));
+    for (const state of this.#states) {
+      for (const input of state.planned.inputs) this.#consumers.set(input, [...(this.#consumers.get(input) ?? []), state]);
+      for (const output of state.planned.outputs) this.#watermarks.set(output, MIN_TIMESTAMP);
+    }
+  }
+
+  /** Opens sources and sets operators up. */
+  async open(): Promise<void> {
+    for (const planned of this.plan.sources) {
+      const context = {
+        clock: this.clock,
+        deadLetter: (reason: string, payload: unknown) => this.deadLetters.reject(planned.name, reason, payload),
+      };
+      try {
+        const reader = await planned.source.open(context);
+        this.#sources.push({ planned, reader, done: false });
+      } catch (error) {
+        throw new RunnelError('SOURCE_FAILED', `cannot open source: ${messageOf(error)}`, { stage: planned.name, cause: error });
+      }
+      this.#watermarks.set(planned.output, MIN_TIMESTAMP);
+    }
+    for (const { planned } of this.#states) await planned.operator.setup();
+  }
+
+  /** True while some source may still produce elements. */
+  get active(): boolean {
+    return this.#sources.some((s) => !s.done);
+  }
+
+  /** Reads one bundle from each active source and pushes everything through the graph. */
+  async step(bundleSize: number): Promise<void> {
+    for (const source of this.#sources) {
+      if (source.done) continue;
+      const { planned, reader } = source;
+      let result;
+      try {
+        result = await reader.read(bundleSize);
+      } catch (error) {
+        throw new RunnelError('SOURCE_FAILED', `read failed: ${messageOf(error)}`, { stage: planned.name, cause: error });
+      }
+      source.done = result.done;
+      this.bundles++;
+      if (result.elements.length > 0) this.#send(planned.output, result.elements);
+      this.#watermarks.set(planned.output, reader.watermark());
+    }
+    await this.#sweep();
+  }
+
+  /** Tears operators down and closes sources, even after a failure; rethrows the first error. */
+  async close(): Promise<void> {
+    let first: unknown;
+    for (const { planned } of this.#states) {
+      try {
+        await planned.operator.teardown();
+      } catch (error) {
+        first ??= error;
+      }
+    }
+    for (const { reader } of this.#sources) {
+      try {
+        await reader.close();
+      } catch (error) {
+        first ??= error;
+      }
+    }
+    if (first !== undefined) throw first;
+  }
+
+  /** Per-operator counters. */
+  metrics(): OperatorMetrics[] {
+    return this.#states.map((s) => ({ stages: s.planned.operator.stages, elementsIn: s.elementsIn, elementsOut: s.elementsOut }));
+  }
+
+  async #sweep(): Promise<void> {
+    for (const state of this.#states) {
+      const { operator, inputs, outputs } = state.planned;
+      if (state.pending.length > 0) {
+        const input = state.pending.length === 1 ? state.pending[0]! : state.pending.flat();
+        state.pending = [];
+        state.elementsIn += input.length;
+        await operator.process(input);
+        this.#route(state);
+      }
+      let watermark = Infinity;
+      for (const input of inputs) watermark = Math.min(watermark, this.#watermarks.get(input)!);
+      if (watermark > state.inputWatermark) {
+        state.inputWatermark = watermark;
+        await operator.onWatermark(watermark);
+        this.#route(state);
+      }
+      for (const output of outputs) this.#watermarks.set(output, state.inputWatermark);
+    }
+  }
+
+  #route(state: OperatorState): void {
+    const taken = state.planned.operator.output.take();
+    taken.forEach((elements, port) => {
+      if (elements.length === 0) return;
+      state.elementsOut += elements.length;
+      this.#send(state.planned.outputs[port]!, elements);
+    });
+  }
+
+  #send(collection: number, elements: WindowedValue<unknown>[]): void {
+    for (const consumer of this.#consumers.get(collection) ?? []) consumer.pending.push(elements);
+  }
+}

@@ -1,0 +1,180 @@
+import type { DoFn, FinishBundleContext, ProcessContext, TupleTag } from '../../core/do-fn.js';
+import type { WindowedValue } from '../../core/element.js';
+import { RunnelError, messageOf } from '../../core/errors.js';
+import type { ElementwiseStage } from '../../core/graph.js';
+import { NO_FIRING as NO_PANE, type PaneInfo } from '../../core/pane.js';
+import type { BoundedWindow } from '../../core/window.js';
+import type { DeadLetters } from '../dead-letters.js';
+import { OutputBuffer, type Operator } from './operator.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- element types are erased at run time */
+
+/** Passes one element (value and metadata, unboxed) to the next stage of a fused chain. */
+type Emit = (value: any, timestamp: number, window: BoundedWindow, pane: PaneInfo) => void;
+
+/** One stage of a chain, with the ports its tagged outputs go to. */
+export interface FusedStage {
+  readonly name: string;
+  readonly stage: ElementwiseStage;
+  /** Output port of each of the stage's tags (doFn stages only), in tag order. */
+  readonly tagPorts: readonly number[];
+}
+
+/**
+ * A chain of element-wise stages run as one operator. The chain is compiled into nested
+ * closures once, so an element moves through all stages as unboxed arguments and a wrapper
+ * object is allocated only when it leaves the chain. A stage that throws for an element sends
+ * that element to the dead letters; the rest of the bundle goes on.
+ */
+export class FusedOperator implements Operator {
+  readonly output: OutputBuffer;
+  readonly stages: readonly string[];
+  readonly #head: Emit;
+  readonly #doFns: { name: string; fn: DoFn<any, any>; finish: FinishBundleContext<any> }[] = [];
+
+  constructor(
+    chain: readonly FusedStage[],
+    portCount: number,
+    private readonly deadLetters: DeadLetters,
+  ) {
+    this.stages = chain.map((s) => s.name);
+    this.output = new OutputBuffer(portCount);
+    let next = this.#portEmitter(0);
+    for (let i = chain.length - 1; i >= 0; i--) next = this.#compile(chain[i]!, next);
+    this.#head = next;
+  }
+
+  async setup(): Promise<void> {
+    for (const { name, fn } of this.#doFns) await this.#lifecycle(name, 'setup', () => fn.setup?.());
+  }
+
+  process(elements: WindowedValue<unknown>[]): void | Promise<void> {
+    if (this.#doFns.length > 0) return this.#processWithLifecycle(elements);
+    this.#run(elements);
+  }
+
+  onWatermark(): void {}
+
+  async teardown(): Promise<void> {
+    const failures: unknown[] = [];
+    for (const { name, fn } of this.#doFns) {
+      try {
+        await this.#lifecycle(name, 'teardown', () => fn.teardown?.());
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
+  }
+
+  #run(elements: WindowedValue<unknown>[]): void {
+    const head = this.#head;
+    for (let i = 0; i < elements.length; i++) {
+      const e = elements[i]!;
+      head(e.value, e.timestamp, e.window, e.pane);
+    }
+  }
+
+  async #processWithLifecycle(elements: WindowedValue<unknown>[]): Promise<void> {
+    for (const { name, fn } of this.#doFns) await this.#lifecycle(name, 'startBundle', () => fn.startBundle?.());
+    this.#run(elements);
+    // In chain order, so what one stage flushes in finishBundle flows through the later stages.
+    for (const { name, fn, finish } of this.#doFns) await this.#lifecycle(name, 'finishBundle', () => fn.finishBundle?.(finish));
+  }
+
+  async #lifecycle(stage: string, method: string, call: () => unknown): Promise<void> {
+    try {
+      await call();
+    } catch (error) {
+      if (error instanceof RunnelError) throw error;
+      throw new RunnelError('USER_CODE_FAILED', `${method}() failed: ${messageOf(error)}`, { stage, cause: error });
+    }
+  }
+
+  #portEmitter(port: number): Emit {
+    const output = this.output;
+    return (value, timestamp, window, pane) => {
+      output.ports[port]!.push({ value, timestamp, window, pane });
+    };
+  }
+
+  #compile({ name, stage, tagPorts }: FusedStage, next: Emit): Emit {
+    const dead = this.deadLetters;
+    switch (stage.type) {
+      case 'map': {
+        const fn = stage.fn;
+        return (value, timestamp, window, pane) => {
+          let result: unknown;
+          try {
+            result = fn(value);
+          } catch (error) {
+            dead.reject(name, error, value, timestamp);
+            return;
+          }
+          next(result, timestamp, window, pane);
+        };
+      }
+      case 'filter': {
+        const fn = stage.fn;
+        return (value, timestamp, window, pane) => {
+          let keep: boolean;
+          try {
+            keep = fn(value);
+          } catch (error) {
+            dead.reject(name, error, value, timestamp);
+            return;
+          }
+          if (keep) next(value, timestamp, window, pane);
+        };
+      }
+      case 'flatMap': {
+        const fn = stage.fn;
+        return (value, timestamp, window, pane) => {
+          // Outputs emitted before a generator throws stay emitted, as in Beam.
+          try {
+            for (const result of fn(value)) next(result, timestamp, window, pane);
+          } catch (error) {
+            dead.reject(name, error, value, timestamp);
+          }
+        };
+      }
+      case 'doFn':
+        return this.#compileDoFn(name, stage.fn, stage.tags, tagPorts, next);
+    }
+  }
+
+  #compileDoFn(name: string, fn: DoFn<any, any>, tags: readonly TupleTag<unknown>[], tagPorts: readonly number[], next: Emit): Emit {
+    const dead = this.deadLetters;
+    const tagEmit = new Map<string, Emit>(tags.map((t, i) => [t.id, this.#portEmitter(tagPorts[i]!)]));
+    const emitterOf = (t: TupleTag<unknown>): Emit => {
+      const emit = tagEmit.get(t.id);
+      if (emit === undefined) throw new RangeError(`outputTo: tag "${t.id}" is not declared for stage "${name}"`);
+      return emit;
+    };
+    const context: ProcessContext<any> & { timestamp: number; window: BoundedWindow; pane: PaneInfo } = {
+      timestamp: 0,
+      window: undefined as unknown as BoundedWindow,
+      pane: undefined as unknown as PaneInfo,
+      output: (value) => next(value, context.timestamp, context.window, context.pane),
+      outputTo: (t, value) => emitterOf(t)(value, context.timestamp, context.window, context.pane),
+      outputWithTimestamp: (value, timestamp) => next(value, timestamp, context.window, context.pane),
+    };
+    const finish: FinishBundleContext<any> = {
+      output: (value, timestamp, window) => next(value, timestamp, window, NO_PANE),
+      outputTo: (t, value, timestamp, window) => emitterOf(t)(value, timestamp, window, NO_PANE),
+    };
+    // Stages compile last to first; keep the lifecycle list in chain order.
+    this.#doFns.unshift({ name, fn, finish });
+    return (value, timestamp, window, pane) => {
+      context.timestamp = timestamp;
+      context.window = window;
+      context.pane = pane;
+      try {
+        const results = fn.process(value, context);
+        if (results) for (const result of results) next(result, timestamp, window, pane);
+      } catch (error) {
+        dead.reject(name, error, value, timestamp);
+      }
+    };
+  }
+}

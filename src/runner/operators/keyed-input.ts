@@ -1,0 +1,11 @@
+import type { KV, WindowedValue } from '../../core/element.js';
+
+/** True when `value` is a `{ key, value }` pair, the input keyed operators need. */
+export function isKV(value: unknown): value is KV<unknown, unknown> {
+  return typeof value === 'object' && value !== null && 'key' in value && 'value' in value;
+}
+
+/** The dead-letter reason for a non-KV element reaching a keyed stage. */
+export function notKeyedReason(element: WindowedValue<unknown>): string {
+  return `expected a { key, value } element (apply withKeys first), got ${typeof element.value === 'object' ? JSON.stringify(element.value) : String(element.value)}`;
+}

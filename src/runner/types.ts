@@ -1,0 +1,49 @@
+import type { Clock } from '../core/clock.js';
+
+/** Input that a stage rejected: what, where, why and when. */
+export interface DeadLetter {
+  /** Full name of the stage (or source) that rejected the input. */
+  readonly stage: string;
+  /** Why, in words a user understands (usually the error message). */
+  readonly reason: string;
+  /** The rejected element's value, or the raw input (a CSV line, say). */
+  readonly payload: unknown;
+  /** Event time of the element, when it had one. */
+  readonly timestamp?: number;
+  /** Processing time when it was rejected (ms since the epoch). */
+  readonly at: number;
+}
+
+/** Options of `Pipeline.run()` / `DirectRunner`. */
+export interface RunOptions {
+  /** Elements read from a source per bundle (default 1000). */
+  bundleSize?: number;
+  /** Stop the run at the first element that fails instead of dead-lettering it (default false). */
+  failFast?: boolean;
+  /** Processing-time clock (default: the system clock). */
+  clock?: Clock;
+  /** Dead letters kept in the result (default 10,000); more are counted, not kept. */
+  maxDeadLettersInResult?: number;
+  /** Called with every dead letter as it happens, e.g. to log or store it. */
+  onDeadLetter?: (deadLetter: DeadLetter) => void;
+}
+
+/** Counters of one operator (a fused chain of stages counts as one operator). */
+export interface OperatorMetrics {
+  /** The stages this operator runs, in order. */
+  readonly stages: readonly string[];
+  readonly elementsIn: number;
+  readonly elementsOut: number;
+}
+
+/** What a finished run reports. */
+export interface PipelineResult {
+  /** The first `maxDeadLettersInResult` dead letters. */
+  readonly deadLetters: readonly DeadLetter[];
+  /** All dead letters, including those not kept. */
+  readonly deadLetterCount: number;
+  readonly operators: readonly OperatorMetrics[];
+  /** Bundles read from sources. */
+  readonly bundles: number;
+  readonly elapsedMs: number;
+}

@@ -1,0 +1,2 @@
+export { assertDeepEqual, assertThat, PipelineAssertionError } from './assert.js';
+export { collect, Collect } from '../io/collect.js';

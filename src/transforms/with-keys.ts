@@ -1,0 +1,13 @@
+import type { KV } from '../core/element.js';
+import type { PCollection } from '../core/pcollection.js';
+import type { PTransform } from '../core/ptransform.js';
+import { ElementwiseTransform } from './element-wise.js';
+import { nameAfter } from './naming.js';
+
+/** Pairs each element with the key `keyFn` computes: `{ key, value }`. */
+export function withKeys<T, K>(keyFn: (value: T) => K): PTransform<PCollection<T>, PCollection<KV<K, T>>> {
+  return new ElementwiseTransform<T, KV<K, T>>(nameAfter('withKeys', keyFn), {
+    type: 'map',
+    fn: (value: T) => ({ key: keyFn(value), value }),
+  });
+}
