@@ -1,24 +1,320 @@
-// Per-array statistics over f32 data in linear memory. Accumulation is in f64.
+// Per-column statistics of a row-major f32 frame [n × d] in linear memory.
+// Every column kernel writes `d` f64 results to `out`; a window is a call on a sub-frame
+// (`ptr + start * d * 4`, `n = window rows`). Accumulation is in f64, variance is two-pass.
+//
+// NaN/Inf policy: a NaN anywhere in a column makes that column's result NaN (except `colCount`,
+// which counts non-NaN values, and the `…Finite` kernels, which skip NaN and ±Inf).
+// ±Inf follows IEEE arithmetic (sum +Inf, variance NaN, min/max ±Inf).
+// Empty columns (n = 0): count 0, sum 0, everything else NaN.
+import { selectK, minFrom } from "./select";
 
-/** Sum of `len` f32 values at `ptr`, accumulated in f64 with four SIMD lanes widened pairwise. */
-export function sumF32(ptr: usize, len: i32): f64 {
-  let acc0: f64 = 0;
-  let acc1: f64 = 0;
-  let acc2: f64 = 0;
-  let acc3: f64 = 0;
+// ---- contiguous (d == 1) SIMD helpers --------------------------------------------------------
+
+@inline function hi2(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+}
+
+function sumContig(p: usize, n: i32): f64 {
+  let a0 = f64x2.splat(0);
+  let a1 = f64x2.splat(0);
+  let a2 = f64x2.splat(0);
+  let a3 = f64x2.splat(0);
   let i = 0;
-  for (; i + 4 <= len; i += 4) {
-    const p = ptr + (<usize>i << 2);
-    acc0 += <f64>load<f32>(p);
-    acc1 += <f64>load<f32>(p, 4);
-    acc2 += <f64>load<f32>(p, 8);
-    acc3 += <f64>load<f32>(p, 12);
+  for (; i + 8 <= n; i += 8) {
+    const q = p + (<usize>i << 2);
+    const v = v128.load(q);
+    const w = v128.load(q, 16);
+    a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
+    a1 = f64x2.add(a1, hi2(v));
+    a2 = f64x2.add(a2, f64x2.promote_low_f32x4(w));
+    a3 = f64x2.add(a3, hi2(w));
   }
-  for (; i < len; i++) acc0 += <f64>load<f32>(ptr + (<usize>i << 2));
-  return (acc0 + acc1) + (acc2 + acc3);
+  const s = f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3));
+  let acc = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  for (; i < n; i++) acc += <f64>load<f32>(p + (<usize>i << 2));
+  return acc;
+}
+
+/** Σ (x - m)^2 over a contiguous run, f64. */
+function sqDevContig(p: usize, n: i32, m: f64): f64 {
+  const mm = f64x2.splat(m);
+  let a0 = f64x2.splat(0);
+  let a1 = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(p + (<usize>i << 2));
+    const lo = f64x2.sub(f64x2.promote_low_f32x4(v), mm);
+    const hi = f64x2.sub(hi2(v), mm);
+    a0 = f64x2.add(a0, f64x2.mul(lo, lo));
+    a1 = f64x2.add(a1, f64x2.mul(hi, hi));
+  }
+  const s = f64x2.add(a0, a1);
+  let acc = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  for (; i < n; i++) {
+    const t = <f64>load<f32>(p + (<usize>i << 2)) - m;
+    acc += t * t;
+  }
+  return acc;
+}
+
+function minMaxContig(p: usize, n: i32, wantMax: bool): f32 {
+  let i = 0;
+  let r: f32 = wantMax ? -Infinity : Infinity;
+  if (n >= 8) {
+    let v0 = v128.load(p);
+    let v1 = v128.load(p, 16);
+    for (i = 8; i + 8 <= n; i += 8) {
+      const q = p + (<usize>i << 2);
+      if (wantMax) {
+        v0 = f32x4.max(v0, v128.load(q));
+        v1 = f32x4.max(v1, v128.load(q, 16));
+      } else {
+        v0 = f32x4.min(v0, v128.load(q));
+        v1 = f32x4.min(v1, v128.load(q, 16));
+      }
+    }
+    const v = wantMax ? f32x4.max(v0, v1) : f32x4.min(v0, v1);
+    const a = f32x4.extract_lane(v, 0), b = f32x4.extract_lane(v, 1);
+    const c = f32x4.extract_lane(v, 2), e = f32x4.extract_lane(v, 3);
+    r = wantMax ? max(max(a, b), max(c, e)) : min(min(a, b), min(c, e));
+  }
+  for (; i < n; i++) {
+    const x = load<f32>(p + (<usize>i << 2));
+    r = wantMax ? max(r, x) : min(r, x);
+  }
+  return r;
+}
+
+// ---- one column, any stride (stride in elements) ---------------------------------------------
+
+@inline function at(p: usize, i: i32, stride: i32): f32 {
+  return load<f32>(p + ((<usize>i * <usize>stride) << 2));
+}
+
+function sumCol(p: usize, n: i32, stride: i32): f64 {
+  if (stride == 1) return sumContig(p, n);
+  let acc: f64 = 0;
+  for (let i = 0; i < n; i++) acc += <f64>at(p, i, stride);
+  return acc;
+}
+
+function sqDevCol(p: usize, n: i32, stride: i32, m: f64): f64 {
+  if (stride == 1) return sqDevContig(p, n, m);
+  let acc: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const t = <f64>at(p, i, stride) - m;
+    acc += t * t;
+  }
+  return acc;
+}
+
+function extremeCol(p: usize, n: i32, stride: i32, wantMax: bool): f64 {
+  if (n == 0) return NaN;
+  if (stride == 1) return <f64>minMaxContig(p, n, wantMax);
+  let r: f32 = at(p, 0, stride);
+  for (let i = 1; i < n; i++) r = wantMax ? max(r, at(p, i, stride)) : min(r, at(p, i, stride));
+  return <f64>r;
+}
+
+function varCol(p: usize, n: i32, stride: i32, ddof: i32): f64 {
+  if (n - ddof <= 0) return NaN;
+  const m = sumCol(p, n, stride) / <f64>n;
+  return sqDevCol(p, n, stride, m) / <f64>(n - ddof);
+}
+
+/** Standardised third (k = 3) or fourth (k = 4) central moment, population form. */
+function momentRatioCol(p: usize, n: i32, stride: i32, k: i32): f64 {
+  if (n == 0) return NaN;
+  const m = sumCol(p, n, stride) / <f64>n;
+  let m2: f64 = 0;
+  let mk: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const t = <f64>at(p, i, stride) - m;
+    const t2 = t * t;
+    m2 += t2;
+    mk += k == 3 ? t2 * t : t2 * t2;
+  }
+  m2 /= <f64>n;
+  mk /= <f64>n;
+  return k == 3 ? mk / (m2 * Math.sqrt(m2)) : mk / (m2 * m2) - 3.0;
+}
+
+/** Copies a column into scratch; returns the number copied, or -1 if a NaN was seen (when `skipNonFinite` is false). */
+function gatherCol(p: usize, n: i32, stride: i32, scratch: usize, skipNonFinite: bool): i32 {
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const x = at(p, i, stride);
+    if (skipNonFinite) {
+      if (!isFinite<f32>(x)) continue;
+    } else if (isNaN<f32>(x)) return -1;
+    store<f32>(scratch + (<usize>k << 2), x);
+    k++;
+  }
+  return k;
+}
+
+/** Quantile q (linear interpolation between order statistics, numpy's default) of scratch[0..m). */
+function quantileOf(scratch: usize, m: i32, q: f64): f64 {
+  if (m <= 0 || !(q >= 0 && q <= 1)) return NaN;
+  const h = <f64>(m - 1) * q;
+  const lo = <i32>Math.floor(h);
+  selectK(scratch, m, lo);
+  const a = <f64>load<f32>(scratch + (<usize>lo << 2));
+  const frac = h - <f64>lo;
+  if (frac == 0 || lo + 1 >= m) return a;
+  const b = <f64>minFrom(scratch, lo + 1, m);
+  return a + frac * (b - a);
+}
+
+// ---- exported kernels ------------------------------------------------------------------------
+
+/** Sum of `len` f32 values at `ptr`, accumulated in f64. */
+export function sumF32(ptr: usize, len: i32): f64 {
+  return sumContig(ptr, len);
 }
 
 /** Arithmetic mean of `len` f32 values at `ptr`; NaN when `len` is 0. */
 export function meanF32(ptr: usize, len: i32): f64 {
-  return len == 0 ? NaN : sumF32(ptr, len) / <f64>len;
+  return len == 0 ? NaN : sumContig(ptr, len) / <f64>len;
+}
+
+/** out[c] = number of non-NaN values in column c. */
+export function colCount(ptr: usize, n: i32, d: i32, out: usize): void {
+  for (let c = 0; c < d; c++) {
+    const p = ptr + (<usize>c << 2);
+    let k = 0;
+    for (let i = 0; i < n; i++) if (!isNaN<f32>(at(p, i, d))) k++;
+    store<f64>(out + (<usize>c << 3), <f64>k);
+  }
+}
+
+/** out[c] = Σ column c (f64 accumulation). */
+export function colSum(ptr: usize, n: i32, d: i32, out: usize): void {
+  for (let c = 0; c < d; c++) store<f64>(out + (<usize>c << 3), sumCol(ptr + (<usize>c << 2), n, d));
+}
+
+/** out[c] = mean of column c. */
+export function colMean(ptr: usize, n: i32, d: i32, out: usize): void {
+  for (let c = 0; c < d; c++) {
+    store<f64>(out + (<usize>c << 3), n == 0 ? NaN : sumCol(ptr + (<usize>c << 2), n, d) / <f64>n);
+  }
+}
+
+/** out[c] = variance of column c with `ddof` delta degrees of freedom (0 population, 1 sample), two-pass. */
+export function colVar(ptr: usize, n: i32, d: i32, ddof: i32, out: usize): void {
+  for (let c = 0; c < d; c++) store<f64>(out + (<usize>c << 3), varCol(ptr + (<usize>c << 2), n, d, ddof));
+}
+
+/** out[c] = standard deviation of column c (sqrt of `colVar`). */
+export function colStd(ptr: usize, n: i32, d: i32, ddof: i32, out: usize): void {
+  for (let c = 0; c < d; c++) {
+    store<f64>(out + (<usize>c << 3), Math.sqrt(varCol(ptr + (<usize>c << 2), n, d, ddof)));
+  }
+}
+
+/** out[c] = minimum of column c (NaN if the column has a NaN or is empty). */
+export function colMin(ptr: usize, n: i32, d: i32, out: usize): void {
+  for (let c = 0; c < d; c++) store<f64>(out + (<usize>c << 3), extremeCol(ptr + (<usize>c << 2), n, d, false));
+}
+
+/** out[c] = maximum of column c (NaN if the column has a NaN or is empty). */
+export function colMax(ptr: usize, n: i32, d: i32, out: usize): void {
+  for (let c = 0; c < d; c++) store<f64>(out + (<usize>c << 3), extremeCol(ptr + (<usize>c << 2), n, d, true));
+}
+
+/** out[c] = max - min of column c (peak-to-peak). */
+export function colPtp(ptr: usize, n: i32, d: i32, out: usize): void {
+  for (let c = 0; c < d; c++) {
+    const p = ptr + (<usize>c << 2);
+    store<f64>(out + (<usize>c << 3), extremeCol(p, n, d, true) - extremeCol(p, n, d, false));
+  }
+}
+
+/** out[c] = sqrt(mean(x²)) of column c. */
+export function colRms(ptr: usize, n: i32, d: i32, out: usize): void {
+  for (let c = 0; c < d; c++) {
+    const r = n == 0 ? NaN : Math.sqrt(sqDevCol(ptr + (<usize>c << 2), n, d, 0) / <f64>n);
+    store<f64>(out + (<usize>c << 3), r);
+  }
+}
+
+/** out[c] = population skewness g1 = m3 / m2^1.5 of column c (NaN for a constant column). */
+export function colSkew(ptr: usize, n: i32, d: i32, out: usize): void {
+  for (let c = 0; c < d; c++) store<f64>(out + (<usize>c << 3), momentRatioCol(ptr + (<usize>c << 2), n, d, 3));
+}
+
+/** out[c] = population excess kurtosis g2 = m4 / m2² - 3 of column c (NaN for a constant column). */
+export function colKurt(ptr: usize, n: i32, d: i32, out: usize): void {
+  for (let c = 0; c < d; c++) store<f64>(out + (<usize>c << 3), momentRatioCol(ptr + (<usize>c << 2), n, d, 4));
+}
+
+/**
+ * out[j * d + c] = quantile qs[j] of column c, by quickselect on `scratch` (n f32, caller-owned),
+ * linear interpolation between order statistics. NaN for a column with a NaN, q outside [0, 1], or n = 0.
+ */
+export function colQuantiles(ptr: usize, n: i32, d: i32, qs: usize, nq: i32, scratch: usize, out: usize): void {
+  for (let c = 0; c < d; c++) {
+    const m = gatherCol(ptr + (<usize>c << 2), n, d, scratch, false);
+    for (let j = 0; j < nq; j++) {
+      const q = load<f64>(qs + (<usize>j << 3));
+      store<f64>(out + ((<usize>(j * d + c)) << 3), m < 0 ? NaN : quantileOf(scratch, m, q));
+    }
+  }
+}
+
+/** out[c] = median of column c (quickselect on `scratch`, n f32). */
+export function colMedian(ptr: usize, n: i32, d: i32, scratch: usize, out: usize): void {
+  for (let c = 0; c < d; c++) {
+    const m = gatherCol(ptr + (<usize>c << 2), n, d, scratch, false);
+    store<f64>(out + (<usize>c << 3), m < 0 ? NaN : quantileOf(scratch, m, 0.5));
+  }
+}
+
+/** out[c] = mean of the finite values of column c (NaN if there are none): fits mean imputation. */
+export function colMeanFinite(ptr: usize, n: i32, d: i32, out: usize): void {
+  for (let c = 0; c < d; c++) {
+    const p = ptr + (<usize>c << 2);
+    let acc: f64 = 0;
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const x = at(p, i, d);
+      if (isFinite<f32>(x)) {
+        acc += <f64>x;
+        k++;
+      }
+    }
+    store<f64>(out + (<usize>c << 3), k == 0 ? NaN : acc / <f64>k);
+  }
+}
+
+/** out[c] = median of the finite values of column c (NaN if none): fits median imputation. */
+export function colMedianFinite(ptr: usize, n: i32, d: i32, scratch: usize, out: usize): void {
+  for (let c = 0; c < d; c++) {
+    const m = gatherCol(ptr + (<usize>c << 2), n, d, scratch, true);
+    store<f64>(out + (<usize>c << 3), quantileOf(scratch, m, 0.5));
+  }
+}
+
+/**
+ * out[c] = zero-crossing rate of column c: the fraction of the n - 1 consecutive pairs whose
+ * signs differ (a value < 0 is negative, anything else non-negative). NaN if n < 2 or a NaN is seen.
+ */
+export function colZcr(ptr: usize, n: i32, d: i32, out: usize): void {
+  for (let c = 0; c < d; c++) {
+    const p = ptr + (<usize>c << 2);
+    let r: f64 = NaN;
+    if (n >= 2) {
+      let crossings = 0;
+      let prev = at(p, 0, d);
+      let nan = isNaN<f32>(prev);
+      for (let i = 1; i < n; i++) {
+        const x = at(p, i, d);
+        nan = nan || isNaN<f32>(x);
+        if ((x < 0) != (prev < 0)) crossings++;
+        prev = x;
+      }
+      r = nan ? NaN : <f64>crossings / <f64>(n - 1);
+    }
+    store<f64>(out + (<usize>c << 3), r);
+  }
 }

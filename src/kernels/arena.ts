@@ -5,30 +5,47 @@ export interface ArenaExports {
   free(ptr: number): void;
 }
 
+/** Element types a block can hold, by their typed-array constructor. */
+type FloatArray = Float32Array | Float64Array;
+
+/** A typed array living in WASM linear memory; `view` is re-created after memory grows. */
+abstract class WasmBlock<V extends FloatArray> {
+  #view: V;
+
+  constructor(
+    protected readonly memory: WebAssembly.Memory,
+    /** Byte offset of the first element in linear memory. */
+    readonly ptr: number,
+    /** Number of elements. */
+    readonly length: number,
+  ) {
+    this.#view = this.makeView();
+  }
+
+  protected abstract makeView(): V;
+
+  /** A view over the block, valid until the next call that may grow memory. */
+  get view(): V {
+    if (this.#view.buffer !== this.memory.buffer) this.#view = this.makeView();
+    return this.#view;
+  }
+}
+
 /**
  * A `Float32Array` that lives in WASM linear memory. Kernels take its `ptr` and `length`;
  * TypeScript reads and writes through `view`, which is re-created whenever memory has grown
  * (a view over a grown memory's old buffer reads as length 0).
  */
-export class F32Block {
-  #view: Float32Array;
-
-  constructor(
-    private readonly memory: WebAssembly.Memory,
-    /** Byte offset of the first element in linear memory. */
-    readonly ptr: number,
-    /** Number of f32 elements. */
-    readonly length: number,
-  ) {
-    this.#view = new Float32Array(memory.buffer, ptr, length);
+export class F32Block extends WasmBlock<Float32Array> {
+  protected makeView(): Float32Array {
+    return new Float32Array(this.memory.buffer, this.ptr, this.length);
   }
+}
 
-  /** A view over the block, valid until the next call that may grow memory. */
-  get view(): Float32Array {
-    if (this.#view.buffer !== this.memory.buffer) {
-      this.#view = new Float32Array(this.memory.buffer, this.ptr, this.length);
-    }
-    return this.#view;
+/** A `Float64Array` in WASM linear memory: per-column statistics, fitted parameters, filter state. */
+export class F64Block extends WasmBlock<Float64Array> {
+  protected makeView(): Float64Array {
+    return new Float64Array(this.memory.buffer, this.ptr, this.length);
   }
 }
 
@@ -46,16 +63,39 @@ export class KernelArena {
 
   /** Allocates a block of `length` f32 values (contents unspecified). */
   allocF32(length: number): F32Block {
+    return new F32Block(this.#exports.memory, this.#allocBytes(length, 4, 'allocF32'), length);
+  }
+
+  /** Allocates an f32 block holding a copy of `values` (rounded to f32). */
+  f32Of(values: ArrayLike<number>): F32Block {
+    const block = this.allocF32(values.length);
+    block.view.set(values);
+    return block;
+  }
+
+  #allocBytes(length: number, size: number, name: string): number {
     if (!Number.isInteger(length) || length < 0) {
-      throw new RangeError(`allocF32(length): length must be a non-negative integer, got ${length}`);
+      throw new RangeError(`${name}(length): length must be a non-negative integer, got ${length}`);
     }
-    const ptr = this.#exports.alloc(Math.max(length, 1) * 4);
+    const ptr = this.#exports.alloc(Math.max(length, 1) * size);
     this.#live.add(ptr);
-    return new F32Block(this.#exports.memory, ptr, length);
+    return ptr;
+  }
+
+  /** Allocates a block of `length` f64 values (contents unspecified). */
+  allocF64(length: number): F64Block {
+    return new F64Block(this.#exports.memory, this.#allocBytes(length, 8, 'allocF64'), length);
+  }
+
+  /** Allocates an f64 block holding a copy of `values`. */
+  f64Of(values: ArrayLike<number>): F64Block {
+    const block = this.allocF64(values.length);
+    block.view.set(values);
+    return block;
   }
 
   /** Returns a block to the heap; the block must not be used afterwards. */
-  free(block: F32Block): void {
+  free(block: F32Block | F64Block): void {
     if (!this.#live.delete(block.ptr)) {
       throw new Error(`free(): block at ${block.ptr} is not live in this arena (freed twice?)`);
     }

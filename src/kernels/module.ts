@@ -1,12 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { KernelArena, type ArenaExports } from './arena.js';
+import { KernelArena } from './arena.js';
+import type { KernelExports } from './exports.js';
 import { locateKernels } from './locate.js';
 
-/** The typed exports of `build/kernels.wasm` (see `assembly/index.ts`). */
-export interface KernelExports extends ArenaExports {
-  sumF32(ptr: number, len: number): number;
-  meanF32(ptr: number, len: number): number;
-}
+export type { KernelExports } from './exports.js';
 
 /** A loaded kernels instance with the arena that owns its memory. */
 export interface Kernels {

@@ -1,0 +1,174 @@
+// Element-wise scaling and cleaning of a row-major f32 frame [n × d] with per-column parameters
+// (f64 arrays of length d, e.g. statistics fitted by the stats kernels). `out` may equal `ptr`.
+// With d = 1 the whole buffer is one column and the kernels run 4 lanes at a time (f32x4).
+//
+// NaN/Inf policy: scaling and clipping follow IEEE arithmetic (NaN stays NaN, ±Inf scales to
+// ±Inf); the impute kernels replace every non-finite value (NaN, +Inf, -Inf); a zero or
+// non-finite spread (std, max - min, IQR) is treated as 1 so a constant column maps to x - center.
+
+@inline function f32At(p: usize, i: usize): f32 {
+  return load<f32>(p + (i << 2));
+}
+
+@inline function f64At(p: usize, i: i32): f64 {
+  return load<f64>(p + (<usize>i << 3));
+}
+
+/** out = (x - center) * scale over a contiguous run (f32 arithmetic). */
+function affineContig(p: usize, len: i32, center: f32, scale: f32, out: usize): void {
+  const cv = f32x4.splat(center);
+  const sv = f32x4.splat(scale);
+  let i = 0;
+  for (; i + 8 <= len; i += 8) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.mul(f32x4.sub(v128.load(p + o), cv), sv));
+    v128.store(out + o, f32x4.mul(f32x4.sub(v128.load(p + o, 16), cv), sv), 16);
+  }
+  for (; i < len; i++) store<f32>(out + (<usize>i << 2), (f32At(p, <usize>i) - center) * scale);
+}
+
+@inline function inverseSpread(spread: f64): f32 {
+  return spread == 0 || !isFinite<f64>(spread) ? 1 : <f32>(1.0 / spread);
+}
+
+/** out[i, c] = (x[i, c] - center[c]) * scale[c]; shared by the three scalers. */
+function affine(ptr: usize, n: i32, d: i32, center: usize, spread: usize, out: usize): void {
+  if (d == 1) {
+    affineContig(ptr, n, <f32>f64At(center, 0), inverseSpread(f64At(spread, 0)), out);
+    return;
+  }
+  for (let c = 0; c < d; c++) {
+    const m = <f32>f64At(center, c);
+    const s = inverseSpread(f64At(spread, c));
+    for (let i = 0; i < n; i++) {
+      const k = <usize>i * <usize>d + <usize>c;
+      store<f32>(out + (k << 2), (f32At(ptr, k) - m) * s);
+    }
+  }
+}
+
+/** out = (x - mean[c]) / std[c] (z-score with fitted mean and std). */
+export function zscore(ptr: usize, n: i32, d: i32, mean: usize, std: usize, out: usize): void {
+  affine(ptr, n, d, mean, std, out);
+}
+
+/** out = (x - min[c]) / (max[c] - min[c]) (min-max scaling to [0, 1] with fitted bounds). */
+export function minMaxScale(ptr: usize, n: i32, d: i32, lo: usize, hi: usize, out: usize): void {
+  if (d == 1) {
+    const a = f64At(lo, 0);
+    affineContig(ptr, n, <f32>a, inverseSpread(f64At(hi, 0) - a), out);
+    return;
+  }
+  for (let c = 0; c < d; c++) {
+    const a = f64At(lo, c);
+    const m = <f32>a;
+    const s = inverseSpread(f64At(hi, c) - a);
+    for (let i = 0; i < n; i++) {
+      const k = <usize>i * <usize>d + <usize>c;
+      store<f32>(out + (k << 2), (f32At(ptr, k) - m) * s);
+    }
+  }
+}
+
+/** out = (x - median[c]) / iqr[c] (robust scaling with fitted median and interquartile range). */
+export function robustScale(ptr: usize, n: i32, d: i32, median: usize, iqr: usize, out: usize): void {
+  affine(ptr, n, d, median, iqr, out);
+}
+
+/** out = min(max(x, lo[c]), hi[c]); NaN stays NaN. */
+export function clip(ptr: usize, n: i32, d: i32, lo: usize, hi: usize, out: usize): void {
+  if (d == 1) {
+    const a = <f32>f64At(lo, 0);
+    const b = <f32>f64At(hi, 0);
+    const av = f32x4.splat(a);
+    const bv = f32x4.splat(b);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(out + o, f32x4.min(f32x4.max(v128.load(ptr + o), av), bv));
+    }
+    for (; i < n; i++) store<f32>(out + (<usize>i << 2), min(max(f32At(ptr, <usize>i), a), b));
+    return;
+  }
+  for (let c = 0; c < d; c++) {
+    const a = <f32>f64At(lo, c);
+    const b = <f32>f64At(hi, c);
+    for (let i = 0; i < n; i++) {
+      const k = <usize>i * <usize>d + <usize>c;
+      store<f32>(out + (k << 2), min(max(f32At(ptr, k), a), b));
+    }
+  }
+}
+
+/** out = x where finite, else values[c] (constant, or fitted mean/median for mean/median imputation). */
+export function imputeConst(ptr: usize, n: i32, d: i32, values: usize, out: usize): void {
+  if (d == 1) {
+    const f = <f32>f64At(values, 0);
+    const fv = f32x4.splat(f);
+    const inf = f32x4.splat(Infinity);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const v = v128.load(ptr + o);
+      // |x| < Inf is false for NaN and ±Inf.
+      v128.store(out + o, v128.bitselect(v, fv, f32x4.lt(f32x4.abs(v), inf)));
+    }
+    for (; i < n; i++) {
+      const x = f32At(ptr, <usize>i);
+      store<f32>(out + (<usize>i << 2), isFinite<f32>(x) ? x : f);
+    }
+    return;
+  }
+  for (let c = 0; c < d; c++) {
+    const f = <f32>f64At(values, c);
+    for (let i = 0; i < n; i++) {
+      const k = <usize>i * <usize>d + <usize>c;
+      const x = f32At(ptr, k);
+      store<f32>(out + (k << 2), isFinite<f32>(x) ? x : f);
+    }
+  }
+}
+
+/**
+ * Forward fill: out = x where finite, else the last finite value of its column. `last` (d f64)
+ * carries the last value across calls (in and out); a NaN there means "none yet", so leading
+ * missing values stay NaN.
+ */
+export function imputeLast(ptr: usize, n: i32, d: i32, last: usize, out: usize): void {
+  for (let c = 0; c < d; c++) {
+    let l = <f32>f64At(last, c);
+    for (let i = 0; i < n; i++) {
+      const k = <usize>i * <usize>d + <usize>c;
+      const x = f32At(ptr, k);
+      if (isFinite<f32>(x)) l = x;
+      store<f32>(out + (k << 2), isFinite<f32>(x) ? x : l);
+    }
+    store<f64>(last + (<usize>c << 3), <f64>l);
+  }
+}
+
+/** out[c] = number of non-finite values (NaN, ±Inf) in column c; returns the total. */
+export function countNonFinite(ptr: usize, n: i32, d: i32, out: usize): i32 {
+  let total = 0;
+  for (let c = 0; c < d; c++) {
+    let k = 0;
+    for (let i = 0; i < n; i++) if (!isFinite<f32>(f32At(ptr, <usize>i * <usize>d + <usize>c))) k++;
+    store<f64>(out + (<usize>c << 3), <f64>k);
+    total += k;
+  }
+  return total;
+}
+
+/** out[i] = 1 where x[i] is non-finite, else 0 (a missing-value indicator feature), over `len` values. */
+export function nonFiniteMask(ptr: usize, len: i32, out: usize): void {
+  const inf = f32x4.splat(Infinity);
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    // ge(|x|, Inf) is false for NaN, so test "not (|x| < Inf)".
+    const finite = f32x4.lt(f32x4.abs(v128.load(ptr + o)), inf);
+    v128.store(out + o, v128.andnot(one, finite));
+  }
+  for (; i < len; i++) store<f32>(out + (<usize>i << 2), isFinite<f32>(f32At(ptr, <usize>i)) ? 0 : 1);
+}
