@@ -1,0 +1,77 @@
+/** Runs the same model bytes on onnxruntime-web and onnxruntime-node, and compares arrays with a stated tolerance. */
+import * as ortWeb from 'onnxruntime-web';
+import ortNode from 'onnxruntime-node';
+import { expect } from 'vitest';
+
+export type Feed = { data: Float32Array; dims: number[] };
+export type Out = { data: Float32Array | BigInt64Array; dims: readonly number[] };
+export type Outs = Record<string, Out>;
+
+async function run(rt: typeof ortWeb, bytes: Uint8Array, feeds: Record<string, Feed>, fetches?: string[]): Promise<Outs> {
+  const session = await rt.InferenceSession.create(bytes);
+  try {
+    const inputs: Record<string, ortWeb.Tensor> = {};
+    for (const [name, f] of Object.entries(feeds)) inputs[name] = new rt.Tensor('float32', f.data, f.dims);
+    const res = fetches ? await session.run(inputs, fetches) : await session.run(inputs);
+    const out: Outs = {};
+    for (const [name, t] of Object.entries(res)) out[name] = { data: t.data as Float32Array | BigInt64Array, dims: t.dims };
+    return out;
+  } finally {
+    await session.release();
+  }
+}
+
+/** Runs the model on both runtimes. */
+export async function runBoth(bytes: Uint8Array, feeds: Record<string, Feed>, fetches?: string[]): Promise<{ web: Outs; node: Outs }> {
+  const web = await run(ortWeb, bytes, feeds, fetches);
+  const node = await run(ortNode as unknown as typeof ortWeb, bytes, feeds, fetches);
+  return { web, node };
+}
+
+export interface Tolerance {
+  abs: number;
+  rel: number;
+}
+
+/** Largest |a - e| / (abs + rel·|e|) over all entries: ≤ 1 means within tolerance. */
+export function worstRatio(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance): number {
+  if (actual.length !== expected.length) return Infinity;
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i]!, e = expected[i]!;
+    if (Number.isNaN(a) || Number.isNaN(e)) {
+      if (!(Number.isNaN(a) && Number.isNaN(e))) return Infinity;
+      continue;
+    }
+    worst = Math.max(worst, Math.abs(a - e) / (tol.abs + tol.rel * Math.abs(e)));
+  }
+  return worst;
+}
+
+/** Asserts `actual` matches `expected` (flat or rows) within `tol`, naming the first bad entry. */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number> | readonly (readonly number[])[], tol: Tolerance, what: string): void {
+  const flat: ArrayLike<number> = Array.isArray(expected) && Array.isArray(expected[0]) ? (expected as number[][]).flat() : (expected as ArrayLike<number>);
+  expect(actual.length, `${what}: length`).toBe(flat.length);
+  for (let i = 0; i < flat.length; i++) {
+    const a = actual[i]!, e = flat[i]!;
+    const ok = Math.abs(a - e) <= tol.abs + tol.rel * Math.abs(e) || (Number.isNaN(a) && Number.isNaN(e));
+    if (!ok) expect.fail(`${what}: entry ${i} is ${a}, expected ${e} (tolerance abs ${tol.abs} + rel ${tol.rel})`);
+  }
+}
+
+/** Int64 label output as numbers. */
+export function labels(out: Out | undefined): number[] {
+  if (!out) throw new Error('missing label output');
+  return Array.from(out.data as BigInt64Array, Number);
+}
+
+/** Asserts both runtimes gave the same outputs (floats within `tol`, labels exactly). */
+export function expectRuntimesAgree(web: Outs, node: Outs, tol: Tolerance): void {
+  expect(Object.keys(web).sort()).toEqual(Object.keys(node).sort());
+  for (const [name, w] of Object.entries(web)) {
+    const n = node[name]!;
+    expect(w.dims, `${name} dims`).toEqual(n.dims);
+    if (w.data instanceof BigInt64Array) expect(Array.from(w.data), `${name} web vs node`).toEqual(Array.from(n.data as BigInt64Array));
+    else expectClose(w.data, n.data as Float32Array, tol, `${name} web vs node`);
+  }
+}
