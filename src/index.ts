@@ -5,6 +5,7 @@ export { PTransform, composite, type ExpandContext } from './core/ptransform.js'
 export { TupleTag, tag, type DoFn, type ProcessContext, type FinishBundleContext } from './core/do-fn.js';
 export type { CombineFn } from './core/combine-fn.js';
 export { kv, type KV, type WindowedValue } from './core/element.js';
+export { Bundle } from './core/bundle.js';
 export { GLOBAL_WINDOW, IntervalWindow, type BoundedWindow } from './core/window.js';
 export { NO_FIRING, ON_TIME_AND_ONLY_FIRING, type PaneInfo, type PaneTiming } from './core/pane.js';
 export { MIN_TIMESTAMP, MAX_TIMESTAMP, END_OF_GLOBAL_WINDOW } from './core/time.js';

@@ -8,6 +8,7 @@ import type { Source } from './source.js';
 /** An element-wise step; chains of these are fused into one operator by the runner. */
 export type ElementwiseStage =
   | { readonly type: 'map'; readonly fn: (value: any) => unknown }
+  | { readonly type: 'withKeys'; readonly fn: (value: any) => unknown }
   | { readonly type: 'filter'; readonly fn: (value: any) => boolean }
   | { readonly type: 'flatMap'; readonly fn: (value: any) => Iterable<unknown> }
   | { readonly type: 'doFn'; readonly fn: DoFn<any, any>; readonly tags: readonly TupleTag<unknown>[] };

@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import type { WindowedValue } from './element.js';
+import type { Bundle } from './bundle.js';
 
 /** What a source may report about input it could not turn into elements. */
 export interface SourceContext {
@@ -8,9 +8,9 @@ export interface SourceContext {
   deadLetter(reason: string, payload: unknown): void;
 }
 
-/** One read from a source: elements (maybe none) and whether the source has ended. */
+/** One read from a source: a bundle (maybe empty) and whether the source has ended. */
 export interface ReadResult<T> {
-  readonly elements: WindowedValue<T>[];
+  readonly bundle: Bundle<T>;
   readonly done: boolean;
 }
 

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import type { WindowedValue } from '../core/element.js';
+import { Bundle } from '../core/bundle.js';
 import { messageOf, RunnelError } from '../core/errors.js';
 import type { SourceReader } from '../core/source.js';
 import { MIN_TIMESTAMP } from '../core/time.js';
@@ -15,7 +15,7 @@ interface OpenSource {
 
 interface OperatorState {
   readonly planned: PlannedOperator;
-  pending: WindowedValue<unknown>[][];
+  pending: Bundle<unknown>[];
   inputWatermark: number;
   elementsIn: number;
   elementsOut: number;
@@ -75,13 +75,14 @@ export class Executor {
       const { planned, reader } = source;
       let result;
       try {
-        result = await reader.read(bundleSize);
+        const reading = reader.read(bundleSize);
+        result = reading instanceof Promise ? await reading : reading;
       } catch (error) {
         throw new RunnelError('SOURCE_FAILED', `read failed: ${messageOf(error)}`, { stage: planned.name, cause: error });
       }
       source.done = result.done;
       this.bundles++;
-      if (result.elements.length > 0) this.#send(planned.output, result.elements);
+      if (result.bundle.length > 0) this.#send(planned.output, result.bundle);
       this.#watermarks.set(planned.output, reader.watermark());
     }
     await this.#sweep();
@@ -116,17 +117,19 @@ export class Executor {
     for (const state of this.#states) {
       const { operator, inputs, outputs } = state.planned;
       if (state.pending.length > 0) {
-        const input = state.pending.length === 1 ? state.pending[0]! : state.pending.flat();
+        const input = Bundle.concat(state.pending);
         state.pending = [];
         state.elementsIn += input.length;
-        await operator.process(input);
+        const processing = operator.process(input);
+        if (processing) await processing;
         this.#route(state);
       }
       let watermark = Infinity;
       for (const input of inputs) watermark = Math.min(watermark, this.#watermarks.get(input)!);
       if (watermark > state.inputWatermark) {
         state.inputWatermark = watermark;
-        await operator.onWatermark(watermark);
+        const firing = operator.onWatermark(watermark);
+        if (firing) await firing;
         this.#route(state);
       }
       for (const output of outputs) this.#watermarks.set(output, state.inputWatermark);
@@ -135,14 +138,14 @@ export class Executor {
 
   #route(state: OperatorState): void {
     const taken = state.planned.operator.output.take();
-    taken.forEach((elements, port) => {
-      if (elements.length === 0) return;
-      state.elementsOut += elements.length;
-      this.#send(state.planned.outputs[port]!, elements);
+    taken.forEach((bundle, port) => {
+      if (bundle.length === 0) return;
+      state.elementsOut += bundle.length;
+      this.#send(state.planned.outputs[port]!, bundle);
     });
   }
 
-  #send(collection: number, elements: WindowedValue<unknown>[]): void {
-    for (const consumer of this.#consumers.get(collection) ?? []) consumer.pending.push(elements);
+  #send(collection: number, bundle: Bundle<unknown>): void {
+    for (const consumer of this.#consumers.get(collection) ?? []) consumer.pending.push(bundle);
   }
 }

@@ -6,7 +6,7 @@ import { CombineOperator } from './operators/combine.js';
 import { FlattenOperator } from './operators/flatten.js';
 import { FusedOperator, type FusedStage } from './operators/fused.js';
 import { GroupByKeyOperator } from './operators/group-by-key.js';
-import type { Operator } from './operators/operator.js';
+import { OutputBuffer, type AggregatingOperator, type Operator } from './operators/operator.js';
 
 /** A source of the plan and the collection it produces. */
 export interface PlannedSource {
@@ -54,15 +54,10 @@ export function plan(pipeline: Pipeline, deadLetters: DeadLetters): Plan {
         operators.push(fuseChain(node, consumers, fused, deadLetters));
         break;
       case 'groupByKey':
-        operators.push({ operator: new GroupByKeyOperator(name, deadLetters), inputs: inputIds(node), outputs: ids(node) });
-        break;
       case 'combinePerKey':
-      case 'combineGlobally': {
-        const scope = spec.kind === 'combinePerKey' ? 'perKey' : 'globally';
-        const operator = new CombineOperator(name, spec.fn, scope, deadLetters);
-        operators.push({ operator, inputs: inputIds(node), outputs: ids(node) });
+      case 'combineGlobally':
+        operators.push({ operator: aggregator(node, deadLetters, new OutputBuffer(1))!, inputs: inputIds(node), outputs: ids(node) });
         break;
-      }
       case 'flatten':
         operators.push({ operator: new FlattenOperator(name), inputs: inputIds(node), outputs: ids(node) });
         break;
@@ -71,6 +66,25 @@ export function plan(pipeline: Pipeline, deadLetters: DeadLetters): Plan {
   return { sources, operators };
 }
 
+/** The keyed aggregation operator of `node`, or undefined when `node` is not one. */
+function aggregator(node: GraphNode, deadLetters: DeadLetters, output: OutputBuffer): AggregatingOperator | undefined {
+  const { spec, name } = node;
+  switch (spec.kind) {
+    case 'groupByKey':
+      return new GroupByKeyOperator(name, deadLetters, output);
+    case 'combinePerKey':
+      return new CombineOperator(name, spec.fn, 'perKey', deadLetters, output);
+    case 'combineGlobally':
+      return new CombineOperator(name, spec.fn, 'globally', deadLetters, output);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Fuses the chain starting at `head`. When the chain's main output feeds only a keyed
+ * aggregation, that aggregation joins the chain as its tail (combiner lifting).
+ */
 function fuseChain(
   head: GraphNode,
   consumers: Map<number, GraphNode[]>,
@@ -83,12 +97,18 @@ function fuseChain(
     if (next?.length !== 1 || next[0]!.spec.kind !== 'elementwise') break;
     chain.push(next[0]!);
   }
-  const outputs = [chain.at(-1)!.outputs[0]!.id];
+  const mainConsumers = consumers.get(chain.at(-1)!.outputs[0]!.id);
+  const tailNode = mainConsumers?.length === 1 && mainConsumers[0]!.inputs.length === 1 ? mainConsumers[0]! : undefined;
+  const outputs = [(tailNode ?? chain.at(-1)!).outputs[0]!.id];
   const stages: FusedStage[] = chain.map((node) => {
     fused.add(node);
     if (node.spec.kind !== 'elementwise') throw new Error('unreachable: chain of non-element-wise nodes');
     const tagPorts = node.outputs.slice(1).map((tagged) => outputs.push(tagged.id) - 1);
     return { name: node.name, stage: node.spec.stage, tagPorts };
   });
-  return { operator: new FusedOperator(stages, outputs.length, deadLetters), inputs: [head.inputs[0]!.id], outputs };
+  const output = new OutputBuffer(outputs.length);
+  const tail = tailNode && aggregator(tailNode, deadLetters, output);
+  if (tail) fused.add(tailNode!);
+  else outputs[0] = chain.at(-1)!.outputs[0]!.id;
+  return { operator: new FusedOperator(stages, output, deadLetters, tail), inputs: [head.inputs[0]!.id], outputs };
 }

@@ -1,11 +1,9 @@
-import type { WindowedValue } from '../core/element.js';
-import { NO_FIRING } from '../core/pane.js';
+import { Bundle } from '../core/bundle.js';
 import type { PBegin } from '../core/pipeline.js';
 import type { PCollection } from '../core/pcollection.js';
 import type { PTransform } from '../core/ptransform.js';
 import type { ReadResult, Source, SourceReader } from '../core/source.js';
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from '../core/time.js';
-import { GLOBAL_WINDOW } from '../core/window.js';
 import { read } from './read.js';
 
 class ArrayReader<T> implements SourceReader<T> {
@@ -15,12 +13,9 @@ class ArrayReader<T> implements SourceReader<T> {
 
   read(max: number): ReadResult<T> {
     const end = Math.min(this.values.length, this.#next + max);
-    const elements: WindowedValue<T>[] = new Array(end - this.#next);
-    for (let i = this.#next; i < end; i++) {
-      elements[i - this.#next] = { value: this.values[i]!, timestamp: MIN_TIMESTAMP, window: GLOBAL_WINDOW, pane: NO_FIRING };
-    }
+    const bundle = Bundle.of(this.values.slice(this.#next, end));
     this.#next = end;
-    return { elements, done: end === this.values.length };
+    return { bundle, done: end === this.values.length };
   }
 
   watermark(): number {

@@ -1,5 +1,5 @@
 import type { CombineFn } from '../../core/combine-fn.js';
-import type { WindowedValue } from '../../core/element.js';
+import type { Bundle } from '../../core/bundle.js';
 import { messageOf } from '../../core/errors.js';
 import { ON_TIME_AND_ONLY_FIRING } from '../../core/pane.js';
 import { END_OF_GLOBAL_WINDOW } from '../../core/time.js';
@@ -7,7 +7,8 @@ import { GLOBAL_WINDOW } from '../../core/window.js';
 import type { DeadLetters } from '../dead-letters.js';
 import { WindowedTable } from '../windowed-table.js';
 import { isKV, notKeyedReason } from './keyed-input.js';
-import { OutputBuffer, type Operator } from './operator.js';
+import type { BoundedWindow } from '../../core/window.js';
+import { OutputBuffer, type AggregatingOperator } from './operator.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- CombineFn types are erased in the graph */
 
@@ -20,9 +21,9 @@ const GLOBAL_KEY = Symbol('all elements');
  * Keeps one accumulator per key and window and emits `extractOutput` when the window closes.
  * `globally` emits bare values, and one default output when a globally windowed input was empty.
  */
-export class CombineOperator implements Operator {
-  readonly output = new OutputBuffer(1);
+export class CombineOperator implements AggregatingOperator {
   readonly stages: readonly string[];
+  readonly keyed: boolean;
   readonly #table: WindowedTable<unknown, any>;
   #emittedGlobalWindow = false;
 
@@ -31,28 +32,32 @@ export class CombineOperator implements Operator {
     private readonly fn: CombineFn<any, any, any>,
     private readonly scope: CombineScope,
     private readonly deadLetters: DeadLetters,
+    readonly output = new OutputBuffer(1),
   ) {
     this.stages = [name];
+    this.keyed = scope === 'perKey';
     this.#table = new WindowedTable<unknown, any>(() => fn.createAccumulator());
   }
 
   setup(): void {}
 
-  process(elements: WindowedValue<unknown>[]): void {
-    const fn = this.fn;
-    const perKey = this.scope === 'perKey';
-    for (const element of elements) {
-      const input = element.value;
-      if (perKey && !isKV(input)) {
-        this.deadLetters.reject(this.name, notKeyedReason(element), input, element.timestamp);
-        continue;
-      }
-      const slot = this.#table.slotsFor(element.window).slot(perKey ? (input as { key: unknown }).key : GLOBAL_KEY);
-      try {
-        slot.state = fn.addInput(slot.state, perKey ? (input as { value: unknown }).value : input);
-      } catch (error) {
-        this.deadLetters.reject(this.name, error, input, element.timestamp);
-      }
+  process(bundle: Bundle<unknown>): void {
+    const { values, timestamps, windows } = bundle;
+    for (let i = 0; i < values.length; i++) this.accept(values[i], timestamps[i]!, windows[i]!);
+  }
+
+  accept(input: unknown, timestamp: number, window: BoundedWindow): void {
+    if (!this.keyed) this.acceptPair(GLOBAL_KEY, input, timestamp, window);
+    else if (isKV(input)) this.acceptPair(input.key, input.value, timestamp, window);
+    else this.deadLetters.reject(this.name, notKeyedReason(input), input, timestamp);
+  }
+
+  acceptPair(key: unknown, value: unknown, timestamp: number, window: BoundedWindow): void {
+    const slot = this.#table.slotsFor(window).slot(key);
+    try {
+      slot.state = this.fn.addInput(slot.state, value);
+    } catch (error) {
+      this.deadLetters.reject(this.name, error, this.keyed ? { key, value } : value, timestamp);
     }
   }
 
@@ -65,14 +70,14 @@ export class CombineOperator implements Operator {
         const result = this.#extract(state);
         if (result === FAILED) continue;
         const value = this.scope === 'perKey' ? { key, value: result } : result;
-        out.push({ value, timestamp, window, pane: ON_TIME_AND_ONLY_FIRING });
+        out.push(value, timestamp, window, ON_TIME_AND_ONLY_FIRING);
       }
     }
     if (this.scope === 'globally' && watermark > END_OF_GLOBAL_WINDOW && !this.#emittedGlobalWindow) {
       this.#emittedGlobalWindow = true;
       const result = this.#extract(this.fn.createAccumulator());
       if (result !== FAILED) {
-        out.push({ value: result, timestamp: END_OF_GLOBAL_WINDOW, window: GLOBAL_WINDOW, pane: ON_TIME_AND_ONLY_FIRING });
+        out.push(result, END_OF_GLOBAL_WINDOW, GLOBAL_WINDOW, ON_TIME_AND_ONLY_FIRING);
       }
     }
   }

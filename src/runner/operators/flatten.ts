@@ -1,4 +1,4 @@
-import type { WindowedValue } from '../../core/element.js';
+import { Bundle } from '../../core/bundle.js';
 import { OutputBuffer, type Operator } from './operator.js';
 
 /** Passes every input bundle through unchanged; the watermark is the minimum of its inputs. */
@@ -12,10 +12,9 @@ export class FlattenOperator implements Operator {
 
   setup(): void {}
 
-  process(elements: WindowedValue<unknown>[]): void {
+  process(bundle: Bundle<unknown>): void {
     const port = this.output.ports[0]!;
-    if (port.length === 0) this.output.ports[0] = elements;
-    else for (const e of elements) port.push(e);
+    this.output.ports[0] = port.length === 0 ? bundle : Bundle.concat([port, bundle]);
   }
 
   onWatermark(): void {}

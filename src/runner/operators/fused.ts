@@ -1,11 +1,11 @@
 import type { DoFn, FinishBundleContext, ProcessContext, TupleTag } from '../../core/do-fn.js';
-import type { WindowedValue } from '../../core/element.js';
+import type { Bundle } from '../../core/bundle.js';
 import { RunnelError, messageOf } from '../../core/errors.js';
 import type { ElementwiseStage } from '../../core/graph.js';
 import { NO_FIRING as NO_PANE, type PaneInfo } from '../../core/pane.js';
 import type { BoundedWindow } from '../../core/window.js';
 import type { DeadLetters } from '../dead-letters.js';
-import { OutputBuffer, type Operator } from './operator.js';
+import type { AggregatingOperator, Operator, OutputBuffer } from './operator.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- element types are erased at run time */
 
@@ -27,33 +27,42 @@ export interface FusedStage {
  * that element to the dead letters; the rest of the bundle goes on.
  */
 export class FusedOperator implements Operator {
-  readonly output: OutputBuffer;
   readonly stages: readonly string[];
   readonly #head: Emit;
   readonly #doFns: { name: string; fn: DoFn<any, any>; finish: FinishBundleContext<any> }[] = [];
 
+  /**
+   * `tail`, when given, is a keyed aggregation the chain's main output feeds directly; it writes
+   * its fired results into port 0 of the shared `output`.
+   */
   constructor(
     chain: readonly FusedStage[],
-    portCount: number,
+    readonly output: OutputBuffer,
     private readonly deadLetters: DeadLetters,
+    private readonly tail?: AggregatingOperator,
   ) {
-    this.stages = chain.map((s) => s.name);
-    this.output = new OutputBuffer(portCount);
-    let next = this.#portEmitter(0);
-    for (let i = chain.length - 1; i >= 0; i--) next = this.#compile(chain[i]!, next);
+    this.stages = [...chain.map((s) => s.name), ...(tail?.stages ?? [])];
+    let next: Emit = tail ? (value, timestamp, window) => tail.accept(value, timestamp, window) : this.#portEmitter(0);
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const last = i === chain.length - 1;
+      next = last && tail?.keyed && chain[i]!.stage.type === 'withKeys' ? this.#compileKeyedTail(chain[i]!, tail) : this.#compile(chain[i]!, next);
+    }
     this.#head = next;
   }
 
   async setup(): Promise<void> {
     for (const { name, fn } of this.#doFns) await this.#lifecycle(name, 'setup', () => fn.setup?.());
+    await this.tail?.setup();
   }
 
-  process(elements: WindowedValue<unknown>[]): void | Promise<void> {
-    if (this.#doFns.length > 0) return this.#processWithLifecycle(elements);
-    this.#run(elements);
+  process(bundle: Bundle<unknown>): void | Promise<void> {
+    if (this.#doFns.length > 0) return this.#processWithLifecycle(bundle);
+    this.#run(bundle);
   }
 
-  onWatermark(): void {}
+  onWatermark(watermark: number): void | Promise<void> {
+    return this.tail?.onWatermark(watermark);
+  }
 
   async teardown(): Promise<void> {
     const failures: unknown[] = [];
@@ -64,20 +73,23 @@ export class FusedOperator implements Operator {
         failures.push(error);
       }
     }
+    try {
+      await this.tail?.teardown();
+    } catch (error) {
+      failures.push(error);
+    }
     if (failures.length > 0) throw failures[0];
   }
 
-  #run(elements: WindowedValue<unknown>[]): void {
+  #run(bundle: Bundle<unknown>): void {
     const head = this.#head;
-    for (let i = 0; i < elements.length; i++) {
-      const e = elements[i]!;
-      head(e.value, e.timestamp, e.window, e.pane);
-    }
+    const { values, timestamps, windows, panes } = bundle;
+    for (let i = 0; i < values.length; i++) head(values[i], timestamps[i]!, windows[i]!, panes[i]!);
   }
 
-  async #processWithLifecycle(elements: WindowedValue<unknown>[]): Promise<void> {
+  async #processWithLifecycle(bundle: Bundle<unknown>): Promise<void> {
     for (const { name, fn } of this.#doFns) await this.#lifecycle(name, 'startBundle', () => fn.startBundle?.());
-    this.#run(elements);
+    this.#run(bundle);
     // In chain order, so what one stage flushes in finishBundle flows through the later stages.
     for (const { name, fn, finish } of this.#doFns) await this.#lifecycle(name, 'finishBundle', () => fn.finishBundle?.(finish));
   }
@@ -94,7 +106,7 @@ export class FusedOperator implements Operator {
   #portEmitter(port: number): Emit {
     const output = this.output;
     return (value, timestamp, window, pane) => {
-      output.ports[port]!.push({ value, timestamp, window, pane });
+      output.ports[port]!.push(value, timestamp, window, pane);
     };
   }
 
@@ -112,6 +124,19 @@ export class FusedOperator implements Operator {
             return;
           }
           next(result, timestamp, window, pane);
+        };
+      }
+      case 'withKeys': {
+        const fn = stage.fn;
+        return (value, timestamp, window, pane) => {
+          let key: unknown;
+          try {
+            key = fn(value);
+          } catch (error) {
+            dead.reject(name, error, value, timestamp);
+            return;
+          }
+          next({ key, value }, timestamp, window, pane);
         };
       }
       case 'filter': {
@@ -141,6 +166,22 @@ export class FusedOperator implements Operator {
       case 'doFn':
         return this.#compileDoFn(name, stage.fn, stage.tags, tagPorts, next);
     }
+  }
+
+  /** `withKeys` feeding a keyed aggregation: key and value go to it without a pair object. */
+  #compileKeyedTail({ name, stage }: FusedStage, tail: AggregatingOperator): Emit {
+    const dead = this.deadLetters;
+    const fn = stage.fn as (value: unknown) => unknown;
+    return (value, timestamp, window) => {
+      let key: unknown;
+      try {
+        key = fn(value);
+      } catch (error) {
+        dead.reject(name, error, value, timestamp);
+        return;
+      }
+      tail.acceptPair(key, value, timestamp, window);
+    };
   }
 
   #compileDoFn(name: string, fn: DoFn<any, any>, tags: readonly TupleTag<unknown>[], tagPorts: readonly number[], next: Emit): Emit {

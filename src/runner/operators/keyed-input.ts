@@ -1,4 +1,4 @@
-import type { KV, WindowedValue } from '../../core/element.js';
+import type { KV } from '../../core/element.js';
 
 /** True when `value` is a `{ key, value }` pair, the input keyed operators need. */
 export function isKV(value: unknown): value is KV<unknown, unknown> {
@@ -6,6 +6,6 @@ export function isKV(value: unknown): value is KV<unknown, unknown> {
 }
 
 /** The dead-letter reason for a non-KV element reaching a keyed stage. */
-export function notKeyedReason(element: WindowedValue<unknown>): string {
-  return `expected a { key, value } element (apply withKeys first), got ${typeof element.value === 'object' ? JSON.stringify(element.value) : String(element.value)}`;
+export function notKeyedReason(value: unknown): string {
+  return `expected a { key, value } element (apply withKeys first), got ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`;
 }

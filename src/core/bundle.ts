@@ -1,0 +1,64 @@
+import type { WindowedValue } from './element.js';
+import { NO_FIRING, type PaneInfo } from './pane.js';
+import { MIN_TIMESTAMP } from './time.js';
+import { GLOBAL_WINDOW, type BoundedWindow } from './window.js';
+
+/**
+ * A batch of elements as parallel arrays: element `i` is `values[i]` at event time
+ * `timestamps[i]` in `windows[i]`, fired as `panes[i]`. Moving data as a few arrays instead of
+ * an object per element is what keeps the runner's per-element cost low.
+ */
+export class Bundle<T> {
+  constructor(
+    readonly values: T[] = [],
+    readonly timestamps: number[] = [],
+    readonly windows: BoundedWindow[] = [],
+    readonly panes: PaneInfo[] = [],
+  ) {}
+
+  /** `values` in one window, all at `timestamp` (default: the global window, MIN_TIMESTAMP). */
+  static of<T>(values: T[], timestamp = MIN_TIMESTAMP, window: BoundedWindow = GLOBAL_WINDOW): Bundle<T> {
+    const n = values.length;
+    return new Bundle(values, new Array<number>(n).fill(timestamp), new Array<BoundedWindow>(n).fill(window), new Array<PaneInfo>(n).fill(NO_FIRING));
+  }
+
+  /** A bundle of the given elements. */
+  static fromElements<T>(elements: readonly WindowedValue<T>[]): Bundle<T> {
+    const bundle = new Bundle<T>();
+    for (const e of elements) bundle.push(e.value, e.timestamp, e.window, e.pane);
+    return bundle;
+  }
+
+  /** The elements of several bundles, in order, as one bundle. */
+  static concat<T>(bundles: readonly Bundle<T>[]): Bundle<T> {
+    if (bundles.length === 1) return bundles[0]!;
+    return new Bundle(
+      bundles.flatMap((b) => b.values),
+      bundles.flatMap((b) => b.timestamps),
+      bundles.flatMap((b) => b.windows),
+      bundles.flatMap((b) => b.panes),
+    );
+  }
+
+  get length(): number {
+    return this.values.length;
+  }
+
+  /** Appends one element. */
+  push(value: T, timestamp: number, window: BoundedWindow, pane: PaneInfo): void {
+    this.values.push(value);
+    this.timestamps.push(timestamp);
+    this.windows.push(window);
+    this.panes.push(pane);
+  }
+
+  /** Element `i` as an object (allocates; for sinks and tests, not hot paths). */
+  at(i: number): WindowedValue<T> {
+    return { value: this.values[i]!, timestamp: this.timestamps[i]!, window: this.windows[i]!, pane: this.panes[i]! };
+  }
+
+  /** All elements as objects (allocates). */
+  toElements(): WindowedValue<T>[] {
+    return this.values.map((_, i) => this.at(i));
+  }
+}
