@@ -14,65 +14,66 @@
   return load<f64>(p + (<usize>i << 3));
 }
 
-/** out = (x - center) * scale over a contiguous run (f32 arithmetic). */
-function affineContig(p: usize, len: i32, center: f32, scale: f32, out: usize): void {
-  const cv = f32x4.splat(center);
+// The center is split into f32 hi + lo parts: x - hi is exact when x is near the center
+// (Sterbenz), so rounding the f64 center to f32 no longer shifts every output by |c|·2^-24/spread.
+@inline function centerHi(c: f64): f32 {
+  return <f32>c;
+}
+@inline function centerLo(c: f64): f32 {
+  return <f32>(c - <f64><f32>c);
+}
+
+/** out = ((x - hi) - lo) * scale over a contiguous run (f32 arithmetic). */
+function affineContig(p: usize, len: i32, center: f64, scale: f32, out: usize): void {
+  const hi = centerHi(center);
+  const lo = centerLo(center);
+  const hv = f32x4.splat(hi);
+  const lv = f32x4.splat(lo);
   const sv = f32x4.splat(scale);
   let i = 0;
   for (; i + 8 <= len; i += 8) {
     const o = <usize>i << 2;
-    v128.store(out + o, f32x4.mul(f32x4.sub(v128.load(p + o), cv), sv));
-    v128.store(out + o, f32x4.mul(f32x4.sub(v128.load(p + o, 16), cv), sv), 16);
+    v128.store(out + o, f32x4.mul(f32x4.sub(f32x4.sub(v128.load(p + o), hv), lv), sv));
+    v128.store(out + o, f32x4.mul(f32x4.sub(f32x4.sub(v128.load(p + o, 16), hv), lv), sv), 16);
   }
-  for (; i < len; i++) store<f32>(out + (<usize>i << 2), (f32At(p, <usize>i) - center) * scale);
+  for (; i < len; i++) store<f32>(out + (<usize>i << 2), (f32At(p, <usize>i) - hi - lo) * scale);
 }
 
 @inline function inverseSpread(spread: f64): f32 {
   return spread == 0 || !isFinite<f64>(spread) ? 1 : <f32>(1.0 / spread);
 }
 
-/** out[i, c] = (x[i, c] - center[c]) * scale[c]; shared by the three scalers. */
-function affine(ptr: usize, n: i32, d: i32, center: usize, spread: usize, out: usize): void {
-  if (d == 1) {
-    affineContig(ptr, n, <f32>f64At(center, 0), inverseSpread(f64At(spread, 0)), out);
-    return;
-  }
+/** out[i, c] = (x[i, c] - center[c]) * invSpread[c], with the spread given (or max - min when `minMax`). */
+function affine(ptr: usize, n: i32, d: i32, center: usize, spread: usize, minMax: bool, out: usize): void {
   for (let c = 0; c < d; c++) {
-    const m = <f32>f64At(center, c);
-    const s = inverseSpread(f64At(spread, c));
+    const m = f64At(center, c);
+    const s = inverseSpread(minMax ? f64At(spread, c) - m : f64At(spread, c));
+    if (d == 1) {
+      affineContig(ptr, n, m, s, out);
+      return;
+    }
+    const hi = centerHi(m);
+    const lo = centerLo(m);
     for (let i = 0; i < n; i++) {
       const k = <usize>i * <usize>d + <usize>c;
-      store<f32>(out + (k << 2), (f32At(ptr, k) - m) * s);
+      store<f32>(out + (k << 2), (f32At(ptr, k) - hi - lo) * s);
     }
   }
 }
 
 /** out = (x - mean[c]) / std[c] (z-score with fitted mean and std). */
 export function zscore(ptr: usize, n: i32, d: i32, mean: usize, std: usize, out: usize): void {
-  affine(ptr, n, d, mean, std, out);
+  affine(ptr, n, d, mean, std, false, out);
 }
 
 /** out = (x - min[c]) / (max[c] - min[c]) (min-max scaling to [0, 1] with fitted bounds). */
 export function minMaxScale(ptr: usize, n: i32, d: i32, lo: usize, hi: usize, out: usize): void {
-  if (d == 1) {
-    const a = f64At(lo, 0);
-    affineContig(ptr, n, <f32>a, inverseSpread(f64At(hi, 0) - a), out);
-    return;
-  }
-  for (let c = 0; c < d; c++) {
-    const a = f64At(lo, c);
-    const m = <f32>a;
-    const s = inverseSpread(f64At(hi, c) - a);
-    for (let i = 0; i < n; i++) {
-      const k = <usize>i * <usize>d + <usize>c;
-      store<f32>(out + (k << 2), (f32At(ptr, k) - m) * s);
-    }
-  }
+  affine(ptr, n, d, lo, hi, true, out);
 }
 
 /** out = (x - median[c]) / iqr[c] (robust scaling with fitted median and interquartile range). */
 export function robustScale(ptr: usize, n: i32, d: i32, median: usize, iqr: usize, out: usize): void {
-  affine(ptr, n, d, median, iqr, out);
+  affine(ptr, n, d, median, iqr, false, out);
 }
 
 /** out = min(max(x, lo[c]), hi[c]); NaN stays NaN. */
