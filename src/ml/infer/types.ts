@@ -1,0 +1,67 @@
+/**
+ * The model-handler contract RunInference builds on (like Beam's ModelHandler): load bytes into a
+ * model, describe its inputs/outputs, run one batch, release it. Frames are columnar
+ * `Float32Array`s `[rows × cols]` with column names; the kernels' `Frame` fits as is.
+ */
+
+/** A batch of rows: row-major values `[rows × cols]` and one name per column. */
+export interface FrameLike {
+  /** Row-major values; at least `rows × cols` long (extra values are ignored). */
+  readonly view: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+  readonly names: readonly string[];
+}
+
+/** Element types a tensor may have, as onnxruntime names them. */
+export type TensorType = 'float32' | 'float64' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool' | 'string' | (string & {});
+
+/** An input or output of a model. */
+export interface TensorDescription {
+  name: string;
+  /** False for sequences and maps (e.g. ZipMap's output), which Runnel cannot read. */
+  isTensor: boolean;
+  /** Element type (tensors only). */
+  type?: TensorType;
+  /** Dimensions: a size, or a symbolic name such as `'N'` (tensors only; `[]` if unknown). */
+  shape?: readonly (number | string)[];
+}
+
+/** A tensor given to or returned by a model. */
+export interface TensorValue {
+  data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Int8Array | string[];
+  dims: readonly number[];
+}
+
+/** A float32 tensor fed to a model input other than the frame (e.g. an RNN state). */
+export interface FloatTensor {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+/** Outputs of one batch, by output name. */
+export type ModelOutputs = Record<string, TensorValue>;
+
+/** A loaded model: runs batches until released. */
+export interface LoadedModel {
+  readonly id: string;
+  readonly inputs: readonly TensorDescription[];
+  readonly outputs: readonly TensorDescription[];
+  /** Runs one batch; `extra` feeds inputs other than the frame's (RNN state, masks). */
+  run(frame: FrameLike, extra?: Readonly<Record<string, FloatTensor>>): Promise<ModelOutputs>;
+  /** Frees the session once in-flight batches finish; later runs fail. */
+  release(): Promise<void>;
+}
+
+/** Loads models from bytes (an ONNX blob from the registry, a file, a test builder). */
+export interface ModelHandler<TOptions, TModel extends LoadedModel = LoadedModel> {
+  load(bytes: Uint8Array, options?: TOptions): Promise<TModel>;
+}
+
+/** Wraps a plain `Float32Array` as a frame. */
+export function frameOf(view: Float32Array, names: readonly string[]): FrameLike {
+  const cols = names.length;
+  if (cols === 0) throw new RangeError('frameOf: needs at least one column name');
+  if (view.length % cols !== 0) throw new RangeError(`frameOf: ${view.length} values do not fill rows of ${cols} columns`);
+  return { view, rows: view.length / cols, cols, names };
+}
