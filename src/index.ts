@@ -27,4 +27,4 @@ export { partition } from './transforms/partition.js';
 export { DirectRunner } from './runner/direct-runner.js';
 export type { RunOptions, PipelineResult, DeadLetter, OperatorMetrics } from './runner/types.js';
 
-export { collect, Collect } from './io/collect.js';
+export * from './io/index.js';

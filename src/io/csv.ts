@@ -1,0 +1,105 @@
+import { stringify } from 'csv-stringify/sync';
+import type { PBegin } from '../core/pipeline.js';
+import type { PCollection } from '../core/pcollection.js';
+import type { PTransform } from '../core/ptransform.js';
+import type { SourceContext } from '../core/source.js';
+import { read } from '../transforms/read.js';
+import { CsvRecordReader } from './csv-records.js';
+import { lineFileSource, type LineDecoder } from './file-source.js';
+import { fileSink, type FileSinkOptions } from './file-sink.js';
+import type { NumberedLine } from './line-stream.js';
+import { castTextRecord, validateSchema, type RecordOf, type Schema } from './schema.js';
+
+/** Options of `readCsv`. */
+export interface ReadCsvOptions<S extends Schema> {
+  /** Field separator (default `,`). */
+  delimiter?: string;
+  /** Column names for a file without a header row; by default the first row is the header. */
+  columns?: readonly string[];
+  /** Types of (some of) the columns; untyped columns stay strings. */
+  schema?: S;
+}
+
+class CsvDecoder implements LineDecoder<Record<string, unknown>> {
+  readonly #records: CsvRecordReader;
+  #columns: readonly string[] | undefined;
+
+  constructor(
+    private readonly context: SourceContext,
+    private readonly options: ReadCsvOptions<Schema>,
+  ) {
+    this.#records = new CsvRecordReader(options.delimiter ?? ',');
+    this.#columns = options.columns;
+  }
+
+  decode(lines: readonly NumberedLine[], out: Record<string, unknown>[], last: boolean): void {
+    const { records, rejects } = this.#records.read(lines, last);
+    for (const r of rejects) this.context.deadLetter(r.reason, { line: r.firstLine, text: r.text });
+    for (const { fields, firstLine, text } of records) {
+      if (this.#columns === undefined) {
+        this.#columns = this.#header(fields);
+        continue;
+      }
+      const columns = this.#columns;
+      if (fields.length !== columns.length) {
+        this.context.deadLetter(`line ${firstLine}: expected ${columns.length} fields (${columns.join(', ')}), got ${fields.length}`, { line: firstLine, text });
+        continue;
+      }
+      const record: Record<string, string> = {};
+      for (let i = 0; i < columns.length; i++) record[columns[i]!] = fields[i]!;
+      try {
+        out.push(this.options.schema ? castTextRecord(record, this.options.schema) : record);
+      } catch (error) {
+        this.context.deadLetter(`line ${firstLine}: ${(error as Error).message}`, { line: firstLine, text });
+      }
+    }
+  }
+
+  #header(fields: string[]): string[] {
+    const columns = fields.map((f, i) => (i === 0 ? f.replace(/^\uFEFF/, '') : f).trim());
+    const duplicate = columns.find((c, i) => columns.indexOf(c) !== i);
+    if (duplicate !== undefined) throw new Error(`the header names column "${duplicate}" twice`);
+    const missing = Object.keys(this.options.schema ?? {}).filter((name) => !columns.includes(name));
+    if (missing.length > 0) {
+      throw new Error(`the schema names column(s) ${missing.map((m) => `"${m}"`).join(', ')} that the header (${columns.join(', ')}) lacks`);
+    }
+    return columns;
+  }
+}
+
+/**
+ * Reads a CSV file as one record (an object keyed by column name) per row. A row that cannot
+ * be parsed, has the wrong number of fields, or does not match `schema` becomes a dead letter
+ * with its line number; the rest of the file is read.
+ */
+export function readCsv<S extends Schema>(path: string, options: ReadCsvOptions<S> & { schema: S }): PTransform<PBegin, PCollection<RecordOf<S> & Record<string, unknown>>>;
+export function readCsv(path: string, options?: ReadCsvOptions<Schema>): PTransform<PBegin, PCollection<Record<string, string>>>;
+export function readCsv(path: string, options: ReadCsvOptions<Schema> = {}): PTransform<PBegin, PCollection<unknown>> {
+  if (options.schema) validateSchema(options.schema, 'readCsv');
+  if (options.delimiter !== undefined && options.delimiter.length !== 1) {
+    throw new TypeError(`readCsv: delimiter must be one character, got "${options.delimiter}"`);
+  }
+  return read(lineFileSource(path, (context) => new CsvDecoder(context, options)), 'readCsv');
+}
+
+/** Options of `writeCsv`. */
+export interface WriteCsvOptions extends FileSinkOptions {
+  /** Columns in order (default: the keys of the first record). */
+  columns?: readonly string[];
+  /** Field separator (default `,`). */
+  delimiter?: string;
+  /** Write a header row (default true; never when appending). */
+  header?: boolean;
+}
+
+/** Writes records (objects) as CSV rows, quoting fields as needed. */
+export function writeCsv<T extends Record<string, unknown>>(path: string, options: WriteCsvOptions = {}): PTransform<PCollection<T>, void> {
+  const delimiter = options.delimiter ?? ',';
+  let columns = options.columns;
+  const columnsOf = (first: T): readonly string[] => (columns ??= Object.keys(first));
+  const row = (fields: unknown[]): string => stringify([fields], { delimiter, cast: { boolean: (b) => String(b) } });
+  return fileSink<T>('writeCsv', path, options, {
+    ...(options.header === false ? {} : { header: (first: T) => row([...columnsOf(first)]) }),
+    format: (value) => row(columnsOf(value).map((c) => value[c])),
+  });
+}

@@ -1,0 +1,6 @@
+export { readCsv, writeCsv, type ReadCsvOptions, type WriteCsvOptions } from './csv.js';
+export { readJsonl, writeJsonl, type ReadJsonlOptions } from './jsonl.js';
+export { readText, writeText, type WriteTextOptions } from './text.js';
+export { collect, Collect } from './collect.js';
+export type { FileSinkOptions } from './file-sink.js';
+export type { Schema, FieldSpec, FieldType, RecordOf } from './schema.js';

@@ -1,0 +1,51 @@
+import type { PBegin } from '../core/pipeline.js';
+import type { PCollection } from '../core/pcollection.js';
+import type { PTransform } from '../core/ptransform.js';
+import { read } from '../transforms/read.js';
+import { lineFileSource } from './file-source.js';
+import { fileSink, type FileSinkOptions } from './file-sink.js';
+import { checkJsonRecord, validateSchema, type RecordOf, type Schema } from './schema.js';
+
+/** Options of `readJsonl`. */
+export interface ReadJsonlOptions<S extends Schema> {
+  /** Field types every record must have; a record that does not match is a dead letter. */
+  schema?: S;
+}
+
+/**
+ * Reads a JSON Lines file: one JSON value per line, blank lines skipped. A line that is not
+ * valid JSON, or does not match `schema`, becomes a dead letter with its line number.
+ */
+export function readJsonl<S extends Schema>(path: string, options: ReadJsonlOptions<S> & { schema: S }): PTransform<PBegin, PCollection<RecordOf<S>>>;
+export function readJsonl<T = unknown>(path: string, options?: ReadJsonlOptions<Schema>): PTransform<PBegin, PCollection<T>>;
+export function readJsonl(path: string, options: ReadJsonlOptions<Schema> = {}): PTransform<PBegin, PCollection<unknown>> {
+  const schema = options.schema;
+  if (schema) validateSchema(schema, 'readJsonl');
+  return read(
+    lineFileSource<unknown>(path, (context) => ({
+      decode: (lines, out) => {
+        for (const { text, lineNumber } of lines) {
+          if (text.trim() === '') continue;
+          try {
+            const value = JSON.parse(text) as unknown;
+            out.push(schema ? checkJsonRecord(value, schema) : value);
+          } catch (error) {
+            context.deadLetter(`line ${lineNumber}: ${(error as Error).message}`, { line: lineNumber, text });
+          }
+        }
+      },
+    })),
+    'readJsonl',
+  );
+}
+
+/** Writes one JSON value per line to `path`. */
+export function writeJsonl<T>(path: string, options: FileSinkOptions = {}): PTransform<PCollection<T>, void> {
+  return fileSink<T>('writeJsonl', path, options, { format: (v) => `${jsonLine(v)}\n` });
+}
+
+function jsonLine(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined) throw new TypeError(`cannot write ${typeof value} as JSON`);
+  return text;
+}
