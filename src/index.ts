@@ -20,11 +20,11 @@ export { parDo, parDoWithOutputs, type ParDoOutputs } from './transforms/par-do.
 export { withKeys } from './transforms/with-keys.js';
 export { groupByKey } from './transforms/group-by-key.js';
 export { combinePerKey, combineGlobally } from './transforms/combine.js';
-export { sum, count, mean, min, max, topK, toList, type MeanAccumulator } from './transforms/combiners.js';
+export { sum, count, mean, min, max, topK, toList, allOf, type MeanAccumulator } from './transforms/combiners.js';
 export { flatten } from './transforms/flatten.js';
 export { partition } from './transforms/partition.js';
 
 export { DirectRunner } from './runner/direct-runner.js';
-export type { RunOptions, PipelineResult, DeadLetter, OperatorMetrics } from './runner/types.js';
+export type { RunOptions, RunProgress, PipelineResult, DeadLetter, OperatorMetrics } from './runner/types.js';
 
 export * from './io/index.js';

@@ -39,8 +39,11 @@ export class DirectRunner {
     try {
       await executor.open();
       // A pipeline without sources still gets one sweep, so combineGlobally can emit its default.
-      do await executor.step(bundleSize);
-      while (executor.active);
+      const onProgress = this.#options.onProgress;
+      do {
+        await executor.step(bundleSize);
+        onProgress?.({ bundles: executor.bundles, elementsRead: executor.elementsRead, deadLetters: deadLetters.count });
+      } while (executor.active);
     } catch (error) {
       failure = error;
     }

@@ -32,6 +32,7 @@ export class Executor {
   readonly #watermarks = new Map<number, number>();
   #sources: OpenSource[] = [];
   bundles = 0;
+  elementsRead = 0;
 
   constructor(
     private readonly plan: Plan,
@@ -82,6 +83,7 @@ export class Executor {
       }
       source.done = result.done;
       this.bundles++;
+      this.elementsRead += result.bundle.length;
       if (result.bundle.length > 0) this.#send(planned.output, result.bundle);
       this.#watermarks.set(planned.output, reader.watermark());
     }

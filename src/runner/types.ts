@@ -26,6 +26,17 @@ export interface RunOptions {
   maxDeadLettersInResult?: number;
   /** Called with every dead letter as it happens, e.g. to log or store it. */
   onDeadLetter?: (deadLetter: DeadLetter) => void;
+  /** Called after each step (one bundle from each source through the graph), e.g. for a progress bar. */
+  onProgress?: (progress: RunProgress) => void;
+}
+
+/** Progress of a run so far. */
+export interface RunProgress {
+  /** Bundles read from sources. */
+  readonly bundles: number;
+  /** Elements read from sources. */
+  readonly elementsRead: number;
+  readonly deadLetters: number;
 }
 
 /** Counters of one operator (a fused chain of stages counts as one operator). */

@@ -134,3 +134,30 @@ export function toList<T>(): CombineFn<T, T[], T[]> {
     extractOutput: (acc) => acc,
   };
 }
+
+type OutputsOf<F> = { [K in keyof F]: F[K] extends CombineFn<any, any, infer O> ? O : never }; // eslint-disable-line @typescript-eslint/no-explicit-any
+type InputOf<F> = F[keyof F] extends CombineFn<infer I, any, any> ? I : never; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * Runs several combiners over the same input in one pass; the output has one field per
+ * combiner: `combinePerKey(allOf({ mean: mean(), max: max(), n: count() }))`.
+ */
+export function allOf<F extends Record<string, CombineFn<any, any, any>>>( // eslint-disable-line @typescript-eslint/no-explicit-any
+  fns: F,
+): CombineFn<InputOf<F>, Record<string, unknown>, OutputsOf<F>> {
+  const entries = Object.entries(fns);
+  if (entries.length === 0) throw new TypeError('allOf(fns): give at least one combiner');
+  return {
+    name: `allOf(${entries.map(([k]) => k).join(',')})`,
+    createAccumulator: () => Object.fromEntries(entries.map(([k, fn]) => [k, fn.createAccumulator()])),
+    addInput: (acc, x) => {
+      for (const [k, fn] of entries) acc[k] = fn.addInput(acc[k], x);
+      return acc;
+    },
+    mergeAccumulators: (accs) => {
+      const list = [...accs];
+      return Object.fromEntries(entries.map(([k, fn]) => [k, fn.mergeAccumulators(list.map((a) => a[k]))]));
+    },
+    extractOutput: (acc) => Object.fromEntries(entries.map(([k, fn]) => [k, fn.extractOutput(acc[k])])) as OutputsOf<F>,
+  };
+}
