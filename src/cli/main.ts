@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { RunnelError } from '../core/errors.js';
+import { UsageError, type Command } from './command.js';
+import { demoCommand } from './commands/demo.js';
+
+const COMMANDS: readonly Command[] = [demoCommand];
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `Usage: runnel <command> [options]
+
+Runnel: an embedded dataflow runtime for edge devices.
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Options:
+  -h, --help     show this help (or a command's: runnel <command> --help)
+  -v, --version  print the version`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    console.log(help());
+    return 0;
+  }
+  if (name === '-v' || name === '--version') {
+    console.log(version());
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    console.error(`runnel: unknown command "${name}". Commands: ${COMMANDS.map((c) => c.name).join(', ')}. See runnel --help.`);
+    return 2;
+  }
+  try {
+    await command.run(args);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+      console.error(`runnel ${name}: ${error.message}\nSee runnel ${name} --help.`);
+      return 2;
+    }
+    const message = error instanceof RunnelError ? `${error.message} (${error.code})` : error instanceof Error ? error.message : String(error);
+    console.error(`runnel ${name}: ${message}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
