@@ -1,0 +1,19 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { devicesDirectory, loadDeviceProfile, validateDeviceProfile } from '../../src/config/device-profile.js';
+
+describe('device profiles', () => {
+  it('every profile in devices/ is valid and named after its file', () => {
+    const files = readdirSync(devicesDirectory()).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const file of files) expect(loadDeviceProfile(file.replace(/\.json$/, '')).name).toBe(file.replace(/\.json$/, ''));
+  });
+
+  it('names every invalid field', () => {
+    const bad = { name: 'x', arch: 'mips', memoryBudgetMiB: 0, threads: { inference: 1, kernels: 1 }, bundle: { maxElements: 10, maxLatencyMs: 1.5 }, inference: { maxBatch: 1 }, sqlite: { cacheMiB: 1, synchronous: 'OFF' } };
+    expect(() => validateDeviceProfile(bad, 'bad.json')).toThrow(
+      /"arch" must be one of arm64, armv7l, x64 \(got "mips"\)[\s\S]*"sqlite.synchronous"[\s\S]*"memoryBudgetMiB" must be a positive integer \(got 0\)[\s\S]*"bundle.maxLatencyMs"/,
+    );
+    expect(() => loadDeviceProfile('toaster')).toThrow(/device profile "toaster" not found/);
+  });
+});
