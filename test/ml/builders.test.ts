@@ -2,7 +2,9 @@
  * Every graph builder, run by onnxruntime-web, equals a plain-TS computation of the same model on
  * fresh random inputs, and equals onnxruntime-node on the same bytes.
  * Tolerances: against the float64 reference, |Δ| ≤ 1e-5 + 1e-4·|expected| (float32 arithmetic over
- * ≤ 64 terms); web vs node, |Δ| ≤ 1e-6 + 1e-5·|value| (same float32 graph, different kernels).
+ * ≤ 64 terms); web vs node, the same bound: both run the same float32 graph, but with different
+ * kernels (onnxruntime-node's MLAS uses vectorised exp/logistic approximations; tree sums are
+ * accumulated in a different order), and differences up to 4e-5 relative were seen in softmax outputs.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -18,7 +20,7 @@ import * as ref from './reference.js';
 import { expectClose, expectRuntimesAgree, labels, runBoth, worstRatio, type Tolerance } from './runtimes.js';
 
 const REF: Tolerance = { abs: 1e-5, rel: 1e-4 };
-const CROSS: Tolerance = { abs: 1e-6, rel: 1e-5 };
+const CROSS: Tolerance = { abs: 1e-5, rel: 1e-4 };
 const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
 
 function rngFor(name: string): Rng {
