@@ -191,6 +191,10 @@ register('data:text/javascript,' + encodeURIComponent("export async function res
     const model = await handler.load(bytes);
     expect(model.outputs.map((o) => [o.name, o.isTensor])).toEqual([['output_label', true], ['output_probability', false]]);
     expect(model.skippedOutputs).toEqual(['output_probability']);
+    // skl2onnx's unnamed batch dim (None) is reported by onnxruntime-web 1.30 as 4294967295; the handler says -1.
+    expect(model.inputs).toEqual([{ name: 'float_input', isTensor: true, type: 'float32', shape: [-1, 2] }]);
+    const err = await rejection(model.run(frameOf(randomFrame(rng, 2, 3), ['x0', 'x1', 'x2'])));
+    expect(err.message).toMatch(/expects 2 columns, frame has 3/);
     const out = await model.run(frameOf(randomFrame(rng, 3, 2), ['x0', 'x1']));
     expect(Object.keys(out)).toEqual(['output_label']);
     await model.release();

@@ -88,8 +88,16 @@ export class OnnxModelHandler implements ModelHandler<OnnxModelOptions, LoadedOn
   }
 }
 
+/**
+ * onnxruntime-web 1.30 reports an unknown dimension (no dim_value, no dim_param, e.g. skl2onnx's
+ * `None`) as 4294967295, an int64 -1 read as uint32; Runnel reports it as -1.
+ */
+function dimOf(d: number | string): number | string {
+  return typeof d === 'number' && (d < 0 || d >= 2 ** 31) ? -1 : d;
+}
+
 function describe(m: Ort.InferenceSession.ValueMetadata): TensorDescription {
-  return m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: [...m.shape] } : { name: m.name, isTensor: false };
+  return m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: m.shape.map(dimOf) } : { name: m.name, isTensor: false };
 }
 
 /** A model with a live onnxruntime-web session. */

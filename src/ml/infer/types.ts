@@ -23,7 +23,7 @@ export interface TensorDescription {
   isTensor: boolean;
   /** Element type (tensors only). */
   type?: TensorType;
-  /** Dimensions: a size, or a symbolic name such as `'N'` (tensors only; `[]` if unknown). */
+  /** Dimensions: a size, a symbolic name such as `'N'`, or -1 when unnamed and unknown (tensors only; `[]` if the rank is unknown). */
   shape?: readonly (number | string)[];
 }
 

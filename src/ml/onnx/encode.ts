@@ -163,7 +163,7 @@ export class ProtoWriter {
   }
 
   tag(field: number, wire: number): void {
-    this.varint((field << 3) | wire);
+    this.varint(field * 8 + wire);
   }
 
   intField(field: number, value: number | bigint): void {
