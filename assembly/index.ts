@@ -12,3 +12,6 @@ export {
 export { movingAverage, ema, biquadDesign, biquad, fir, diff, lags, resampleLinear } from "./signal";
 export { fftTableLen, fftInit, rfft, spectrumMagnitude, bandEnergies } from "./fft";
 export { dot, gemv, gemm, xtxAccumulate, xtyAccumulate, cholesky, choleskySolve } from "./linalg";
+export {
+  gramAccumulate, logisticTerms, softmaxGradient, affine, classMoments, gaussianJll, binColumns, histogram, nearestCenter,
+} from "./train";

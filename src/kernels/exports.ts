@@ -118,4 +118,29 @@ export interface LinalgExports {
 }
 
 /** The typed exports of `build/kernels.wasm`. */
-export interface KernelExports extends ArenaExports, StatsExports, ScaleExports, SignalExports, FftExports, LinalgExports {}
+export interface KernelExports extends ArenaExports, StatsExports, ScaleExports, SignalExports, FftExports, LinalgExports, TrainExports {}
+
+/**
+ * Training family (`assembly/train.ts`). x̃ = [x, 1]; weights, targets, class indices (as f64)
+ * and accumulators are f64. Accumulating kernels add to their outputs (fit over many bundles).
+ */
+export interface TrainExports {
+  /** G ((d+1)² f64) += Σ wᵢx̃ᵢx̃ᵢᵀ and v (d+1 f64) += Σ rᵢx̃ᵢ; w = 0 means unit weights, r = 0 skips v. */
+  gramAccumulate(x: number, w: number, r: number, n: number, d: number, g: number, v: number): void;
+  /** IRLS terms at β (d+1 f64): writes w = p(1-p), r = p - y (n f64 each); returns Σ log-loss. */
+  logisticTerms(x: number, y: number, n: number, d: number, beta: number, w: number, r: number): number;
+  /** grad (k × (d+1) f64) += softmax log-loss gradient at W; returns Σ loss; scratch k f64. */
+  softmaxGradient(x: number, y: number, n: number, d: number, k: number, wts: number, grad: number, scratch: number): number;
+  /** out (n × k f64) = X·Wᵀ + b, W k × (d+1) f64. */
+  affine(x: number, n: number, d: number, k: number, wts: number, out: number): void;
+  /** Writes per-class count (k), mean and m2 (k × d) of one batch, two-pass. */
+  classMoments(x: number, y: number, n: number, d: number, k: number, count: number, mean: number, m2: number): void;
+  /** out (n × k f64) = constant[c] - Σ (x - mean)²·halfInvVar. */
+  gaussianJll(x: number, n: number, d: number, k: number, mean: number, halfInvVar: number, constant: number, out: number): void;
+  /** out (n × d u8) = bin of each value against edges (d × m f64 ascending); NaN → m. */
+  binColumns(x: number, n: number, d: number, edges: number, m: number, out: number): void;
+  /** hist (d × nb × 2 f64) = Σ (grad, hess) per feature and bin over rows (m i32 indices). */
+  histogram(bins: number, d: number, nb: number, rows: number, m: number, grad: number, hess: number, hist: number): void;
+  /** Nearest centre (k × d f64) per row: assign (n i32), dist (n f64); returns Σ dist. */
+  nearestCenter(x: number, n: number, d: number, c: number, k: number, assign: number, dist: number): number;
+}

@@ -1,6 +1,6 @@
 export { F32Block, F64Block, KernelArena } from './arena.js';
 export { kernels, instantiateKernels, type Kernels, type KernelExports } from './module.js';
-export type { StatsExports, ScaleExports, SignalExports, FftExports, LinalgExports } from './exports.js';
+export type { StatsExports, ScaleExports, SignalExports, FftExports, LinalgExports, TrainExports } from './exports.js';
 export { Frame, allocFrame } from './frame.js';
 export { FftPlan, type FftWindow } from './fft-plan.js';
 export { BiquadKind } from './biquad-kind.js';

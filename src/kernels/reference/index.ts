@@ -4,3 +4,4 @@ export * as scale from './scale.js';
 export * as signal from './signal.js';
 export * as fft from './fft.js';
 export * as linalg from './linalg.js';
+export * as train from './train.js';

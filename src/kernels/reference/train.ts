@@ -1,0 +1,129 @@
+/**
+ * Plain-TS twins of `assembly/train.ts`: the same passes, written for clarity, in f64.
+ * Arrays replace pointers; accumulating twins add to their outputs like the kernels.
+ */
+import type { FloatArray } from './stats.js';
+
+/** G ((d+1)²) += Σ wᵢx̃ᵢx̃ᵢᵀ and v (d+1) += Σ rᵢx̃ᵢ, x̃ = [x, 1]; null w means ones, null r skips v. */
+export function gramAccumulate(x: FloatArray, w: FloatArray | null, r: FloatArray | null, n: number, d: number, g: Float64Array, v: Float64Array | null): void {
+  const D = d + 1;
+  const row = new Float64Array(D);
+  for (let i = 0; i < n; i++) {
+    for (let a = 0; a < d; a++) row[a] = x[i * d + a]!;
+    row[d] = 1;
+    const wi = w ? w[i]! : 1;
+    for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) g[a * D + b]! += wi * row[a]! * row[b]!;
+    if (r && v) for (let a = 0; a < D; a++) v[a]! += r[i]! * row[a]!;
+  }
+}
+
+function score(x: FloatArray, i: number, d: number, beta: ArrayLike<number>, off = 0): number {
+  let z = beta[off + d]!;
+  for (let a = 0; a < d; a++) z += beta[off + a]! * x[i * d + a]!;
+  return z;
+}
+
+/** IRLS weights p(1-p) and residuals p - y into w and r; returns Σ log-loss. */
+export function logisticTerms(x: FloatArray, y: ArrayLike<number>, n: number, d: number, beta: ArrayLike<number>, w: Float64Array, r: Float64Array): number {
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const z = score(x, i, d, beta);
+    const p = 1 / (1 + Math.exp(-z));
+    loss += Math.log(1 + Math.exp(z)) - y[i]! * z;
+    w[i] = p * (1 - p);
+    r[i] = p - y[i]!;
+  }
+  return loss;
+}
+
+/** grad (k × (d+1)) += softmax log-loss gradient at W; returns Σ -log p(yᵢ). */
+export function softmaxGradient(x: FloatArray, y: ArrayLike<number>, n: number, d: number, k: number, wts: ArrayLike<number>, grad: Float64Array): number {
+  const D = d + 1;
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const z = Array.from({ length: k }, (_, c) => score(x, i, d, wts, c * D));
+    const logZ = Math.log(z.reduce((s, v) => s + Math.exp(v), 0));
+    loss += logZ - z[y[i]!]!;
+    for (let c = 0; c < k; c++) {
+      const e = Math.exp(z[c]! - logZ) - (c === y[i] ? 1 : 0);
+      for (let a = 0; a < d; a++) grad[c * D + a]! += e * x[i * d + a]!;
+      grad[c * D + d]! += e;
+    }
+  }
+  return loss;
+}
+
+/** out (n × k) = X·Wᵀ + b. */
+export function affine(x: FloatArray, n: number, d: number, k: number, wts: ArrayLike<number>, out: Float64Array): void {
+  for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) out[i * k + c] = score(x, i, d, wts, c * (d + 1));
+}
+
+/** Per-class count, mean and Σ squared deviations of one batch (written, not accumulated). */
+export function classMoments(x: FloatArray, y: ArrayLike<number>, n: number, d: number, k: number): { count: Float64Array; mean: Float64Array; m2: Float64Array } {
+  const count = new Float64Array(k), mean = new Float64Array(k * d), m2 = new Float64Array(k * d);
+  for (let i = 0; i < n; i++) {
+    const c = y[i]!;
+    count[c]!++;
+    for (let a = 0; a < d; a++) mean[c * d + a]! += x[i * d + a]!;
+  }
+  for (let c = 0; c < k; c++) for (let a = 0; a < d; a++) if (count[c]! > 0) mean[c * d + a]! /= count[c]!;
+  for (let i = 0; i < n; i++) {
+    const c = y[i]!;
+    for (let a = 0; a < d; a++) m2[c * d + a]! += (x[i * d + a]! - mean[c * d + a]!) ** 2;
+  }
+  return { count, mean, m2 };
+}
+
+/** out (n × k) = constant[c] - Σ (x - mean)²·halfInvVar. */
+export function gaussianJll(x: FloatArray, n: number, d: number, k: number, mean: ArrayLike<number>, halfInvVar: ArrayLike<number>, constant: ArrayLike<number>, out: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      for (let a = 0; a < d; a++) s += (x[i * d + a]! - mean[c * d + a]!) ** 2 * halfInvVar[c * d + a]!;
+      out[i * k + c] = constant[c]! - s;
+    }
+  }
+}
+
+/** Bin = number of column edges below the value; NaN → m. */
+export function binColumns(x: FloatArray, n: number, d: number, edges: ArrayLike<number>, m: number, out: Uint8Array): void {
+  for (let i = 0; i < n; i++) {
+    for (let a = 0; a < d; a++) {
+      const v = x[i * d + a]!;
+      let b = 0;
+      if (Number.isNaN(v)) b = m;
+      else while (b < m && edges[a * m + b]! < v) b++;
+      out[i * d + a] = b;
+    }
+  }
+}
+
+/** hist (d × nb × 2) = Σ (grad, hess) per feature and bin over the listed rows. */
+export function histogram(bins: Uint8Array, d: number, nb: number, rows: ArrayLike<number>, m: number, grad: ArrayLike<number>, hess: ArrayLike<number>, hist: Float64Array): void {
+  hist.fill(0);
+  for (let t = 0; t < m; t++) {
+    const i = rows[t]!;
+    for (let a = 0; a < d; a++) {
+      const p = (a * nb + bins[i * d + a]!) * 2;
+      hist[p]! += grad[i]!;
+      hist[p + 1]! += hess[i]!;
+    }
+  }
+}
+
+/** Nearest centre per row (ties to the lower index); returns the inertia. */
+export function nearestCenter(x: FloatArray, n: number, d: number, c: ArrayLike<number>, k: number, assign: Int32Array, dist: Float64Array): number {
+  let inertia = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0, bestD = Infinity;
+    for (let j = 0; j < k; j++) {
+      let s = 0;
+      for (let a = 0; a < d; a++) s += (x[i * d + a]! - c[j * d + a]!) ** 2;
+      if (s < bestD) [best, bestD] = [j, s];
+    }
+    assign[i] = best;
+    dist[i] = bestD;
+    inertia += bestD;
+  }
+  return inertia;
+}

@@ -1,0 +1,234 @@
+/**
+ * Gaussian naive Bayes with scikit-learn's semantics: per-class means and population variances,
+ * variances smoothed by `varSmoothing` × the largest feature variance, class priors given or
+ * empirical. Per-class moments of each bundle come from the WASM `classMoments` kernel (two-pass)
+ * and merge with Chan's formula, so `partialFit` over bundles equals `fit` on their union.
+ */
+import { gaussianNaiveBayesModel, naiveBayesTerms } from '../onnx/builders/naive-bayes.js';
+import type { ExportOptions, FrameLike, TrainedClassifier, Trainer } from './types.js';
+import { checkColumns, checkFinite, checkLabels, encodeClasses, forEachChunk, withWorkspace } from './wasm.js';
+
+/** Options of Gaussian naive Bayes. */
+export interface GaussianNBOptions {
+  /** Class priors in class order (must sum to 1); default the class frequencies. */
+  priors?: readonly number[];
+  /** Fraction of the largest feature variance added to every variance; default 1e-9 (scikit-learn's). */
+  varSmoothing?: number;
+  /** Every class label, when a first bundle may miss some (required by `partialFit` for unseen classes). */
+  classes?: readonly number[];
+}
+
+/** Fitted statistics. */
+export interface GaussianNBParams {
+  classes: number[];
+  /** Class priors. */
+  priors: number[];
+  /** Per-class feature means, `classes × features`. */
+  means: number[][];
+  /** Per-class smoothed variances (population variance + epsilon), `classes × features`. */
+  variances: number[][];
+  /** The smoothing added to every variance. */
+  epsilon: number;
+  /** Rows per class. */
+  counts: number[];
+}
+
+/** A fitted Gaussian naive Bayes classifier. */
+export class GaussianNBModel implements TrainedClassifier<GaussianNBParams> {
+  readonly kind = 'gaussian-naive-bayes';
+  readonly classes: readonly number[];
+  readonly #constant: number[];
+  readonly #halfInvVar: number[];
+
+  constructor(
+    readonly featureNames: readonly string[],
+    readonly params: GaussianNBParams,
+  ) {
+    this.classes = params.classes;
+    const terms = naiveBayesTerms(params);
+    this.#constant = terms.constant;
+    this.#halfInvVar = terms.halfInvVar.flat();
+  }
+
+  /** Joint log-likelihood `[rows × classes]` (log prior + Σ log N(x | mean, var)), by the WASM `gaussianJll` kernel. */
+  jointLogLikelihood(frame: FrameLike): Float64Array {
+    checkColumns('GaussianNBModel', this.featureNames, frame);
+    const k = this.classes.length, d = frame.cols;
+    const out = new Float64Array(frame.rows * k);
+    withWorkspace((ws) => {
+      const mean = ws.f64Of(this.params.means.flat());
+      const hiv = ws.f64Of(this.#halfInvVar);
+      const constant = ws.f64Of(this.#constant);
+      const o = ws.f64(Math.min(frame.rows, 16_384) * k);
+      forEachChunk(ws, frame, (ptr, n, first) => {
+        ws.x.gaussianJll(ptr, n, d, k, mean.ptr, hiv.ptr, constant.ptr, o.ptr);
+        out.set(o.view.subarray(0, n * k), first * k);
+      });
+    });
+    return out;
+  }
+
+  /** The class label of highest posterior per row (ties to the lower class, like ONNX ArgMax). */
+  predict(frame: FrameLike): Float64Array {
+    return argmaxLabels(this.jointLogLikelihood(frame), this.classes);
+  }
+
+  /** Normalised posteriors (softmax of the joint log-likelihood). */
+  predictProba(frame: FrameLike): Float64Array {
+    return softmaxRows(this.jointLogLikelihood(frame), this.classes.length);
+  }
+
+  /** ONNX with outputs `label`, `probabilities` and `log_likelihood`. */
+  toOnnx(options: ExportOptions = {}): Uint8Array {
+    const { means, variances, priors, classes } = this.params;
+    return gaussianNaiveBayesModel({ means, variances, priors, classLabels: classes }, { ...options, featureNames: this.featureNames });
+  }
+}
+
+/** Labels of the row-wise argmax of `[rows × k]` scores. */
+export function argmaxLabels(scores: Float64Array, classes: readonly number[]): Float64Array {
+  const k = classes.length, rows = scores.length / k;
+  const out = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (scores[i * k + c]! > scores[i * k + best]!) best = c;
+    out[i] = classes[best]!;
+  }
+  return out;
+}
+
+/** Row-wise softmax of `[rows × k]` scores, in place; returns them. */
+export function softmaxRows(scores: Float64Array, k: number): Float64Array {
+  for (let i = 0; i < scores.length; i += k) {
+    let m = -Infinity;
+    for (let c = 0; c < k; c++) m = Math.max(m, scores[i + c]!);
+    let s = 0;
+    for (let c = 0; c < k; c++) s += (scores[i + c] = Math.exp(scores[i + c]! - m));
+    for (let c = 0; c < k; c++) scores[i + c]! /= s;
+  }
+  return scores;
+}
+
+/**
+ * Mergeable sufficient statistics of Gaussian naive Bayes: per-class count, mean and M2.
+ * `partialFit` bundles, then `model()`.
+ */
+export class GaussianNB {
+  readonly featureNames: readonly string[];
+  #classes: number[] | undefined;
+  #count = new Float64Array(0);
+  #mean = new Float64Array(0);
+  #m2 = new Float64Array(0);
+  readonly #options: GaussianNBOptions;
+
+  constructor(featureNames: readonly string[], options: GaussianNBOptions = {}) {
+    if (featureNames.length < 1) throw new RangeError('GaussianNB: needs at least one feature');
+    const vs = options.varSmoothing ?? 1e-9;
+    if (!(vs >= 0 && Number.isFinite(vs))) throw new RangeError(`GaussianNB: varSmoothing must be a finite number ≥ 0, got ${options.varSmoothing}`);
+    this.featureNames = featureNames;
+    this.#options = options;
+    if (options.classes) this.#init([...options.classes].sort((a, b) => a - b));
+  }
+
+  #init(classes: number[]): void {
+    const k = classes.length, d = this.featureNames.length;
+    this.#classes = classes;
+    this.#count = new Float64Array(k);
+    this.#mean = new Float64Array(k * d);
+    this.#m2 = new Float64Array(k * d);
+  }
+
+  /** The classes known so far. */
+  get classes(): readonly number[] {
+    return this.#classes ?? [];
+  }
+
+  /** Adds one bundle. Classes are fixed by the constructor's `classes` or by the first bundle. */
+  partialFit(frame: FrameLike, labels: ArrayLike<number>): this {
+    checkColumns('GaussianNB.partialFit', this.featureNames, frame);
+    checkFinite('GaussianNB.partialFit', frame);
+    checkLabels('GaussianNB.partialFit', frame, labels);
+    if (!this.#classes) this.#init(encodeClasses('GaussianNB.partialFit', labels).classes);
+    const { index } = encodeClasses('GaussianNB.partialFit', labels, this.#classes);
+    const k = this.#classes!.length, d = frame.cols;
+    withWorkspace((ws) => {
+      const y = ws.f64(Math.min(frame.rows, 16_384));
+      const [cnt, mean, m2] = [ws.f64(k), ws.f64(k * d), ws.f64(k * d)];
+      forEachChunk(ws, frame, (ptr, n, first) => {
+        y.view.set(index.subarray(first, first + n));
+        ws.x.classMoments(ptr, y.ptr, n, d, k, cnt.ptr, mean.ptr, m2.ptr);
+        this.#merge(cnt.view, mean.view, m2.view);
+      });
+    });
+    return this;
+  }
+
+  /** Chan et al.'s pairwise update: merges a batch's (count, mean, M2) per class into the totals. */
+  #merge(cnt: Float64Array, mean: Float64Array, m2: Float64Array): void {
+    const d = this.featureNames.length;
+    for (let c = 0; c < cnt.length; c++) {
+      const nb = cnt[c]!;
+      if (nb === 0) continue;
+      const na = this.#count[c]!, n = na + nb;
+      for (let j = 0; j < d; j++) {
+        const p = c * d + j;
+        const delta = mean[p]! - this.#mean[p]!;
+        this.#mean[p]! += (delta * nb) / n;
+        this.#m2[p]! += m2[p]! + (delta * delta * na * nb) / n;
+      }
+      this.#count[c] = n;
+    }
+  }
+
+  /** The model of everything seen so far. */
+  model(): GaussianNBModel {
+    const classes = this.#classes;
+    const total = this.#count.reduce((a, b) => a + b, 0);
+    if (!classes || total === 0) throw new RangeError('GaussianNB: no rows seen; call partialFit() with data first');
+    const k = classes.length, d = this.featureNames.length;
+    const empty = classes.filter((_, c) => this.#count[c] === 0);
+    if (empty.length > 0 && !this.#options.priors) throw new RangeError(`GaussianNB: no rows of class ${empty.join(', ')}; train with every class or give priors`);
+    // Variance of each feature over all rows (the law of total variance over classes).
+    let maxVar = 0;
+    for (let j = 0; j < d; j++) {
+      let mean = 0;
+      for (let c = 0; c < k; c++) mean += (this.#count[c]! * this.#mean[c * d + j]!) / total;
+      let m2 = 0;
+      for (let c = 0; c < k; c++) m2 += this.#m2[c * d + j]! + this.#count[c]! * (this.#mean[c * d + j]! - mean) ** 2;
+      maxVar = Math.max(maxVar, m2 / total);
+    }
+    const epsilon = (this.#options.varSmoothing ?? 1e-9) * maxVar;
+    const priors = this.#options.priors ? [...this.#options.priors] : Array.from(this.#count, (n) => n / total);
+    checkPriors(priors, k);
+    const rows = (f: (c: number, j: number) => number): number[][] => classes.map((_, c) => Array.from({ length: d }, (_, j) => f(c, j)));
+    const variances = rows((c, j) => (this.#count[c]! > 0 ? this.#m2[c * d + j]! / this.#count[c]! : 0) + epsilon);
+    if (variances.flat().some((v) => !(v > 0))) {
+      throw new RangeError('GaussianNB: a class has zero variance in a feature and varSmoothing is 0; set varSmoothing > 0 (default 1e-9)');
+    }
+    return new GaussianNBModel(this.featureNames, {
+      classes: [...classes],
+      priors,
+      means: rows((c, j) => this.#mean[c * d + j]!),
+      variances,
+      epsilon,
+      counts: Array.from(this.#count),
+    });
+  }
+}
+
+function checkPriors(priors: number[], k: number): void {
+  if (priors.length !== k) throw new RangeError(`GaussianNB: ${priors.length} priors for ${k} classes`);
+  const sum = priors.reduce((a, b) => a + b, 0);
+  if (priors.some((p) => !(p > 0)) || Math.abs(sum - 1) > 1e-6) throw new RangeError(`GaussianNB: priors must be > 0 and sum to 1, got [${priors.join(', ')}]`);
+}
+
+/** Fits Gaussian naive Bayes on one frame. */
+export function fitGaussianNB(frame: FrameLike, labels: ArrayLike<number> | null, options: GaussianNBOptions = {}): GaussianNBModel {
+  return new GaussianNB(frame.names, options).partialFit(frame, checkLabels('fitGaussianNB', frame, labels)).model();
+}
+
+/** The Gaussian naive Bayes trainer. */
+export const gaussianNB: Trainer<GaussianNBOptions, GaussianNBModel> = {
+  name: 'gaussian-naive-bayes',
+  fit: fitGaussianNB,
+};
