@@ -24,6 +24,11 @@ export { sum, count, mean, min, max, topK, toList, allOf, type MeanAccumulator }
 export { flatten } from './transforms/flatten.js';
 export { partition } from './transforms/partition.js';
 
+export { withTimestamps, windowInto, countWindows } from './transforms/windowing.js';
+export { globalWindows, fixedWindows, slidingWindows, sessions, type WindowFn } from './windowing/window-fns.js';
+export { afterWatermark, afterCount, afterProcessingTime, repeatedly, defaultTrigger, type Trigger } from './windowing/triggers.js';
+export { DEFAULT_WINDOWING, type WindowingStrategy, type WindowOptions, type AccumulationMode } from './windowing/strategy.js';
+
 export { DirectRunner } from './runner/direct-runner.js';
 export type { RunOptions, RunProgress, PipelineResult, DeadLetter, OperatorMetrics } from './runner/types.js';
 

@@ -2,6 +2,7 @@ import type { CombineFn } from './combine-fn.js';
 import type { DoFn, TupleTag } from './do-fn.js';
 import type { PCollection } from './pcollection.js';
 import type { Source } from './source.js';
+import type { WindowFn } from '../windowing/window-fns.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the graph is type-erased; the typed API is in transforms/ */
 
@@ -9,6 +10,8 @@ import type { Source } from './source.js';
 export type ElementwiseStage =
   | { readonly type: 'map'; readonly fn: (value: any) => unknown }
   | { readonly type: 'withKeys'; readonly fn: (value: any) => unknown }
+  | { readonly type: 'timestamp'; readonly fn: (value: any) => number }
+  | { readonly type: 'assignWindows'; readonly windowFn: WindowFn }
   | { readonly type: 'filter'; readonly fn: (value: any) => boolean }
   | { readonly type: 'flatMap'; readonly fn: (value: any) => Iterable<unknown> }
   | { readonly type: 'doFn'; readonly fn: DoFn<any, any>; readonly tags: readonly TupleTag<unknown>[] };

@@ -10,6 +10,9 @@ import { groupByKey } from '../transforms/group-by-key.js';
 import { parDo } from '../transforms/par-do.js';
 import { partition } from '../transforms/partition.js';
 import { withKeys } from '../transforms/with-keys.js';
+import { windowInto, withTimestamps } from '../transforms/windowing.js';
+import type { WindowFn } from '../windowing/window-fns.js';
+import type { WindowingStrategy, WindowOptions } from '../windowing/strategy.js';
 
 function named<In, Out>(transform: PTransform<In, Out>, name: string | undefined): PTransform<In, Out> {
   return name === undefined ? transform : transform.withName(name);
@@ -26,6 +29,8 @@ export class PCollection<T> {
     readonly id: number,
     /** Full name of the transform that produces this collection. */
     readonly producer: string,
+    /** How the elements are windowed and when aggregations over them fire. */
+    readonly windowing: WindowingStrategy,
   ) {}
 
   /** Applies a transform (or a function used as a composite) to this collection. */
@@ -67,6 +72,14 @@ export class PCollection<T> {
 
   partition(n: number, fn: (value: T, partitions: number) => number, name?: string): PCollection<T>[] {
     return this.apply(named(partition(n, fn), name));
+  }
+
+  withTimestamps(fn: (value: T) => number, name?: string): PCollection<T> {
+    return this.apply(named(withTimestamps(fn), name));
+  }
+
+  windowInto(windowFn: WindowFn, options?: WindowOptions, name?: string): PCollection<T> {
+    return this.apply(named(windowInto<T>(windowFn, options), name));
   }
 
   /** Flattens this collection with `others` into one. */

@@ -2,6 +2,7 @@ import type { GraphNode, PrimitiveSpec } from './graph.js';
 import { PCollection } from './pcollection.js';
 import { PTransform, type ExpandContext } from './ptransform.js';
 import type { PipelineResult, RunOptions } from '../runner/types.js';
+import { DEFAULT_WINDOWING, type WindowingStrategy } from '../windowing/strategy.js';
 
 /** The input of root transforms such as `create` and `readCsv`. */
 export class PBegin {
@@ -46,7 +47,7 @@ export class Pipeline {
       const context: ExpandContext = {
         pipeline: this,
         fullName,
-        addNode: (spec, inputs, outputCount) => this.#addNode(fullName, spec, inputs, outputCount),
+        addNode: (spec, inputs, outputCount, windowing) => this.#addNode(fullName, spec, inputs, outputCount, windowing),
       };
       return t.expand(input, context);
     } finally {
@@ -86,13 +87,21 @@ export class Pipeline {
     spec: PrimitiveSpec,
     inputs: readonly PCollection<unknown>[],
     outputCount: number,
+    windowing: WindowingStrategy | undefined,
   ): PCollection<unknown>[] {
     for (const input of inputs) {
       if (input.pipeline !== this) {
         throw new TypeError(`Transform "${name}" is applied to a collection of another pipeline`);
       }
+      if (input.windowing.windowFn.description !== inputs[0]!.windowing.windowFn.description) {
+        throw new TypeError(
+          `Transform "${name}" joins collections windowed differently (${inputs[0]!.windowing.windowFn.description} and ` +
+            `${input.windowing.windowFn.description}); window them the same way first.`,
+        );
+      }
     }
-    const outputs = Array.from({ length: outputCount }, () => new PCollection<unknown>(this, this.#nextCollectionId++, name));
+    const strategy = windowing ?? inputs[0]?.windowing ?? DEFAULT_WINDOWING;
+    const outputs = Array.from({ length: outputCount }, () => new PCollection<unknown>(this, this.#nextCollectionId++, name, strategy));
     this.#nodes.push({ name, spec, inputs, outputs });
     return outputs;
   }

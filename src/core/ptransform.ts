@@ -1,14 +1,18 @@
 import type { GraphNode, PrimitiveSpec } from './graph.js';
 import type { PCollection } from './pcollection.js';
 import type { Pipeline } from './pipeline.js';
+import type { WindowingStrategy } from '../windowing/strategy.js';
 
 /** Given to `expand`: the pipeline, the transform's full name, and a way to add primitives. */
 export interface ExpandContext {
   readonly pipeline: Pipeline;
   /** The full, unique name of the transform being expanded (`parent/child`). */
   readonly fullName: string;
-  /** Adds a primitive node with `outputCount` new output collections, returned in order. */
-  addNode(spec: PrimitiveSpec, inputs: readonly PCollection<unknown>[], outputCount: number): PCollection<unknown>[];
+  /**
+   * Adds a primitive node with `outputCount` new output collections, returned in order. The
+   * outputs are windowed as the first input unless `windowing` is given.
+   */
+  addNode(spec: PrimitiveSpec, inputs: readonly PCollection<unknown>[], outputCount: number, windowing?: WindowingStrategy): PCollection<unknown>[];
 }
 
 /**

@@ -28,9 +28,9 @@ export class IntervalWindow implements BoundedWindow {
     return this.end - 1;
   }
 
-  /** True when the two windows overlap or touch (used to merge sessions). */
+  /** True when the windows overlap (windows that only touch do not); used to merge sessions. */
   intersects(other: IntervalWindow): boolean {
-    return this.start <= other.end && other.start <= this.end;
+    return this.start < other.end && other.start < this.end;
   }
 
   /** The smallest window covering both. */

@@ -28,11 +28,7 @@ export class DirectRunner {
       maxKept: this.#options.maxDeadLettersInResult ?? 10_000,
       onDeadLetter: this.#options.onDeadLetter,
     });
-    const executionPlan = plan(pipeline, deadLetters);
-    const unbounded = executionPlan.sources.find((s) => !s.source.bounded);
-    if (unbounded) {
-      throw new TypeError(`DirectRunner runs bounded pipelines only; source "${unbounded.name}" is unbounded.`);
-    }
+    const executionPlan = plan(pipeline, deadLetters, clock);
     const executor = new Executor(executionPlan, deadLetters, clock);
     const bundleSize = this.#options.bundleSize ?? DEFAULT_BUNDLE_SIZE;
     let failure: unknown;

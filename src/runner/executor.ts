@@ -126,6 +126,10 @@ export class Executor {
         if (processing) await processing;
         this.#route(state);
       }
+      if (operator.onProcessingTime) {
+        operator.onProcessingTime(this.clock.now());
+        this.#route(state);
+      }
       let watermark = Infinity;
       for (const input of inputs) watermark = Math.min(watermark, this.#watermarks.get(input)!);
       if (watermark > state.inputWatermark) {

@@ -27,6 +27,16 @@ export class KeyedSlots<K, S> {
     return slot;
   }
 
+  /** The slot of `key` if it exists. */
+  get(key: K): Slot<K, S> | undefined {
+    return typeof key === 'object' && key !== null ? this.#structural.get(JSON.stringify(key)) : this.#primitive.get(key);
+  }
+
+  /** Removes the slot of `key`; true when there was one. */
+  delete(key: K): boolean {
+    return typeof key === 'object' && key !== null ? this.#structural.delete(JSON.stringify(key)) : this.#primitive.delete(key);
+  }
+
   get size(): number {
     return this.#primitive.size + this.#structural.size;
   }

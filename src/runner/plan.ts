@@ -2,10 +2,11 @@ import type { GraphNode } from '../core/graph.js';
 import type { Pipeline } from '../core/pipeline.js';
 import type { Source } from '../core/source.js';
 import type { DeadLetters } from './dead-letters.js';
-import { CombineOperator } from './operators/combine.js';
+import type { Clock } from '../core/clock.js';
+import { combineAggregation, groupAggregation } from './aggregation.js';
+import { AggregateOperator } from './operators/aggregate.js';
 import { FlattenOperator } from './operators/flatten.js';
 import { FusedOperator, type FusedStage } from './operators/fused.js';
-import { GroupByKeyOperator } from './operators/group-by-key.js';
 import { OutputBuffer, type AggregatingOperator, type Operator } from './operators/operator.js';
 
 /** A source of the plan and the collection it produces. */
@@ -32,7 +33,7 @@ export interface Plan {
  * Plans a pipeline: fuses each maximal chain of element-wise stages (where every link's main
  * output feeds exactly one consumer, the next element-wise stage) into one operator.
  */
-export function plan(pipeline: Pipeline, deadLetters: DeadLetters): Plan {
+export function plan(pipeline: Pipeline, deadLetters: DeadLetters, clock: Clock): Plan {
   const consumers = new Map<number, GraphNode[]>();
   for (const node of pipeline.nodes) {
     for (const input of node.inputs) consumers.set(input.id, [...(consumers.get(input.id) ?? []), node]);
@@ -51,12 +52,12 @@ export function plan(pipeline: Pipeline, deadLetters: DeadLetters): Plan {
         sources.push({ name, source: spec.source, output: node.outputs[0]!.id });
         break;
       case 'elementwise':
-        operators.push(fuseChain(node, consumers, fused, deadLetters));
+        operators.push(fuseChain(node, consumers, fused, deadLetters, clock));
         break;
       case 'groupByKey':
       case 'combinePerKey':
       case 'combineGlobally':
-        operators.push({ operator: aggregator(node, deadLetters, new OutputBuffer(1))!, inputs: inputIds(node), outputs: ids(node) });
+        operators.push({ operator: aggregator(node, deadLetters, clock, new OutputBuffer(1))!, inputs: inputIds(node), outputs: ids(node) });
         break;
       case 'flatten':
         operators.push({ operator: new FlattenOperator(name), inputs: inputIds(node), outputs: ids(node) });
@@ -67,15 +68,16 @@ export function plan(pipeline: Pipeline, deadLetters: DeadLetters): Plan {
 }
 
 /** The keyed aggregation operator of `node`, or undefined when `node` is not one. */
-function aggregator(node: GraphNode, deadLetters: DeadLetters, output: OutputBuffer): AggregatingOperator | undefined {
+function aggregator(node: GraphNode, deadLetters: DeadLetters, clock: Clock, output: OutputBuffer): AggregatingOperator | undefined {
   const { spec, name } = node;
+  const common = { name, deadLetters, clock, windowing: node.inputs[0]!.windowing };
   switch (spec.kind) {
     case 'groupByKey':
-      return new GroupByKeyOperator(name, deadLetters, output);
+      return new AggregateOperator({ ...common, aggregation: groupAggregation, keyed: true }, output);
     case 'combinePerKey':
-      return new CombineOperator(name, spec.fn, 'perKey', deadLetters, output);
+      return new AggregateOperator({ ...common, aggregation: combineAggregation(spec.fn), keyed: true }, output);
     case 'combineGlobally':
-      return new CombineOperator(name, spec.fn, 'globally', deadLetters, output);
+      return new AggregateOperator({ ...common, aggregation: combineAggregation(spec.fn), keyed: false }, output);
     default:
       return undefined;
   }
@@ -90,6 +92,7 @@ function fuseChain(
   consumers: Map<number, GraphNode[]>,
   fused: Set<GraphNode>,
   deadLetters: DeadLetters,
+  clock: Clock,
 ): PlannedOperator {
   const chain = [head];
   for (;;) {
@@ -107,7 +110,7 @@ function fuseChain(
     return { name: node.name, stage: node.spec.stage, tagPorts };
   });
   const output = new OutputBuffer(outputs.length);
-  const tail = tailNode && aggregator(tailNode, deadLetters, output);
+  const tail = tailNode && aggregator(tailNode, deadLetters, clock, output);
   if (tail) fused.add(tailNode!);
   else outputs[0] = chain.at(-1)!.outputs[0]!.id;
   return { operator: new FusedOperator(stages, output, deadLetters, tail), inputs: [head.inputs[0]!.id], outputs };

@@ -7,38 +7,48 @@ export interface WindowEntry<K, S> {
   readonly slots: KeyedSlots<K, S>;
 }
 
-/** Keyed state per window, handed out window by window as the watermark passes their ends. */
+/** Keyed state grouped by window, so windows can be fired and dropped as a whole. */
 export class WindowedTable<K, S> {
   readonly #windows = new Map<string, WindowEntry<K, S>>();
   #last: WindowEntry<K, S> | undefined;
 
   constructor(private readonly initial: () => S) {}
 
-  /** The slots of `window`, created on first use. */
-  slotsFor(window: BoundedWindow): KeyedSlots<K, S> {
+  /** The entry of `window`, created on first use. */
+  entryFor(window: BoundedWindow): WindowEntry<K, S> {
     // Consecutive elements are usually in the same window: skip the map lookup then.
     const last = this.#last;
-    if (last !== undefined && last.window.id === window.id) return last.slots;
+    if (last !== undefined && last.window.id === window.id) return last;
     let entry = this.#windows.get(window.id);
     if (entry === undefined) {
       entry = { window, slots: new KeyedSlots<K, S>(this.initial) };
       this.#windows.set(window.id, entry);
     }
     this.#last = entry;
-    return entry.slots;
+    return entry;
   }
 
-  /** Removes and returns the windows that end at or before `watermark`, earliest end first. */
-  takeExpired(watermark: number): WindowEntry<K, S>[] {
-    const expired: WindowEntry<K, S>[] = [];
-    for (const [id, entry] of this.#windows) {
-      if (entry.window.maxTimestamp() < watermark) {
-        expired.push(entry);
-        this.#windows.delete(id);
-      }
-    }
-    if (expired.length > 0) this.#last = undefined;
-    return expired.sort((a, b) => a.window.end - b.window.end || a.window.start - b.window.start);
+  /** The entry of the window with id `windowId`, if any. */
+  get(windowId: string): WindowEntry<K, S> | undefined {
+    return this.#windows.get(windowId);
+  }
+
+  /** Drops a window and all its keys' state. */
+  delete(windowId: string): void {
+    this.#windows.delete(windowId);
+    if (this.#last?.window.id === windowId) this.#last = undefined;
+  }
+
+  /** Windows whose end is before `watermark` (max timestamp < watermark), earliest end first. */
+  ended(watermark: number): WindowEntry<K, S>[] {
+    const ended: WindowEntry<K, S>[] = [];
+    for (const entry of this.#windows.values()) if (entry.window.maxTimestamp() < watermark) ended.push(entry);
+    return ended.sort((a, b) => a.window.end - b.window.end || a.window.start - b.window.start);
+  }
+
+  /** All windows, in creation order. */
+  values(): IterableIterator<WindowEntry<K, S>> {
+    return this.#windows.values();
   }
 
   get windowCount(): number {

@@ -1,2 +1,3 @@
 export { assertDeepEqual, assertThat, PipelineAssertionError } from './assert.js';
 export { collect, Collect } from '../io/collect.js';
+export { testStream, TestStream, timestamped, type TimestampedValue } from './test-stream.js';

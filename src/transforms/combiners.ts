@@ -131,7 +131,7 @@ export function toList<T>(): CombineFn<T, T[], T[]> {
       return acc;
     },
     mergeAccumulators: (accs) => ([] as T[]).concat(...accs),
-    extractOutput: (acc) => acc,
+    extractOutput: (acc) => acc.slice(),
   };
 }
 

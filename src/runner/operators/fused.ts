@@ -64,6 +64,10 @@ export class FusedOperator implements Operator {
     return this.tail?.onWatermark(watermark);
   }
 
+  onProcessingTime(now: number): void {
+    this.tail?.onProcessingTime?.(now);
+  }
+
   async teardown(): Promise<void> {
     const failures: unknown[] = [];
     for (const { name, fn } of this.#doFns) {
@@ -163,6 +167,28 @@ export class FusedOperator implements Operator {
           }
         };
       }
+      case 'timestamp': {
+        const fn = stage.fn;
+        return (value, timestamp, window, pane) => {
+          let eventTime: number;
+          try {
+            eventTime = fn(value);
+            if (!Number.isFinite(eventTime)) throw new TypeError(`event time must be a finite number of ms, got ${eventTime}`);
+          } catch (error) {
+            dead.reject(name, error, value, timestamp);
+            return;
+          }
+          next(value, eventTime, window, pane);
+        };
+      }
+      case 'assignWindows': {
+        const windowFn = stage.windowFn;
+        // Windows are assigned anew, so the element is no longer part of an earlier pane.
+        return (value, timestamp) => {
+          const windows = windowFn.assign(timestamp);
+          for (let i = 0; i < windows.length; i++) next(value, timestamp, windows[i]!, NO_PANE);
+        };
+      }
       case 'doFn':
         return this.#compileDoFn(name, stage.fn, stage.tags, tagPorts, next);
     }
@@ -171,7 +197,8 @@ export class FusedOperator implements Operator {
   /** `withKeys` feeding a keyed aggregation: key and value go to it without a pair object. */
   #compileKeyedTail({ name, stage }: FusedStage, tail: AggregatingOperator): Emit {
     const dead = this.deadLetters;
-    const fn = stage.fn as (value: unknown) => unknown;
+    if (stage.type !== 'withKeys') throw new Error('unreachable: keyed tail after a non-withKeys stage');
+    const fn = stage.fn;
     return (value, timestamp, window) => {
       let key: unknown;
       try {

@@ -33,6 +33,8 @@ export interface Operator {
   setup(): void | Promise<void>;
   process(bundle: Bundle<unknown>): void | Promise<void>;
   onWatermark(watermark: number): void | Promise<void>;
+  /** Fires what is due at processing time `now` (operators with processing-time triggers). */
+  onProcessingTime?(now: number): void;
   teardown(): void | Promise<void>;
 }
 
