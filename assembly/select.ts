@@ -10,41 +10,60 @@
 }
 
 /**
+ * Moves the values of p[lo..hi) that satisfy `v < pivot` (or `v <= pivot` when `orEqual`) to the
+ * front of the range without branches (a mispredicted branch per element is what makes classic
+ * quickselect slow); returns the end of that front part.
+ */
+@inline function partition(p: usize, lo: i32, hi: i32, pivot: f32, orEqual: bool): i32 {
+  let j = lo;
+  for (let i = lo; i < hi; i++) {
+    const v = get(p, i);
+    put(p, i, get(p, j));
+    put(p, j, v);
+    j += orEqual ? <i32>(v <= pivot) : <i32>(v < pivot);
+  }
+  return j;
+}
+
+/**
  * Rearranges p[0..n) so that p[k] holds the k-th smallest value, everything before it is <= it
- * and everything after is >= it (Hoare partitioning, median-of-three pivot; expected O(n)).
+ * and everything after is >= it (quickselect, median-of-three pivot, three-way partitioning so
+ * runs of equal values cost linear time; expected O(n)).
  */
 export function selectK(p: usize, n: i32, k: i32): void {
   let lo = 0;
-  let hi = n - 1;
-  while (hi > lo) {
-    const mid = lo + ((hi - lo) >> 1);
-    // Order p[lo], p[mid], p[hi] so the pivot is their median and the ends are sentinels.
-    if (get(p, mid) < get(p, lo)) swap(p, mid, lo);
-    if (get(p, hi) < get(p, lo)) swap(p, hi, lo);
-    if (get(p, hi) < get(p, mid)) swap(p, hi, mid);
-    const pivot = get(p, mid);
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (get(p, i) < pivot) i++;
-      while (get(p, j) > pivot) j--;
-      if (i <= j) {
-        swap(p, i, j);
-        i++;
-        j--;
-      }
+  let hi = n; // exclusive
+  while (hi - lo > 1) {
+    const pivot = choosePivot(p, lo, hi);
+    const lt = partition(p, lo, hi, pivot, false); // [lo, lt) < pivot <= [lt, hi)
+    if (k < lt) {
+      hi = lt; // the pivot itself is in [lt, hi), so this shrinks the range
+    } else if (lt > lo) {
+      lo = lt;
+    } else {
+      // The pivot is the range's minimum: split off the values equal to it so duplicates cannot stall.
+      const le = partition(p, lt, hi, pivot, true);
+      if (k < le) return;
+      lo = le;
     }
-    // Now p[lo..j] <= pivot, p[i..hi] >= pivot, and p(j..i) == pivot.
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return;
   }
 }
 
-@inline function swap(p: usize, a: i32, b: i32): void {
-  const t = get(p, a);
-  put(p, a, get(p, b));
-  put(p, b, t);
+@inline function median3(a: f32, b: f32, c: f32): f32 {
+  return max(min(a, b), min(max(a, b), c));
+}
+
+/** Median of three for small ranges, Tukey's ninther (median of three medians) for large ones. */
+function choosePivot(p: usize, lo: i32, hi: i32): f32 {
+  const len = hi - lo;
+  const mid = lo + (len >> 1);
+  if (len < 64) return median3(get(p, lo), get(p, mid), get(p, hi - 1));
+  const s = len >> 3;
+  return median3(
+    median3(get(p, lo), get(p, lo + s), get(p, lo + 2 * s)),
+    median3(get(p, mid - s), get(p, mid), get(p, mid + s)),
+    median3(get(p, hi - 1 - 2 * s), get(p, hi - 1 - s), get(p, hi - 1)),
+  );
 }
 
 /** Smallest of p[from..to). */

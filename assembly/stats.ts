@@ -57,31 +57,41 @@ function sqDevContig(p: usize, n: i32, m: f64): f64 {
   return acc;
 }
 
-function minMaxContig(p: usize, n: i32, wantMax: bool): f32 {
+function minContig(p: usize, n: i32): f32 {
+  let r: f32 = Infinity;
   let i = 0;
-  let r: f32 = wantMax ? -Infinity : Infinity;
-  if (n >= 8) {
-    let v0 = v128.load(p);
-    let v1 = v128.load(p, 16);
-    for (i = 8; i + 8 <= n; i += 8) {
+  if (n >= 16) {
+    let v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
+    for (i = 16; i + 16 <= n; i += 16) {
       const q = p + (<usize>i << 2);
-      if (wantMax) {
-        v0 = f32x4.max(v0, v128.load(q));
-        v1 = f32x4.max(v1, v128.load(q, 16));
-      } else {
-        v0 = f32x4.min(v0, v128.load(q));
-        v1 = f32x4.min(v1, v128.load(q, 16));
-      }
+      v0 = f32x4.min(v0, v128.load(q));
+      v1 = f32x4.min(v1, v128.load(q, 16));
+      v2 = f32x4.min(v2, v128.load(q, 32));
+      v3 = f32x4.min(v3, v128.load(q, 48));
     }
-    const v = wantMax ? f32x4.max(v0, v1) : f32x4.min(v0, v1);
-    const a = f32x4.extract_lane(v, 0), b = f32x4.extract_lane(v, 1);
-    const c = f32x4.extract_lane(v, 2), e = f32x4.extract_lane(v, 3);
-    r = wantMax ? max(max(a, b), max(c, e)) : min(min(a, b), min(c, e));
+    const v = f32x4.min(f32x4.min(v0, v1), f32x4.min(v2, v3));
+    r = min(min(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), min(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
   }
-  for (; i < n; i++) {
-    const x = load<f32>(p + (<usize>i << 2));
-    r = wantMax ? max(r, x) : min(r, x);
+  for (; i < n; i++) r = min(r, load<f32>(p + (<usize>i << 2)));
+  return r;
+}
+
+function maxContig(p: usize, n: i32): f32 {
+  let r: f32 = -Infinity;
+  let i = 0;
+  if (n >= 16) {
+    let v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
+    for (i = 16; i + 16 <= n; i += 16) {
+      const q = p + (<usize>i << 2);
+      v0 = f32x4.max(v0, v128.load(q));
+      v1 = f32x4.max(v1, v128.load(q, 16));
+      v2 = f32x4.max(v2, v128.load(q, 32));
+      v3 = f32x4.max(v3, v128.load(q, 48));
+    }
+    const v = f32x4.max(f32x4.max(v0, v1), f32x4.max(v2, v3));
+    r = max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
   }
+  for (; i < n; i++) r = max(r, load<f32>(p + (<usize>i << 2)));
   return r;
 }
 
@@ -110,7 +120,7 @@ function sqDevCol(p: usize, n: i32, stride: i32, m: f64): f64 {
 
 function extremeCol(p: usize, n: i32, stride: i32, wantMax: bool): f64 {
   if (n == 0) return NaN;
-  if (stride == 1) return <f64>minMaxContig(p, n, wantMax);
+  if (stride == 1) return <f64>(wantMax ? maxContig(p, n) : minContig(p, n));
   let r: f32 = at(p, 0, stride);
   for (let i = 1; i < n; i++) r = wantMax ? max(r, at(p, i, stride)) : min(r, at(p, i, stride));
   return <f64>r;

@@ -96,6 +96,19 @@ describe('stats kernels vs twins', () => {
     }
   });
 
+  it('select medians and quantiles in linear time on heavy duplicates', () => {
+    for (const distinct of [1, 2, 3]) {
+      const n = 50_001;
+      const frame = Float32Array.from({ length: n }, () => Math.floor(rand() * distinct));
+      const want = twin.colQuantiles(frame, n, 1, [0.1, 0.5, 0.9]);
+      const qs = arena.f64Of([0.1, 0.5, 0.9]);
+      const [input, scratch, out] = [arena.f32Of(frame), arena.allocF32(n), arena.allocF64(3)];
+      x.colQuantiles(input.ptr, n, 1, qs.ptr, 3, scratch.ptr, out.ptr);
+      expectClose(`quantiles of ${distinct} distinct values`, out.view, want, () => 0);
+      for (const b of [qs, input, scratch, out]) arena.free(b);
+    }
+  });
+
   it('follow the NaN/Inf policy (NaN poisons a column; ±Inf is IEEE; count and …Finite skip)', () => {
     for (const n of [1, 4, 9, 1024]) {
       const d = 3;

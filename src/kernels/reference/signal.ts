@@ -50,7 +50,10 @@ export function biquad(x: FloatArray, n: number, d: number, coef: ArrayLike<numb
     for (let i = 0; i < n; i++) {
       const v = x[i * d + c]!;
       const y = b0 * v + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-      [x2, x1, y2, y1] = [x1, v, y1, y];
+      x2 = x1;
+      x1 = v;
+      y2 = y1;
+      y1 = y;
       out[i * d + c] = y;
     }
   }
