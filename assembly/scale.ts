@@ -84,9 +84,10 @@ export function clip(ptr: usize, n: i32, d: i32, lo: usize, hi: usize, out: usiz
     const av = f32x4.splat(a);
     const bv = f32x4.splat(b);
     let i = 0;
-    for (; i + 4 <= n; i += 4) {
+    for (; i + 8 <= n; i += 8) {
       const o = <usize>i << 2;
       v128.store(out + o, f32x4.min(f32x4.max(v128.load(ptr + o), av), bv));
+      v128.store(out + o, f32x4.min(f32x4.max(v128.load(ptr + o, 16), av), bv), 16);
     }
     for (; i < n; i++) store<f32>(out + (<usize>i << 2), min(max(f32At(ptr, <usize>i), a), b));
     return;
