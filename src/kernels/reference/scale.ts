@@ -9,33 +9,48 @@ function inverse(spread: number): number {
   return spread === 0 || !Number.isFinite(spread) ? 1 : 1 / spread;
 }
 
-function perElement(x: FloatArray, n: number, d: number, out: FloatArray, f: (v: number, c: number) => number): void {
-  for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) out[i * d + c] = f(x[i * d + c]!, c);
+/** out = (x - center[c]) · (1 / spread[c]), the shape of the three scalers. */
+function affine(x: FloatArray, n: number, d: number, center: ArrayLike<number>, spread: ArrayLike<number>, out: FloatArray): void {
+  for (let c = 0; c < d; c++) {
+    const m = center[c]!;
+    const s = inverse(spread[c]!);
+    for (let i = 0; i < n; i++) out[i * d + c] = (x[i * d + c]! - m) * s;
+  }
 }
 
 /** out = (x - mean[c]) / std[c]. */
 export function zscore(x: FloatArray, n: number, d: number, mean: ArrayLike<number>, std: ArrayLike<number>, out: FloatArray): void {
-  perElement(x, n, d, out, (v, c) => (v - mean[c]!) * inverse(std[c]!));
+  affine(x, n, d, mean, std, out);
 }
 
 /** out = (x - lo[c]) / (hi[c] - lo[c]). */
 export function minMaxScale(x: FloatArray, n: number, d: number, lo: ArrayLike<number>, hi: ArrayLike<number>, out: FloatArray): void {
-  perElement(x, n, d, out, (v, c) => (v - lo[c]!) * inverse(hi[c]! - lo[c]!));
+  affine(x, n, d, lo, Array.from({ length: d }, (_, c) => hi[c]! - lo[c]!), out);
 }
 
 /** out = (x - median[c]) / iqr[c]. */
 export function robustScale(x: FloatArray, n: number, d: number, median: ArrayLike<number>, iqr: ArrayLike<number>, out: FloatArray): void {
-  perElement(x, n, d, out, (v, c) => (v - median[c]!) * inverse(iqr[c]!));
+  affine(x, n, d, median, iqr, out);
 }
 
 /** out = min(max(x, lo[c]), hi[c]); NaN stays NaN. */
 export function clip(x: FloatArray, n: number, d: number, lo: ArrayLike<number>, hi: ArrayLike<number>, out: FloatArray): void {
-  perElement(x, n, d, out, (v, c) => (Number.isNaN(v) ? NaN : Math.min(Math.max(v, lo[c]!), hi[c]!)));
+  for (let c = 0; c < d; c++) {
+    for (let i = 0; i < n; i++) {
+      const v = x[i * d + c]!;
+      out[i * d + c] = v < lo[c]! ? lo[c]! : v > hi[c]! ? hi[c]! : v;
+    }
+  }
 }
 
 /** out = x if finite, else values[c]. */
 export function imputeConst(x: FloatArray, n: number, d: number, values: ArrayLike<number>, out: FloatArray): void {
-  perElement(x, n, d, out, (v, c) => (Number.isFinite(v) ? v : values[c]!));
+  for (let c = 0; c < d; c++) {
+    for (let i = 0; i < n; i++) {
+      const v = x[i * d + c]!;
+      out[i * d + c] = Number.isFinite(v) ? v : values[c]!;
+    }
+  }
 }
 
 /** Forward fill of non-finite values; `last` (d values, NaN = none yet) is updated in place. */
