@@ -100,6 +100,8 @@ register('data:text/javascript,' + encodeURIComponent("export async function res
     await expect(handler.load(linear, { nan: { impute: [0] } })).rejects.toThrow(/nan.impute has 1 values for 3 features/);
     await expect(handler.load(linear, { outputs: ['label'] })).rejects.toThrow(/"label", which is not a tensor output; tensor outputs: prediction/);
     expect(() => new OnnxModelHandler({ numThreads: 0 })).toThrow(/numThreads must be a positive integer/);
+    // The runtime already started with 1 thread in this process; another count cannot apply.
+    await expect(new OnnxModelHandler({ numThreads: 2 }).load(linear)).rejects.toThrow(/numThreads 2 requested, but onnxruntime-web already runs with 1/);
   });
 
   it('names the mismatch when a frame does not fit the model', async () => {
