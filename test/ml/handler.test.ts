@@ -220,6 +220,32 @@ register('data:text/javascript,' + encodeURIComponent("export async function res
     await model.release();
   });
 
+  it('gives the same results for batch sizes 1, 7 and 1024 (what RunInference batching relies on)', async () => {
+    const f = 16;
+    const fnames = Array.from({ length: f }, (_, i) => `f${i}`);
+    const bytesList = [
+      linearRegressionModel({ weights: randomMatrix(rng, 1, f)[0]!, bias: 0.5 }),
+      treeEnsembleRegressorModel({ trees: randomTrees(rng, { trees: 20, depth: 5, features: f, width: 1 }), features: f }),
+      sklearnLogisticRegressionModel({ coef: randomMatrix(rng, 3, f), intercept: [0, 0.1, 0.2], classes: [0, 1, 2], zipMap: false }),
+    ];
+    const x = randomFrame(rng, 1024, f);
+    for (const bytes of bytesList) {
+      const model = await handler.load(bytes);
+      const whole = await model.run(frameOf(x, fnames));
+      for (const size of [1, 7]) {
+        const parts: Record<string, number[]> = {};
+        for (let r = 0; r < 1024; r += size) {
+          const out = await model.run(frameOf(x.subarray(r * f, Math.min(1024, r + size) * f), fnames));
+          for (const [name, v] of Object.entries(out)) (parts[name] ??= []).push(...Array.from(v.data as ArrayLike<number | bigint>, Number));
+        }
+        for (const [name, v] of Object.entries(whole)) {
+          expect(parts[name], `${name} in batches of ${size}`).toEqual(Array.from(v.data as ArrayLike<number | bigint>, Number));
+        }
+      }
+      await model.release();
+    }
+  });
+
   it('runs concurrent batches one at a time, finishes in-flight batches before release, refuses runs after', async () => {
     const model = await handler.load(linear, { id: 'lin' });
     const frames = Array.from({ length: 8 }, (_, i) => frameOf(randomFrame(rng, 1 + i * 3, 3), names));

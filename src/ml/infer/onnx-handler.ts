@@ -73,7 +73,7 @@ export class OnnxModelHandler implements ModelHandler<OnnxModelOptions, LoadedOn
     const start = this.now();
     let session: Ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(bytes, this.sessionOptions);
+      session = await ort.InferenceSession.create(bytes, { ...this.sessionOptions }); // a copy: onnxruntime-web writes into the options object
     } catch (err) {
       throw reject(`onnxruntime-web could not create a session: ${messageOf(err)}`, err);
     }
