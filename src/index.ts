@@ -33,3 +33,5 @@ export { DirectRunner } from './runner/direct-runner.js';
 export type { RunOptions, RunProgress, PipelineResult, DeadLetter, OperatorMetrics } from './runner/types.js';
 
 export * from './io/index.js';
+export { writeOutbox } from './io/outbox.js';
+export { Store, type StoreOptions, type Synchronous } from './store/store.js';

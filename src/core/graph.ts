@@ -23,7 +23,8 @@ export type PrimitiveSpec =
   | { readonly kind: 'groupByKey' }
   | { readonly kind: 'combinePerKey'; readonly fn: CombineFn<any, any, any> }
   | { readonly kind: 'combineGlobally'; readonly fn: CombineFn<any, any, any> }
-  | { readonly kind: 'flatten' };
+  | { readonly kind: 'flatten' }
+  | { readonly kind: 'outbox' };
 
 /**
  * One applied primitive transform. `outputs[0]` is the main output; for a `doFn` stage with

@@ -12,6 +12,8 @@ export interface SourceContext {
 export interface ReadResult<T> {
   readonly bundle: Bundle<T>;
   readonly done: boolean;
+  /** Nothing is available now: the runner may wait a little before reading again. */
+  readonly idle?: boolean;
 }
 
 /** An open source, read in bundles. */
@@ -20,6 +22,11 @@ export interface SourceReader<T> {
   read(max: number): Promise<ReadResult<T>> | ReadResult<T>;
   /** Event time before which no more elements will come (MAX_TIMESTAMP once done). */
   watermark(): number;
+  /**
+   * The position after everything read so far, as JSON-serialisable data (watermark included);
+   * `Source.open(context, checkpoint)` resumes from it. Durable runs need it.
+   */
+  checkpoint?(): unknown;
   close(): Promise<void> | void;
 }
 
@@ -27,5 +34,6 @@ export interface SourceReader<T> {
 export interface Source<T> {
   /** True for data with an end (files, arrays); false for streams. */
   readonly bounded: boolean;
-  open(context: SourceContext): Promise<SourceReader<T>> | SourceReader<T>;
+  /** Opens the source, resuming after `checkpoint` when one is given. */
+  open(context: SourceContext, checkpoint?: unknown): Promise<SourceReader<T>> | SourceReader<T>;
 }

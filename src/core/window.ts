@@ -59,3 +59,11 @@ class GlobalWindowImpl implements BoundedWindow {
 
 /** The single window every element is in unless a pipeline windows its data. */
 export const GLOBAL_WINDOW: BoundedWindow = new GlobalWindowImpl();
+
+/** The window with the given `id` (the inverse of `BoundedWindow.id`). */
+export function windowFromId(id: string): BoundedWindow {
+  if (id === GLOBAL_WINDOW.id) return GLOBAL_WINDOW;
+  const match = /^(-?\d+(?:\.\d+)?)\.\.(-?\d+(?:\.\d+)?)$/.exec(id);
+  if (!match) throw new Error(`not a window id: "${id}"`);
+  return new IntervalWindow(Number(match[1]), Number(match[2]));
+}

@@ -1,13 +1,19 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../core/clock.js';
 import type { Pipeline } from '../core/pipeline.js';
 import { DeadLetters } from './dead-letters.js';
+import { DurableSteps } from './durable-steps.js';
 import { Executor } from './executor.js';
 import { plan } from './plan.js';
-import type { PipelineResult, RunOptions } from './types.js';
+import type { DeadLetter, PipelineResult, RunOptions } from './types.js';
 
 const DEFAULT_BUNDLE_SIZE = 1000;
+const DEFAULT_IDLE_WAIT_MS = 20;
 
-/** Runs bounded pipelines in-process, bundle by bundle, until every source has ended. */
+/**
+ * Runs a pipeline in-process, step by step, until every source has ended or `signal` fires.
+ * Bounded and unbounded sources run on the same engine; with `store` the run is durable.
+ */
 export class DirectRunner {
   readonly #options: RunOptions;
 
@@ -19,27 +25,35 @@ export class DirectRunner {
     this.#options = options;
   }
 
-  /** Runs `pipeline` to completion and reports dead letters and counters. */
+  /** Runs `pipeline` and reports dead letters and counters. */
   async run(pipeline: Pipeline): Promise<PipelineResult> {
-    const clock = this.#options.clock ?? systemClock;
+    const options = this.#options;
+    const clock = options.clock ?? systemClock;
     const started = performance.now();
+    const stepDeadLetters: DeadLetter[] = [];
     const deadLetters = new DeadLetters(clock, {
-      failFast: this.#options.failFast ?? false,
-      maxKept: this.#options.maxDeadLettersInResult ?? 10_000,
-      onDeadLetter: this.#options.onDeadLetter,
+      failFast: options.failFast ?? false,
+      maxKept: options.maxDeadLettersInResult ?? 10_000,
+      onDeadLetter: options.store
+        ? (d) => {
+            stepDeadLetters.push(d);
+            options.onDeadLetter?.(d);
+          }
+        : options.onDeadLetter,
     });
-    const executionPlan = plan(pipeline, deadLetters, clock);
-    const executor = new Executor(executionPlan, deadLetters, clock);
-    const bundleSize = this.#options.bundleSize ?? DEFAULT_BUNDLE_SIZE;
+    const durable = options.store ? new DurableSteps(options.store) : undefined;
+    const executor = new Executor(plan(pipeline, deadLetters, clock, { durable: durable !== undefined }), deadLetters, clock);
+    const bundleSize = options.bundleSize ?? DEFAULT_BUNDLE_SIZE;
     let failure: unknown;
     try {
-      await executor.open();
+      await executor.open(durable?.load());
       // A pipeline without sources still gets one sweep, so combineGlobally can emit its default.
-      const onProgress = this.#options.onProgress;
       do {
-        await executor.step(bundleSize);
-        onProgress?.({ bundles: executor.bundles, elementsRead: executor.elementsRead, deadLetters: deadLetters.count });
-      } while (executor.active);
+        const busy = await executor.step(bundleSize);
+        durable?.commit(executor.takeChanges(stepDeadLetters.splice(0)));
+        options.onProgress?.({ bundles: executor.bundles, elementsRead: executor.elementsRead, deadLetters: deadLetters.count });
+        if (!busy && executor.active && !options.signal?.aborted) await sleep(options.idleWaitMs ?? DEFAULT_IDLE_WAIT_MS);
+      } while (executor.active && !options.signal?.aborted);
     } catch (error) {
       failure = error;
     }
@@ -54,6 +68,7 @@ export class DirectRunner {
       deadLetterCount: deadLetters.count,
       operators: executor.metrics(),
       bundles: executor.bundles,
+      ...(durable ? { committedSteps: durable.step } : {}),
       elapsedMs: performance.now() - started,
     };
   }

@@ -4,8 +4,9 @@ import { messageOf, RunnelError } from '../core/errors.js';
 import type { SourceReader } from '../core/source.js';
 import { MIN_TIMESTAMP } from '../core/time.js';
 import type { DeadLetters } from './dead-letters.js';
+import type { Restored, StepChanges } from './durable-steps.js';
 import type { Plan, PlannedOperator, PlannedSource } from './plan.js';
-import type { OperatorMetrics } from './types.js';
+import type { DeadLetter, OperatorMetrics } from './types.js';
 
 interface OpenSource {
   readonly planned: PlannedSource;
@@ -46,22 +47,46 @@ export class Executor {
     }
   }
 
-  /** Opens sources and sets operators up. */
-  async open(): Promise<void> {
+  /**
+   * Opens sources (resuming from `restored` checkpoints in a durable run), loads operators'
+   * saved state, and sets operators up.
+   */
+  async open(restored?: Pick<Restored, 'checkpoints' | 'state'>): Promise<void> {
     for (const planned of this.plan.sources) {
       const context = {
         clock: this.clock,
         deadLetter: (reason: string, payload: unknown) => this.deadLetters.reject(planned.name, reason, payload),
       };
+      let reader: SourceReader<unknown>;
       try {
-        const reader = await planned.source.open(context);
-        this.#sources.push({ planned, reader, done: false });
+        reader = await planned.source.open(context, restored?.checkpoints.get(planned.name));
       } catch (error) {
         throw new RunnelError('SOURCE_FAILED', `cannot open source: ${messageOf(error)}`, { stage: planned.name, cause: error });
       }
-      this.#watermarks.set(planned.output, MIN_TIMESTAMP);
+      if (restored && !reader.checkpoint) {
+        throw new RunnelError('PIPELINE_INVALID', 'this source cannot resume from a checkpoint, so it cannot feed a durable run', { stage: planned.name });
+      }
+      this.#sources.push({ planned, reader, done: false });
+      this.#watermarks.set(planned.output, reader.watermark());
     }
-    for (const { planned } of this.#states) await planned.operator.setup();
+    for (const { planned } of this.#states) {
+      const durable = planned.operator.durable;
+      if (restored && durable) durable.restore(restored.state.get(durable.stage) ?? []);
+      await planned.operator.setup();
+    }
+  }
+
+  /** What the last step changed, for a durable run to commit (clears it). */
+  takeChanges(deadLetters: readonly DeadLetter[]): StepChanges {
+    return {
+      sources: this.#sources.map(({ planned, reader }) => ({ name: planned.name, checkpoint: reader.checkpoint!() })),
+      state: this.#states.flatMap(({ planned }) => {
+        const durable = planned.operator.durable;
+        return durable ? [{ stage: durable.stage, entries: durable.takeChanges() }] : [];
+      }),
+      outbox: this.#states.flatMap(({ planned }) => planned.operator.takeOutbox?.() ?? []),
+      deadLetters,
+    };
   }
 
   /** True while some source may still produce elements. */
@@ -69,8 +94,12 @@ export class Executor {
     return this.#sources.some((s) => !s.done);
   }
 
-  /** Reads one bundle from each active source and pushes everything through the graph. */
-  async step(bundleSize: number): Promise<void> {
+  /**
+   * Reads one bundle from each active source and pushes everything through the graph. Returns
+   * false when every source that is still active said it is idle (nothing to read now).
+   */
+  async step(bundleSize: number): Promise<boolean> {
+    let busy = false;
     for (const source of this.#sources) {
       if (source.done) continue;
       const { planned, reader } = source;
@@ -82,12 +111,14 @@ export class Executor {
         throw new RunnelError('SOURCE_FAILED', `read failed: ${messageOf(error)}`, { stage: planned.name, cause: error });
       }
       source.done = result.done;
+      busy ||= !result.idle;
       this.bundles++;
       this.elementsRead += result.bundle.length;
       if (result.bundle.length > 0) this.#send(planned.output, result.bundle);
       this.#watermarks.set(planned.output, reader.watermark());
     }
     await this.#sweep();
+    return busy;
   }
 
   /** Tears operators down and closes sources, even after a failure; rethrows the first error. */

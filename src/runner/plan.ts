@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.js';
 import { combineAggregation, groupAggregation } from './aggregation.js';
 import { AggregateOperator } from './operators/aggregate.js';
 import { FlattenOperator } from './operators/flatten.js';
+import { OutboxOperator } from './operators/outbox.js';
 import { FusedOperator, type FusedStage } from './operators/fused.js';
 import { OutputBuffer, type AggregatingOperator, type Operator } from './operators/operator.js';
 
@@ -29,11 +30,18 @@ export interface Plan {
   readonly operators: readonly PlannedOperator[];
 }
 
+/** Options of `plan`. */
+export interface PlanOptions {
+  /** Track operator state changes for a durable run. */
+  readonly durable?: boolean;
+}
+
 /**
  * Plans a pipeline: fuses each maximal chain of element-wise stages (where every link's main
  * output feeds exactly one consumer, the next element-wise stage) into one operator.
  */
-export function plan(pipeline: Pipeline, deadLetters: DeadLetters, clock: Clock): Plan {
+export function plan(pipeline: Pipeline, deadLetters: DeadLetters, clock: Clock, options: PlanOptions = {}): Plan {
+  const durable = options.durable ?? false;
   const consumers = new Map<number, GraphNode[]>();
   for (const node of pipeline.nodes) {
     for (const input of node.inputs) consumers.set(input.id, [...(consumers.get(input.id) ?? []), node]);
@@ -52,15 +60,19 @@ export function plan(pipeline: Pipeline, deadLetters: DeadLetters, clock: Clock)
         sources.push({ name, source: spec.source, output: node.outputs[0]!.id });
         break;
       case 'elementwise':
-        operators.push(fuseChain(node, consumers, fused, deadLetters, clock));
+        operators.push(fuseChain(node, consumers, fused, deadLetters, clock, durable));
         break;
       case 'groupByKey':
       case 'combinePerKey':
       case 'combineGlobally':
-        operators.push({ operator: aggregator(node, deadLetters, clock, new OutputBuffer(1))!, inputs: inputIds(node), outputs: ids(node) });
+        operators.push({ operator: aggregator(node, deadLetters, clock, durable, new OutputBuffer(1))!, inputs: inputIds(node), outputs: ids(node) });
         break;
       case 'flatten':
         operators.push({ operator: new FlattenOperator(name), inputs: inputIds(node), outputs: ids(node) });
+        break;
+      case 'outbox':
+        if (!durable) throw new TypeError(`"${name}" writes to the outbox, which needs a durable run: run({ store })`);
+        operators.push({ operator: new OutboxOperator(name), inputs: inputIds(node), outputs: [] });
         break;
     }
   }
@@ -68,9 +80,9 @@ export function plan(pipeline: Pipeline, deadLetters: DeadLetters, clock: Clock)
 }
 
 /** The keyed aggregation operator of `node`, or undefined when `node` is not one. */
-function aggregator(node: GraphNode, deadLetters: DeadLetters, clock: Clock, output: OutputBuffer): AggregatingOperator | undefined {
+function aggregator(node: GraphNode, deadLetters: DeadLetters, clock: Clock, durable: boolean, output: OutputBuffer): AggregatingOperator | undefined {
   const { spec, name } = node;
-  const common = { name, deadLetters, clock, windowing: node.inputs[0]!.windowing };
+  const common = { name, deadLetters, clock, durable, windowing: node.inputs[0]!.windowing };
   switch (spec.kind) {
     case 'groupByKey':
       return new AggregateOperator({ ...common, aggregation: groupAggregation, keyed: true }, output);
@@ -93,6 +105,7 @@ function fuseChain(
   fused: Set<GraphNode>,
   deadLetters: DeadLetters,
   clock: Clock,
+  durable: boolean,
 ): PlannedOperator {
   const chain = [head];
   for (;;) {
@@ -110,7 +123,7 @@ function fuseChain(
     return { name: node.name, stage: node.spec.stage, tagPorts };
   });
   const output = new OutputBuffer(outputs.length);
-  const tail = tailNode && aggregator(tailNode, deadLetters, clock, output);
+  const tail = tailNode && aggregator(tailNode, deadLetters, clock, durable, output);
   if (tail) fused.add(tailNode!);
   else outputs[0] = chain.at(-1)!.outputs[0]!.id;
   return { operator: new FusedOperator(stages, output, deadLetters, tail), inputs: [head.inputs[0]!.id], outputs };

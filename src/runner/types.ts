@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { Store } from '../store/store.js';
 
 /** Input that a stage rejected: what, where, why and when. */
 export interface DeadLetter {
@@ -28,6 +29,15 @@ export interface RunOptions {
   onDeadLetter?: (deadLetter: DeadLetter) => void;
   /** Called after each step (one bundle from each source through the graph), e.g. for a progress bar. */
   onProgress?: (progress: RunProgress) => void;
+  /**
+   * Makes the run durable: it resumes from the store's last commit, and commits each step —
+   * source offsets, state, outbox rows, dead letters — in one SQLite transaction.
+   */
+  store?: Store;
+  /** Stops the run after the current step (an unbounded pipeline runs until this fires). */
+  signal?: AbortSignal;
+  /** How long to wait when every source is idle before reading again (default 20 ms). */
+  idleWaitMs?: number;
 }
 
 /** Progress of a run so far. */
@@ -56,5 +66,7 @@ export interface PipelineResult {
   readonly operators: readonly OperatorMetrics[];
   /** Bundles read from sources. */
   readonly bundles: number;
+  /** Steps committed to the store in total, over all runs on it (durable runs only). */
+  readonly committedSteps?: number;
   readonly elapsedMs: number;
 }

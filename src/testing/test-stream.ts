@@ -25,14 +25,24 @@ type Event<T> =
   | { readonly kind: 'watermark'; readonly to: number }
   | { readonly kind: 'processingTime'; readonly by: number };
 
+/** Where a test stream stands: the next event and the watermark. */
+interface TestStreamCheckpoint {
+  readonly next: number;
+  readonly watermark: number;
+}
+
 class TestStreamReader<T> implements SourceReader<T> {
-  #next = 0;
-  #watermark = MIN_TIMESTAMP;
+  #next: number;
+  #watermark: number;
 
   constructor(
     private readonly events: readonly Event<T>[],
     private readonly context: SourceContext,
-  ) {}
+    from: TestStreamCheckpoint = { next: 0, watermark: MIN_TIMESTAMP },
+  ) {
+    this.#next = from.next;
+    this.#watermark = from.watermark;
+  }
 
   /** One scripted event per read, so each is its own step of the runner. */
   read(): ReadResult<T> {
@@ -56,6 +66,10 @@ class TestStreamReader<T> implements SourceReader<T> {
 
   watermark(): number {
     return this.#watermark;
+  }
+
+  checkpoint(): TestStreamCheckpoint {
+    return { next: this.#next, watermark: this.#watermark };
   }
 
   close(): void {}
@@ -101,7 +115,10 @@ export class TestStream<T> extends PTransform<PBegin, PCollection<T>> {
 
   expand(input: PBegin, context: ExpandContext): PCollection<T> {
     const events = [...this.#events];
-    const source: Source<T> = { bounded: false, open: (ctx) => new TestStreamReader(events, ctx) };
+    const source: Source<T> = {
+      bounded: false,
+      open: (ctx, checkpoint) => new TestStreamReader(events, ctx, checkpoint as TestStreamCheckpoint | undefined),
+    };
     return read(source, 'testStream').expand(input, context);
   }
 

@@ -7,9 +7,14 @@ import { MAX_TIMESTAMP, MIN_TIMESTAMP } from '../core/time.js';
 import { read } from './read.js';
 
 class ArrayReader<T> implements SourceReader<T> {
-  #next = 0;
+  #next: number;
 
-  constructor(private readonly values: readonly T[]) {}
+  constructor(
+    private readonly values: readonly T[],
+    start = 0,
+  ) {
+    this.#next = start;
+  }
 
   read(max: number): ReadResult<T> {
     const end = Math.min(this.values.length, this.#next + max);
@@ -22,12 +27,16 @@ class ArrayReader<T> implements SourceReader<T> {
     return this.#next === this.values.length ? MAX_TIMESTAMP : MIN_TIMESTAMP;
   }
 
+  checkpoint(): { next: number } {
+    return { next: this.#next };
+  }
+
   close(): void {}
 }
 
 /** A bounded source over an in-memory array. */
 export function arraySource<T>(values: readonly T[]): Source<T> {
-  return { bounded: true, open: () => new ArrayReader(values) };
+  return { bounded: true, open: (_context, checkpoint) => new ArrayReader(values, (checkpoint as { next?: number } | undefined)?.next ?? 0) };
 }
 
 /** A bounded collection of the given values, in the global window (as Beam's Create). */

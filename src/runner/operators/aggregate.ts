@@ -3,7 +3,8 @@ import type { Clock } from '../../core/clock.js';
 import { messageOf } from '../../core/errors.js';
 import type { PaneTiming } from '../../core/pane.js';
 import { END_OF_GLOBAL_WINDOW } from '../../core/time.js';
-import { GLOBAL_WINDOW, IntervalWindow, type BoundedWindow } from '../../core/window.js';
+import { GLOBAL_WINDOW, IntervalWindow, windowFromId, type BoundedWindow } from '../../core/window.js';
+import { decodeJson, encodeJson } from '../../store/json-codec.js';
 import type { WindowingStrategy } from '../../windowing/strategy.js';
 import { planTrigger, type Condition, type TriggerPlan } from '../../windowing/triggers.js';
 import type { Aggregation } from '../aggregation.js';
@@ -12,7 +13,7 @@ import type { Slot } from '../keyed-slots.js';
 import { KeyedSlots } from '../keyed-slots.js';
 import { WindowedTable, type WindowEntry } from '../windowed-table.js';
 import { isKV, notKeyedReason } from './keyed-input.js';
-import { OutputBuffer, type AggregatingOperator } from './operator.js';
+import { OutputBuffer, type AggregatingOperator, type DurableState, type StateEntry } from './operator.js';
 
 /** The state of one key in one window: the accumulator and where its trigger stands. */
 export interface PaneState {
@@ -26,6 +27,8 @@ export interface PaneState {
   onTimeFired: boolean;
   /** A fire-once trigger has fired: the window takes no more data. */
   closed: boolean;
+  /** Creation order, so that keys fire in the same order after a restart as before. */
+  seq: number;
 }
 
 /** Options of an aggregation operator. */
@@ -37,9 +40,12 @@ export interface AggregateOptions {
   readonly windowing: WindowingStrategy;
   readonly deadLetters: DeadLetters;
   readonly clock: Clock;
+  /** Track state changes for a durable run (`durable.takeChanges()`). */
+  readonly durable?: boolean;
 }
 
-const ALL = Symbol('all elements');
+/** The one key of an unkeyed aggregation (a string, so it persists as JSON). */
+const ALL = '*';
 
 /**
  * `groupByKey`, `combinePerKey` and `combineGlobally`: state per key and window, panes fired by
@@ -56,6 +62,11 @@ export class AggregateOperator implements AggregatingOperator {
   readonly #sessions = new KeyedSlots<unknown, IntervalWindow[]>(() => []);
   #watermark = -Infinity;
   #sawGlobalWindow = false;
+  #nextSeq = 0;
+  readonly durable: DurableState | undefined;
+  /** Slots changed since the last commit, with their window (durable runs only). */
+  readonly #dirty = new Map<Slot<unknown, PaneState>, BoundedWindow>();
+  #deleted: { window: string; key: unknown }[] = [];
 
   constructor(
     options: AggregateOptions,
@@ -72,7 +83,11 @@ export class AggregateOperator implements AggregatingOperator {
       panes: 0,
       onTimeFired: false,
       closed: false,
+      seq: this.#nextSeq++,
     }));
+    this.durable = options.durable
+      ? { stage: options.name, takeChanges: () => this.#takeChanges(), restore: (entries) => this.#restore(entries) }
+      : undefined;
   }
 
   setup(): void {}
@@ -114,6 +129,7 @@ export class AggregateOperator implements AggregatingOperator {
     }
     state.pending++;
     state.firstPendingAt ??= this.#o.clock.now();
+    if (this.durable) this.#dirty.set(slot, entry.window);
     const condition = passedEnd || state.onTimeFired ? this.#plan.late : this.#plan.early;
     if (condition && 'count' in condition && state.pending >= condition.count) {
       this.#fire(entry, slot, passedEnd ? 'late' : 'early', false);
@@ -178,10 +194,12 @@ export class AggregateOperator implements AggregatingOperator {
     state.firstPendingAt = undefined;
     if (windowing.accumulation === 'discarding') state.acc = aggregation.create();
     if (this.#plan.once) state.closed = true;
+    if (this.durable) this.#dirty.set(slot, window);
   }
 
   #expire(entry: WindowEntry<unknown, PaneState>): void {
     this.#table.delete(entry.window.id);
+    if (this.durable) for (const slot of entry.slots) this.#forget(slot, entry.window);
     if (!this.#o.windowing.windowFn.merging) return;
     for (const slot of entry.slots) {
       const sessions = this.#sessions.get(slot.key);
@@ -211,13 +229,17 @@ export class AggregateOperator implements AggregatingOperator {
     for (const w of absorbed) {
       const entry = this.#table.get(w.id);
       const slot = entry?.slots.get(key);
-      if (slot) states.push(slot.state);
+      if (slot) {
+        states.push(slot.state);
+        if (this.durable) this.#forget(slot, w);
+      }
       entry?.slots.delete(key);
       if (entry && entry.slots.size === 0) this.#table.delete(w.id);
     }
     sessions.state = [...sessions.state.filter((w) => !absorbed.includes(w)), merged];
     const entry = this.#table.entryFor(merged);
-    if (states.length > 0) entry.slots.slot(key).state = this.#mergeStates(states);
+    // Merge in creation order, so merged values are ordered the same way after a restart.
+    if (states.length > 0) entry.slots.slot(key).state = this.#mergeStates(states.sort((x, y) => x.seq - y.seq));
     return entry;
   }
 
@@ -230,7 +252,43 @@ export class AggregateOperator implements AggregatingOperator {
       panes: Math.max(...states.map((s) => s.panes)),
       onTimeFired: false,
       closed: states.some((s) => s.closed),
+      seq: Math.min(...states.map((s) => s.seq)),
     };
+  }
+
+  #forget(slot: Slot<unknown, PaneState>, window: BoundedWindow): void {
+    this.#dirty.delete(slot);
+    this.#deleted.push({ window: window.id, key: slot.key });
+  }
+
+  #takeChanges(): StateEntry[] {
+    // Deletions first: a window dropped and re-created within one step keeps its new state.
+    const entries: StateEntry[] = this.#deleted.map((d) => ({ window: d.window, key: encodeJson(d.key), value: null }));
+    for (const [slot, window] of this.#dirty) entries.push({ window: window.id, key: encodeJson(slot.key), value: encodeJson(slot.state) });
+    const meta = { watermark: this.#watermark, sawGlobalWindow: this.#sawGlobalWindow, nextSeq: this.#nextSeq };
+    entries.push({ window: '', key: 'meta', value: encodeJson(meta) });
+    this.#dirty.clear();
+    this.#deleted = [];
+    return entries;
+  }
+
+  #restore(entries: readonly StateEntry[]): void {
+    const states: { window: BoundedWindow; key: unknown; state: PaneState }[] = [];
+    for (const { window: id, key, value } of entries) {
+      if (value === null) continue;
+      if (id === '') {
+        const meta = decodeJson(value) as { watermark: number; sawGlobalWindow: boolean; nextSeq: number };
+        this.#watermark = meta.watermark;
+        this.#sawGlobalWindow = meta.sawGlobalWindow;
+        this.#nextSeq = meta.nextSeq;
+      } else states.push({ window: windowFromId(id), key: decodeJson(key), state: decodeJson(value) as PaneState });
+    }
+    // Re-create slots in their original order, so panes fire in the same order as before.
+    states.sort((a, b) => a.state.seq - b.state.seq);
+    for (const { window, key, state } of states) {
+      this.#table.entryFor(window).slots.slot(key).state = state;
+      if (this.#o.windowing.windowFn.merging) this.#sessions.slot(key).state.push(window as IntervalWindow);
+    }
   }
 
   #emitEmptyGlobal(): void {

@@ -5,7 +5,7 @@ import type { ElementwiseStage } from '../../core/graph.js';
 import { NO_FIRING as NO_PANE, type PaneInfo } from '../../core/pane.js';
 import type { BoundedWindow } from '../../core/window.js';
 import type { DeadLetters } from '../dead-letters.js';
-import type { AggregatingOperator, Operator, OutputBuffer } from './operator.js';
+import type { AggregatingOperator, DurableState, Operator, OutputBuffer } from './operator.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- element types are erased at run time */
 
@@ -66,6 +66,10 @@ export class FusedOperator implements Operator {
 
   onProcessingTime(now: number): void {
     this.tail?.onProcessingTime?.(now);
+  }
+
+  get durable(): DurableState | undefined {
+    return this.tail?.durable;
   }
 
   async teardown(): Promise<void> {

@@ -1,4 +1,5 @@
 import { Bundle } from '../../core/bundle.js';
+import type { PaneInfo } from '../../core/pane.js';
 import type { BoundedWindow } from '../../core/window.js';
 
 /** Elements an operator emitted during one call, one array per output port. */
@@ -21,6 +22,32 @@ export class OutputBuffer {
   }
 }
 
+/** One persisted entry of an operator's state; `value` null deletes it. */
+export interface StateEntry {
+  readonly window: string;
+  readonly key: string;
+  readonly value: string | null;
+}
+
+/** An operator's keyed state, saved with each step's commit and loaded on restart. */
+export interface DurableState {
+  /** The stage whose state this is (the `operator` column of the state table). */
+  readonly stage: string;
+  /** Entries changed since the last call, serialised; called once per committed step. */
+  takeChanges(): StateEntry[];
+  /** Loads persisted entries, before the first bundle. */
+  restore(entries: readonly StateEntry[]): void;
+}
+
+/** An element bound for the outbox: the sink stage and the element. */
+export interface OutboxEntry {
+  readonly stage: string;
+  readonly value: unknown;
+  readonly timestamp: number;
+  readonly window: BoundedWindow;
+  readonly pane: PaneInfo;
+}
+
 /**
  * A running stage (or fused chain of stages). The executor calls `process` with each bundle of
  * input and `onWatermark` when the input watermark advances; the operator writes its outputs
@@ -35,6 +62,10 @@ export interface Operator {
   onWatermark(watermark: number): void | Promise<void>;
   /** Fires what is due at processing time `now` (operators with processing-time triggers). */
   onProcessingTime?(now: number): void;
+  /** Present on operators with state a durable run must save. */
+  readonly durable?: DurableState | undefined;
+  /** Elements this operator sent to the outbox since the last call (outbox sinks only). */
+  takeOutbox?(): OutboxEntry[];
   teardown(): void | Promise<void>;
 }
 

@@ -1,0 +1,105 @@
+import type { Statement } from 'better-sqlite3';
+import { decodeJson, encodeJson } from '../store/json-codec.js';
+import type { Store } from '../store/store.js';
+import type { OutboxEntry, StateEntry } from './operators/operator.js';
+import type { DeadLetter } from './types.js';
+
+/** Everything one step changed, to commit at once. */
+export interface StepChanges {
+  readonly sources: readonly { readonly name: string; readonly checkpoint: unknown }[];
+  readonly state: readonly { readonly stage: string; readonly entries: readonly StateEntry[] }[];
+  readonly outbox: readonly OutboxEntry[];
+  readonly deadLetters: readonly DeadLetter[];
+}
+
+/** What a durable run resumes from. */
+export interface Restored {
+  readonly checkpoints: ReadonlyMap<string, unknown>;
+  readonly state: ReadonlyMap<string, StateEntry[]>;
+  /** Steps committed so far. */
+  readonly step: number;
+}
+
+/**
+ * Loads a durable run's checkpoint and commits each step in one SQLite transaction: source
+ * offsets, state changes, outbox rows and dead letters. A crash between commits loses only
+ * the uncommitted step, which is read again from the sources on restart.
+ */
+export class DurableSteps {
+  #step = 0;
+  readonly #commit: (changes: StepChanges) => void;
+
+  constructor(private readonly store: Store) {
+    const db = store.db;
+    const upsertState = db.prepare(
+      'INSERT INTO state (operator, window, key, value) VALUES (?, ?, ?, ?) ON CONFLICT (operator, window, key) DO UPDATE SET value = excluded.value',
+    );
+    const deleteState = db.prepare('DELETE FROM state WHERE operator = ? AND window = ? AND key = ?');
+    const upsertOffset = db.prepare(
+      'INSERT INTO offsets (source, checkpoint, updated_at) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET checkpoint = excluded.checkpoint, updated_at = excluded.updated_at',
+    );
+    const insertOutbox = db.prepare(
+      'INSERT INTO outbox (output_id, stage, payload, event_time, window, pane, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    const insertDeadLetter = db.prepare('INSERT INTO dead_letters (stage, reason, payload, event_time, at) VALUES (?, ?, ?, ?, ?)');
+    const setStep = db.prepare("INSERT INTO meta (key, value) VALUES ('step', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    this.#commit = db.transaction((changes: StepChanges) => {
+      const step = this.#step + 1;
+      const now = Date.now();
+      for (const { stage, entries } of changes.state) writeState(stage, entries, upsertState, deleteState);
+      for (const { name, checkpoint } of changes.sources) upsertOffset.run(name, encodeJson(checkpoint), now);
+      const ordinals = new Map<string, number>();
+      for (const o of changes.outbox) {
+        const n = ordinals.get(o.stage) ?? 0;
+        ordinals.set(o.stage, n + 1);
+        insertOutbox.run(`${o.stage}:${step}:${n}`, o.stage, encodeJson(o.value), o.timestamp, o.window.id, encodeJson(o.pane), now);
+      }
+      for (const d of changes.deadLetters) insertDeadLetter.run(d.stage, d.reason, safeJson(d.payload), d.timestamp ?? null, d.at);
+      setStep.run(String(step));
+      this.#step = step;
+    });
+  }
+
+  /** Reads the checkpoint left by earlier runs (empty for a new database). */
+  load(): Restored {
+    const db = this.store.db;
+    const checkpoints = new Map<string, unknown>();
+    for (const row of db.prepare('SELECT source, checkpoint FROM offsets').all() as { source: string; checkpoint: string }[]) {
+      checkpoints.set(row.source, decodeJson(row.checkpoint));
+    }
+    const state = new Map<string, StateEntry[]>();
+    for (const row of db.prepare('SELECT operator, window, key, value FROM state').all() as { operator: string; window: string; key: string; value: string }[]) {
+      const list = state.get(row.operator) ?? [];
+      list.push({ window: row.window, key: row.key, value: row.value });
+      state.set(row.operator, list);
+    }
+    const step = db.prepare("SELECT value FROM meta WHERE key = 'step'").get() as { value: string } | undefined;
+    this.#step = step ? Number(step.value) : 0;
+    return { checkpoints, state, step: this.#step };
+  }
+
+  /** Commits one step atomically. */
+  commit(changes: StepChanges): void {
+    this.#commit(changes);
+  }
+
+  /** Steps committed so far. */
+  get step(): number {
+    return this.#step;
+  }
+}
+
+function writeState(stage: string, entries: readonly StateEntry[], upsert: Statement, remove: Statement): void {
+  for (const { window, key, value } of entries) {
+    if (value === null) remove.run(stage, window, key);
+    else upsert.run(stage, window, key, value);
+  }
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return encodeJson(value) ?? 'null';
+  } catch {
+    return JSON.stringify(String(value));
+  }
+}

@@ -1,0 +1,77 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { RunnelError } from '../core/errors.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+
+/** `NORMAL` survives a killed process; `FULL` also survives a power cut, at an fsync per commit. */
+export type Synchronous = 'NORMAL' | 'FULL';
+
+/** Options of `Store.open`. */
+export interface StoreOptions {
+  /** Default `NORMAL`. */
+  synchronous?: Synchronous;
+  /** Page cache size in MiB (default 8; device profiles set it). */
+  cacheMiB?: number;
+}
+
+/**
+ * The one SQLite database of a Runnel process (WAL mode): offsets, keyed state, timers,
+ * outbox and dead letters. Opening it runs pending migrations; a database written by a newer
+ * Runnel is refused.
+ */
+export class Store {
+  private constructor(
+    /** The better-sqlite3 connection; transactions must be synchronous. */
+    readonly db: Database.Database,
+    readonly path: string,
+  ) {}
+
+  /** Opens (creating if needed) the database at `path`. */
+  static open(path: string, options: StoreOptions = {}): Store {
+    const synchronous = options.synchronous ?? 'NORMAL';
+    if (synchronous !== 'NORMAL' && synchronous !== 'FULL') {
+      throw new TypeError(`Store.open: synchronous must be "NORMAL" or "FULL", got "${String(synchronous)}"`);
+    }
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${synchronous}`);
+      db.pragma(`cache_size = -${Math.round((options.cacheMiB ?? 8) * 1024)}`);
+      db.pragma('busy_timeout = 5000');
+      migrate(db, path);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new Store(db, path);
+  }
+
+  /** The schema version of the open database. */
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function migrate(db: Database.Database, path: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new RunnelError(
+      'PIPELINE_INVALID',
+      `${path} was written by a newer Runnel (schema version ${current}; this Runnel knows up to ${SCHEMA_VERSION}). ` +
+        `Upgrade Runnel, or point it at another database file.`,
+    );
+  }
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    })();
+  }
+}

@@ -1,0 +1,53 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Store } from '../../src/index.js';
+import { decodeJson, encodeJson } from '../../src/store/json-codec.js';
+import { SCHEMA_VERSION } from '../../src/store/migrations.js';
+
+const tempDb = () => join(mkdtempSync(join(tmpdir(), 'runnel-store-')), 'runnel.db');
+
+describe('Store', () => {
+  it('creates the schema once, in WAL mode, with the chosen synchronous level', () => {
+    const path = tempDb();
+    const store = Store.open(path, { synchronous: 'FULL' });
+    expect(store.schemaVersion).toBe(SCHEMA_VERSION);
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    const tables = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
+    expect(tables).toEqual(expect.arrayContaining(['dead_letters', 'meta', 'offsets', 'outbox', 'state', 'timers']));
+    store.db.prepare("INSERT INTO meta (key, value) VALUES ('x', '1')").run();
+    store.close();
+    const again = Store.open(path);
+    expect(again.db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL, the default
+    expect(again.db.prepare("SELECT value FROM meta WHERE key = 'x'").get()).toEqual({ value: '1' });
+    again.close();
+  });
+
+  it('refuses a database from a newer Runnel, saying what to do', () => {
+    const path = tempDb();
+    const db = new Database(path);
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => Store.open(path)).toThrow(`was written by a newer Runnel (schema version 99; this Runnel knows up to ${SCHEMA_VERSION}). Upgrade Runnel, or point it at another database file.`);
+  });
+
+  it('rejects an unknown synchronous level', () => {
+    expect(() => Store.open(tempDb(), { synchronous: 'OFF' as never })).toThrow('synchronous must be "NORMAL" or "FULL", got "OFF"');
+  });
+});
+
+describe('JSON codec', () => {
+  it('round-trips values plain JSON loses', () => {
+    const value = { a: NaN, b: [Infinity, -Infinity, -0, 1.5], c: 'NaN', d: { $num: 'x', other: 1 }, e: null };
+    const back = decodeJson(encodeJson(value)) as typeof value;
+    expect(back.a).toBeNaN();
+    expect(back.b).toEqual([Infinity, -Infinity, -0, 1.5]);
+    expect(Object.is(back.b[2], -0)).toBe(true);
+    expect(back.c).toBe('NaN');
+    expect(back.d).toEqual({ $num: 'x', other: 1 });
+    expect(back.e).toBeNull();
+  });
+});
