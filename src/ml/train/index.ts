@@ -4,3 +4,8 @@ export { linearRegression, fitLinearRegression, NormalEquations, LinearRegressio
 export { logisticRegression, fitLogisticRegression, LogisticRegressionModel, type LogisticRegressionOptions, type LogisticRegressionParams } from './logistic-regression.js';
 export { gaussianNB, fitGaussianNB, GaussianNB, GaussianNBModel, type GaussianNBOptions, type GaussianNBParams } from './naive-bayes.js';
 export { lbfgs, type LbfgsOptions, type LbfgsResult } from './lbfgs.js';
+export {
+  gradientBoostingRegressor, gradientBoostingClassifier, fitGradientBoostingRegressor, fitGradientBoostingClassifier,
+  GradientBoostingRegressorModel, GradientBoostingClassifierModel, type GradientBoostingOptions, type GradientBoostingParams,
+} from './gradient-boosting.js';
+export { kMeans, fitKMeans, MiniBatchKMeans, KMeansModel, type KMeansOptions, type KMeansParams } from './kmeans.js';
