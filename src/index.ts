@@ -28,6 +28,7 @@ export { withTimestamps, windowInto, countWindows } from './transforms/windowing
 export { globalWindows, fixedWindows, slidingWindows, sessions, type WindowFn } from './windowing/window-fns.js';
 export { afterWatermark, afterCount, afterProcessingTime, repeatedly, defaultTrigger, type Trigger } from './windowing/triggers.js';
 export { DEFAULT_WINDOWING, type WindowingStrategy, type WindowOptions, type AccumulationMode } from './windowing/strategy.js';
+export { BoundedOutOfOrderness } from './windowing/watermark.js';
 
 export { DirectRunner } from './runner/direct-runner.js';
 export type { RunOptions, RunProgress, PipelineResult, DeadLetter, OperatorMetrics } from './runner/types.js';
