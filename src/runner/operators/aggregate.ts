@@ -3,15 +3,15 @@ import type { Clock } from '../../core/clock.js';
 import { messageOf } from '../../core/errors.js';
 import type { PaneTiming } from '../../core/pane.js';
 import { END_OF_GLOBAL_WINDOW } from '../../core/time.js';
-import { GLOBAL_WINDOW, IntervalWindow, windowFromId, type BoundedWindow } from '../../core/window.js';
-import { decodeJson, encodeJson } from '../../store/json-codec.js';
+import { GLOBAL_WINDOW, IntervalWindow, type BoundedWindow } from '../../core/window.js';
 import type { WindowingStrategy } from '../../windowing/strategy.js';
 import { planTrigger, type Condition, type TriggerPlan } from '../../windowing/triggers.js';
 import type { Aggregation } from '../aggregation.js';
 import type { DeadLetters } from '../dead-letters.js';
 import type { Slot } from '../keyed-slots.js';
 import { KeyedSlots } from '../keyed-slots.js';
-import { WindowedTable, type WindowEntry } from '../windowed-table.js';
+import { StateTable } from '../state-table.js';
+import type { WindowEntry } from '../windowed-table.js';
 import { isKV, notKeyedReason } from './keyed-input.js';
 import { OutputBuffer, type AggregatingOperator, type DurableState, type StateEntry } from './operator.js';
 
@@ -57,16 +57,12 @@ export class AggregateOperator implements AggregatingOperator {
   readonly keyed: boolean;
   readonly #o: AggregateOptions;
   readonly #plan: TriggerPlan;
-  readonly #table: WindowedTable<unknown, PaneState>;
+  readonly #table: StateTable<PaneState>;
   /** Active session windows per key (merging window functions only). */
   readonly #sessions = new KeyedSlots<unknown, IntervalWindow[]>(() => []);
   #watermark = -Infinity;
   #sawGlobalWindow = false;
-  #nextSeq = 0;
   readonly durable: DurableState | undefined;
-  /** Slots changed since the last commit, with their window (durable runs only). */
-  readonly #dirty = new Map<Slot<unknown, PaneState>, BoundedWindow>();
-  #deleted: { window: string; key: unknown }[] = [];
 
   constructor(
     options: AggregateOptions,
@@ -76,15 +72,8 @@ export class AggregateOperator implements AggregatingOperator {
     this.stages = [options.name];
     this.keyed = options.keyed;
     this.#plan = planTrigger(options.windowing.trigger);
-    this.#table = new WindowedTable<unknown, PaneState>(() => ({
-      acc: options.aggregation.create(),
-      pending: 0,
-      firstPendingAt: undefined,
-      panes: 0,
-      onTimeFired: false,
-      closed: false,
-      seq: this.#nextSeq++,
-    }));
+    const initial = () => ({ acc: options.aggregation.create(), pending: 0, firstPendingAt: undefined, panes: 0, onTimeFired: false, closed: false });
+    this.#table = new StateTable<PaneState>(initial, options.durable ?? false);
     this.durable = options.durable
       ? { stage: options.name, takeChanges: () => this.#takeChanges(), restore: (entries) => this.#restore(entries) }
       : undefined;
@@ -129,7 +118,7 @@ export class AggregateOperator implements AggregatingOperator {
     }
     state.pending++;
     state.firstPendingAt ??= this.#o.clock.now();
-    if (this.durable) this.#dirty.set(slot, entry.window);
+    this.#table.touch(slot, entry.window);
     const condition = passedEnd || state.onTimeFired ? this.#plan.late : this.#plan.early;
     if (condition && 'count' in condition && state.pending >= condition.count) {
       this.#fire(entry, slot, passedEnd ? 'late' : 'early', false);
@@ -194,12 +183,11 @@ export class AggregateOperator implements AggregatingOperator {
     state.firstPendingAt = undefined;
     if (windowing.accumulation === 'discarding') state.acc = aggregation.create();
     if (this.#plan.once) state.closed = true;
-    if (this.durable) this.#dirty.set(slot, window);
+    this.#table.touch(slot, window);
   }
 
   #expire(entry: WindowEntry<unknown, PaneState>): void {
-    this.#table.delete(entry.window.id);
-    if (this.durable) for (const slot of entry.slots) this.#forget(slot, entry.window);
+    this.#table.removeWindow(entry);
     if (!this.#o.windowing.windowFn.merging) return;
     for (const slot of entry.slots) {
       const sessions = this.#sessions.get(slot.key);
@@ -227,14 +215,8 @@ export class AggregateOperator implements AggregatingOperator {
     if (absorbed.length === 1 && absorbed[0]!.id === merged.id) return this.#table.entryFor(absorbed[0]!);
     const states: PaneState[] = [];
     for (const w of absorbed) {
-      const entry = this.#table.get(w.id);
-      const slot = entry?.slots.get(key);
-      if (slot) {
-        states.push(slot.state);
-        if (this.durable) this.#forget(slot, w);
-      }
-      entry?.slots.delete(key);
-      if (entry && entry.slots.size === 0) this.#table.delete(w.id);
+      const state = this.#table.removeKey(w.id, key);
+      if (state) states.push(state);
     }
     sessions.state = [...sessions.state.filter((w) => !absorbed.includes(w)), merged];
     const entry = this.#table.entryFor(merged);
@@ -256,39 +238,17 @@ export class AggregateOperator implements AggregatingOperator {
     };
   }
 
-  #forget(slot: Slot<unknown, PaneState>, window: BoundedWindow): void {
-    this.#dirty.delete(slot);
-    this.#deleted.push({ window: window.id, key: slot.key });
-  }
-
   #takeChanges(): StateEntry[] {
-    // Deletions first: a window dropped and re-created within one step keeps its new state.
-    const entries: StateEntry[] = this.#deleted.map((d) => ({ window: d.window, key: encodeJson(d.key), value: null }));
-    for (const [slot, window] of this.#dirty) entries.push({ window: window.id, key: encodeJson(slot.key), value: encodeJson(slot.state) });
-    const meta = { watermark: this.#watermark, sawGlobalWindow: this.#sawGlobalWindow, nextSeq: this.#nextSeq };
-    entries.push({ window: '', key: 'meta', value: encodeJson(meta) });
-    this.#dirty.clear();
-    this.#deleted = [];
-    return entries;
+    return this.#table.takeChanges({ watermark: this.#watermark, sawGlobalWindow: this.#sawGlobalWindow });
   }
 
   #restore(entries: readonly StateEntry[]): void {
-    const states: { window: BoundedWindow; key: unknown; state: PaneState }[] = [];
-    for (const { window: id, key, value } of entries) {
-      if (value === null) continue;
-      if (id === '') {
-        const meta = decodeJson(value) as { watermark: number; sawGlobalWindow: boolean; nextSeq: number };
-        this.#watermark = meta.watermark;
-        this.#sawGlobalWindow = meta.sawGlobalWindow;
-        this.#nextSeq = meta.nextSeq;
-      } else states.push({ window: windowFromId(id), key: decodeJson(key), state: decodeJson(value) as PaneState });
+    const { meta, slots } = this.#table.restore(entries);
+    if (meta) {
+      this.#watermark = meta['watermark'] as number;
+      this.#sawGlobalWindow = meta['sawGlobalWindow'] as boolean;
     }
-    // Re-create slots in their original order, so panes fire in the same order as before.
-    states.sort((a, b) => a.state.seq - b.state.seq);
-    for (const { window, key, state } of states) {
-      this.#table.entryFor(window).slots.slot(key).state = state;
-      if (this.#o.windowing.windowFn.merging) this.#sessions.slot(key).state.push(window as IntervalWindow);
-    }
+    if (this.#o.windowing.windowFn.merging) for (const { window, key } of slots) this.#sessions.slot(key).state.push(window as IntervalWindow);
   }
 
   #emitEmptyGlobal(): void {
