@@ -4,6 +4,20 @@ export { PCollection, PCollectionList, pcollections } from './core/pcollection.j
 export { PTransform, composite, type ExpandContext } from './core/ptransform.js';
 export { TupleTag, tag, type DoFn, type ProcessContext, type FinishBundleContext } from './core/do-fn.js';
 export type { CombineFn } from './core/combine-fn.js';
+export {
+  valueState,
+  bagState,
+  combiningState,
+  eventTimer,
+  processingTimer,
+  type StatefulDoFn,
+  type StatefulContext,
+  type ValueState,
+  type BagState,
+  type CombiningState,
+  type Timer,
+  type TimerDomain,
+} from './core/state.js';
 export { kv, type KV, type WindowedValue } from './core/element.js';
 export { Bundle } from './core/bundle.js';
 export { GLOBAL_WINDOW, IntervalWindow, type BoundedWindow } from './core/window.js';
@@ -17,6 +31,7 @@ export { create, arraySource } from './transforms/create.js';
 export { read } from './transforms/read.js';
 export { map, filter, flatMap } from './transforms/element-wise.js';
 export { parDo, parDoWithOutputs, type ParDoOutputs } from './transforms/par-do.js';
+export { statefulParDo } from './transforms/stateful-par-do.js';
 export { withKeys } from './transforms/with-keys.js';
 export { groupByKey } from './transforms/group-by-key.js';
 export { combinePerKey, combineGlobally } from './transforms/combine.js';

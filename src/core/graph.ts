@@ -2,6 +2,7 @@ import type { CombineFn } from './combine-fn.js';
 import type { DoFn, TupleTag } from './do-fn.js';
 import type { PCollection } from './pcollection.js';
 import type { Source } from './source.js';
+import type { StatefulDoFn } from './state.js';
 import type { WindowFn } from '../windowing/window-fns.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the graph is type-erased; the typed API is in transforms/ */
@@ -24,7 +25,8 @@ export type PrimitiveSpec =
   | { readonly kind: 'combinePerKey'; readonly fn: CombineFn<any, any, any> }
   | { readonly kind: 'combineGlobally'; readonly fn: CombineFn<any, any, any> }
   | { readonly kind: 'flatten' }
-  | { readonly kind: 'outbox' };
+  | { readonly kind: 'outbox' }
+  | { readonly kind: 'statefulParDo'; readonly fn: StatefulDoFn<any, any, any, any, any> };
 
 /**
  * One applied primitive transform. `outputs[0]` is the main output; for a `doFn` stage with

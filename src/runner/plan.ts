@@ -7,6 +7,7 @@ import { combineAggregation, groupAggregation } from './aggregation.js';
 import { AggregateOperator } from './operators/aggregate.js';
 import { FlattenOperator } from './operators/flatten.js';
 import { OutboxOperator } from './operators/outbox.js';
+import { StatefulOperator } from './operators/stateful.js';
 import { FusedOperator, type FusedStage } from './operators/fused.js';
 import { OutputBuffer, type AggregatingOperator, type Operator } from './operators/operator.js';
 
@@ -70,6 +71,11 @@ export function plan(pipeline: Pipeline, deadLetters: DeadLetters, clock: Clock,
       case 'flatten':
         operators.push({ operator: new FlattenOperator(name), inputs: inputIds(node), outputs: ids(node) });
         break;
+      case 'statefulParDo': {
+        const operator = new StatefulOperator({ name, fn: spec.fn, windowing: node.inputs[0]!.windowing, deadLetters, clock, durable });
+        operators.push({ operator, inputs: inputIds(node), outputs: ids(node) });
+        break;
+      }
       case 'outbox':
         if (!durable) throw new TypeError(`"${name}" writes to the outbox, which needs a durable run: run({ store })`);
         operators.push({ operator: new OutboxOperator(name), inputs: inputIds(node), outputs: [] });

@@ -1,8 +1,11 @@
-/** The schema, as numbered migrations; each runs once, in order, in one transaction. */
+/**
+ * The schema, as numbered migrations; each runs once, in order, in one transaction. Timers are
+ * kept in the `state` row of their key and window: they are always read and written with it.
+ */
 export const MIGRATIONS: readonly { readonly version: number; readonly description: string; readonly sql: string }[] = [
   {
     version: 1,
-    description: 'runner state: offsets, keyed state, timers, outbox, dead letters',
+    description: 'runner state: offsets, keyed state (with timers), outbox, dead letters',
     sql: `
       CREATE TABLE meta (
         key   TEXT PRIMARY KEY,
@@ -19,15 +22,6 @@ export const MIGRATIONS: readonly { readonly version: number; readonly descripti
         key      TEXT NOT NULL,
         value    TEXT NOT NULL,
         PRIMARY KEY (operator, window, key)
-      ) STRICT, WITHOUT ROWID;
-      CREATE TABLE timers (
-        operator TEXT NOT NULL,
-        window   TEXT NOT NULL,
-        key      TEXT NOT NULL,
-        name     TEXT NOT NULL,
-        domain   TEXT NOT NULL CHECK (domain IN ('eventTime', 'processingTime')),
-        time     REAL NOT NULL,
-        PRIMARY KEY (operator, window, key, name)
       ) STRICT, WITHOUT ROWID;
       CREATE TABLE outbox (
         id         INTEGER PRIMARY KEY AUTOINCREMENT,

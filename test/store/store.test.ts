@@ -17,7 +17,7 @@ describe('Store', () => {
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
     const tables = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
-    expect(tables).toEqual(expect.arrayContaining(['dead_letters', 'meta', 'offsets', 'outbox', 'state', 'timers']));
+    expect(tables).toEqual(expect.arrayContaining(['dead_letters', 'meta', 'offsets', 'outbox', 'state']));
     store.db.prepare("INSERT INTO meta (key, value) VALUES ('x', '1')").run();
     store.close();
     const again = Store.open(path);
