@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunnelError } from '../../src/core/errors.js';
+import { allocFrame, instantiateKernels } from '../../src/kernels/index.js';
 import { OnnxModelHandler, applyNanPolicy, findNanRows, frameOf, onnxRuntimeLoaded } from '../../src/ml/infer/index.js';
 import {
   GraphBuilder,
@@ -68,6 +69,17 @@ register('data:text/javascript,' + encodeURIComponent("export async function res
     expect(out['prediction']!.dims).toEqual([10, 1]);
     expectClose(out['prediction']!.data as Float32Array, ref.linear(ref.toRows(view, 3), [weights], [0.25]), TOL, 'prediction');
     await model.release();
+  });
+
+  it('runs a kernels Frame living in the kernels\' WASM memory, without copying it first', async () => {
+    const { arena } = instantiateKernels();
+    const frame = allocFrame(arena, 6, names);
+    frame.view.set(randomFrame(rng, 6, 3));
+    const model = await handler.load(linear);
+    const out = await model.run(frame);
+    expectClose(out['prediction']!.data as Float32Array, ref.linear(ref.toRows(frame.view, 3), [weights], [0.25]), TOL, 'kernels frame');
+    await model.release();
+    arena.free(frame.block);
   });
 
   it('rejects corrupt bytes with MODEL_REJECTED and a message saying why', async () => {

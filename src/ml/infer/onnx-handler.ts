@@ -161,7 +161,10 @@ export class LoadedOnnxModel implements LoadedModel {
     if (this.fetches.length === 0) throw new RangeError(`model "${id}": no tensor outputs to fetch (non-tensor outputs: ${this.skippedOutputs.join(', ')})`);
   }
 
-  /** Runs one batch: `frame` feeds `frameInput`, `extra` the other inputs. Batches run one at a time. */
+  /**
+   * Runs one batch: `frame` feeds `frameInput`, `extra` the other inputs. Batches run one at a
+   * time, so the frame is read when its turn comes: keep it unchanged until the promise settles.
+   */
   run(frame: FrameLike, extra: Readonly<Record<string, FloatTensor>> = {}): Promise<ModelOutputs> {
     if (this.released) return Promise.reject(new Error(`model "${this.id}" was released; load it again to run it`));
     const result = this.queue.then(() => this.runNow(frame, extra));
