@@ -162,15 +162,18 @@ export class ProtoWriter {
     this.buf[this.pos++] = Number(v);
   }
 
+  /** A field key: field number and wire type. */
   tag(field: number, wire: number): void {
     this.varint(field * 8 + wire);
   }
 
+  /** An int32/int64/enum field. */
   intField(field: number, value: number | bigint): void {
     this.tag(field, WIRE_VARINT);
     this.varint(value);
   }
 
+  /** A float (fixed32) field. */
   floatField(field: number, value: number): void {
     this.tag(field, WIRE_FIXED32);
     this.reserve(4);
@@ -178,6 +181,7 @@ export class ProtoWriter {
     this.pos += 4;
   }
 
+  /** A length-delimited bytes field. */
   bytesField(field: number, bytes: Uint8Array): void {
     this.tag(field, WIRE_LEN);
     this.varint(bytes.length);
@@ -186,6 +190,7 @@ export class ProtoWriter {
     this.pos += bytes.length;
   }
 
+  /** A UTF-8 string field. */
   stringField(field: number, value: string): void {
     this.bytesField(field, utf8.encode(value));
   }
@@ -197,12 +202,14 @@ export class ProtoWriter {
     this.bytesField(field, inner.finish());
   }
 
+  /** A packed repeated int32/int64 field. */
   packedVarints(field: number, values: ArrayLike<number | bigint>): void {
     const inner = new ProtoWriter();
     for (let i = 0; i < values.length; i++) inner.varint(values[i]!);
     this.bytesField(field, inner.finish());
   }
 
+  /** A packed repeated float field. */
   packedFloats(field: number, values: ArrayLike<number>): void {
     this.tag(field, WIRE_LEN);
     this.varint(values.length * 4);
