@@ -8,6 +8,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  GraphBuilder,
+  floats,
+  ints,
+  str,
+  treeAttributes,
+  type Tree,
   gaussianNaiveBayesModel,
   linearRegressionModel,
   logisticRegressionModel,
@@ -132,11 +138,11 @@ describe(`graph builders (seed ${SEED})`, () => {
 
   it('tree ensemble classifier: NONE, SOFTMAX and LOGISTIC post transforms', async () => {
     const rng = rngFor('tree-cls');
-    const f = 12, n = 200, c = 3;
-    for (const postTransform of ['NONE', 'SOFTMAX', 'LOGISTIC'] as const) {
+    const f = 12, n = 200;
+    for (const [c, postTransform] of [[3, 'NONE'], [3, 'SOFTMAX'], [3, 'LOGISTIC'], [5, 'SOFTMAX']] as const) {
       const trees = randomTrees(rng, { trees: 30, depth: 4, features: f, width: c });
-      const baseValues = [0.1, 0.2, -0.3];
-      const classLabels = [5, 7, 9];
+      const baseValues = [0.1, 0.2, -0.3, 0, 0.4].slice(0, c);
+      const classLabels = [5, 7, 9, 11, 13].slice(0, c);
       const bytes = treeEnsembleClassifierModel({ trees, features: f, classLabels, postTransform, baseValues });
       const x = randomFrame(rng, n, f);
       const { web, node } = await runBoth(bytes, { features: { data: x, dims: [n, f] } });
@@ -145,6 +151,23 @@ describe(`graph builders (seed ${SEED})`, () => {
       expect(labels(web['label'])).toEqual(scores.map((s) => classLabels[ref.argmax(s)]!));
       expectRuntimesAgree(web, node, CROSS);
     }
+  });
+
+  it('pins onnxruntime reading a 2-class TreeEnsembleClassifier as binary (why the builder refuses 2 classes)', async () => {
+    const stump: Tree = { nodes: [{ mode: 'BRANCH_LEQ', feature: 0, threshold: 0, trueChild: 1, falseChild: 2 }, { mode: 'LEAF', weights: [1, 3] }, { mode: 'LEAF', weights: [-2, 5] }] };
+    expect(() => treeEnsembleClassifierModel({ trees: [stump], features: 1, classLabels: [0, 1] })).toThrow(/2 classes are not supported/);
+    const g = new GraphBuilder('two_class');
+    const x = g.input('features', 'float', ['N', 1]);
+    const [label, scores] = g.node('TreeEnsembleClassifier', [x], {
+      domain: 'ai.onnx.ml', outputs: ['label', 'probabilities'],
+      attributes: { ...treeAttributes([stump], 1, 2, 'class'), classlabels_int64s: ints([0, 1]), post_transform: str('NONE'), base_values: floats([0.5, 0.25]) },
+    });
+    g.output(label!, 'int64', ['N']);
+    g.output(scores!, 'float', ['N', 2]);
+    const { web, node } = await runBoth(g.encode(), { features: { data: new Float32Array([-1, 1]), dims: [2, 1] } });
+    // Per-class sums would be [1.5, 3.25] and [-1.5, 5.25]; onnxruntime gives [-(0.25 + w0), 0.25 + w0].
+    expect(Array.from(web['probabilities']!.data as Float32Array)).toEqual([-1.25, 1.25, 1.75, -1.75]);
+    expectRuntimesAgree(web, node, CROSS);
   });
 
   it('rejects malformed parameters at build time with a message naming the problem', () => {

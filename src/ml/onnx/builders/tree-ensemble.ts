@@ -41,7 +41,7 @@ export interface TreeEnsembleRegressorParams {
 export interface TreeEnsembleClassifierParams {
   trees: readonly Tree[];
   features: number;
-  /** Integer label of each class; their count is the number of classes (≥ 2). */
+  /** Integer label of each class; their count is the number of classes (≥ 3; see `xgboostClassifierModel` for binary). */
   classLabels: readonly number[];
   /** Default NONE. */
   postTransform?: PostTransform;
@@ -119,7 +119,15 @@ export function treeEnsembleRegressorModel(params: TreeEnsembleRegressorParams, 
 /** Builds a TreeEnsembleClassifier model; outputs `label` (int64 `[N]`) and `probabilities` `[N, classes]`. */
 export function treeEnsembleClassifierModel(params: TreeEnsembleClassifierParams, options: BuildOptions = {}): Uint8Array {
   const classes = params.classLabels.length;
-  if (classes < 2) throw new RangeError(`treeEnsembleClassifierModel: needs at least 2 classLabels, got ${classes}`);
+  if (classes === 2) {
+    // onnxruntime reads a 2-class TreeEnsembleClassifier as binary: it ignores class 1's weights
+    // (score1 = base1 + score0, score0 = -score1), so per-class leaf weights would be misread.
+    throw new RangeError(
+      'treeEnsembleClassifierModel: 2 classes are not supported as per-class weights (onnxruntime treats them as one binary margin); ' +
+        'write one margin per leaf with xgboostClassifierModel({ classes: 2 }) (LOGISTIC), or use treeEnsembleRegressorModel and a threshold',
+    );
+  }
+  if (classes < 3) throw new RangeError(`treeEnsembleClassifierModel: needs at least 3 classLabels, got ${classes}`);
   const { g, x, n } = beginGraph('tree-ensemble-classifier', params.features, options);
   const attributes: Record<string, AttributeValue> = {
     ...treeAttributes(params.trees, params.features, classes, 'class'),
