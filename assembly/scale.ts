@@ -43,15 +43,38 @@ function affineContig(p: usize, len: i32, center: f64, scale: f32, out: usize): 
   return spread == 0 || !isFinite<f64>(spread) ? 1 : <f32>(1.0 / spread);
 }
 
+@inline function spreadOf(center: usize, spread: usize, minMax: bool, c: i32): f32 {
+  return inverseSpread(minMax ? f64At(spread, c) - f64At(center, c) : f64At(spread, c));
+}
+
+/** Columns c..c+3 of every row in one pass (d > 1): parameters held in f32x4 registers. */
+function affineBlock4(ptr: usize, n: i32, d: i32, center: usize, spread: usize, minMax: bool, c: i32, out: usize): void {
+  const m0 = f64At(center, c), m1 = f64At(center, c + 1), m2 = f64At(center, c + 2), m3 = f64At(center, c + 3);
+  const hv = f32x4(centerHi(m0), centerHi(m1), centerHi(m2), centerHi(m3));
+  const lv = f32x4(centerLo(m0), centerLo(m1), centerLo(m2), centerLo(m3));
+  const sv = f32x4(
+    spreadOf(center, spread, minMax, c), spreadOf(center, spread, minMax, c + 1),
+    spreadOf(center, spread, minMax, c + 2), spreadOf(center, spread, minMax, c + 3),
+  );
+  const rowBytes = <usize>d << 2;
+  let o = <usize>c << 2;
+  for (let i = 0; i < n; i++) {
+    v128.store(out + o, f32x4.mul(f32x4.sub(f32x4.sub(v128.load(ptr + o), hv), lv), sv));
+    o += rowBytes;
+  }
+}
+
 /** out[i, c] = (x[i, c] - center[c]) * invSpread[c], with the spread given (or max - min when `minMax`). */
 function affine(ptr: usize, n: i32, d: i32, center: usize, spread: usize, minMax: bool, out: usize): void {
-  for (let c = 0; c < d; c++) {
+  if (d == 1) {
+    affineContig(ptr, n, f64At(center, 0), spreadOf(center, spread, minMax, 0), out);
+    return;
+  }
+  let c = 0;
+  for (; c + 4 <= d; c += 4) affineBlock4(ptr, n, d, center, spread, minMax, c, out);
+  for (; c < d; c++) {
     const m = f64At(center, c);
-    const s = inverseSpread(minMax ? f64At(spread, c) - m : f64At(spread, c));
-    if (d == 1) {
-      affineContig(ptr, n, m, s, out);
-      return;
-    }
+    const s = spreadOf(center, spread, minMax, c);
     const hi = centerHi(m);
     const lo = centerLo(m);
     for (let i = 0; i < n; i++) {
@@ -92,7 +115,18 @@ export function clip(ptr: usize, n: i32, d: i32, lo: usize, hi: usize, out: usiz
     for (; i < n; i++) store<f32>(out + (<usize>i << 2), min(max(f32At(ptr, <usize>i), a), b));
     return;
   }
-  for (let c = 0; c < d; c++) {
+  const rowBytes = <usize>d << 2;
+  let c = 0;
+  for (; c + 4 <= d; c += 4) {
+    const av = f32x4(<f32>f64At(lo, c), <f32>f64At(lo, c + 1), <f32>f64At(lo, c + 2), <f32>f64At(lo, c + 3));
+    const bv = f32x4(<f32>f64At(hi, c), <f32>f64At(hi, c + 1), <f32>f64At(hi, c + 2), <f32>f64At(hi, c + 3));
+    let o = <usize>c << 2;
+    for (let i = 0; i < n; i++) {
+      v128.store(out + o, f32x4.min(f32x4.max(v128.load(ptr + o), av), bv));
+      o += rowBytes;
+    }
+  }
+  for (; c < d; c++) {
     const a = <f32>f64At(lo, c);
     const b = <f32>f64At(hi, c);
     for (let i = 0; i < n; i++) {
@@ -121,7 +155,19 @@ export function imputeConst(ptr: usize, n: i32, d: i32, values: usize, out: usiz
     }
     return;
   }
-  for (let c = 0; c < d; c++) {
+  const rowBytes = <usize>d << 2;
+  const inf = f32x4.splat(Infinity);
+  let c = 0;
+  for (; c + 4 <= d; c += 4) {
+    const fv = f32x4(<f32>f64At(values, c), <f32>f64At(values, c + 1), <f32>f64At(values, c + 2), <f32>f64At(values, c + 3));
+    let o = <usize>c << 2;
+    for (let i = 0; i < n; i++) {
+      const v = v128.load(ptr + o);
+      v128.store(out + o, v128.bitselect(v, fv, f32x4.lt(f32x4.abs(v), inf)));
+      o += rowBytes;
+    }
+  }
+  for (; c < d; c++) {
     const f = <f32>f64At(values, c);
     for (let i = 0; i < n; i++) {
       const k = <usize>i * <usize>d + <usize>c;

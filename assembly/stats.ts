@@ -126,12 +126,6 @@ function extremeCol(p: usize, n: i32, stride: i32, wantMax: bool): f64 {
   return <f64>r;
 }
 
-function varCol(p: usize, n: i32, stride: i32, ddof: i32): f64 {
-  if (n - ddof <= 0) return NaN;
-  const m = sumCol(p, n, stride) / <f64>n;
-  return sqDevCol(p, n, stride, m) / <f64>(n - ddof);
-}
-
 /** Standardised third (k = 3) or fourth (k = 4) central moment, population form. */
 function momentRatioCol(p: usize, n: i32, stride: i32, k: i32): f64 {
   if (n == 0) return NaN;
@@ -176,6 +170,66 @@ function quantileOf(scratch: usize, m: i32, q: f64): f64 {
   return a + frac * (b - a);
 }
 
+// ---- four adjacent columns at once (d > 1): one pass over the rows per block of 4 ------------
+
+/** Stores Σx (k = 1) or Σ(x - mean)² (k = 2, means read from `out`) of columns c..c+3 into out[c..c+3]. */
+function block4(p: usize, n: i32, d: i32, out: usize, k: i32): void {
+  const rowBytes = <usize>d << 2;
+  let lo = f64x2.splat(0);
+  let hi = f64x2.splat(0);
+  const mlo = k == 2 ? v128.load(out) : f64x2.splat(0);
+  const mhi = k == 2 ? v128.load(out, 16) : f64x2.splat(0);
+  let q = p;
+  for (let i = 0; i < n; i++) {
+    const v = v128.load(q);
+    const a = f64x2.sub(f64x2.promote_low_f32x4(v), mlo);
+    const b = f64x2.sub(hi2(v), mhi);
+    if (k == 1) {
+      lo = f64x2.add(lo, a);
+      hi = f64x2.add(hi, b);
+    } else {
+      lo = f64x2.add(lo, f64x2.mul(a, a));
+      hi = f64x2.add(hi, f64x2.mul(b, b));
+    }
+    q += rowBytes;
+  }
+  v128.store(out, lo);
+  v128.store(out, hi, 16);
+}
+
+/**
+ * out[c] = Σ column c (k = 1), or Σ (x - out[c])² with out[c] holding the column mean on entry
+ * (k = 2): blocks of 4 columns with SIMD for d > 1, strided scalar for the rest.
+ */
+function sums(ptr: usize, n: i32, d: i32, out: usize, k: i32): void {
+  let c = 0;
+  if (d > 1) for (; c + 4 <= d; c += 4) block4(ptr + (<usize>c << 2), n, d, out + (<usize>c << 3), k);
+  for (; c < d; c++) {
+    const p = ptr + (<usize>c << 2);
+    const o = out + (<usize>c << 3);
+    store<f64>(o, k == 1 ? sumCol(p, n, d) : sqDevCol(p, n, d, load<f64>(o)));
+  }
+}
+
+/** out[c] = mean of column c; NaN when n == 0. */
+function means(ptr: usize, n: i32, d: i32, out: usize): void {
+  sums(ptr, n, d, out, 1);
+  for (let c = 0; c < d; c++) {
+    const o = out + (<usize>c << 3);
+    store<f64>(o, n == 0 ? NaN : load<f64>(o) / <f64>n);
+  }
+}
+
+/** out[c] = variance with ddof (two-pass: means, then squared deviations, both into out). */
+function variances(ptr: usize, n: i32, d: i32, ddof: i32, out: usize): void {
+  means(ptr, n, d, out);
+  sums(ptr, n, d, out, 2);
+  for (let c = 0; c < d; c++) {
+    const o = out + (<usize>c << 3);
+    store<f64>(o, n - ddof <= 0 ? NaN : load<f64>(o) / <f64>(n - ddof));
+  }
+}
+
 // ---- exported kernels ------------------------------------------------------------------------
 
 /** Sum of `len` f32 values at `ptr`, accumulated in f64. */
@@ -200,26 +254,23 @@ export function colCount(ptr: usize, n: i32, d: i32, out: usize): void {
 
 /** out[c] = Σ column c (f64 accumulation). */
 export function colSum(ptr: usize, n: i32, d: i32, out: usize): void {
-  for (let c = 0; c < d; c++) store<f64>(out + (<usize>c << 3), sumCol(ptr + (<usize>c << 2), n, d));
+  sums(ptr, n, d, out, 1);
 }
 
 /** out[c] = mean of column c. */
 export function colMean(ptr: usize, n: i32, d: i32, out: usize): void {
-  for (let c = 0; c < d; c++) {
-    store<f64>(out + (<usize>c << 3), n == 0 ? NaN : sumCol(ptr + (<usize>c << 2), n, d) / <f64>n);
-  }
+  means(ptr, n, d, out);
 }
 
 /** out[c] = variance of column c with `ddof` delta degrees of freedom (0 population, 1 sample), two-pass. */
 export function colVar(ptr: usize, n: i32, d: i32, ddof: i32, out: usize): void {
-  for (let c = 0; c < d; c++) store<f64>(out + (<usize>c << 3), varCol(ptr + (<usize>c << 2), n, d, ddof));
+  variances(ptr, n, d, ddof, out);
 }
 
 /** out[c] = standard deviation of column c (sqrt of `colVar`). */
 export function colStd(ptr: usize, n: i32, d: i32, ddof: i32, out: usize): void {
-  for (let c = 0; c < d; c++) {
-    store<f64>(out + (<usize>c << 3), Math.sqrt(varCol(ptr + (<usize>c << 2), n, d, ddof)));
-  }
+  variances(ptr, n, d, ddof, out);
+  for (let c = 0; c < d; c++) store<f64>(out + (<usize>c << 3), Math.sqrt(load<f64>(out + (<usize>c << 3))));
 }
 
 /** out[c] = minimum of column c (NaN if the column has a NaN or is empty). */
@@ -242,9 +293,11 @@ export function colPtp(ptr: usize, n: i32, d: i32, out: usize): void {
 
 /** out[c] = sqrt(mean(x²)) of column c. */
 export function colRms(ptr: usize, n: i32, d: i32, out: usize): void {
+  memory.fill(out, 0, <usize>d << 3); // Σ (x - 0)²
+  sums(ptr, n, d, out, 2);
   for (let c = 0; c < d; c++) {
-    const r = n == 0 ? NaN : Math.sqrt(sqDevCol(ptr + (<usize>c << 2), n, d, 0) / <f64>n);
-    store<f64>(out + (<usize>c << 3), r);
+    const o = out + (<usize>c << 3);
+    store<f64>(o, n == 0 ? NaN : Math.sqrt(load<f64>(o) / <f64>n));
   }
 }
 
