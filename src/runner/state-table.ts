@@ -30,11 +30,16 @@ export class StateTable<S extends Sequenced> {
   #nextSeq = 0;
 
   constructor(
-    initial: () => Omit<S, 'seq'>,
+    /** A fresh state; its `seq` is overwritten with the creation order. */
+    initial: () => S,
     /** Track changes (durable runs only; costs a map update per changed key). */
     private readonly tracking: boolean,
   ) {
-    this.#table = new WindowedTable<unknown, S>(() => ({ ...initial(), seq: this.#nextSeq++ }) as S);
+    this.#table = new WindowedTable<unknown, S>(() => {
+      const state = initial();
+      state.seq = this.#nextSeq++;
+      return state;
+    });
   }
 
   entryFor(window: BoundedWindow): WindowEntry<unknown, S> {

@@ -1,11 +1,15 @@
 /**
- * JSON that keeps what plain JSON loses in sensor data: NaN, ±Infinity and -0 survive a round
- * trip (encoded as `{"$num":"NaN"}`); `undefined` object fields are dropped as usual.
+ * JSON that keeps what plain JSON loses in sensor data: NaN and ±Infinity survive a round trip
+ * (encoded as `{"$num":"NaN"}`); `undefined` object fields are dropped as usual.
  */
 export function encodeJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? { $num: Object.is(v, -0) ? '-0' : String(v) } : v,
-  );
+  const plain = JSON.stringify(value);
+  // Plain JSON writes non-finite numbers as null; only then take the slower, exact path.
+  return plain !== undefined && plain.includes('null') ? JSON.stringify(value, keepNonFinite) : plain;
+}
+
+function keepNonFinite(_key: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? { $num: String(v) } : v;
 }
 
 /** Inverse of `encodeJson`. */

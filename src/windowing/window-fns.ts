@@ -29,13 +29,18 @@ export function globalWindows(): WindowFn {
 /** Back-to-back windows of `size` ms, starting at multiples of `size` shifted by `offset`. */
 export function fixedWindows(size: number, offset = 0): WindowFn {
   positive('fixedWindows(size)', size);
+  // Consecutive elements mostly share a window: reuse the last assignment (windows are immutable).
+  let last: BoundedWindow[] | undefined;
   return {
     description: offset ? `fixed(${size}, ${offset})` : `fixed(${size})`,
     isGlobal: false,
     merging: false,
     assign: (t) => {
+      const current = last?.[0];
+      if (current && t >= current.start && t < current.end) return last!;
       const start = t - mod(t - offset, size);
-      return [new IntervalWindow(start, start + size)];
+      last = [new IntervalWindow(start, start + size)];
+      return last;
     },
   };
 }
@@ -45,13 +50,20 @@ export function slidingWindows(size: number, period: number, offset = 0): Window
   positive('slidingWindows(size)', size);
   positive('slidingWindows(period)', period);
   if (period > size) throw new RangeError(`slidingWindows: period (${period}) must not exceed size (${size}); use fixedWindows for gaps`);
+  // Elements between two window starts get the same windows: reuse the last assignment.
+  let cachedStart = NaN;
+  let cached: BoundedWindow[] = [];
   return {
     description: `sliding(${size}, ${period})`,
     isGlobal: false,
     merging: false,
     assign: (t) => {
+      const lastStart = t - mod(t - offset, period);
+      if (lastStart === cachedStart) return cached;
       const windows: BoundedWindow[] = [];
-      for (let start = t - mod(t - offset, period); start > t - size; start -= period) windows.push(new IntervalWindow(start, start + size));
+      for (let start = lastStart; start > t - size; start -= period) windows.push(new IntervalWindow(start, start + size));
+      cachedStart = lastStart;
+      cached = windows;
       return windows;
     },
   };

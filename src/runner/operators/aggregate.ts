@@ -72,7 +72,7 @@ export class AggregateOperator implements AggregatingOperator {
     this.stages = [options.name];
     this.keyed = options.keyed;
     this.#plan = planTrigger(options.windowing.trigger);
-    const initial = () => ({ acc: options.aggregation.create(), pending: 0, firstPendingAt: undefined, panes: 0, onTimeFired: false, closed: false });
+    const initial = (): PaneState => ({ acc: options.aggregation.create(), pending: 0, firstPendingAt: undefined, panes: 0, onTimeFired: false, closed: false, seq: 0 });
     this.#table = new StateTable<PaneState>(initial, options.durable ?? false);
     this.durable = options.durable
       ? { stage: options.name, takeChanges: () => this.#takeChanges(), restore: (entries) => this.#restore(entries) }

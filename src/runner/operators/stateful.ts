@@ -55,7 +55,7 @@ export class StatefulOperator implements Operator {
   constructor(options: StatefulOptions) {
     this.#o = options;
     this.stages = [options.name];
-    this.#table = new StateTable<KeyState>(() => ({ cells: {}, timers: {} }), options.durable);
+    this.#table = new StateTable<KeyState>(() => ({ cells: {}, timers: {}, seq: 0 }), options.durable);
     this.#context = this.#makeContext();
     this.durable = options.durable
       ? {
