@@ -1,6 +1,6 @@
 /**
  * Mini-batch k-means (Sculley, "Web-scale k-means clustering", 2010) for unlabelled baselines:
- * k-means++ seeding on a sample, then per batch each row moves its nearest centre towards it by
+ * Greedy k-means++ seeding on a sample, then per batch each row moves its nearest centre towards it by
  * 1/(rows that centre has absorbed). Assignment is the WASM `nearestCenter` kernel. `partialFit`
  * continues from the current centres, so a stream of bundles trains it incrementally. The
  * squared distance to the nearest centre is the anomaly score.
@@ -102,35 +102,52 @@ export class MiniBatchKMeans {
     this.#counts = new Float64Array(this.#k);
   }
 
-  /** k-means++ seeding from (a sample of at most 10,000 rows of) the first bundle. */
+  /**
+   * Greedy k-means++ seeding (as scikit-learn does) from a sample of at most 10,000 rows of the
+   * first bundle: each new centre is the best of 2 + ⌊ln k⌋ D²-weighted candidates, the one that
+   * lowers the sample's potential most. Plain k-means++ puts two seeds in one cluster often enough
+   * that mini-batch updates, which never move a centre far, stay stuck in that local optimum.
+   */
   #seed(frame: FrameLike): Float64Array {
     const k = this.#k, d = frame.cols, v = frame.view;
     if (frame.rows < k) throw new RangeError(`k-means: the first bundle has ${frame.rows} rows, fewer than k = ${k}`);
     const m = Math.min(frame.rows, 10_000);
     const sample = Array.from({ length: m }, () => Math.floor(this.#rng() * frame.rows));
+    const trials = 2 + Math.floor(Math.log(k));
     const centers = new Float64Array(k * d);
-    const best = new Float64Array(m).fill(Infinity);
-    let pick = sample[0]!;
-    for (let c = 0; c < k; c++) {
-      for (let j = 0; j < d; j++) centers[c * d + j] = v[pick * d + j]!;
-      let total = 0;
-      sample.forEach((row, t) => {
+    let best: Float64Array = new Float64Array(m).fill(Infinity);
+    let total = Infinity;
+    const distances = (row: number): Float64Array => {
+      const next = new Float64Array(m);
+      sample.forEach((other, t) => {
         let s = 0;
-        for (let j = 0; j < d; j++) s += (v[row * d + j]! - centers[c * d + j]!) ** 2;
-        best[t] = Math.min(best[t]!, s);
-        total += best[t]!;
+        for (let j = 0; j < d; j++) s += (v[other * d + j]! - v[row * d + j]!) ** 2;
+        next[t] = Math.min(best[t]!, s);
       });
-      let u = this.#rng() * total;
-      pick = sample[m - 1]!;
-      for (let t = 0; t < m; t++) {
-        u -= best[t]!;
-        if (u <= 0) {
-          pick = sample[t]!;
-          break;
-        }
+      return next;
+    };
+    for (let c = 0; c < k; c++) {
+      let chosen = sample[0]!, chosenBest = best, chosenTotal = Infinity;
+      for (let trial = 0; trial < (c === 0 ? 1 : trials); trial++) {
+        const row = c === 0 ? sample[Math.floor(this.#rng() * m)]! : this.#drawWeighted(sample, best, total);
+        const next = distances(row);
+        const potential = next.reduce((a, b) => a + b, 0);
+        if (potential < chosenTotal) [chosen, chosenBest, chosenTotal] = [row, next, potential];
       }
+      for (let j = 0; j < d; j++) centers[c * d + j] = v[chosen * d + j]!;
+      [best, total] = [chosenBest, chosenTotal];
     }
     return centers;
+  }
+
+  /** A sample row drawn with probability proportional to its squared distance to the nearest centre. */
+  #drawWeighted(sample: readonly number[], best: Float64Array, total: number): number {
+    let u = this.#rng() * total;
+    for (let t = 0; t < sample.length; t++) {
+      u -= best[t]!;
+      if (u <= 0) return sample[t]!;
+    }
+    return sample[sample.length - 1]!;
   }
 
   /** One pass of mini-batch updates over the bundle's rows, in a seeded random order. */
