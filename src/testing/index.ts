@@ -3,3 +3,4 @@ export { collect, Collect } from '../io/collect.js';
 export { testStream, TestStream, timestamped, type TimestampedValue } from './test-stream.js';
 export { seededRandom } from './random.js';
 export { eventStream } from './event-stream.js';
+export { runWithKills, type CrashLoopOptions } from './crash-loop.js';

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Pipeline, Store, create, fixedWindows, kv, sum, writeOutbox } from '../../src/index.js';
-import { seededRandom } from '../../src/testing/index.js';
+import { runWithKills, seededRandom } from '../../src/testing/index.js';
 import { buildPipeline } from './fixtures/windowed-job.js';
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'runnel-durable-')), 'runnel.db');
@@ -74,28 +73,7 @@ describe('durable runs', () => {
   it('survives SIGKILL at random points: the final outbox equals an uncrashed run', async () => {
     const reference = await uncrashedRun();
     const path = tempDb();
-    const random = seededRandom(11);
-    let kills = 0;
-    for (let life = 0; life < 200; life++) {
-      const killAfterSteps = 1 + Math.floor(random() * 12);
-      const child = spawn(process.execPath, [JOB, path, '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const outcome = await new Promise<'killed' | 'finished'>((resolve, reject) => {
-        let steps = 0;
-        child.stdout.on('data', (chunk: Buffer) => {
-          steps += chunk.toString().split('\n').filter(Boolean).length;
-          // Kill a little after the chosen commit: it lands at a random point of the next step,
-          // possibly inside its SQLite transaction.
-          if (steps >= killAfterSteps && child.exitCode === null) setTimeout(() => child.kill('SIGKILL'), random() * 3);
-        });
-        child.on('exit', (code, signal) => {
-          if (signal === 'SIGKILL') resolve('killed');
-          else if (code === 0) resolve('finished');
-          else reject(new Error(`job exited with code ${code}`));
-        });
-      });
-      if (outcome === 'finished') break;
-      kills++;
-    }
+    const { kills } = await runWithKills({ command: process.execPath, args: [JOB, path, '2'], random: seededRandom(11) });
     expect(kills).toBeGreaterThanOrEqual(20);
     const rows = outbox(path);
     // Outputs are committed with the step that made them, so there is nothing to deduplicate:
