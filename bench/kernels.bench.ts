@@ -60,6 +60,7 @@ async function statsFamily(size: number): Promise<Row[]> {
   const data = randomData(size);
   const x = arena.f32Of(data);
   const out = arena.allocF64(1);
+  const out8 = arena.allocF64(8);
   const scratch = arena.allocF32(size);
   const plain = Array.from(data);
   const rows = await rowsFor(size, [
@@ -68,8 +69,9 @@ async function statsFamily(size: number): Promise<Row[]> {
     { name: 'colMin', wasm: () => k.colMin(x.ptr, size, 1, out.ptr), twin: () => ref.stats.colMin(data, size, 1), lib: () => ss.min(plain) },
     { name: 'colSkew', wasm: () => k.colSkew(x.ptr, size, 1, out.ptr), twin: () => ref.stats.colSkew(data, size, 1), lib: () => ss.sampleSkewness(plain) },
     { name: 'colMedian', wasm: () => k.colMedian(x.ptr, size, 1, scratch.ptr, out.ptr), twin: () => ref.stats.colMedian(data, size, 1), lib: () => ss.median(plain) },
+    { name: 'colStd (d=8)', wasm: () => k.colStd(x.ptr, size / 8, 8, 0, out8.ptr), twin: () => ref.stats.colStd(data, size / 8, 8, 0) },
   ]);
-  for (const b of [x, out, scratch]) arena.free(b);
+  for (const b of [x, out, out8, scratch]) arena.free(b);
   return rows;
 }
 
@@ -80,6 +82,9 @@ async function scaleFamily(size: number): Promise<Row[]> {
   const y = arena.allocF32(size);
   const [mean, std, lo, hi] = [[50], [2.9], [47], [53]].map((v) => arena.f64Of(v));
   const outJs = new Float32Array(size);
+  const mean8Js = new Array<number>(8).fill(50);
+  const std8Js = new Array<number>(8).fill(2.9);
+  const [mean8, std8] = [arena.f64Of(mean8Js), arena.f64Of(std8Js)];
   const rows = await rowsFor(size, [
     {
       name: 'zscore',
@@ -96,8 +101,13 @@ async function scaleFamily(size: number): Promise<Row[]> {
       wasm: () => k.imputeConst(x.ptr, size, 1, mean!.ptr, y.ptr),
       twin: () => ref.scale.imputeConst(data, size, 1, [50], outJs),
     },
+    {
+      name: 'zscore (d=8)',
+      wasm: () => k.zscore(x.ptr, size / 8, 8, mean8.ptr, std8.ptr, y.ptr),
+      twin: () => ref.scale.zscore(data, size / 8, 8, mean8Js, std8Js, outJs),
+    },
   ]);
-  for (const b of [x, y, mean!, std!, lo!, hi!]) arena.free(b);
+  for (const b of [x, y, mean!, std!, lo!, hi!, mean8, std8]) arena.free(b);
   return rows;
 }
 
@@ -198,7 +208,7 @@ export async function run(): Promise<void> {
   const f = new FFT(n);
   const out = f.createComplexArray() as number[];
   const input = Float64Array.from(x.view);
-  const [wasm, lib] = (await perCall(1, [() => k.rfft(x.ptr, n, table.ptr, spec.ptr), () => f.realTransform(out, input)])) as [number, number];
+  const [wasm, lib] = (await perCall(n, [() => k.rfft(x.ptr, n, table.ptr, spec.ptr), () => f.realTransform(out, input)])) as [number, number];
   printTable('kernels: single 1024-point real FFT, no window', ['implementation', 'µs per transform', '× fft.js'], [
     ['WASM rfft', wasm * 1e3, lib / wasm],
     ['fft.js realTransform', lib * 1e3, 1],
