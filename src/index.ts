@@ -17,6 +17,11 @@ export {
   type CombiningState,
   type Timer,
   type TimerDomain,
+  type TimerSpec,
+  type StateSpec,
+  type ValueStateSpec,
+  type BagStateSpec,
+  type CombiningStateSpec,
 } from './core/state.js';
 export { kv, type KV, type WindowedValue } from './core/element.js';
 export { Bundle } from './core/bundle.js';
