@@ -4,6 +4,8 @@ export type RunnelErrorCode =
   | 'BAD_INPUT'
   | 'BAD_PAYLOAD'
   | 'BUFFER_FULL'
+  | 'CONNECT_FAILED'
+  | 'DISK_FULL'
   | 'MODEL_REJECTED'
   | 'PIPELINE_INVALID'
   | 'SOURCE_FAILED'

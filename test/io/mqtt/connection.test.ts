@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectMqtt, reconnectDelay, toMqttOptions } from '../../../src/io/mqtt/connection.js';
+import { describeWithMosquitto, generateCertificates, startAedes, startMosquitto, type TestBroker, type TestCertificates } from '../../support/mosquitto.js';
+
+describe('MQTT connection options', () => {
+  it('ask for a durable MQTT 5 session', () => {
+    const options = toMqttOptions({ url: 'mqtt://127.0.0.1:1883', clientId: 'edge-1' });
+    expect(options).toMatchObject({ protocolVersion: 5, clean: false, clientId: 'edge-1', reconnectPeriod: 0 });
+    expect(options.properties?.sessionExpiryInterval).toBeGreaterThan(0);
+  });
+
+  it('refuse a missing client id and a zero session expiry with the fix', () => {
+    expect(() => toMqttOptions({ url: 'mqtt://h:1', clientId: '' })).toThrow(/clientId is required/);
+    expect(() => toMqttOptions({ url: 'mqtt://h:1', clientId: 'a', sessionExpirySeconds: 0 })).toThrow(/sessionExpirySeconds/);
+    expect(() => toMqttOptions({ url: 'localhost:1883', clientId: 'a' })).toThrow(/mqtt:\/\/host/);
+  });
+
+  it('back off exponentially up to the cap', () => {
+    const delays = [0, 1, 2, 3, 10].map((a) => reconnectDelay(a, { initialMs: 100, maxMs: 1000 }));
+    expect(delays).toEqual([100, 200, 400, 800, 1000]);
+  });
+
+  it('say "nothing is listening" when the port is closed', async () => {
+    const broker = await startAedes();
+    const url = broker.url;
+    await broker.stop();
+    await expect(connectMqtt({ url, clientId: 'c', connectTimeoutMs: 2000 })).rejects.toThrow(/nothing is listening/);
+  });
+
+  it('say the broker lacks MQTT 5 when it is aedes 1.x', async () => {
+    const broker = await startAedes();
+    try {
+      await expect(connectMqtt({ url: broker.url, clientId: 'c' })).rejects.toThrow(/does not support MQTT 5/);
+    } finally {
+      await broker.stop();
+    }
+  });
+});
+
+describeWithMosquitto('MQTT connection to Mosquitto with a password file', () => {
+  let broker: TestBroker;
+  beforeAll(async () => {
+    broker = await startMosquitto({ users: { edge: 's3cret' } });
+  });
+  afterAll(() => broker.stop());
+
+  it('refuses a wrong password in plain words', async () => {
+    const attempt = connectMqtt({ url: broker.url, clientId: 'auth-1', username: 'edge', password: 'wrong' });
+    await expect(attempt).rejects.toMatchObject({ code: 'CONNECT_FAILED', message: expect.stringMatching(/wrong username or password|not authorised/) });
+  });
+
+  it('accepts the right password', async () => {
+    const connection = await connectMqtt({ url: broker.url, clientId: 'auth-2', username: 'edge', password: 's3cret' });
+    expect(connection.client.connected).toBe(true);
+    await connection.close();
+  });
+});
+
+describeWithMosquitto('MQTT connection to Mosquitto over TLS', () => {
+  let broker: TestBroker;
+  let certificates: TestCertificates;
+  beforeAll(async () => {
+    certificates = generateCertificates();
+    broker = await startMosquitto({ tls: { certificates, requireClientCert: true } });
+  });
+  afterAll(() => broker.stop());
+
+  it('connects with the generated CA and client certificate', async () => {
+    const c = certificates;
+    const connection = await connectMqtt({ url: broker.url, clientId: 'tls-1', tls: { ca: c.ca, cert: c.clientCert, key: c.clientKey } });
+    expect(connection.client.connected).toBe(true);
+    await connection.close();
+  });
+
+  it('refuses a server whose CA it was not given, saying so', async () => {
+    const c = certificates;
+    const attempt = connectMqtt({ url: broker.url, clientId: 'tls-2', tls: { cert: c.clientCert, key: c.clientKey } });
+    await expect(attempt).rejects.toThrow(/TLS certificate was not accepted/);
+  });
+});
