@@ -33,6 +33,8 @@ export interface ProcessContext<Out> {
 export interface FinishBundleContext<Out> {
   output(value: Out, timestamp: number, window: BoundedWindow): void;
   outputTo<T>(tag: TupleTag<T>, value: T, timestamp: number, window: BoundedWindow): void;
+  /** Sends an element held since `process` to the dead letters with `reason` (an error or a message). */
+  reject(reason: unknown, value: unknown, timestamp: number): void;
 }
 
 /**

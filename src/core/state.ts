@@ -106,6 +106,17 @@ export interface StatefulContext<K, Out, S extends Record<string, StateSpec>, T 
 }
 
 /**
+ * What a stateful DoFn's `finishBundle` sees: it can re-enter a key's state (e.g. to write what
+ * an async call computed for elements held since `process`) and reject held elements.
+ */
+export interface StatefulBundleContext<K, Out, S extends Record<string, StateSpec>, T extends Record<string, TimerSpec>> {
+  /** Runs `body` synchronously with the state and timers of `key` in `window`; its outputs get `timestamp`. */
+  withKey(key: K, window: BoundedWindow, timestamp: number, body: (context: StatefulContext<K, Out, S, T>) => void): void;
+  /** Sends an element held since `process` to the dead letters with `reason`. */
+  reject(reason: unknown, value: unknown, timestamp: number): void;
+}
+
+/**
  * A DoFn with per-key (and per-window) state and timers, as Beam's state API. Its input must be
  * `{ key, value }` pairs; `process` gets the value, the key is `context.key`.
  */
@@ -115,5 +126,10 @@ export interface StatefulDoFn<K, V, Out, S extends Record<string, StateSpec> = R
   setup?(): void | Promise<void>;
   process(value: V, context: StatefulContext<K, Out, S, T>): void;
   onTimer?(timer: keyof T & string, context: StatefulContext<K, Out, S, T>): void;
+  /**
+   * Called after each bundle's elements were processed, before the step commits; may be async
+   * (run a model on what `process` collected). State written here is committed with the step.
+   */
+  finishBundle?(context: StatefulBundleContext<K, Out, S, T>): void | Promise<void>;
   teardown?(): void | Promise<void>;
 }

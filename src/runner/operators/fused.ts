@@ -234,6 +234,7 @@ export class FusedOperator implements Operator {
     const finish: FinishBundleContext<any> = {
       output: (value, timestamp, window) => next(value, timestamp, window, NO_PANE),
       outputTo: (t, value, timestamp, window) => emitterOf(t)(value, timestamp, window, NO_PANE),
+      reject: (reason, value, timestamp) => dead.reject(name, reason, value, timestamp),
     };
     // Stages compile last to first; keep the lifecycle list in chain order.
     this.#doFns.unshift({ name, fn, finish });

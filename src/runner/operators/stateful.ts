@@ -1,7 +1,7 @@
 import type { Bundle } from '../../core/bundle.js';
 import type { Clock } from '../../core/clock.js';
 import { NO_FIRING } from '../../core/pane.js';
-import type { StatefulContext, StatefulDoFn, StateSpec, Timer, TimerDomain } from '../../core/state.js';
+import type { StatefulBundleContext, StatefulContext, StatefulDoFn, StateSpec, Timer, TimerDomain } from '../../core/state.js';
 import type { BoundedWindow } from '../../core/window.js';
 import type { WindowingStrategy } from '../../windowing/strategy.js';
 import type { DeadLetters } from '../dead-letters.js';
@@ -21,6 +21,7 @@ interface KeyState {
 }
 
 type Context = StatefulContext<unknown, unknown, Record<string, StateSpec>, Record<string, { domain: TimerDomain }>>;
+type BundleContext = StatefulBundleContext<unknown, unknown, Record<string, StateSpec>, Record<string, { domain: TimerDomain }>>;
 
 /** Timer firings per watermark or clock advance before the operator assumes a timer loop. */
 const MAX_TIMER_ROUNDS = 10_000;
@@ -47,6 +48,7 @@ export class StatefulOperator implements Operator {
   readonly #o: StatefulOptions;
   readonly #table: StateTable<KeyState>;
   readonly #context: Context;
+  readonly #bundleContext: BundleContext;
   #slot: Slot<unknown, KeyState> | undefined;
   #window: BoundedWindow | undefined;
   #timestamp = 0;
@@ -57,6 +59,15 @@ export class StatefulOperator implements Operator {
     this.stages = [options.name];
     this.#table = new StateTable<KeyState>(() => ({ cells: {}, timers: {}, seq: 0 }), options.durable);
     this.#context = this.#makeContext();
+    this.#bundleContext = {
+      withKey: (key, window, timestamp, body) => {
+        const slot = this.#table.entryFor(window).slots.slot(key);
+        this.#enter(slot, window, timestamp);
+        body(this.#context);
+        this.#table.touch(slot, window);
+      },
+      reject: (reason, value, timestamp) => options.deadLetters.reject(options.name, reason, value, timestamp),
+    };
     this.durable = options.durable
       ? {
           stage: options.name,
@@ -77,7 +88,12 @@ export class StatefulOperator implements Operator {
     await this.#o.fn.teardown?.();
   }
 
-  process(bundle: Bundle<unknown>): void {
+  process(bundle: Bundle<unknown>): void | Promise<void> {
+    this.#processElements(bundle);
+    return this.#o.fn.finishBundle?.(this.#bundleContext);
+  }
+
+  #processElements(bundle: Bundle<unknown>): void {
     const { name, deadLetters, windowing, fn } = this.#o;
     const { values, timestamps, windows } = bundle;
     for (let i = 0; i < values.length; i++) {
