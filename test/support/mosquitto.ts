@@ -13,8 +13,11 @@ export interface TestBroker {
   readonly url: string;
   /** Stops the broker (by pid for Mosquitto) and waits until it has exited. */
   stop(): Promise<void>;
-  /** Starts it again on the same port (Mosquitto: same persistence directory, so sessions survive). */
-  restart(): Promise<void>;
+  /**
+   * Starts it again on the same port (Mosquitto: same persistence directory, so sessions survive),
+   * after running `whileDown` (if given) while it is stopped.
+   */
+  restart(whileDown?: () => Promise<void> | void): Promise<void>;
 }
 
 /** PEM files made by `generateCertificates`; `dir` holds them as `ca.crt`, `server.crt`, … */
@@ -139,8 +142,9 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Te
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
-    async restart() {
+    async restart(whileDown) {
       await stop();
+      await whileDown?.();
       await start();
     },
   };
@@ -214,8 +218,9 @@ export async function startAedes(): Promise<TestBroker> {
       await close();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
     },
-    async restart() {
+    async restart(whileDown) {
       await close();
+      await whileDown?.();
       await listen();
     },
   };

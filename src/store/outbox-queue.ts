@@ -1,0 +1,73 @@
+import type { Statement } from 'better-sqlite3';
+import type { Store } from './store.js';
+
+/** One row of the outbox, as a sink reads it. */
+export interface OutboxRow {
+  /** Row id: increases in commit order, so reading by id keeps the outputs' order. */
+  readonly id: number;
+  /** Stable across retries and restarts (`stage:step:n`): consumers drop duplicates by it. */
+  readonly outputId: string;
+  readonly stage: string;
+  /** The value in Runnel's JSON (`encodeJson`). */
+  readonly payload: string;
+  readonly eventTime: number;
+}
+
+/** An outbox row a sink could not deliver, with why. */
+export interface Undeliverable {
+  readonly id: number;
+  readonly stage: string;
+  readonly reason: string;
+}
+
+/**
+ * The outbox as a sink consumes it: rows in commit order, deleted only once delivered.
+ * Undeliverable rows (a value the sink cannot encode, a topic the broker refuses) move to
+ * dead letters in the same transaction that deletes them, so nothing vanishes silently.
+ */
+export class OutboxQueue {
+  readonly #after: Statement;
+  readonly #selectArgs: (afterId: number, limit: number) => unknown[];
+  readonly #delete: (ids: readonly number[]) => void;
+  readonly #reject: (rows: readonly Undeliverable[], at: number) => void;
+
+  /** `stages`: the outbox stages this queue serves (all when omitted). */
+  constructor(store: Store, stages?: readonly string[]) {
+    const db = store.db;
+    if (stages !== undefined && stages.length === 0) throw new RangeError('OutboxQueue: stages must name at least one stage, or be omitted for all');
+    const stageFilter = stages ? `AND stage IN (SELECT value FROM json_each(?))` : '';
+    this.#after = db.prepare(
+      `SELECT id, output_id AS outputId, stage, payload, event_time AS eventTime FROM outbox WHERE id > ? ${stageFilter} ORDER BY id LIMIT ?`,
+    );
+    const stageJson = stages ? JSON.stringify(stages) : undefined;
+    this.#selectArgs = (afterId, limit) => (stageJson === undefined ? [afterId, limit] : [afterId, stageJson, limit]);
+    const remove = db.prepare('DELETE FROM outbox WHERE id = ?');
+    this.#delete = db.transaction((ids: readonly number[]) => {
+      for (const id of ids) remove.run(id);
+    });
+    const toDeadLetter = db.prepare(
+      'INSERT INTO dead_letters (stage, reason, payload, event_time, at) SELECT ?, ?, payload, event_time, ? FROM outbox WHERE id = ?',
+    );
+    this.#reject = db.transaction((rows: readonly Undeliverable[], at: number) => {
+      for (const row of rows) {
+        toDeadLetter.run(row.stage, row.reason, at, row.id);
+        remove.run(row.id);
+      }
+    });
+  }
+
+  /** Up to `limit` rows with an id above `afterId`, oldest first. */
+  after(afterId: number, limit: number): OutboxRow[] {
+    return this.#after.all(...this.#selectArgs(afterId, limit)) as OutboxRow[];
+  }
+
+  /** Deletes delivered rows, in one transaction. */
+  delivered(ids: readonly number[]): void {
+    if (ids.length > 0) this.#delete(ids);
+  }
+
+  /** Moves rows that can never be delivered to dead letters, in one transaction. */
+  undeliverable(rows: readonly Undeliverable[], at: number): void {
+    if (rows.length > 0) this.#reject(rows, at);
+  }
+}
