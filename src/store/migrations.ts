@@ -44,6 +44,49 @@ export const MIGRATIONS: readonly { readonly version: number; readonly descripti
       CREATE INDEX dead_letters_by_stage ON dead_letters (stage, at);
     `,
   },
+  {
+    version: 2,
+    description: 'MQTT inbox: buffered messages, dedupe keys, per-source usage for retention caps',
+    // inbox_usage is kept by triggers, so every writer (ingest, retention, readers deleting
+    // consumed rows) keeps the row and byte counts that the caps are checked against exact.
+    // Dedupe keys live apart from the rows: a consumed row may be deleted while a QoS 1
+    // redelivery of it can still arrive.
+    sql: `
+      CREATE TABLE inbox (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        source     TEXT NOT NULL,
+        topic      TEXT NOT NULL,
+        payload    BLOB NOT NULL,
+        qos        INTEGER NOT NULL,
+        arrived_at REAL NOT NULL,
+        event_time REAL NOT NULL,
+        dedupe_key TEXT,
+        size       INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX inbox_by_source ON inbox (source, id);
+      CREATE TABLE inbox_keys (
+        source TEXT NOT NULL,
+        key    TEXT NOT NULL,
+        at     REAL NOT NULL,
+        PRIMARY KEY (source, key)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX inbox_keys_by_age ON inbox_keys (source, at);
+      CREATE TABLE inbox_usage (
+        source     TEXT PRIMARY KEY,
+        rows       INTEGER NOT NULL DEFAULT 0,
+        bytes      INTEGER NOT NULL DEFAULT 0,
+        dropped    INTEGER NOT NULL DEFAULT 0,
+        duplicates INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      CREATE TRIGGER inbox_usage_insert AFTER INSERT ON inbox BEGIN
+        INSERT INTO inbox_usage (source, rows, bytes) VALUES (NEW.source, 1, NEW.size)
+          ON CONFLICT (source) DO UPDATE SET rows = rows + 1, bytes = bytes + NEW.size;
+      END;
+      CREATE TRIGGER inbox_usage_delete AFTER DELETE ON inbox BEGIN
+        UPDATE inbox_usage SET rows = rows - 1, bytes = bytes - OLD.size WHERE source = OLD.source;
+      END;
+    `,
+  },
 ];
 
 /** The newest schema version this Runnel knows. */

@@ -1,0 +1,123 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Store } from '../../src/index.js';
+import { Inbox, messageSize, scanInbox, type InboxMessage, type RetentionCaps } from '../../src/store/inbox.js';
+import { seededRandom } from '../../src/testing/random.js';
+
+const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
+const tempStore = () => Store.open(join(mkdtempSync(join(tmpdir(), 'runnel-inbox-')), 'runnel.db'));
+
+function message(i: number, rng: () => number, at: number): InboxMessage {
+  const payload = Buffer.from(JSON.stringify({ id: i, v: rng() }).slice(0, 5 + Math.floor(rng() * 30)));
+  return { topic: `s/${i % 3}`, payload, qos: 1, arrivedAt: at, eventTime: at - 5, dedupeKey: `k${i}` };
+}
+
+/** The inbox as a plain list: what the caps and dedupe must leave. */
+function reference(batches: readonly (readonly InboxMessage[])[], times: readonly number[], caps: RetentionCaps) {
+  let rows: InboxMessage[] = [];
+  const seen = new Set<string>();
+  let dropped = 0;
+  const bytes = (list: readonly InboxMessage[]) => list.reduce((s, m) => s + messageSize(m.topic, m.payload), 0);
+  const accepted: boolean[] = [];
+  batches.forEach((batch, b) => {
+    const now = times[b]!;
+    if (caps.policy === 'block') {
+      const tooOld = caps.maxAgeMs !== undefined && rows.length > 0 && rows[0]!.arrivedAt < now - caps.maxAgeMs;
+      if ((caps.maxRows !== undefined && rows.length + batch.length > caps.maxRows) || (caps.maxBytes !== undefined && bytes(rows) + bytes(batch) > caps.maxBytes) || tooOld) {
+        accepted.push(false);
+        return;
+      }
+    }
+    accepted.push(true);
+    for (const m of batch) {
+      if (seen.has(m.dedupeKey!)) continue;
+      seen.add(m.dedupeKey!);
+      rows.push(m);
+    }
+    if (caps.policy === 'dropOldest') {
+      const before = rows.length;
+      if (caps.maxAgeMs !== undefined) {
+        const last = rows.findLastIndex((m) => m.arrivedAt < now - caps.maxAgeMs!);
+        rows = rows.slice(last + 1);
+      }
+      if (caps.maxRows !== undefined && rows.length > caps.maxRows) rows = rows.slice(rows.length - caps.maxRows);
+      while (caps.maxBytes !== undefined && bytes(rows) > caps.maxBytes) rows = rows.slice(1);
+      dropped += before - rows.length;
+    }
+  });
+  return { rows, dropped, accepted };
+}
+
+describe('Inbox', () => {
+  for (const caps of [
+    { policy: 'dropOldest', maxRows: 25 },
+    { policy: 'dropOldest', maxBytes: 400, maxAgeMs: 50 },
+    { policy: 'block', maxRows: 40 },
+    { policy: 'block', maxBytes: 600, maxAgeMs: 80 },
+  ] as RetentionCaps[]) {
+    it(`keeps what a plain list model keeps under ${JSON.stringify(caps)} (seed ${SEED})`, () => {
+      const rng = seededRandom(SEED);
+      const store = tempStore();
+      const inbox = new Inbox(store, 'src', caps);
+      const batches: InboxMessage[][] = [];
+      const times: number[] = [];
+      let now = 1000;
+      for (let b = 0; b < 60; b++) {
+        now += Math.floor(rng() * 10);
+        const size = 1 + Math.floor(rng() * 4);
+        // Redeliveries: sometimes an earlier id again.
+        batches.push(Array.from({ length: size }, () => {
+          const i = rng() < 0.2 && b > 0 ? Math.floor(rng() * b * 2) : b * 4 + Math.floor(rng() * 4) + 1000;
+          return message(i, rng, now);
+        }));
+        times.push(now);
+      }
+      const accepted = batches.map((batch, b) => inbox.append(batch, [], times[b]).accepted);
+      const want = reference(batches, times, caps);
+      expect(accepted).toEqual(want.accepted);
+      const got = inbox.read(0, 10_000);
+      expect(got.map((r) => r.dedupeKey)).toEqual(want.rows.map((m) => m.dedupeKey));
+      expect(got.map((r) => r.payload.toString())).toEqual(want.rows.map((m) => Buffer.from(m.payload).toString()));
+      const usage = inbox.usage();
+      expect(usage.rows).toBe(want.rows.length);
+      expect(usage.bytes).toBe(want.rows.reduce((s, m) => s + messageSize(m.topic, m.payload), 0));
+      expect(usage.dropped).toBe(want.dropped);
+      store.close();
+    });
+  }
+
+  it('stores dead letters with topic, reason and the raw bytes, and reads, scans and deletes in id order', () => {
+    const store = tempStore();
+    const inbox = new Inbox(store, 'a');
+    const other = new Inbox(store, 'b');
+    const bytes = Uint8Array.of(0, 255, 10);
+    inbox.append([message(1, () => 0.5, 10), message(2, () => 0.5, 11)], [{ topic: 'x/y', payload: bytes, reason: 'not JSON', at: 12 }], 12);
+    other.append([message(3, () => 0.5, 13)], [], 13);
+    const letter = store.db.prepare('SELECT stage, reason, payload FROM dead_letters').get() as { stage: string; reason: string; payload: string };
+    expect(letter.stage).toBe('a');
+    expect(letter.reason).toBe('not JSON');
+    const parsed = JSON.parse(letter.payload) as { topic: string; payloadBase64: string };
+    expect(parsed.topic).toBe('x/y');
+    expect([...Buffer.from(parsed.payloadBase64, 'base64')]).toEqual([0, 255, 10]);
+    const [first, second] = inbox.read(0, 10);
+    expect(inbox.read(first!.id, 10).map((r) => r.id)).toEqual([second!.id]);
+    expect(scanInbox(store, { topic: 's/0', limit: 10 }).map((r) => r.source)).toEqual(['b']);
+    expect(inbox.deleteThrough(first!.id)).toBe(1);
+    expect(inbox.usage().rows).toBe(1);
+    expect(other.usage().rows).toBe(1);
+    // The key outlives the deleted row: a late redelivery is still a duplicate.
+    expect(inbox.append([message(1, () => 0.5, 20)], [], 20)).toMatchObject({ stored: 0, duplicates: 1 });
+    expect(inbox.pruneKeys(15)).toBe(2);
+    expect(inbox.append([message(1, () => 0.5, 21)], [], 21)).toMatchObject({ stored: 1 });
+    store.close();
+  });
+
+  it('refuses bad caps naming the option', () => {
+    const store = tempStore();
+    expect(() => new Inbox(store, 's', { policy: 'dropNewest' as 'block' })).toThrow(/policy must be "block" or "dropOldest"/);
+    expect(() => new Inbox(store, 's', { policy: 'block', maxRows: 0 })).toThrow(/maxRows must be a number > 0/);
+    store.close();
+  });
+});
