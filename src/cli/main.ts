@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { RunnelError } from '../core/errors.js';
 import { UsageError, type Command } from './command.js';
 import { demoCommand } from './commands/demo.js';
+import { inspectCommand } from './commands/inspect.js';
 
-const COMMANDS: readonly Command[] = [demoCommand];
+const COMMANDS: readonly Command[] = [demoCommand, inspectCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { RunnelError } from '../../core/errors.js';
+import { inspectStore, type StoreReport } from '../../store/inspect.js';
+import { SCHEMA_VERSION } from '../../store/migrations.js';
+import { UsageError, type Command } from '../command.js';
+import { formatBytes, formatDuration, formatTable } from '../table.js';
+
+const HELP = `Usage: runnel inspect <db> [options]
+
+Summarises a Runnel database (read-only; safe while Runnel runs):
+  inbox        buffered MQTT messages per source: depth, bytes, age of the oldest,
+               rows dropped by a dropOldest cap, redeliveries stored once
+  dead letters rejected input grouped by stage and reason, largest groups first
+  outbox       outputs waiting for a sink, per stage, and how long the oldest has waited
+  offsets      where each source of a durable run stands
+
+Options:
+  --reasons <n>  dead-letter groups to list (default 20)
+  --json         print the figures as JSON instead of tables
+  -h, --help     show this help`;
+
+async function run(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { reasons: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  if (positionals.length !== 1) throw new UsageError(`expected one database file, got ${positionals.length}`);
+  const maxReasons = values.reasons === undefined ? 20 : Number(values.reasons);
+  if (!Number.isSafeInteger(maxReasons) || maxReasons < 1) throw new UsageError(`--reasons must be a positive integer, got "${values.reasons}"`);
+  const path = resolve(positionals[0]!);
+  if (!existsSync(path)) throw new UsageError(`no database at ${path}`);
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new RunnelError('PIPELINE_INVALID', `${path} was written by a newer Runnel (schema version ${version}; this one knows up to ${SCHEMA_VERSION}): upgrade Runnel`);
+    }
+    const report = inspectStore(db, { maxReasons });
+    console.log(values.json ? JSON.stringify(report, null, 2) : render(path, report));
+  } finally {
+    db.close();
+  }
+}
+
+/** The report as tables, one section each. */
+export function render(path: string, r: StoreReport, now = Date.now()): string {
+  const age = (ms: number | null): string => (ms === null ? '-' : formatDuration(ms));
+  const section = (title: string, empty: string, header: string[], rows: (string | number)[][]): string =>
+    `${title}\n${rows.length === 0 ? `  ${empty}` : formatTable(header, rows)}`;
+  const inboxRows = r.inbox.reduce((n, s) => n + s.rows, 0);
+  const outboxRows = r.outbox.reduce((n, s) => n + s.rows, 0);
+  return [
+    `${path}  (schema version ${r.schemaVersion}, ${r.committedSteps.toLocaleString('en-US')} steps committed)`,
+    section(`Inbox: ${inboxRows.toLocaleString('en-US')} messages`, 'no MQTT source has buffered anything', ['source', 'messages', 'size', 'oldest', 'dropped', 'duplicates'],
+      r.inbox.map((s) => [s.source, s.rows, formatBytes(s.bytes), age(s.oldestAgeMs), s.dropped, s.duplicates])),
+    section(
+      `Dead letters: ${r.deadLetters.total.toLocaleString('en-US')}${r.deadLetters.groups.length > 0 ? ', by stage and reason' : ''}`,
+      'none',
+      ['count', 'stage', 'reason', 'last'],
+      r.deadLetters.groups.map((g) => [g.count, g.stage, oneLine(g.reason), `${age(now - g.lastAt)} ago`]),
+    ),
+    section(`Outbox: ${outboxRows.toLocaleString('en-US')} outputs waiting`, 'empty: every output was delivered', ['stage', 'outputs', 'oldest'],
+      r.outbox.map((s) => [s.stage, s.rows, age(s.oldestAgeMs)])),
+    section('Offsets', 'no durable run has committed yet', ['source', 'checkpoint', 'updated'],
+      r.offsets.map((o) => [o.source, oneLine(o.checkpoint), `${age(now - o.updatedAt)} ago`])),
+  ].join('\n\n');
+}
+
+/** A reason or checkpoint on one table line, cut at 100 characters. */
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > 100 ? `${flat.slice(0, 99)}…` : flat;
+}
+
+/** `runnel inspect <db>`. */
+export const inspectCommand: Command = {
+  name: 'inspect',
+  summary: 'summarise a Runnel database: inbox, dead letters, outbox, offsets',
+  help: HELP,
+  run,
+};
