@@ -56,3 +56,5 @@ export type { RunOptions, RunProgress, PipelineResult, DeadLetter, OperatorMetri
 export * from './io/index.js';
 export { writeOutbox } from './io/outbox.js';
 export { Store, type StoreOptions, type Synchronous } from './store/store.js';
+
+export * from './features/index.js';

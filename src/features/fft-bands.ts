@@ -1,0 +1,57 @@
+/**
+ * `fftBands`: per key and window, the energy of each feature's spectrum in frequency bands
+ * (vibration features): the pane's last `size` samples, windowed (Hann by default), one real FFT
+ * and one band-energy kernel call per feature.
+ */
+import { FftPlan, type FftWindow } from '../kernels/fft-plan.js';
+import { paneTransform, type PaneOptions } from './pane.js';
+import { windowRecord, type WindowFeatureTransform, type WindowFeatures } from './window-stats.js';
+
+/** Options of `fftBands`. */
+export interface FftBandsOptions extends PaneOptions {
+  /** Transform size, a power of two ≥ 4; a pane with fewer samples is zero-padded at the end, a longer one uses its last `size`. */
+  readonly size: number;
+  /** Sample rate in Hz (the rows of a pane are taken as evenly spaced at this rate). */
+  readonly sampleRate: number;
+  /** Band edges in Hz, ascending (nb + 1 edges for nb bands); a bin counts when lo ≤ f < hi. */
+  readonly bands: readonly number[];
+  /** Window function (default `'hann'`). */
+  readonly window?: FftWindow;
+}
+
+/** The output names of `fftBands`: `${feature}_band_${lo}_${hi}`. */
+export function fftBandNames(features: readonly string[], bands: readonly number[]): string[] {
+  return features.flatMap((f) => bands.slice(1).map((hi, b) => `${f}_band_${bands[b]}_${hi}`));
+}
+
+/** Per key and window, band energies Σ|X[k]|² of each feature: one record per pane. */
+export function fftBands(options: FftBandsOptions): WindowFeatureTransform {
+  const { size, sampleRate, bands, features } = options;
+  if (!Number.isInteger(size) || size < 4 || (size & (size - 1)) !== 0) throw new RangeError(`fftBands: options.size must be a power of two >= 4, got ${size}`);
+  if (!(sampleRate > 0)) throw new RangeError(`fftBands: options.sampleRate must be a positive number of Hz, got ${sampleRate}`);
+  if (!Array.isArray(bands) || bands.length < 2 || bands.some((e, i) => typeof e !== 'number' || (i > 0 && !(e > bands[i - 1]!)))) {
+    throw new RangeError(`fftBands: options.bands must be at least two ascending edges in Hz, got ${JSON.stringify(bands)}`);
+  }
+  const nb = bands.length - 1;
+  let plan: FftPlan | undefined;
+  const transform = paneTransform<WindowFeatures>(`fftBands(${size})`, options, false, (pane, ws) => {
+    plan ??= new FftPlan(ws.k, size, options.window ?? 'hann');
+    const k = ws.k.exports;
+    const edges = ws.f64Of('edges', bands);
+    const energies = ws.f64('energies', nb);
+    const record = windowRecord(pane);
+    const first = Math.max(0, pane.n - size);
+    const frame = pane.view;
+    for (let c = 0; c < pane.d; c++) {
+      const input = plan.input.view;
+      input.fill(0);
+      for (let i = first; i < pane.n; i++) input[i - first] = frame[i * pane.d + c]!;
+      plan.transform();
+      k.bandEnergies(plan.spectrum.ptr, size, sampleRate, edges.ptr, nb, energies.ptr);
+      const e = energies.view;
+      for (let b = 0; b < nb; b++) record[`${features[c]}_band_${bands[b]}_${bands[b + 1]}`] = e[b];
+    }
+    return [record as WindowFeatures];
+  });
+  return Object.assign(transform, { featureNames: fftBandNames(features, bands) });
+}

@@ -1,0 +1,92 @@
+/**
+ * `fitFeatures`: the bounded pass of Beam's MLTransform. It fits an artifact on a whole bounded
+ * collection (a training set read from CSV or the store) and emits it once, to be written as
+ * JSON and given to the scaling transforms of the training and inference pipelines as `fitted`.
+ */
+import type { CombineFn } from '../core/combine-fn.js';
+import type { PCollection } from '../core/pcollection.js';
+import { MIN_TIMESTAMP } from '../core/time.js';
+import { composite, type PTransform } from '../core/ptransform.js';
+import { fitParams, fitsFiniteRowsOnly, isFittable, type FittableKind } from './fitting.js';
+import { fittedStatistics, type FittedStatistics } from './fitted.js';
+import { checkFeatureNames, readFeatures, type FeatureRecord, type NonFinitePolicy } from './records.js';
+import { Workspace } from './workspace.js';
+
+/** Accumulator: the rows kept for fitting (JSON, so a durable run can persist it) and their time range. */
+interface FitAccumulator {
+  rows: number[][];
+  from: number | null;
+  to: number | null;
+}
+
+/** A checked row of feature values and its event time. */
+interface TimedRow {
+  readonly t: number;
+  readonly values: number[];
+}
+
+function fitCombiner(kind: FittableKind, features: readonly string[]): CombineFn<TimedRow, FitAccumulator, FittedStatistics> {
+  const finiteRows = fitsFiniteRowsOnly(kind);
+  return {
+    name: `fit(${kind})`,
+    createAccumulator: () => ({ rows: [], from: null, to: null }),
+    addInput(acc, { t, values }) {
+      if (finiteRows && !values.every(Number.isFinite)) return acc;
+      acc.rows.push(values);
+      if (t <= MIN_TIMESTAMP) return acc; // no event time (a created collection)
+      acc.from = acc.from === null ? t : Math.min(acc.from, t);
+      acc.to = acc.to === null ? t : Math.max(acc.to, t);
+      return acc;
+    },
+    mergeAccumulators(accs) {
+      const merged: FitAccumulator = { rows: [], from: null, to: null };
+      for (const a of accs) {
+        for (const r of a.rows) merged.rows.push(r);
+        if (a.from !== null) merged.from = merged.from === null ? a.from : Math.min(merged.from, a.from);
+        if (a.to !== null) merged.to = merged.to === null ? a.to : Math.max(merged.to, a.to);
+      }
+      return merged;
+    },
+    extractOutput({ rows, from, to }) {
+      const ws = new Workspace();
+      const d = features.length;
+      const block = ws.f32('fit', rows.length * d);
+      const view = block.view;
+      rows.forEach((r, i) => view.set(r, i * d));
+      return fittedStatistics(kind, features, fitParams(ws, kind, block.ptr, rows.length, d), { rows: rows.length, from, to });
+    },
+  };
+}
+
+/** Options of `fitFeatures`. */
+export interface FitFeaturesOptions {
+  readonly features: readonly string[];
+  /** NaN/±Inf in a feature: `'reject'` (dead letter, the default) or `'keep'` (left out of the fit). */
+  readonly nonFinite?: NonFinitePolicy;
+}
+
+/**
+ * Fits `kind` on a bounded collection of records and emits one `FittedStatistics` (in the
+ * global window, when the input ends). Records with a missing or non-numeric feature are dead letters.
+ */
+export function fitFeatures(kind: FittableKind, options: FitFeaturesOptions): PTransform<PCollection<FeatureRecord>, PCollection<FittedStatistics>> {
+  if (!isFittable(kind)) throw new TypeError(`fitFeatures(kind): "${kind}" is not fitted from data`);
+  const { features } = options;
+  checkFeatureNames('fitFeatures', features);
+  const imputing = !fitsFiniteRowsOnly(kind);
+  const policy = imputing ? 'keep' : (options.nonFinite ?? 'reject');
+  return composite(`fitFeatures(${kind})`, (input: PCollection<FeatureRecord>) =>
+    input
+      .parDo<TimedRow>(
+        {
+          process(record, ctx) {
+            const values = new Array<number>(features.length);
+            readFeatures(record, features, policy, values, 0, imputing);
+            ctx.output({ t: ctx.timestamp, values });
+          },
+        },
+        'check',
+      )
+      .combineGlobally(fitCombiner(kind, features), 'fit'),
+  );
+}

@@ -1,0 +1,135 @@
+/**
+ * Record-level cleaning and scaling, Beam MLTransform style: `impute`, `clip`, `scaleToZScore`,
+ * `scaleToMinMax`, `scaleRobust`. Each either applies a given artifact (`fitted`, e.g. loaded
+ * from the JSON training wrote) or fits one per key on a warm-up of the first records of a
+ * stream and applies it from then on. Records keep their other fields; the features are replaced
+ * by their transformed values (f32, as the kernels compute them).
+ */
+import type { PCollection } from '../core/pcollection.js';
+import { composite, type PTransform } from '../core/ptransform.js';
+import { statefulParDo } from '../transforms/stateful-par-do.js';
+import { ApplyFittedFn } from './apply-fn.js';
+import { fittedStatistics, parseFitted, type FittedStatistics } from './fitted.js';
+import type { FittableKind } from './fitting.js';
+import { checkFeatureNames, type FeatureRecord, type NonFinitePolicy } from './records.js';
+import { WarmUpFitFn, type FittedRecord } from './warm-up.js';
+
+/** Records in, records out. */
+export type RecordTransform = PTransform<PCollection<FeatureRecord>, PCollection<FeatureRecord>>;
+
+/** Options shared by the fitted transforms. */
+export interface FittedOptions {
+  /** Fields to transform. Default: the artifact's `featureNames` when `fitted` is given (required otherwise). */
+  readonly features?: readonly string[];
+  /** A fitted artifact (object or JSON text) to apply as is; without one, the transform fits on a warm-up. */
+  readonly fitted?: FittedStatistics | string;
+  /** Records per key to fit on before anything is emitted (default 1000). */
+  readonly warmUp?: number;
+  /** Fits one artifact per key (default: one for the whole stream). State is per key and window: apply before `windowInto` to fit once. */
+  readonly key?: (record: FeatureRecord) => unknown;
+  /** NaN/±Inf in a feature: `'reject'` (dead letter, the default) or `'keep'` (left out of the fit, passed through). */
+  readonly nonFinite?: NonFinitePolicy;
+}
+
+/** Default warm-up length of the streaming fitters. */
+export const DEFAULT_WARM_UP = 1000;
+
+function fittedTransform(name: string, kind: FittableKind, options: FittedOptions, missingIsNaN = false): RecordTransform {
+  const policy = missingIsNaN ? 'keep' : (options.nonFinite ?? 'reject');
+  if (policy !== 'reject' && policy !== 'keep') throw new TypeError(`${name}: options.nonFinite must be 'reject' or 'keep', got ${JSON.stringify(policy)}`);
+  if (options.fitted !== undefined) {
+    const fitted = parseFitted(options.fitted);
+    if (fitted.kind !== kind) throw new TypeError(`${name}: options.fitted holds "${fitted.kind}" statistics; this transform needs "${kind}"`);
+    return applying(name, fitted, options.features, policy, missingIsNaN);
+  }
+  const features = options.features ?? [];
+  checkFeatureNames(name, features);
+  const warmUp = options.warmUp ?? DEFAULT_WARM_UP;
+  if (!Number.isInteger(warmUp) || warmUp < 1) throw new RangeError(`${name}: options.warmUp must be a positive integer (records per key), got ${warmUp}`);
+  const key = options.key ?? (() => null);
+  return composite(name, (input: PCollection<FeatureRecord>) =>
+    input
+      .withKeys(key, 'key')
+      .apply(statefulParDo(new WarmUpFitFn(kind, features, warmUp, policy)).withName('fit'))
+      .parDo(new ApplyFittedFn<FittedRecord>(features, policy, { record: (p) => p.record, fitted: (p) => p.fitted }, missingIsNaN), 'apply'),
+  );
+}
+
+function applying(name: string, fitted: FittedStatistics, features: readonly string[] | undefined, policy: NonFinitePolicy, missingIsNaN = false): RecordTransform {
+  if (features && (features.length !== fitted.featureNames.length || features.some((f, i) => f !== fitted.featureNames[i]))) {
+    throw new TypeError(`${name}: options.features (${features.join(', ')}) must equal the artifact's featureNames (${fitted.featureNames.join(', ')})`);
+  }
+  const fn = new ApplyFittedFn<FeatureRecord>(fitted.featureNames, policy, { record: (r) => r, fitted: () => fitted }, missingIsNaN);
+  return composite(name, (input: PCollection<FeatureRecord>) => input.parDo(fn, 'apply'));
+}
+
+/** Scales features to mean 0, std 1 (population std) with fitted means and deviations. */
+export function scaleToZScore(options: FittedOptions): RecordTransform {
+  return fittedTransform('scaleToZScore', 'zscore', options);
+}
+
+/** Scales features to [0, 1] with fitted minima and maxima. */
+export function scaleToMinMax(options: FittedOptions): RecordTransform {
+  return fittedTransform('scaleToMinMax', 'minMax', options);
+}
+
+/** Scales features by (x − median) / IQR with fitted quartiles: robust to outliers. */
+export function scaleRobust(options: FittedOptions): RecordTransform {
+  return fittedTransform('scaleRobust', 'robust', options);
+}
+
+/** Options of `impute`. */
+export interface ImputeOptions extends Omit<FittedOptions, 'nonFinite'> {
+  /** `'mean'` / `'median'` of the finite values (fitted), or `'constant'` (`value`). */
+  readonly strategy: 'mean' | 'median' | 'constant';
+  /** The constant, one for all features or one per feature (strategy `'constant'`). */
+  readonly value?: number | readonly number[];
+}
+
+function perFeature(name: string, option: string, value: number | readonly number[] | undefined, d: number): number[] {
+  const values = typeof value === 'number' ? Array.from({ length: d }, () => value) : value ? [...value] : [];
+  if (values.length !== d || !values.every((v) => typeof v === 'number' && !Number.isNaN(v))) {
+    throw new TypeError(`${name}: options.${option} must be a number or ${d} numbers (one per feature), got ${JSON.stringify(value)}`);
+  }
+  return values;
+}
+
+/**
+ * Replaces missing (`null`, absent) and non-finite feature values: with the mean or median of
+ * the finite values (fitted) or with a constant. A field holding a non-number is still a dead letter.
+ */
+export function impute(options: ImputeOptions): RecordTransform {
+  const { strategy } = options;
+  if (strategy === 'constant') {
+    const features = options.features ?? [];
+    checkFeatureNames('impute', features);
+    const fitted = fittedStatistics('imputeConstant', features, { value: perFeature('impute', 'value', options.value, features.length) });
+    return applying('impute', fitted, features, 'keep', true);
+  }
+  const kinds: Record<string, FittableKind> = { mean: 'imputeMean', median: 'imputeMedian' };
+  const kind = kinds[strategy];
+  if (!kind) throw new TypeError(`impute: options.strategy must be 'mean', 'median' or 'constant', got ${JSON.stringify(strategy)}`);
+  return fittedTransform('impute', kind, options, true);
+}
+
+/** Options of `clip`. */
+export interface ClipOptions {
+  readonly features: readonly string[];
+  /** Lower bound, one for all features or one per feature (default −Infinity). */
+  readonly min?: number | readonly number[];
+  /** Upper bound (default +Infinity). */
+  readonly max?: number | readonly number[];
+  /** NaN in a feature: `'reject'` (default) or `'keep'` (stays NaN; ±Inf clip to the bounds). */
+  readonly nonFinite?: NonFinitePolicy;
+}
+
+/** Limits features to [min, max]. */
+export function clip(options: ClipOptions): RecordTransform {
+  checkFeatureNames('clip', options.features);
+  const d = options.features.length;
+  const min = perFeature('clip', 'min', options.min ?? -Infinity, d);
+  const max = perFeature('clip', 'max', options.max ?? Infinity, d);
+  const bad = min.findIndex((lo, i) => !(lo <= max[i]!));
+  if (bad >= 0) throw new RangeError(`clip: min (${min[bad]}) is above max (${max[bad]}) for feature "${options.features[bad]}"`);
+  return applying('clip', fittedStatistics('clip', options.features, { min, max }), options.features, options.nonFinite ?? 'reject');
+}

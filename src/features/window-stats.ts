@@ -1,0 +1,75 @@
+/**
+ * `windowStats`: per key and window, statistics of each feature over the pane, one stats
+ * kernel call per statistic for all features at once.
+ */
+import type { PCollection } from '../core/pcollection.js';
+import type { PTransform } from '../core/ptransform.js';
+import type { StatsExports } from '../kernels/exports.js';
+import { paneTransform, type Pane, type PaneOptions } from './pane.js';
+import type { FeatureRecord } from './records.js';
+import type { Workspace } from './workspace.js';
+
+/** A per-window output: the group's key, the window, and the named features. */
+export interface WindowFeatures {
+  readonly key: unknown;
+  readonly windowStart: number;
+  readonly windowEnd: number;
+  readonly [feature: string]: unknown;
+}
+
+/** Statistics `windowStats` computes (population moments; `zcr` is the zero-crossing rate). */
+export type WindowStat = 'count' | 'sum' | 'mean' | 'var' | 'std' | 'min' | 'max' | 'ptp' | 'rms' | 'skew' | 'kurtosis' | 'median' | 'zcr';
+
+type Kernel = (k: StatsExports, p: Pane, out: number, ws: Workspace) => void;
+
+const KERNELS: Record<WindowStat, Kernel> = {
+  count: (k, p, out) => k.colCount(p.ptr, p.n, p.d, out),
+  sum: (k, p, out) => k.colSum(p.ptr, p.n, p.d, out),
+  mean: (k, p, out) => k.colMean(p.ptr, p.n, p.d, out),
+  var: (k, p, out) => k.colVar(p.ptr, p.n, p.d, 0, out),
+  std: (k, p, out) => k.colStd(p.ptr, p.n, p.d, 0, out),
+  min: (k, p, out) => k.colMin(p.ptr, p.n, p.d, out),
+  max: (k, p, out) => k.colMax(p.ptr, p.n, p.d, out),
+  ptp: (k, p, out) => k.colPtp(p.ptr, p.n, p.d, out),
+  rms: (k, p, out) => k.colRms(p.ptr, p.n, p.d, out),
+  skew: (k, p, out) => k.colSkew(p.ptr, p.n, p.d, out),
+  kurtosis: (k, p, out) => k.colKurt(p.ptr, p.n, p.d, out),
+  median: (k, p, out, ws) => k.colMedian(p.ptr, p.n, p.d, ws.f32('scratch', p.n).ptr, out),
+  zcr: (k, p, out) => k.colZcr(p.ptr, p.n, p.d, out),
+};
+
+/** Every statistic `windowStats` knows. */
+export const WINDOW_STATS = Object.keys(KERNELS) as readonly WindowStat[];
+
+/** The output names of `windowStats(stats, { features })`: `${feature}_${stat}`, feature-major. */
+export function windowStatNames(stats: readonly WindowStat[], features: readonly string[]): string[] {
+  return features.flatMap((f) => stats.map((s) => `${f}_${s}`));
+}
+
+/** A per-window transform that also says which features it outputs. */
+export type WindowFeatureTransform = PTransform<PCollection<FeatureRecord>, PCollection<WindowFeatures>> & { readonly featureNames: readonly string[] };
+
+/** The window fields of an output record. */
+export function windowRecord(pane: Pane): Record<string, unknown> {
+  return { key: pane.key, windowStart: pane.window.start, windowEnd: pane.window.end };
+}
+
+/**
+ * Per key and window, `stats` of each feature: one record `{ key, windowStart, windowEnd,
+ * <feature>_<stat>… }` per pane. Moments are population moments (over n).
+ */
+export function windowStats(stats: readonly WindowStat[], options: PaneOptions): WindowFeatureTransform {
+  if (!Array.isArray(stats) || stats.length === 0) throw new TypeError(`windowStats(stats): pass a non-empty list of ${WINDOW_STATS.join(', ')}`);
+  for (const s of stats) if (!(s in KERNELS)) throw new TypeError(`windowStats: unknown statistic "${s}"; known: ${WINDOW_STATS.join(', ')}`);
+  const { features } = options;
+  const transform = paneTransform<WindowFeatures>(`windowStats(${stats.join(',')})`, options, false, (pane, ws) => {
+    const d = pane.d;
+    const out = ws.f64('stats', stats.length * d);
+    stats.forEach((s: WindowStat, j) => KERNELS[s](ws.k.exports, pane, out.ptr + j * d * 8, ws));
+    const values = out.view;
+    const record = windowRecord(pane);
+    features.forEach((f, c) => stats.forEach((s, j) => (record[`${f}_${s}`] = values[j * d + c])));
+    return [record as WindowFeatures];
+  });
+  return Object.assign(transform, { featureNames: windowStatNames(stats, features) });
+}

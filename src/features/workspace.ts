@@ -1,0 +1,52 @@
+/**
+ * Reusable WASM blocks for the feature transforms: each transform instance keeps a few blocks in
+ * the kernels arena and grows them (doubling) when a bundle or pane is larger than any before,
+ * so steady-state processing allocates nothing in WASM memory. The blocks go back to the arena
+ * when the workspace (its transform) is garbage-collected.
+ */
+import type { F32Block, F64Block } from '../kernels/arena.js';
+import { kernels, type Kernels } from '../kernels/module.js';
+
+type Blocks = { k: Kernels; f32: Map<string, F32Block>; f64: Map<string, F64Block> };
+
+const release = new FinalizationRegistry<Blocks>(({ k, f32, f64 }) => {
+  for (const block of [...f32.values(), ...f64.values()]) k.arena.free(block);
+});
+
+/** Named, growable f32/f64 blocks of one transform. */
+export class Workspace {
+  readonly k: Kernels = kernels();
+  readonly #f32 = new Map<string, F32Block>();
+  readonly #f64 = new Map<string, F64Block>();
+
+  constructor() {
+    release.register(this, { k: this.k, f32: this.#f32, f64: this.#f64 });
+  }
+
+  /** An f32 block of at least `length` values under `name` (contents unspecified). */
+  f32(name: string, length: number): F32Block {
+    const block = this.#f32.get(name);
+    if (block && block.length >= length) return block;
+    if (block) this.k.arena.free(block);
+    const grown = this.k.arena.allocF32(Math.max(length, 2 * (block?.length ?? 0), 16));
+    this.#f32.set(name, grown);
+    return grown;
+  }
+
+  /** An f64 block of at least `length` values under `name` (contents unspecified). */
+  f64(name: string, length: number): F64Block {
+    const block = this.#f64.get(name);
+    if (block && block.length >= length) return block;
+    if (block) this.k.arena.free(block);
+    const grown = this.k.arena.allocF64(Math.max(length, 2 * (block?.length ?? 0), 16));
+    this.#f64.set(name, grown);
+    return grown;
+  }
+
+  /** An f64 block holding `values` (for per-column parameters). */
+  f64Of(name: string, values: ArrayLike<number>): F64Block {
+    const block = this.f64(name, values.length);
+    block.view.set(values);
+    return block;
+  }
+}

@@ -1,0 +1,81 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Pipeline, Store, kv, scaleToZScore, writeOutbox, type FeatureRecord } from '../../src/index.js';
+import * as ref from '../../src/kernels/reference/index.js';
+import { testStream, timestamped } from '../../src/testing/index.js';
+import { SEED, gaussian, maxAbsDiff, rngFor } from './helpers.js';
+
+const WARM_UP = 25;
+const S = 1000;
+
+/** 3 sensors, 150 readings each, in 60 steps, with different means and spreads per sensor. */
+function readings(): { sensor: string; x: number; y: number; t: number }[] {
+  const rng = rngFor(1);
+  const sensors = ['a', 'b', 'c'].map((name) => ({ name, mx: (rng() - 0.5) * 200, sx: 10 ** (rng() * 3 - 1), my: rng() * 50, sy: 1 + rng() * 5 }));
+  return Array.from({ length: 450 }, (_, i) => {
+    const s = sensors[Math.floor(rng() * 3)]!;
+    return { sensor: s.name, x: Math.fround(s.mx + s.sx * gaussian(rng)), y: Math.fround(s.my + s.sy * gaussian(rng)), t: i * S };
+  });
+}
+
+function buildPipeline(data: ReturnType<typeof readings>): Pipeline {
+  const p = new Pipeline();
+  const events = testStream<FeatureRecord>();
+  for (let i = 0; i < data.length; i += 8) events.addElements(...data.slice(i, i + 8).map((r) => timestamped(r as FeatureRecord, r.t)));
+  p.apply(events)
+    .apply(scaleToZScore({ features: ['x', 'y'], warmUp: WARM_UP, key: (r) => r['sensor'] }))
+    .map((r) => kv(r['sensor'] as string, [r['t'], r['x'], r['y']]), 'row')
+    .apply(writeOutbox());
+  return p;
+}
+
+function outbox(path: string): { id: string; payload: string }[] {
+  const store = Store.open(path);
+  try {
+    return store.db.prepare('SELECT output_id AS id, payload FROM outbox ORDER BY id').all() as { id: string; payload: string }[];
+  } finally {
+    store.close();
+  }
+}
+
+describe(`streaming scaleToZScore (seed ${SEED})`, () => {
+  it('fits per key on the warm-up, and after stops and resumes of a durable run reuses the persisted fit', async () => {
+    const data = readings();
+    const dir = mkdtempSync(join(tmpdir(), 'runnel-features-'));
+    const reference = join(dir, 'reference.db');
+    const store = Store.open(reference);
+    await buildPipeline(data).run({ store });
+    store.close();
+
+    const resumed = join(dir, 'resumed.db');
+    let stops = 0;
+    for (const stopAfter of [3, 11, 9, 17, 1000]) {
+      const s = Store.open(resumed);
+      const controller = new AbortController();
+      let steps = 0;
+      await buildPipeline(data).run({ store: s, signal: controller.signal, onProgress: () => ++steps >= stopAfter && controller.abort() });
+      s.close();
+      if (controller.signal.aborted) stops++;
+    }
+    expect(stops).toBeGreaterThanOrEqual(3);
+    const rows = outbox(resumed);
+    expect(rows).toEqual(outbox(reference));
+    expect(rows.length).toBe(data.length);
+
+    // Independently: each sensor's fit is the twins' mean and population std of its first WARM_UP readings.
+    const out = new Map(rows.map((r) => JSON.parse(r.payload) as { key: string; value: [number, number, number] }).map((r) => [r.value[0], r]));
+    for (const sensor of ['a', 'b', 'c']) {
+      const mine = data.filter((r) => r.sensor === sensor);
+      const warm = Float64Array.from(mine.slice(0, WARM_UP).flatMap((r) => [r.x, r.y]));
+      const mean = ref.stats.colMean(warm, WARM_UP, 2);
+      const std = ref.stats.colStd(warm, WARM_UP, 2, 0);
+      const want = new Float64Array(mine.length * 2);
+      ref.scale.zscore(Float64Array.from(mine.flatMap((r) => [r.x, r.y])), mine.length, 2, mean, std, want);
+      const got = Float64Array.from(mine.flatMap((r) => out.get(r.t)!.value.slice(1)));
+      // f32 outputs of f32 inputs: 1e-5 absolute on values of order 1..10 (z-scores).
+      expect(maxAbsDiff(got, want), `sensor ${sensor}`).toBeLessThan(1e-5);
+    }
+  });
+});
