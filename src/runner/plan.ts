@@ -121,7 +121,8 @@ function fuseChain(
   }
   const mainConsumers = consumers.get(chain.at(-1)!.outputs[0]!.id);
   const tailNode = mainConsumers?.length === 1 && mainConsumers[0]!.inputs.length === 1 ? mainConsumers[0]! : undefined;
-  const outputs = [(tailNode ?? chain.at(-1)!).outputs[0]!.id];
+  // A sink (the outbox) has no outputs: the chain's own output is the port until `aggregator` says otherwise.
+  const outputs = [(tailNode?.outputs[0] ?? chain.at(-1)!.outputs[0]!).id];
   const stages: FusedStage[] = chain.map((node) => {
     fused.add(node);
     if (node.spec.kind !== 'elementwise') throw new Error('unreachable: chain of non-element-wise nodes');
