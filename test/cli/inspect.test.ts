@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { GLOBAL_WINDOW, NO_FIRING, Store } from '../../src/index.js';
+import { DurableSteps } from '../../src/runner/durable-steps.js';
+import { Inbox } from '../../src/store/inbox.js';
+import type { StoreReport } from '../../src/store/inspect.js';
+import { seededRandom } from '../../src/testing/index.js';
+
+const run = promisify(execFile);
+// The CLI as a device runs it: compiled JS on plain node (npm test builds dist/ first).
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
+const REASONS = ['payload is not valid JSON', 'field "temp" is not a number', 'temperature out of range'];
+
+interface Expected {
+  inbox: Map<string, { rows: number; bytes: number; oldest: number }>;
+  deadLetters: Map<string, number>;
+  outbox: Map<string, number>;
+}
+
+/** Fills a database with random figures, counting them on the side as the reference. */
+function fill(path: string, random: () => number, now: number): Expected {
+  const store = Store.open(path);
+  const expected: Expected = { inbox: new Map(), deadLetters: new Map(), outbox: new Map() };
+  for (const source of ['line1', 'line2']) {
+    const inbox = new Inbox(store, source);
+    const n = 1 + Math.floor(random() * 300);
+    let bytes = 0;
+    const ages = Array.from({ length: n }, () => 1000 + Math.floor(random() * 3_600_000)).sort((a, b) => b - a);
+    for (let i = 0; i < n; i++) {
+      const topic = `sensors/d${i % 7}/temp`;
+      const payload = Buffer.from(JSON.stringify({ t: random() }));
+      const arrivedAt = now - ages[i]!; // in arrival order, as MQTT ingest appends them
+      bytes += payload.byteLength + topic.length;
+      inbox.append([{ topic, payload, qos: 1, arrivedAt, eventTime: arrivedAt }]);
+    }
+    expected.inbox.set(source, { rows: n, bytes, oldest: now - ages[0]! });
+  }
+  const deadLetter = store.db.prepare('INSERT INTO dead_letters (stage, reason, payload, at) VALUES (?, ?, ?, ?)');
+  for (let i = 0, n = 50 + Math.floor(random() * 200); i < n; i++) {
+    const stage = random() < 0.5 ? 'line1' : 'parse';
+    const reason = REASONS[Math.floor(random() * REASONS.length)]!;
+    deadLetter.run(stage, reason, '"x"', now - 10);
+    const key = `${stage}|${reason}`;
+    expected.deadLetters.set(key, (expected.deadLetters.get(key) ?? 0) + 1);
+  }
+  const steps = new DurableSteps(store);
+  steps.load();
+  for (const stage of ['alerts', 'summary']) {
+    const n = Math.floor(random() * 40);
+    steps.commit({ sources: [{ name: 'mqtt', checkpoint: { afterId: n } }], state: [], deadLetters: [], outbox: Array.from({ length: n }, (_, i) => ({ stage, value: i, timestamp: i, window: GLOBAL_WINDOW, pane: NO_FIRING })) });
+    if (n > 0) expected.outbox.set(stage, n);
+  }
+  store.close();
+  return expected;
+}
+
+describe('runnel inspect', () => {
+  it(`reports the figures of a database it is given (seed ${SEED})`, async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'runnel-inspect-')), 'runnel.db');
+    const now = Date.now();
+    const want = fill(path, seededRandom(SEED), now);
+    const { stdout } = await run('node', [CLI, 'inspect', path, '--json']);
+    const report = JSON.parse(stdout) as StoreReport;
+    // Inbox ages are measured when inspect runs: at least the age at fill time, at most a minute more.
+    for (const s of report.inbox) {
+      const w = want.inbox.get(s.source)!;
+      expect([s.rows, s.bytes]).toEqual([w.rows, w.bytes]);
+      expect(s.oldestAgeMs! - (now - w.oldest)).toBeGreaterThanOrEqual(0);
+      expect(s.oldestAgeMs! - (now - w.oldest)).toBeLessThan(60_000);
+    }
+    expect(report.inbox.map((s) => s.source)).toEqual(['line1', 'line2']);
+    expect(report.deadLetters.total).toBe([...want.deadLetters.values()].reduce((a, b) => a + b, 0));
+    expect(new Map(report.deadLetters.groups.map((g) => [`${g.stage}|${g.reason}`, g.count]))).toEqual(want.deadLetters);
+    expect(report.deadLetters.groups.map((g) => g.count)).toEqual([...want.deadLetters.values()].sort((a, b) => b - a));
+    expect(new Map(report.outbox.map((o) => [o.stage, o.rows]))).toEqual(want.outbox);
+    expect(report.offsets).toEqual([expect.objectContaining({ source: 'mqtt', checkpoint: JSON.stringify({ afterId: [...want.outbox.values()].at(-1) ?? 0 }) })]);
+    expect(report.committedSteps).toBe(2);
+
+    const table = (await run('node', [CLI, 'inspect', path])).stdout;
+    const total = [...want.inbox.values()].reduce((a, b) => a + b.rows, 0);
+    expect(table).toContain(`Inbox: ${total.toLocaleString('en-US')} messages`);
+    const line1 = table.split('\n').find((l) => l.startsWith('line1 '))!;
+    expect(line1.split(/\s{2,}/).slice(0, 2)).toEqual(['line1', want.inbox.get('line1')!.rows.toLocaleString('en-US')]);
+    for (const [key, count] of want.deadLetters) {
+      const [stage, reason] = key.split('|');
+      expect(table).toMatch(new RegExp(`^\\s*${count}  ${stage}\\s+${reason!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'));
+    }
+  });
+
+  it('says when the file is not there, and has --help', async () => {
+    await expect(run('node', [CLI, 'inspect', '/nonexistent/runnel.db'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/no database at \/nonexistent\/runnel.db/) });
+    expect((await run('node', [CLI, 'inspect', '--help'])).stdout).toMatch(/dead letters\s+rejected input grouped by stage and reason/);
+    expect((await run('node', [CLI, '--help'])).stdout).toMatch(/inspect\s+summarise a Runnel database/);
+  });
+});
