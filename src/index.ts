@@ -12,6 +12,7 @@ export {
   processingTimer,
   type StatefulDoFn,
   type StatefulContext,
+  type StatefulBundleContext,
   type ValueState,
   type BagState,
   type CombiningState,
@@ -58,3 +59,5 @@ export { writeOutbox } from './io/outbox.js';
 export { Store, type StoreOptions, type Synchronous } from './store/store.js';
 
 export * from './features/index.js';
+
+export * from './ml/infer/index.js';

@@ -1,12 +1,20 @@
-/** Inference: the model-handler contract and its ONNX implementation on onnxruntime-web. */
+/** Inference: the model-handler contract, its ONNX implementation on onnxruntime-web, and the RunInference transforms. */
 export { OnnxModelHandler, LoadedOnnxModel, type OnnxHandlerOptions, type OnnxModelOptions } from './onnx-handler.js';
 export { loadOnnxRuntime, onnxRuntimeLoaded, type OrtModule } from './runtime.js';
-export { LatencyWindow, type InferenceMetrics } from './metrics.js';
+export { LatencyWindow, RunInferenceMetrics, type InferenceMetrics, type RunInferenceSnapshot } from './metrics.js';
 export { applyNanPolicy, checkFrameColumns, findNanRows, type NanPolicy } from './validate.js';
+export { runInference, RunInference, type RunInferenceOptions } from './run-inference.js';
+export { runStatefulInference, StatefulInference, type StatefulInferenceOptions } from './stateful-inference.js';
+export { servedModel, ServedModel, type ModelLease, type ModelProvider, type ModelSpec, type ServedModelOptions } from './served-model.js';
+export { keyedModelHandler, KeyedModels, type KeyedModelOptions } from './keyed-models.js';
+export { batchElementsFn, type HeldBatch, type HeldExample } from './batch-elements.js';
+export { BatchFrame, type Example } from './batch-frame.js';
+export { splitRows, type InferenceValues, type PredictionResult } from './prediction.js';
 export {
   frameOf,
   type FloatTensor,
   type FrameLike,
+  type FrameModel,
   type LoadedModel,
   type ModelHandler,
   type ModelOutputs,

@@ -45,3 +45,79 @@ export class LatencyWindow {
     return sorted[Math.min(this.count - 1, Math.max(0, Math.ceil((p / 100) * this.count) - 1))]!;
   }
 }
+
+/** Metrics of a RunInference transform and its models (what `RunInferenceMetrics.snapshot` returns). */
+export interface RunInferenceSnapshot extends InferenceMetrics {
+  /** Examples sent to the dead letters: bad input, or a member of a failed batch. */
+  failedExamples: number;
+  /** Models loaded successfully (first loads, hot swaps, keyed loads). */
+  modelLoads: number;
+  /** Loads rejected (corrupt or unsupported models); the model before keeps serving. */
+  failedLoads: number;
+  /** Sessions released (swapped out or evicted). */
+  releasedModels: number;
+}
+
+/**
+ * Counters shared by a RunInference transform and the models it serves. `loadLatencyMs` and
+ * `modelByteSize` are those of the latest model loaded.
+ */
+export class RunInferenceMetrics {
+  private readonly latency: LatencyWindow;
+  private readonly counts = { rows: 0, batches: 0, failedBatches: 0, failedExamples: 0, loads: 0, failedLoads: 0, released: 0 };
+  private lastLoad = { ms: NaN, bytes: 0 };
+
+  constructor(latencyWindow = 1024) {
+    this.latency = new LatencyWindow(latencyWindow);
+  }
+
+  /** A batch of `rows` examples ran in `ms`. */
+  batch(rows: number, ms: number): void {
+    this.counts.rows += rows;
+    this.counts.batches++;
+    this.latency.record(ms);
+  }
+
+  /** A batch failed as a whole (its examples are dead letters). */
+  failedBatch(): void {
+    this.counts.failedBatches++;
+  }
+
+  /** `n` examples went to the dead letters. */
+  failedExample(n = 1): void {
+    this.counts.failedExamples += n;
+  }
+
+  /** A model of `bytes` loaded in `ms`. */
+  load(ms: number, bytes: number): void {
+    this.counts.loads++;
+    this.lastLoad = { ms, bytes };
+  }
+
+  /** A model failed to load. */
+  failedLoad(): void {
+    this.counts.failedLoads++;
+  }
+
+  /** A session was released. */
+  released(): void {
+    this.counts.released++;
+  }
+
+  snapshot(): RunInferenceSnapshot {
+    const c = this.counts;
+    return {
+      numInferences: c.rows,
+      numBatches: c.batches,
+      failedBatches: c.failedBatches,
+      batchLatencyP50Ms: this.latency.percentile(50),
+      batchLatencyP99Ms: this.latency.percentile(99),
+      loadLatencyMs: this.lastLoad.ms,
+      modelByteSize: this.lastLoad.bytes,
+      failedExamples: c.failedExamples,
+      modelLoads: c.loads,
+      failedLoads: c.failedLoads,
+      releasedModels: c.released,
+    };
+  }
+}

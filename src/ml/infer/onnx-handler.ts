@@ -9,7 +9,7 @@ import { readModelInfo } from '../onnx/decode.js';
 import { FEATURES_KEY } from '../onnx/builders/common.js';
 import { LatencyWindow, type InferenceMetrics } from './metrics.js';
 import { loadOnnxRuntime, type OrtModule } from './runtime.js';
-import type { FloatTensor, FrameLike, LoadedModel, ModelHandler, ModelOutputs, TensorDescription, TensorValue } from './types.js';
+import type { FloatTensor, FrameLike, FrameModel, ModelHandler, ModelOutputs, TensorDescription, TensorValue } from './types.js';
 import { applyNanPolicy, checkFrameColumns, type NanPolicy } from './validate.js';
 
 /** Options of the handler (the runtime). */
@@ -101,7 +101,7 @@ function describe(m: Ort.InferenceSession.ValueMetadata): TensorDescription {
 }
 
 /** A model with a live onnxruntime-web session. */
-export class LoadedOnnxModel implements LoadedModel {
+export class LoadedOnnxModel implements FrameModel {
   readonly inputs: readonly TensorDescription[];
   readonly outputs: readonly TensorDescription[];
   /** Name of the input the frame feeds. */
@@ -112,8 +112,10 @@ export class LoadedOnnxModel implements LoadedModel {
   readonly fetches: readonly string[];
   /** Non-tensor outputs (e.g. ZipMap's sequence of maps) that are not fetched. */
   readonly skippedOutputs: readonly string[];
-  private readonly width: number | undefined;
-  private readonly nan: NanPolicy;
+  /** Columns the frame input takes, when the model fixes it. */
+  readonly featureCount: number | undefined;
+  /** What happens to NaN inputs. */
+  readonly nanPolicy: NanPolicy;
   private readonly scratch = { buffer: new Float32Array(0) };
   private readonly latency = new LatencyWindow();
   private counts = { rows: 0, batches: 0, failed: 0 };
@@ -141,16 +143,16 @@ export class LoadedOnnxModel implements LoadedModel {
     if (shape.length !== 2) throw new RangeError(`model "${id}": input "${input.name}" has shape [${shape.join(', ')}]; a frame feeds a [rows, features] input`);
     this.frameInput = input.name;
     const last = shape[1];
-    this.width = typeof last === 'number' && last > 0 ? last : undefined;
+    this.featureCount = typeof last === 'number' && last > 0 ? last : undefined;
     this.featureNames = options.featureNames ?? parseFeatures(id, metadata[FEATURES_KEY]);
-    if (this.featureNames && this.width !== undefined && this.featureNames.length !== this.width) {
-      throw new RangeError(`model "${id}": ${this.featureNames.length} featureNames for input "${input.name}" of ${this.width} features`);
+    if (this.featureNames && this.featureCount !== undefined && this.featureNames.length !== this.featureCount) {
+      throw new RangeError(`model "${id}": ${this.featureNames.length} featureNames for input "${input.name}" of ${this.featureCount} features`);
     }
-    this.nan = options.nan ?? 'reject';
-    if (typeof this.nan === 'object') {
-      const want = this.width ?? this.featureNames?.length;
-      if (want !== undefined && this.nan.impute.length !== want) throw new RangeError(`model "${id}": nan.impute has ${this.nan.impute.length} values for ${want} features`);
-      if (this.nan.impute.some((v) => Number.isNaN(v))) throw new RangeError(`model "${id}": nan.impute values must not be NaN`);
+    this.nanPolicy = options.nan ?? 'reject';
+    if (typeof this.nanPolicy === 'object') {
+      const want = this.featureCount ?? this.featureNames?.length;
+      if (want !== undefined && this.nanPolicy.impute.length !== want) throw new RangeError(`model "${id}": nan.impute has ${this.nanPolicy.impute.length} values for ${want} features`);
+      if (this.nanPolicy.impute.some((v) => Number.isNaN(v))) throw new RangeError(`model "${id}": nan.impute values must not be NaN`);
     }
     this.skippedOutputs = this.outputs.filter((o) => !o.isTensor).map((o) => o.name);
     const tensorOutputs = this.outputs.filter((o) => o.isTensor).map((o) => o.name);
@@ -198,8 +200,8 @@ export class LoadedOnnxModel implements LoadedModel {
   }
 
   private feeds(frame: FrameLike, extra: Readonly<Record<string, FloatTensor>>): Record<string, Ort.Tensor> {
-    checkFrameColumns(this.id, this.frameInput, this.featureNames, this.width, frame);
-    const data = applyNanPolicy(this.id, frame, this.nan, this.scratch);
+    checkFrameColumns(this.id, this.frameInput, this.featureNames, this.featureCount, frame);
+    const data = applyNanPolicy(this.id, frame, this.nanPolicy, this.scratch);
     const feeds: Record<string, Ort.Tensor> = { [this.frameInput]: new this.ort.Tensor('float32', data, [frame.rows, frame.cols]) };
     for (const [name, t] of Object.entries(extra)) {
       const input = this.inputs.find((i) => i.name === name);

@@ -3,6 +3,7 @@
  * model, describe its inputs/outputs, run one batch, release it. Frames are columnar
  * `Float32Array`s `[rows × cols]` with column names; the kernels' `Frame` fits as is.
  */
+import type { NanPolicy } from './validate.js';
 
 /** A batch of rows: row-major values `[rows × cols]` and one name per column. */
 export interface FrameLike {
@@ -51,6 +52,22 @@ export interface LoadedModel {
   run(frame: FrameLike, extra?: Readonly<Record<string, FloatTensor>>): Promise<ModelOutputs>;
   /** Frees the session once in-flight batches finish; later runs fail. */
   release(): Promise<void>;
+}
+
+/** A model fed by frames, described well enough for RunInference to build and check batches. */
+export interface FrameModel extends LoadedModel {
+  /** Name of the input the frame feeds. */
+  readonly frameInput: string;
+  /** Expected frame columns, in order, when known. */
+  readonly featureNames: readonly string[] | undefined;
+  /** Columns the frame input takes, when the model fixes it. */
+  readonly featureCount: number | undefined;
+  /** What happens to NaN inputs. */
+  readonly nanPolicy: NanPolicy;
+  /** Size of the model blob. */
+  readonly byteSize: number;
+  /** Time it took to load, ms. */
+  readonly loadLatencyMs: number;
 }
 
 /** Loads models from bytes (an ONNX blob from the registry, a file, a test builder). */

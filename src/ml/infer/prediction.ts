@@ -1,0 +1,36 @@
+/** What RunInference emits per example (Beam's PredictionResult), and how batch outputs are split into rows. */
+import type { ModelOutputs } from './types.js';
+
+/** One example's model outputs by name, as plain arrays (JSON-safe, so a durable run can store them). */
+export type InferenceValues = Record<string, number[] | string[]>;
+
+/** An example with the outputs the model computed for it and the id of the model version that did. */
+export interface PredictionResult<T> {
+  readonly example: T;
+  readonly inference: InferenceValues;
+  readonly modelId: string;
+}
+
+/**
+ * Splits a batch's outputs into one `InferenceValues` per row (int64 read as numbers), leaving
+ * out `skip`; throws if an output does not have one row per example.
+ */
+export function splitRows(outputs: ModelOutputs, rows: number, skip: ReadonlySet<string> = new Set()): InferenceValues[] {
+  const result: InferenceValues[] = Array.from({ length: rows }, () => ({}));
+  for (const [name, { data, dims }] of Object.entries(outputs)) {
+    if (skip.has(name)) continue;
+    if (dims[0] !== rows || data.length % rows !== 0) {
+      throw new Error(`output "${name}" has dims [${dims.join(', ')}], not one row per example (${rows} examples); RunInference needs outputs shaped [batch, …]`);
+    }
+    const size = data.length / rows;
+    for (let r = 0; r < rows; r++) {
+      const from = r * size;
+      result[r]![name] = Array.isArray(data)
+        ? data.slice(from, from + size)
+        : data instanceof BigInt64Array
+          ? Array.from(data.subarray(from, from + size), Number)
+          : Array.from(data.subarray(from, from + size));
+    }
+  }
+  return result;
+}

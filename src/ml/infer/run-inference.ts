@@ -1,0 +1,166 @@
+/**
+ * RunInference as a transform (Beam's RunInference): examples in, `PredictionResult`s out, run in
+ * batches on a served model (`servedModel`) or on a model per key (`keyedModelHandler`).
+ *
+ * Batching, as Beam's BatchElements: by default a bundle's examples are held in `process` and
+ * run in `finishBundle` in batches of at most `maxBatchSize`, so nothing is held across bundles
+ * (a durable run commits each step, and memory held past it would be lost by a crash). With
+ * `maxWaitMs`, examples are held across bundles in keyed state (`batchElementsFn`) until
+ * `minBatchSize` wait or the oldest waited `maxWaitMs`. Each result keeps its example's own
+ * event time and window.
+ */
+import type { Clock } from '../../core/clock.js';
+import { systemClock } from '../../core/clock.js';
+import type { DoFn, FinishBundleContext, ProcessContext } from '../../core/do-fn.js';
+import { kv, type KV } from '../../core/element.js';
+import { messageOf } from '../../core/errors.js';
+import type { PCollection } from '../../core/pcollection.js';
+import { PTransform } from '../../core/ptransform.js';
+import { parDo } from '../../transforms/par-do.js';
+import { statefulParDo } from '../../transforms/stateful-par-do.js';
+import { BatchFrame, type Example } from './batch-frame.js';
+import { batchElementsFn, type HeldBatch } from './batch-elements.js';
+import { rejectAll, runBatch, type Held } from './batch-run.js';
+import { KeyedModels } from './keyed-models.js';
+import type { RunInferenceMetrics } from './metrics.js';
+import type { PredictionResult } from './prediction.js';
+import type { ModelProvider, ServedModel } from './served-model.js';
+import type { FrameModel } from './types.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- element types are erased inside the DoFn */
+
+/** Options of `runInference`. */
+export interface RunInferenceOptions {
+  /** Largest batch run at once; default 1024. */
+  maxBatchSize?: number;
+  /** With `maxWaitMs`: examples wait until this many are held; default 1 (no waiting). */
+  minBatchSize?: number;
+  /** Hold examples across bundles (in keyed state) for at most this long, processing time; default: batches stay within a bundle. */
+  maxWaitMs?: number;
+  /** The run's processing-time clock (with `maxWaitMs`); default the system clock. Pass the same clock to `run({ clock })`. */
+  clock?: Clock;
+  /** Column names for models without `runnel.features` metadata (needed for record examples then). */
+  featureNames?: readonly string[];
+}
+
+/** The RunInference transform; `metrics` are its models' and its batches'. */
+export class RunInference<In, Out> extends PTransform<PCollection<In>, PCollection<Out>> {
+  readonly defaultName = 'runInference';
+  readonly metrics: RunInferenceMetrics;
+  readonly #keyed: boolean;
+  readonly #o: Required<Pick<RunInferenceOptions, 'maxBatchSize' | 'minBatchSize'>> & RunInferenceOptions;
+
+  constructor(
+    private readonly provider: ModelProvider<any>,
+    options: RunInferenceOptions,
+  ) {
+    super();
+    this.metrics = provider.metrics;
+    this.#keyed = provider instanceof KeyedModels;
+    const maxBatchSize = options.maxBatchSize ?? 1024;
+    const minBatchSize = options.minBatchSize ?? 1;
+    if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new RangeError(`runInference: maxBatchSize must be a positive integer, got ${options.maxBatchSize}`);
+    if (!Number.isInteger(minBatchSize) || minBatchSize < 1 || minBatchSize > maxBatchSize) {
+      throw new RangeError(`runInference: minBatchSize must be an integer from 1 to maxBatchSize (${maxBatchSize}), got ${options.minBatchSize}`);
+    }
+    if (options.maxWaitMs === undefined && minBatchSize > 1) {
+      throw new RangeError('runInference: minBatchSize > 1 holds examples across bundles; give maxWaitMs too, so that a quiet stream still gets its results');
+    }
+    if (options.maxWaitMs !== undefined && !(options.maxWaitMs >= 0 && Number.isFinite(options.maxWaitMs))) {
+      throw new RangeError(`runInference: maxWaitMs must be a finite number of ms >= 0, got ${options.maxWaitMs}`);
+    }
+    this.#o = { ...options, maxBatchSize, minBatchSize };
+  }
+
+  expand(input: PCollection<In>): PCollection<Out> {
+    const { maxWaitMs, minBatchSize, clock } = this.#o;
+    if (maxWaitMs === undefined) return input.apply(parDo(new InferenceDoFn(this.provider, this.#o, this.#keyed, false))) as PCollection<Out>;
+    const keyed = (this.#keyed ? input : input.map((value) => kv('', value), 'withoutKey')) as PCollection<KV<unknown, unknown>>;
+    return keyed
+      .apply(statefulParDo(batchElementsFn<unknown, unknown>(minBatchSize, maxWaitMs, clock ?? systemClock)).withName('batchElements'))
+      .apply(parDo(new InferenceDoFn(this.provider, this.#o, this.#keyed, true))) as PCollection<Out>;
+  }
+}
+
+/** Holds a bundle's examples by model key and runs them in `finishBundle`. */
+class InferenceDoFn implements DoFn<unknown, unknown> {
+  readonly #groups = new Map<string, { key: unknown; items: Held[] }>();
+  readonly #frame = new BatchFrame();
+
+  constructor(
+    private readonly provider: ModelProvider<any>,
+    private readonly options: RunInferenceOptions & { maxBatchSize: number },
+    private readonly keyed: boolean,
+    private readonly batched: boolean,
+  ) {}
+
+  process(element: unknown, ctx: ProcessContext<unknown>): void {
+    if (this.batched) {
+      const { key, items } = element as HeldBatch<unknown, unknown>;
+      for (const item of items) this.#hold(key, item.value, this.keyed ? kv(key, item.value) : item.value, item.timestamp, ctx);
+    } else if (this.keyed) {
+      if (typeof element !== 'object' || element === null || !('key' in element) || !('value' in element)) {
+        throw new TypeError('runInference with a keyed model handler needs { key, value } elements (apply withKeys first)');
+      }
+      const { key, value } = element as KV<unknown, unknown>;
+      this.#hold(key, value, element, ctx.timestamp, ctx);
+    } else {
+      this.#hold(undefined, element, element, ctx.timestamp, ctx);
+    }
+  }
+
+  async finishBundle(ctx: FinishBundleContext<unknown>): Promise<void> {
+    const groups = [...this.#groups.values()];
+    this.#groups.clear();
+    for (const group of groups) await this.#runGroup(group.key, group.items, ctx);
+  }
+
+  #hold(key: unknown, value: unknown, payload: unknown, timestamp: number, ctx: ProcessContext<unknown>): void {
+    const id = this.keyed ? JSON.stringify(key) ?? String(key) : '';
+    let group = this.#groups.get(id);
+    if (!group) this.#groups.set(id, (group = { key, items: [] }));
+    group.items.push({ key, value, payload, timestamp, window: ctx.window });
+  }
+
+  /** One key's examples on the model version leased for this bundle, in batches of at most maxBatchSize. */
+  async #runGroup(key: unknown, items: Held[], ctx: FinishBundleContext<unknown>): Promise<void> {
+    const metrics = this.provider.metrics;
+    let lease;
+    try {
+      lease = await this.provider.lease(key);
+    } catch (error) {
+      rejectAll(items, `no model to run${this.keyed ? ` for key ${JSON.stringify(key)}` : ''}: ${messageOf(error)}`, ctx, metrics);
+      return;
+    }
+    try {
+      const model: FrameModel = lease.model;
+      const max = this.options.maxBatchSize;
+      for (let from = 0; from < items.length; from += max) {
+        const outcome = await runBatch(model, this.#frame, items.slice(from, from + max), { featureNames: this.options.featureNames }, ctx, metrics);
+        if (!outcome) continue;
+        outcome.rows.forEach((row, i) => {
+          const result: PredictionResult<unknown> = { example: row.value, inference: outcome.results[i]!, modelId: model.id };
+          ctx.output(this.keyed ? kv(row.key, result) : result, row.timestamp, row.window);
+        });
+      }
+    } finally {
+      lease.done();
+    }
+  }
+}
+
+/**
+ * Runs examples through a model in batches; emits a `PredictionResult` per example (with a
+ * keyed handler, `{ key, value: PredictionResult }` per `{ key, value }` example). Examples that
+ * do not fit the model, and batches that fail, go to the dead letters with the reason.
+ *
+ * @example
+ * const model = servedModel(new OnnxModelHandler(), onnxBytes);
+ * readings.apply(runInference(model, { maxBatchSize: 256 })).map((r) => r.inference['prediction']![0]);
+ */
+export function runInference<K, T extends Example = Example>(model: KeyedModels<K, any, FrameModel>, options?: RunInferenceOptions): RunInference<KV<K, T>, KV<K, PredictionResult<T>>>;
+export function runInference<T extends Example = Example>(model: ServedModel<any, FrameModel>, options?: RunInferenceOptions): RunInference<T, PredictionResult<T>>;
+export function runInference(model: ModelProvider<any>, options: RunInferenceOptions = {}): RunInference<unknown, unknown> {
+  if (typeof model?.lease !== 'function') throw new TypeError('runInference(model): give a servedModel(...) or a keyedModelHandler(...)');
+  return new RunInference(model, options);
+}
