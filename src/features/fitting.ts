@@ -87,9 +87,9 @@ export interface FitOptions {
 
 /**
  * Fits `kind` on a bounded batch, a frame or an array of records, and returns the artifact to
- * save with `serializeFitted` and reuse with the `fitted` option of the scaling transforms. A
- * record without a numeric feature throws (clean the batch first); non-finite values are left
- * out as described for each kind in docs/kernels.md.
+ * save with `serializeFitted` and reuse with the `fitted` option of the scaling transforms.
+ * Missing (`null`, absent) values count as NaN: the scalers fit on the rows whose features are
+ * all finite, the imputers on each column's finite values. A non-numeric field throws.
  */
 export function fitStatistics(kind: FittableKind, data: FrameLike | readonly FeatureRecord[], options: FitOptions = {}): FittedStatistics {
   if (!isFittable(kind)) throw new TypeError(`fitStatistics(kind): "${kind}" is not fitted from data; use one of ${FITTABLE.join(', ')}`);
@@ -110,7 +110,7 @@ function recordsInto(ws: Workspace, records: readonly FeatureRecord[], features:
   const row = new Float32Array(d);
   let n = 0;
   for (const r of records) {
-    readFeatures(r, features, 'keep', row, 0, !fitsFiniteRowsOnly(kind));
+    readFeatures(r, features, 'keep', row, 0, true);
     if (keepRow(kind, row)) block.view.set(row, n++ * d);
   }
   return { names: features, n, block };

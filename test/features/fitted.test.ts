@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import {
+  Pipeline,
+  clip,
+  collect,
+  create,
+  dropFeatures,
+  featureVector,
+  fitFeatures,
+  fitStatistics,
+  fittedStatistics,
+  impute,
+  parseFitted,
+  scaleRobust,
+  scaleToMinMax,
+  scaleToZScore,
+  selectFeatures,
+  serializeFitted,
+  type FeatureFrame,
+  type FeatureRecord,
+  type FittableKind,
+  type FittedStatistics,
+  type RecordTransform,
+} from '../../src/index.js';
+import * as ref from '../../src/kernels/reference/index.js';
+import { SEED, gaussian, maxAbsDiff, rngFor } from './helpers.js';
+
+const FEATURES = ['a', 'b', 'c', 'd', 'e'];
+
+/** n random records (f32 values, per-feature offset and scale), with `holes` of them missing a value (NaN, null or absent). */
+function randomRecords(rng: () => number, n: number, holes = 0): FeatureRecord[] {
+  const shape = FEATURES.map(() => ({ offset: (rng() - 0.5) * 200, scale: 10 ** (rng() * 4 - 2) }));
+  const rows: Record<string, unknown>[] = Array.from({ length: n }, (_, i) => {
+    const r: Record<string, unknown> = { id: i };
+    FEATURES.forEach((f, j) => (r[f] = Math.fround(shape[j]!.offset + shape[j]!.scale * gaussian(rng))));
+    return r;
+  });
+  for (let h = 0; h < holes; h++) {
+    const r = rows[Math.floor(rng() * n)]!;
+    const f = FEATURES[Math.floor(rng() * FEATURES.length)]!;
+    const pick = Math.floor(rng() * 3);
+    if (pick === 0) r[f] = NaN;
+    else if (pick === 1) r[f] = null;
+    else delete r[f];
+  }
+  return rows;
+}
+
+/** Records as an f64 frame [n × d] (missing → NaN). */
+function frameOf(records: readonly FeatureRecord[]): Float64Array {
+  return Float64Array.from(records.flatMap((r) => FEATURES.map((f) => (typeof r[f] === 'number' ? (r[f] as number) : NaN))));
+}
+
+/** The twins' fit of `kind` (scalers on complete rows, imputers per column on finite values). */
+function twinParams(kind: FittableKind, records: readonly FeatureRecord[]): Record<string, Float64Array> {
+  const s = ref.stats;
+  const d = FEATURES.length;
+  const all = frameOf(records);
+  const rowsOk = records.filter((r) => FEATURES.every((f) => Number.isFinite(r[f])));
+  const x = frameOf(rowsOk);
+  const n = rowsOk.length;
+  switch (kind) {
+    case 'zscore': return { mean: s.colMean(x, n, d), std: s.colStd(x, n, d, 0) };
+    case 'minMax': return { min: s.colMin(x, n, d), max: s.colMax(x, n, d) };
+    case 'robust': {
+      const q = s.colQuantiles(x, n, d, [0.25, 0.5, 0.75]);
+      return { median: q.slice(d, 2 * d), iqr: q.slice(2 * d).map((v, c) => v - q[c]!) };
+    }
+    case 'imputeMean': return { value: s.colMeanFinite(all, records.length, d) };
+    case 'imputeMedian': return { value: s.colMedianFinite(all, records.length, d) };
+  }
+}
+
+async function run<T>(records: readonly FeatureRecord[], transform: RecordTransform | ((pc: ReturnType<Pipeline['apply']>) => unknown)) {
+  const p = new Pipeline();
+  const out = collect<T>();
+  const input = p.apply(create(records as FeatureRecord[]));
+  (typeof transform === 'function' ? (transform(input) as typeof input) : input.apply(transform)).apply(out as never);
+  const result = await p.run({ bundleSize: 64 });
+  return { values: out.values, result };
+}
+
+const KINDS: FittableKind[] = ['zscore', 'minMax', 'robust', 'imputeMean', 'imputeMedian'];
+
+describe(`fitted statistics (seed ${SEED})`, () => {
+  it('fitStatistics equals the twins for every kind (relative 1e-9 of the column scale), on records and on frames', () => {
+    const rng = rngFor(20);
+    for (const n of [1, 5, 257, 3000]) {
+      const records = randomRecords(rng, n, Math.floor(n / 10));
+      for (const kind of KINDS) {
+        const want = twinParams(kind, records);
+        const fromRecords = fitStatistics(kind, records, { features: FEATURES });
+        const frame = { view: Float32Array.from(frameOf(records)), rows: n, cols: FEATURES.length, names: FEATURES };
+        const fromFrame = fitStatistics(kind, frame);
+        for (const fitted of [fromRecords, fromFrame]) {
+          expect(fitted.featureNames).toEqual(FEATURES);
+          for (const [name, values] of Object.entries(want)) {
+            const got = fitted.params[name]!;
+            const scale = Math.max(1, ...Array.from(values, (v) => (Number.isFinite(v) ? Math.abs(v) : 0)));
+            expect(maxAbsDiff(got, values), `${kind}.${name} n=${n} (seed ${SEED})`).toBeLessThanOrEqual(1e-9 * scale);
+          }
+        }
+      }
+    }
+  });
+
+  it('round-trips through JSON (NaN as null) and refuses artifacts it cannot apply, saying why', () => {
+    const fitted = fittedStatistics('zscore', ['x', 'y'], { mean: [1, NaN], std: [2, 3] }, { rows: 10, from: 0, to: 9 });
+    const back = parseFitted(serializeFitted(fitted));
+    expect(back.params['mean']).toEqual([1, NaN]);
+    expect(back.fittedOn).toEqual({ rows: 10, from: 0, to: 9 });
+    const json = JSON.parse(serializeFitted(fitted)) as Record<string, unknown>;
+    expect(() => parseFitted({ ...json, version: 2 })).toThrow(/version 2 is not supported/);
+    expect(() => parseFitted({ ...json, kind: 'pca' })).toThrow(/kind must be one of/);
+    expect(() => parseFitted({ ...json, params: { mean: [1], std: [2, 3] } })).toThrow(/params.mean must hold 2 numbers/);
+    expect(() => parseFitted({ ...json, format: 'other' })).toThrow(/format must be/);
+    expect(() => scaleToMinMax({ fitted })).toThrow(/holds "zscore" statistics/);
+    expect(() => scaleToZScore({ fitted, features: ['y', 'x'] })).toThrow(/must equal the artifact's featureNames/);
+  });
+
+  it('fitFeatures (bounded pass) gives the same artifact as fitStatistics; applying it in a pipeline equals the twins', async () => {
+    const records = randomRecords(rngFor(21), 700);
+    const cases: [FittableKind, (f: FittedStatistics) => RecordTransform][] = [
+      ['zscore', (f) => scaleToZScore({ fitted: serializeFitted(f) })],
+      ['minMax', (f) => scaleToMinMax({ fitted: f })],
+      ['robust', (f) => scaleRobust({ fitted: f })],
+    ];
+    for (const [kind, transform] of cases) {
+      const { values: [fitted] } = await run<FittedStatistics>(records, fitFeatures(kind, { features: FEATURES }));
+      expect(fitted!.params).toEqual(fitStatistics(kind, records, { features: FEATURES }).params);
+      expect(fitted!.fittedOn.rows).toBe(700);
+      const { values } = await run<FeatureRecord>(records, transform(fitted!));
+      const p = twinParams(kind, records);
+      const [center, spread] = kind === 'zscore' ? [p['mean']!, p['std']!] : kind === 'minMax' ? [p['min']!, p['max']!.map((hi, c) => hi - p['min']![c]!)] : [p['median']!, p['iqr']!];
+      const want = new Float64Array(700 * 5);
+      ref.scale.zscore(frameOf(records), 700, 5, center, spread, want);
+      expect(values.map((r) => r['id'])).toEqual(records.map((r) => r['id']));
+      // Scaled values are O(1..10); f32 arithmetic and output: 1e-5 absolute.
+      expect(maxAbsDiff(frameOf(values), want), kind).toBeLessThan(1e-5);
+    }
+  });
+
+  it('impute fills null, absent and NaN values (mean fitted on a warm-up; constant), clip bounds; other fields are kept', async () => {
+    const records = randomRecords(rngFor(22), 500, 60);
+    const { values } = await run<FeatureRecord>(records, impute({ strategy: 'mean', features: FEATURES, warmUp: 500 }));
+    const mean = ref.stats.colMeanFinite(frameOf(records), 500, 5);
+    const want = new Float64Array(2500);
+    ref.scale.imputeConst(frameOf(records), 500, 5, mean, want);
+    expect(maxAbsDiff(frameOf(values), Float64Array.from(want, Math.fround))).toBeLessThan(1e-4 * Math.max(...mean.map(Math.abs)));
+    expect(values.every((r, i) => r['id'] === records[i]!['id'])).toBe(true);
+
+    const constant = await run<FeatureRecord>(records, impute({ strategy: 'constant', features: FEATURES, value: -1 }));
+    const filled = frameOf(records).map((v) => (Number.isFinite(v) ? Math.fround(v) : -1));
+    expect(maxAbsDiff(frameOf(constant.values), filled)).toBe(0);
+
+    const complete = randomRecords(rngFor(23), 300);
+    const clipped = await run<FeatureRecord>(complete, clip({ features: FEATURES, min: -1, max: [1, 2, 3, 4, 5] }));
+    const bounds = new Float64Array(300 * 5);
+    ref.scale.clip(frameOf(complete), 300, 5, [-1, -1, -1, -1, -1], [1, 2, 3, 4, 5], bounds);
+    expect(maxAbsDiff(frameOf(clipped.values), bounds)).toBe(0);
+  });
+
+  it('bad input goes to the dead letters with the field and the reason; the rest is scaled', async () => {
+    const fitted = fittedStatistics('zscore', ['x'], { mean: [10], std: [2] });
+    const records: unknown[] = [{ x: 12 }, { y: 1 }, { x: 'warm' }, { x: NaN }, { x: null }, 7, { x: 8 }];
+    const { values, result } = await run<FeatureRecord>(records as FeatureRecord[], scaleToZScore({ fitted }));
+    expect(values).toEqual([{ x: 1 }, { x: -1 }]);
+    expect(result.deadLetters.map((d) => d.reason)).toEqual([
+      'feature "x" is missing',
+      'feature "x" must be a number, got a string ("warm")',
+      `feature "x" is NaN (this stage rejects non-finite values; impute first or set nonFinite: 'keep')`,
+      'feature "x" is missing (null)',
+      'expected a record with fields x, got a number',
+    ]);
+    expect(result.deadLetters.every((d) => d.stage === 'scaleToZScore/apply')).toBe(true);
+
+    const kept = await run<FeatureRecord>([{ x: NaN }, { x: 12 }], scaleToZScore({ fitted, nonFinite: 'keep' }));
+    expect(kept.values).toEqual([{ x: NaN }, { x: 1 }]);
+    const warm = await run<FeatureRecord>([{ x: 1 }, { x: 'bad' }, { x: 3 }], scaleToZScore({ features: ['x'], warmUp: 2 }));
+    expect(warm.values).toEqual([{ x: -1 }, { x: 1 }]); // the bad record is not part of the warm-up
+    expect(warm.result.deadLetters.map((d) => [d.stage, d.reason])).toEqual([['scaleToZScore/fit', 'feature "x" must be a number, got a string ("bad")']]);
+  });
+
+  it('featureVector assembles named frames; selectFeatures / dropFeatures pick columns by name', async () => {
+    const records = randomRecords(rngFor(24), 130).map((r) => ({ ...r, key: `k${(r['id'] as number) % 3}` }));
+    const { values: frames, result } = await run<FeatureFrame<string>>([...records, { a: 1 }], (pc) =>
+      pc.apply(featureVector(['c', 'a', 'b'])).apply(selectFeatures(['a', 'b', 'c'])).apply(dropFeatures(['b'])),
+    );
+    expect(result.deadLetters.map((d) => d.reason)).toEqual(['feature "c" is missing']);
+    expect(frames.length).toBe(3); // bundles of 64: 64 + 64 + 3 rows
+    expect(frames.every((f) => f.names.join() === 'a,c' && f.cols === 2)).toBe(true);
+    const view = frames.flatMap((f) => Array.from(f.view.subarray(0, f.rows * f.cols)));
+    expect(view).toEqual(records.flatMap((r) => [r['a'], r['c']]));
+    expect(frames.flatMap((f) => f.keys)).toEqual(records.map((r) => r.key));
+  });
+});
