@@ -148,12 +148,21 @@ function isPermanent(error: unknown): boolean {
 /** A connected client that reconnects with backoff until `close()`. */
 export interface MqttConnection {
   readonly client: MqttClient;
+  /** Whether the broker had kept the session at the latest CONNACK (if not, subscribe again). */
+  readonly sessionPresent: boolean;
   /** Called on each (re)connect with whether the broker still had the session. */
   onConnect(listener: (sessionPresent: boolean) => void): void;
   /** Called with a RunnelError when a reconnect attempt fails (the connection keeps trying). */
   onError(listener: (error: RunnelError) => void): void;
-  /** Forces a disconnect now and a reconnect after the backoff (the broker then redelivers unacknowledged messages). */
-  dropAndReconnect(): void;
+  /**
+   * Drops the connection at once without acknowledging anything more, and stays away until
+   * `resume()`: the broker keeps the session and holds (then redelivers) the messages.
+   */
+  suspend(): void;
+  /** Reconnects after `suspend()`. */
+  resume(): void;
+  /** True between `suspend()` and `resume()`. */
+  readonly suspended: boolean;
   close(): Promise<void>;
 }
 
@@ -171,6 +180,8 @@ export async function connectMqtt(options: MqttConnectionOptions, customHandleAc
   let attempt = 0;
   let timer: unknown;
   let closed = false;
+  let suspended = false;
+  let sessionPresent = false;
 
   await new Promise<void>((resolve, reject) => {
     const fail = (error: unknown): void => {
@@ -178,7 +189,8 @@ export async function connectMqtt(options: MqttConnectionOptions, customHandleAc
       client.end(true);
       reject(describeConnectError(options.url, error));
     };
-    const ok = (): void => {
+    const ok = (connack: { sessionPresent: boolean }): void => {
+      sessionPresent = connack.sessionPresent;
       client.removeListener('error', fail);
       resolve();
     };
@@ -187,7 +199,7 @@ export async function connectMqtt(options: MqttConnectionOptions, customHandleAc
   });
 
   const schedule = (permanent: boolean): void => {
-    if (closed || timer !== undefined) return;
+    if (closed || suspended || timer !== undefined) return;
     const delay = permanent ? (options.backoff?.maxMs ?? 30_000) : reconnectDelay(attempt, options.backoff);
     attempt++;
     timer = timers.setTimeout(() => {
@@ -197,6 +209,7 @@ export async function connectMqtt(options: MqttConnectionOptions, customHandleAc
   };
   client.on('connect', (connack) => {
     attempt = 0;
+    sessionPresent = connack.sessionPresent;
     for (const l of connectListeners) l(connack.sessionPresent);
   });
   client.on('error', (error) => {
@@ -208,10 +221,25 @@ export async function connectMqtt(options: MqttConnectionOptions, customHandleAc
 
   return {
     client,
+    get sessionPresent() {
+      return sessionPresent;
+    },
     onConnect: (listener) => connectListeners.push(listener),
     onError: (listener) => errorListeners.push(listener),
-    dropAndReconnect() {
-      if (!closed) client.end(true, undefined, () => schedule(false));
+    suspend() {
+      if (closed || suspended) return;
+      suspended = true;
+      if (timer !== undefined) timers.clearTimeout(timer);
+      timer = undefined;
+      client.end(true);
+    },
+    resume() {
+      if (closed || !suspended) return;
+      suspended = false;
+      client.reconnect();
+    },
+    get suspended() {
+      return suspended;
     },
     async close() {
       closed = true;

@@ -1,0 +1,85 @@
+import { parse } from 'csv-parse/sync';
+import { castTextRecord, checkJsonRecord, validateSchema, type Schema } from './schema.js';
+
+/** Turns a message payload into a record; throws an Error whose message is the dead-letter reason. */
+export interface PayloadCodec {
+  readonly name: string;
+  decode(payload: Uint8Array): Record<string, unknown>;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function text(payload: Uint8Array): string {
+  try {
+    return utf8.decode(payload);
+  } catch {
+    throw new Error('payload is not valid UTF-8 text');
+  }
+}
+
+/** JSON objects, checked against `schema` when given (field types, required fields). */
+export function jsonPayload(options: { schema?: Schema } = {}): PayloadCodec {
+  const schema = options.schema;
+  if (schema) validateSchema(schema, 'jsonPayload');
+  return {
+    name: 'json',
+    decode(payload) {
+      let value: unknown;
+      try {
+        value = JSON.parse(text(payload));
+      } catch (error) {
+        throw new Error(`payload is not valid JSON (${(error as Error).message})`);
+      }
+      if (schema) return checkJsonRecord(value, schema);
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new Error(`expected a JSON object, got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
+      }
+      return value as Record<string, unknown>;
+    },
+  };
+}
+
+/** One CSV line per payload, fields named by `columns` and typed by `schema` (others stay text). */
+export function csvPayload(options: { columns: readonly string[]; schema?: Schema; delimiter?: string }): PayloadCodec {
+  const { columns, schema = {} } = options;
+  if (!Array.isArray(columns) || columns.length === 0) throw new TypeError('csvPayload: columns must name the fields of a line, e.g. ["device", "temp"]');
+  validateSchema(schema, 'csvPayload');
+  const delimiter = options.delimiter ?? ',';
+  return {
+    name: 'csv',
+    decode(payload) {
+      const line = text(payload).replace(/\r?\n$/, '');
+      if (/[\r\n]/.test(line)) throw new Error('a CSV payload must be one line');
+      let rows: string[][];
+      try {
+        rows = parse(line, { delimiter, relax_quotes: false }) as string[][];
+      } catch (error) {
+        throw new Error(`payload is not a CSV line (${(error as Error).message})`);
+      }
+      const fields = rows[0] ?? [];
+      if (fields.length !== columns.length) throw new Error(`expected ${columns.length} CSV fields (${columns.join(', ')}), got ${fields.length}`);
+      const record: Record<string, string> = {};
+      columns.forEach((name, i) => (record[name] = fields[i]!));
+      return castTextRecord(record, schema);
+    },
+  };
+}
+
+/** Raw little-endian float32 arrays, as `{ [field]: Float32Array }`; `length` fixes the count. */
+export function float32Payload(options: { field?: string; length?: number } = {}): PayloadCodec {
+  const field = options.field ?? 'values';
+  const length = options.length;
+  if (length !== undefined && !(Number.isInteger(length) && length > 0)) throw new RangeError(`float32Payload: length must be an integer > 0, got ${length}`);
+  return {
+    name: 'float32',
+    decode(payload) {
+      if (payload.byteLength % 4 !== 0) throw new Error(`a float32 payload must be a multiple of 4 bytes, got ${payload.byteLength}`);
+      const n = payload.byteLength / 4;
+      if (length !== undefined && n !== length) throw new Error(`expected ${length} float32 values, got ${n}`);
+      const values = new Float32Array(n);
+      const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+      for (let i = 0; i < n; i++) values[i] = view.getFloat32(i * 4, true);
+      return { [field]: values };
+    },
+  };
+}
