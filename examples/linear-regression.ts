@@ -4,13 +4,14 @@
  * Read (pipeline API) → engineer features (WASM signal kernels) → split (seeded) → z-score
  * (WASM stats/scale kernels, fitted on the training rows only) → train (normal equations +
  * Cholesky in WASM) → evaluate on the held-out rows → export ONNX with the scaler folded in →
- * run it with onnxruntime-web on the raw features → check it equals `predict`.
+ * serve it with `runInference` (onnxruntime-web) in a pipeline on the raw features → check it
+ * equals `predict`.
  * Run it with: npx tsx examples/linear-regression.ts [seattle-weather.csv]
  */
 import { allocFrame, kernels, type Frame } from '../src/kernels/index.js';
 import { regressionReport, trainTestSplit, type Report } from '../src/ml/evaluate/index.js';
-import { OnnxModelHandler } from '../src/ml/infer/index.js';
 import { fitLinearRegression, type LinearRegressionModel } from '../src/ml/train/index.js';
+import { predictInPipeline } from './run-onnx.js';
 import { readDays, seattleWeatherCsv, seriesFeatures } from './seattle-weather.js';
 
 const FEATURES = ['temp_min', 'precipitation', 'wind', 'season_sin', 'season_cos', 'yesterday_max', 'rain_3day'];
@@ -56,15 +57,9 @@ export async function linearRegressionExample(csvPath = seattleWeatherCsv(), see
     const report = regressionReport(yTest, predicted, 'linear regression: held-out days, °C');
 
     const onnx = model.toOnnx({ scaler });
-    const loaded = await new OnnxModelHandler().load(onnx, { id: 'seattle-temp-max' });
     let maxAbsDiff = 0;
-    try {
-      const out = await loaded.run(rawTest); // raw features: the scaler is in the graph
-      const fromOnnx = out['prediction']!.data as Float32Array;
-      fromOnnx.forEach((v, i) => (maxAbsDiff = Math.max(maxAbsDiff, Math.abs(v - predicted[i]!))));
-    } finally {
-      await loaded.release();
-    }
+    const fromOnnx = await predictInPipeline(onnx, 'seattle-temp-max', rawTest); // raw features: the scaler is in the graph
+    fromOnnx.forEach((r, i) => (maxAbsDiff = Math.max(maxAbsDiff, Math.abs((r['prediction']![0] as number) - predicted[i]!))));
     return { model, report, onnx, maxAbsDiff, trainRows: train.rows, testRows: test.rows };
   } finally {
     for (const b of [train.block, test.block, rawTest.block, mean, std]) arena.free(b);

@@ -2,14 +2,15 @@
  * The seed's Gaussian naive Bayes, trained on the device: Seattle's weather of the day (drizzle,
  * fog, rain, snow, sun) from temperatures, rain, wind, season and recent change.
  * Read (pipeline API) → engineer features (WASM signal kernels) → stratified split (seeded) →
- * train (per-class moments in WASM) → evaluate on the held-out days → export ONNX → run it with
- * onnxruntime-web → check its labels and probabilities equal `predict`/`predictProba`.
+ * train (per-class moments in WASM) → evaluate on the held-out days → export ONNX → serve it with
+ * `runInference` (onnxruntime-web) in a pipeline → check its labels and probabilities equal
+ * `predict`/`predictProba`.
  * Run it with: npx tsx examples/naive-bayes.ts [seattle-weather.csv]
  */
 import { frameOf, type FrameLike } from '../src/ml/infer/types.js';
 import { classificationReport, takeLabels, takeRows, trainTestSplit, type Report } from '../src/ml/evaluate/index.js';
-import { OnnxModelHandler } from '../src/ml/infer/index.js';
 import { fitGaussianNB, type GaussianNBModel } from '../src/ml/train/index.js';
+import { predictInPipeline } from './run-onnx.js';
 import { readDays, seattleWeatherCsv, seriesFeatures } from './seattle-weather.js';
 
 const FEATURES = ['precipitation', 'temp_max', 'temp_range', 'wind', 'season_cos', 'rain_3day', 'yesterday_rain', 'max_change'];
@@ -54,17 +55,12 @@ export async function naiveBayesExample(csvPath = seattleWeatherCsv(), seed = 42
   const baselineAccuracy = yTest.filter((y) => y === majority).length / yTest.length;
 
   const onnx = model.toOnnx();
-  const loaded = await new OnnxModelHandler().load(onnx, { id: 'seattle-weather-nb' });
   let labelMismatches = 0, maxProbaDiff = 0;
-  try {
-    const out = await loaded.run(test);
-    const onnxLabels = out['label']!.data as BigInt64Array;
-    const onnxProba = out['probabilities']!.data as Float32Array;
-    onnxLabels.forEach((l, i) => Number(l) !== predicted[i] && labelMismatches++);
-    onnxProba.forEach((p, i) => (maxProbaDiff = Math.max(maxProbaDiff, Math.abs(p - proba[i]!))));
-  } finally {
-    await loaded.release();
-  }
+  const fromOnnx = await predictInPipeline(onnx, 'seattle-weather-nb', test);
+  fromOnnx.forEach((r, i) => {
+    if (r['label']![0] !== predicted[i]) labelMismatches++;
+    (r['probabilities'] as number[]).forEach((p, k) => (maxProbaDiff = Math.max(maxProbaDiff, Math.abs(p - proba[i * model.classes.length + k]!))));
+  });
   return { model, weatherNames, report, onnx, labelMismatches, maxProbaDiff, baselineAccuracy };
 }
 

@@ -28,7 +28,7 @@ function setup(seed: number) {
   };
   const sensors = ['s1', 's2', 's3'];
   // 40 readings; sensors appear unevenly, several times per step.
-  const readings = Array.from({ length: 40 }, (_, i) => kv(sensors[Math.floor(rng() * 3)]!, randomMatrix(rng, 1, F)[0]!.map(Math.fround)));
+  const readings = Array.from({ length: 40 }, () => kv(sensors[Math.floor(rng() * 3)]!, randomMatrix(rng, 1, F)[0]!.map(Math.fround)));
   return { params, bytes: torchGruModel(params), readings };
 }
 
