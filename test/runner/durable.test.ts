@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Pipeline, Store, create, fixedWindows, kv, sum, writeOutbox } from '../../src/index.js';
-import { runWithKills, seededRandom } from '../../src/testing/index.js';
+import { Pipeline, Store, create, fixedWindows, kv, mean, sum, writeOutbox } from '../../src/index.js';
+import { eventStream, runWithKills, seededRandom, timestamped } from '../../src/testing/index.js';
 import { buildPipeline } from './fixtures/windowed-job.js';
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'runnel-durable-')), 'runnel.db');
@@ -68,6 +68,42 @@ describe('durable runs', () => {
       expect(outbox(path)).toEqual(reference.rows);
       expect(deadLetterCount(path)).toBe(reference.deadLetters);
     }
+  });
+
+  it('hundreds of keys changed per step (batched state upserts, window deletes): stop and resume equals one run', async () => {
+    const random = seededRandom(5);
+    const events = Array.from({ length: 20_000 }, (_, i) => timestamped(kv(`k${Math.floor(random() * 400)}`, Math.round(random() * 1000)), i * 5));
+    const job = (store: Store, signal?: AbortSignal, onProgress?: () => void) => {
+      const p = new Pipeline();
+      p.apply(eventStream(events, { maxLateness: 0 })).windowInto(fixedWindows(10_000)).combinePerKey(mean()).apply(writeOutbox());
+      return p.run({ store, bundleSize: 1000, ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) });
+    };
+    const referencePath = tempDb();
+    const referenceStore = Store.open(referencePath);
+    await job(referenceStore);
+    referenceStore.close();
+    const reference = outbox(referencePath);
+    expect(reference.length).toBeGreaterThan(3000); // 10 windows × ~400 keys
+
+    const path = tempDb();
+    let stops = 0;
+    for (let run = 0; run < 30; run++) {
+      const store = Store.open(path);
+      const controller = new AbortController();
+      const stopAfter = 1 + Math.floor(random() * 4);
+      let steps = 0;
+      await job(store, controller.signal, () => ++steps >= stopAfter && controller.abort());
+      const stateRows = (store.db.prepare("SELECT count(*) AS n FROM state WHERE window <> ''").get() as { n: number }).n;
+      store.close();
+      if (!controller.signal.aborted) {
+        expect(stateRows).toBe(0); // every window fired and was deleted (the operator's own row has window '')
+        break;
+      }
+      expect(stateRows).toBeGreaterThan(64); // more than one batch of upserts was committed
+      stops++;
+    }
+    expect(stops).toBeGreaterThan(3);
+    expect(outbox(path)).toEqual(reference);
   });
 
   it('survives SIGKILL at random points: the final outbox equals an uncrashed run', async () => {
