@@ -5,7 +5,7 @@ export { LatencyWindow, RunInferenceMetrics, type InferenceMetrics, type RunInfe
 export { applyNanPolicy, checkFrameColumns, findNanRows, type NanPolicy } from './validate.js';
 export { runInference, RunInference, type RunInferenceOptions } from './run-inference.js';
 export { runStatefulInference, StatefulInference, type StatefulInferenceOptions } from './stateful-inference.js';
-export { servedModel, ServedModel, type ModelLease, type ModelProvider, type ModelSpec, type ServedModelOptions } from './served-model.js';
+export { servedModel, ServedModel, type ModelLease, type ModelProvider, type ModelBytes, type ServedModelOptions } from './served-model.js';
 export { keyedModelHandler, KeyedModels, type KeyedModelOptions } from './keyed-models.js';
 export { batchElementsFn, type HeldBatch, type HeldExample } from './batch-elements.js';
 export { BatchFrame, type Example } from './batch-frame.js';

@@ -4,13 +4,13 @@
  * hot-swappable on its own.
  */
 import { RunInferenceMetrics } from './metrics.js';
-import { ServedModel, type ModelLease, type ModelProvider, type ModelSpec } from './served-model.js';
+import { ServedModel, type ModelLease, type ModelProvider, type ModelBytes } from './served-model.js';
 import type { FrameModel, ModelHandler } from './types.js';
 
 /** Options of `keyedModelHandler`. */
 export interface KeyedModelOptions<K, O> {
   /** The model of a key: its bytes and load options (fetched when the key is first seen or after eviction). */
-  model: (key: K) => ModelSpec<O> | Promise<ModelSpec<O>>;
+  model: (key: K) => ModelBytes<O> | Promise<ModelBytes<O>>;
   /** Sessions kept loaded; default 8. A bundle's keys beyond it load again when needed. */
   maxLoaded?: number;
   /** Metrics to record into; default a new one. */

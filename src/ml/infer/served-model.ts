@@ -9,7 +9,7 @@ import { RunInferenceMetrics } from './metrics.js';
 import type { FrameModel, ModelHandler } from './types.js';
 
 /** ONNX bytes and the options to load them with. */
-export interface ModelSpec<O> {
+export interface ModelBytes<O> {
   bytes: Uint8Array;
   options?: O;
 }
@@ -54,7 +54,7 @@ export class ServedModel<O, M extends FrameModel> implements ModelProvider<unkno
   constructor(
     private readonly handler: ModelHandler<O, M>,
     /** The first version, or a function that fetches it on first use. */
-    private readonly initial: ModelSpec<O> | (() => ModelSpec<O> | Promise<ModelSpec<O>>),
+    private readonly initial: ModelBytes<O> | (() => ModelBytes<O> | Promise<ModelBytes<O>>),
     options: ServedModelOptions = {},
   ) {
     this.metrics = options.metrics ?? new RunInferenceMetrics();
@@ -145,7 +145,7 @@ export class ServedModel<O, M extends FrameModel> implements ModelProvider<unkno
     this.#releaseIfIdle(version);
   }
 
-  async #load(spec: ModelSpec<O>): Promise<M> {
+  async #load(spec: ModelBytes<O>): Promise<M> {
     try {
       const model = await this.handler.load(spec.bytes, spec.options);
       this.metrics.load(model.loadLatencyMs, model.byteSize);
