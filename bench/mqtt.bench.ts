@@ -1,0 +1,327 @@
+/**
+ * MQTT through a real Mosquitto: ingest throughput into committed inbox rows (QoS 0 and 1) vs a
+ * bare mqtt.js subscriber that only counts and vs better-sqlite3 batched inserts alone; and CPU
+ * seconds per 100k messages and peak RSS of a filter-and-forward job run by Runnel durably vs a
+ * bare mqtt.js process doing it in memory. Every side runs in its own child process on compiled
+ * JS, with the publisher in another; RUNNEL_BENCH_MQTT_MESSAGES sets the count (default 100,000).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import mqtt, { type MqttClient } from 'mqtt';
+import { printTable } from './harness.js';
+
+type Qos = 0 | 1;
+
+/** What a measured child reports. */
+interface Figures {
+  /** From the first message received to the last one done (stored, or forwarded and confirmed). */
+  readonly ms: number;
+  /** User + system CPU of the child from subscribed to done, in seconds. */
+  readonly cpuS: number;
+  /** Peak resident set size of the child, MiB. */
+  readonly peakRssMiB: number;
+  readonly received: number;
+}
+
+const MESSAGES = Number(process.env['RUNNEL_BENCH_MQTT_MESSAGES'] ?? 100_000);
+const FILE = fileURLToPath(import.meta.url);
+
+/** Message `i`: ~60 bytes of JSON; temperatures cycle through 0.0–99.9 so about half are above 50. */
+function reading(i: number): { topic: string; payload: string; hot: boolean } {
+  const device = `d${i % 50}`;
+  const temperature = ((i * 7919) % 1000) / 10;
+  return { topic: `sensors/${device}`, payload: JSON.stringify({ device, temperature, seq: i, ts: 1_700_000_000_000 + i }), hot: temperature > 50 };
+}
+
+function expectedAlerts(n: number): number {
+  let hot = 0;
+  for (let i = 0; i < n; i++) if (reading(i).hot) hot++;
+  return hot;
+}
+
+// ---- children -------------------------------------------------------------------------------
+
+/** Publishes `n` readings at `qos`, keeping at most 1000 unacknowledged (QoS 1) or unwritten (QoS 0). */
+async function publisher(url: string, qos: Qos, n: number): Promise<void> {
+  const client = await mqtt.connectAsync(url, { clientId: `bench-pub-${process.pid}`, protocolVersion: 5 });
+  let next = 0;
+  let open = 0;
+  await new Promise<void>((resolve, reject) => {
+    const pump = (): void => {
+      while (open < 1000 && next < n) {
+        const { topic, payload } = reading(next++);
+        open++;
+        client.publish(topic, payload, { qos }, (error) => {
+          if (error) return reject(error);
+          open--;
+          if (next === n && open === 0) resolve();
+          else if (open < 500) pump();
+        });
+      }
+    };
+    pump();
+  });
+  await client.endAsync();
+}
+
+/** Starts measuring at the first message: CPU and time from there to `done()`. */
+class Meter {
+  #t0 = 0;
+  #cpu0: NodeJS.CpuUsage = process.cpuUsage();
+  received = 0;
+
+  /** Resets the CPU baseline once subscribed, so connecting and imports are not counted. */
+  ready(): void {
+    this.#cpu0 = process.cpuUsage();
+    console.log('ready');
+  }
+
+  first(): void {
+    if (this.#t0 !== 0) return;
+    this.#t0 = performance.now();
+    // QoS 0 has no promise: if messages stop coming, report what arrived instead of waiting forever.
+    let seen = -1;
+    let last = this.#t0;
+    const guard = setInterval(() => {
+      const now = this.progress();
+      if (now !== seen) (seen = now), (last = performance.now());
+      else if (performance.now() - last > 5000) {
+        this.received = now;
+        this.done(last);
+        process.exit(0);
+      }
+    }, 500);
+    guard.unref();
+  }
+
+  /** What counts as progress (messages received by default). */
+  progress: () => number = () => this.received;
+
+  done(at = performance.now()): void {
+    const cpu = process.cpuUsage(this.#cpu0);
+    const figures: Figures = {
+      ms: at - this.#t0,
+      cpuS: (cpu.user + cpu.system) / 1e6,
+      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      received: this.received,
+    };
+    console.log(JSON.stringify(figures));
+  }
+}
+
+/** (a) A bare mqtt.js subscriber that only counts. */
+async function bareCounter(url: string, qos: Qos, n: number): Promise<void> {
+  const meter = new Meter();
+  const client = await mqtt.connectAsync(url, { clientId: `bench-count-${process.pid}`, protocolVersion: 5 });
+  client.on('message', () => {
+    meter.first();
+    if (++meter.received === n) {
+      meter.done();
+      void client.endAsync();
+    }
+  });
+  await client.subscribeAsync('sensors/#', { qos });
+  meter.ready();
+}
+
+/** Runnel's durable ingest: each message committed to the inbox before its PUBACK. */
+async function runnelIngest(url: string, qos: Qos, n: number, db: string): Promise<void> {
+  const { Store } = await import('../src/store/store.js');
+  const { MqttIngest } = await import('../src/io/mqtt/ingest.js');
+  const meter = new Meter();
+  const store = Store.open(db);
+  const ingest = await MqttIngest.start(store, { name: 'bench', connection: { url, clientId: `bench-ingest-${process.pid}` }, topics: 'sensors/#', qos });
+  meter.progress = () => ingest.stats.stored;
+  meter.ready();
+  await untilTrue(() => ingest.stats.received > 0, 1);
+  meter.first();
+  await untilTrue(() => ingest.stats.stored + ingest.stats.deadLettered >= n, 2);
+  meter.received = ingest.stats.stored;
+  meter.done();
+  await ingest.close();
+  store.close();
+}
+
+/** (b) better-sqlite3 alone: the same rows inserted 1000 per transaction, no MQTT. */
+function sqliteBatches(n: number, db: string): void {
+  const meter = new Meter();
+  const sqlite = new Database(db);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.exec('CREATE TABLE inbox (id INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload BLOB NOT NULL, qos INTEGER NOT NULL, arrived_at REAL NOT NULL)');
+  const insert = sqlite.prepare('INSERT INTO inbox (topic, payload, qos, arrived_at) VALUES (?, ?, ?, ?)');
+  const batch = sqlite.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      const { topic, payload } = reading(i);
+      insert.run(topic, Buffer.from(payload), 1, Date.now());
+    }
+  });
+  meter.ready();
+  meter.first();
+  for (let i = 0; i < n; i += 1000) batch(i, Math.min(n, i + 1000));
+  meter.received = n;
+  meter.done();
+  sqlite.close();
+}
+
+/** The filter-and-forward job in memory: keep temperature > 50, publish to alerts/<device>. */
+async function bareForward(url: string, qos: Qos, n: number, alerts: number): Promise<void> {
+  const meter = new Meter();
+  const client: MqttClient = await mqtt.connectAsync(url, { clientId: `bench-fwd-${process.pid}`, protocolVersion: 5 });
+  let confirmed = 0;
+  const check = (): void => {
+    if (meter.received === n && confirmed === alerts) {
+      meter.done();
+      void client.endAsync();
+    }
+  };
+  const onSent = (): void => {
+    confirmed++;
+    check();
+  };
+  client.on('message', (_topic, payload) => {
+    meter.first();
+    meter.received++;
+    const r = JSON.parse(payload.toString()) as { device: string; temperature: number };
+    if (r.temperature > 50) client.publish(`alerts/${r.device}`, payload, { qos }, onSent);
+    check();
+  });
+  await client.subscribeAsync('sensors/#', { qos });
+  meter.ready();
+}
+
+/** The same job run by Runnel durably: inbox → pipeline (filter) → outbox → MQTT sink. */
+async function runnelForward(url: string, qos: Qos, alerts: number, db: string): Promise<void> {
+  const { Pipeline, Store, writeOutbox } = await import('../src/index.js');
+  const { mqttSource } = await import('../src/io/mqtt/source.js');
+  const { connectMqtt } = await import('../src/io/mqtt/connection.js');
+  const { MqttSink } = await import('../src/io/mqtt/sink.js');
+  type Alert = { device: string; temperature: number };
+  const meter = new Meter();
+  const store = Store.open(db);
+  const out = await connectMqtt({ url, clientId: `bench-sink-${process.pid}` });
+  const sink = new MqttSink<Alert>(store, { client: out.client, topic: (a) => `alerts/${a.device}`, qos }).start();
+  let ingest: { stats: { received: number; stored: number } } | undefined;
+  const p = new Pipeline();
+  p.apply(mqttSource(store, { name: 'sensors', connection: { url, clientId: `bench-src-${process.pid}` }, topics: 'sensors/#', qos, onStart: (i) => (ingest = i) }))
+    .filter((r) => (r['temperature'] as number) > 50, 'hot')
+    .apply(writeOutbox());
+  const controller = new AbortController();
+  const running = p.run({ store, signal: controller.signal, idleWaitMs: 2, onProgress: () => sink.notify() });
+  await untilTrue(() => ingest !== undefined, 1);
+  meter.progress = () => sink.stats.delivered;
+  meter.ready();
+  await untilTrue(() => ingest!.stats.received > 0, 1);
+  meter.first();
+  await untilTrue(() => sink.stats.delivered >= alerts, 2);
+  meter.received = ingest!.stats.stored;
+  meter.done();
+  controller.abort();
+  await running;
+  sink.stop();
+  await out.close();
+  store.close();
+}
+
+async function untilTrue(condition: () => boolean, everyMs: number): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, everyMs));
+}
+
+// ---- parent ---------------------------------------------------------------------------------
+
+/** Starts the measured child, waits until it has subscribed, runs the publisher, returns the child's figures. */
+async function measureChild(role: string, args: string[], url: string, qos: Qos, n: number): Promise<Figures> {
+  const child = spawn(process.execPath, [FILE, '--child', role, url, String(qos), String(n), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  let figures: Figures | undefined;
+  let ready!: () => void;
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
+  lines.on('line', (line) => {
+    if (line === 'ready') ready();
+    else if (line.startsWith('{')) figures = JSON.parse(line) as Figures;
+  });
+  await Promise.race([isReady, exited]);
+  if (role !== 'sqlite') {
+    const pub = spawn(process.execPath, [FILE, '--child', 'publish', url, String(qos), String(n)], { stdio: 'inherit' });
+    await new Promise((resolve) => pub.once('exit', resolve));
+  }
+  const code = await exited;
+  if (!figures) throw new Error(`bench child "${role}" exited (${code}) without figures`);
+  return figures;
+}
+
+/** Suite entry point. */
+export async function run(): Promise<void> {
+  if (!FILE.endsWith('.js')) {
+    console.log('\n(mqtt: run on compiled JS: `npx tsc -p tsconfig.json && node dist/bench/run.js mqtt`)');
+    return;
+  }
+  const { startMosquitto, mosquittoBinary } = await import('../test/support/mosquitto.js');
+  if (!mosquittoBinary) {
+    console.log('\n(mqtt: skipped: mosquitto is not installed; apt-get install mosquitto)');
+    return;
+  }
+  const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' / ');
+  console.log(`\nLoad average (1/5/15 min) at start: ${load()} · ${MESSAGES.toLocaleString('en-US')} messages per case`);
+  const dir = mkdtempSync(join(tmpdir(), 'runnel-bench-mqtt-'));
+  let dbs = 0;
+  const db = (): string => join(dir, `run-${dbs++}.db`);
+  const broker = await startMosquitto();
+  try {
+    const ingestRows: (string | number)[][] = [];
+    for (const qos of [0, 1] as const) {
+      const bare = await measureChild('count', [], broker.url, qos, MESSAGES);
+      const runnel = await measureChild('ingest', [db()], broker.url, qos, MESSAGES);
+      const sqlite = await measureChild('sqlite', [db()], broker.url, qos, MESSAGES);
+      const rate = (f: Figures): number => (f.received / f.ms) * 1000;
+      ingestRows.push([`QoS ${qos}`, rate(bare), rate(runnel), `${((rate(runnel) / rate(bare)) * 100).toFixed(0)} %`, rate(sqlite), runnel.received === MESSAGES ? 'all' : `${runnel.received} of ${MESSAGES}`]);
+    }
+    printTable(
+      'Ingest through Mosquitto into committed inbox rows (msgs/s; publisher, broker and subscriber share the cores)',
+      ['QoS', '(a) bare mqtt.js counter', 'Runnel inbox (process)', 'Runnel / (a)', '(b) better-sqlite3 batches of 1000 alone', 'stored'],
+      ingestRows,
+    );
+    const alerts = expectedAlerts(MESSAGES);
+    const forwardRows: (string | number)[][] = [];
+    for (const qos of [0, 1] as const) {
+      const bare = await measureChild('forward-bare', [String(alerts)], broker.url, qos, MESSAGES);
+      const runnel = await measureChild('forward-runnel', [String(alerts), db()], broker.url, qos, MESSAGES);
+      const per100k = (f: Figures): number => (f.cpuS * 100_000) / MESSAGES;
+      forwardRows.push([`QoS ${qos}`, per100k(bare), per100k(runnel), per100k(runnel) / per100k(bare), bare.peakRssMiB, runnel.peakRssMiB, (MESSAGES / bare.ms) * 1000, (MESSAGES / runnel.ms) * 1000]);
+    }
+    printTable(
+      `Filter and forward (sensors/# → temperature > 50 → alerts/<device>, ${alerts.toLocaleString('en-US')} alerts): CPU s per 100k messages and peak RSS of the job's process`,
+      ['QoS', 'bare mqtt.js CPU s', 'Runnel durable CPU s', 'Runnel / bare', 'bare peak RSS MiB', 'Runnel peak RSS MiB', 'bare msgs/s', 'Runnel msgs/s'],
+      forwardRows,
+    );
+  } finally {
+    await broker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`\nLoad average at end: ${load()}`);
+}
+
+async function child(role: string, [url, qosText, nText, ...rest]: string[]): Promise<void> {
+  const qos = Number(qosText) as Qos;
+  const n = Number(nText);
+  if (role === 'publish') return publisher(url!, qos, n);
+  if (role === 'count') return bareCounter(url!, qos, n);
+  if (role === 'ingest') return runnelIngest(url!, qos, n, rest[0]!);
+  if (role === 'sqlite') return sqliteBatches(n, rest[0]!);
+  if (role === 'forward-bare') return bareForward(url!, qos, n, Number(rest[0]));
+  if (role === 'forward-runnel') return runnelForward(url!, qos, Number(rest[0]), rest[1]!);
+  throw new Error(`unknown bench child role "${role}"`);
+}
+
+if (process.argv[1] === FILE && process.argv[2] === '--child') {
+  child(process.argv[3]!, process.argv.slice(4)).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
