@@ -25,21 +25,20 @@ export class Workspace {
 
   /** An f32 block of at least `length` values under `name` (contents unspecified). */
   f32(name: string, length: number): F32Block {
-    const block = this.#f32.get(name);
-    if (block && block.length >= length) return block;
-    if (block) this.k.arena.free(block);
-    const grown = this.k.arena.allocF32(Math.max(length, 2 * (block?.length ?? 0), 16));
-    this.#f32.set(name, grown);
-    return grown;
+    return this.#grow(this.#f32, name, length, (n) => this.k.arena.allocF32(n));
   }
 
   /** An f64 block of at least `length` values under `name` (contents unspecified). */
   f64(name: string, length: number): F64Block {
-    const block = this.#f64.get(name);
+    return this.#grow(this.#f64, name, length, (n) => this.k.arena.allocF64(n));
+  }
+
+  #grow<B extends F32Block | F64Block>(blocks: Map<string, B>, name: string, length: number, alloc: (n: number) => B): B {
+    const block = blocks.get(name);
     if (block && block.length >= length) return block;
     if (block) this.k.arena.free(block);
-    const grown = this.k.arena.allocF64(Math.max(length, 2 * (block?.length ?? 0), 16));
-    this.#f64.set(name, grown);
+    const grown = alloc(Math.max(length, 2 * (block?.length ?? 0), 16));
+    blocks.set(name, grown);
     return grown;
   }
 

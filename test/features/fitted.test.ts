@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  PCollection,
+  PTransform,
   Pipeline,
   clip,
   collect,
@@ -71,11 +73,11 @@ function twinParams(kind: FittableKind, records: readonly FeatureRecord[]): Reco
   }
 }
 
-async function run<T>(records: readonly FeatureRecord[], transform: RecordTransform | ((pc: ReturnType<Pipeline['apply']>) => unknown)) {
+async function run<T>(records: readonly unknown[], transform: PTransform<PCollection<FeatureRecord>, PCollection<T>> | ((pc: PCollection<FeatureRecord>) => PCollection<T>)) {
   const p = new Pipeline();
   const out = collect<T>();
   const input = p.apply(create(records as FeatureRecord[]));
-  (typeof transform === 'function' ? (transform(input) as typeof input) : input.apply(transform)).apply(out as never);
+  (typeof transform === 'function' ? transform(input) : input.apply(transform)).apply(out);
   const result = await p.run({ bundleSize: 64 });
   return { values: out.values, result };
 }
@@ -163,7 +165,7 @@ describe(`fitted statistics (seed ${SEED})`, () => {
   it('bad input goes to the dead letters with the field and the reason; the rest is scaled', async () => {
     const fitted = fittedStatistics('zscore', ['x'], { mean: [10], std: [2] });
     const records: unknown[] = [{ x: 12 }, { y: 1 }, { x: 'warm' }, { x: NaN }, { x: null }, 7, { x: 8 }];
-    const { values, result } = await run<FeatureRecord>(records as FeatureRecord[], scaleToZScore({ fitted }));
+    const { values, result } = await run<FeatureRecord>(records, scaleToZScore({ fitted }));
     expect(values).toEqual([{ x: 1 }, { x: -1 }]);
     expect(result.deadLetters.map((d) => d.reason)).toEqual([
       'feature "x" is missing',
@@ -182,15 +184,15 @@ describe(`fitted statistics (seed ${SEED})`, () => {
   });
 
   it('featureVector assembles named frames; selectFeatures / dropFeatures pick columns by name', async () => {
-    const records = randomRecords(rngFor(24), 130).map((r) => ({ ...r, key: `k${(r['id'] as number) % 3}` }));
+    const records: FeatureRecord[] = randomRecords(rngFor(24), 130).map((r) => ({ ...r, key: `k${(r['id'] as number) % 3}` }));
     const { values: frames, result } = await run<FeatureFrame<string>>([...records, { a: 1 }], (pc) =>
-      pc.apply(featureVector(['c', 'a', 'b'])).apply(selectFeatures(['a', 'b', 'c'])).apply(dropFeatures(['b'])),
+      pc.apply(featureVector<string>(['c', 'a', 'b'])).apply(selectFeatures<string>(['a', 'b', 'c'])).apply(dropFeatures<string>(['b'])),
     );
     expect(result.deadLetters.map((d) => d.reason)).toEqual(['feature "c" is missing']);
     expect(frames.length).toBe(3); // bundles of 64: 64 + 64 + 3 rows
     expect(frames.every((f) => f.names.join() === 'a,c' && f.cols === 2)).toBe(true);
     const view = frames.flatMap((f) => Array.from(f.view.subarray(0, f.rows * f.cols)));
     expect(view).toEqual(records.flatMap((r) => [r['a'], r['c']]));
-    expect(frames.flatMap((f) => f.keys)).toEqual(records.map((r) => r.key));
+    expect(frames.flatMap((f) => f.keys)).toEqual(records.map((r) => r['key']));
   });
 });

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  PCollection,
+  PTransform,
   Pipeline,
   WINDOW_STATS,
   collect,
@@ -67,14 +69,14 @@ function panes(data: readonly Reading[]): Map<string, Reading[]> {
   return groups;
 }
 
-async function runWindowed<T>(data: readonly Reading[], transform: Parameters<ReturnType<Pipeline['apply']>['apply']>[0]): Promise<T[]> {
+async function runWindowed<T>(data: readonly Reading[], transform: PTransform<PCollection<FeatureRecord>, PCollection<T>>): Promise<T[]> {
   const p = new Pipeline();
   const out = collect<T>();
-  p.apply(create(data as FeatureRecord[]))
+  p.apply(create<FeatureRecord>(data.map((r) => ({ ...r }))))
     .withTimestamps((r) => r['t'] as number)
     .windowInto(fixedWindows(W))
-    .apply(transform as never)
-    .apply(out as never);
+    .apply(transform)
+    .apply(out);
   const result = await p.run({ bundleSize: 97 });
   expect(result.deadLetterCount).toBe(0);
   return out.values;
