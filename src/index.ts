@@ -61,3 +61,7 @@ export { Store, type StoreOptions, type Synchronous } from './store/store.js';
 export * from './features/index.js';
 
 export * from './ml/infer/index.js';
+
+export { MqttSink, type MqttSinkOptions, type MqttSinkStats } from './io/mqtt/sink.js';
+export { readBuffer, type ReadBufferOptions, type BufferedMessage } from './io/mqtt/read-buffer.js';
+export { inspectStore, type StoreReport, type InspectOptions, type InboxReport, type DeadLetterGroup, type OutboxReport, type OffsetReport } from './store/inspect.js';
