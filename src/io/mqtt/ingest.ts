@@ -1,7 +1,7 @@
 import type { IPublishPacket } from 'mqtt';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { messageOf } from '../../core/errors.js';
-import { Inbox, type InboxMessage, type InboxRejection, type RetentionCaps } from '../../store/inbox.js';
+import { Inbox, type AppendResult, type InboxMessage, type InboxRejection, type RetentionCaps } from '../../store/inbox.js';
 import { Store } from '../../store/store.js';
 import { jsonPayload, type PayloadCodec } from '../payload-codecs.js';
 import { checkField } from '../schema.js';
@@ -49,6 +49,8 @@ export interface MqttIngestOptions {
   readonly timers?: Timers;
   /** Where warnings go (a full disk, dropped messages); default `console.warn`. */
   readonly log?: (message: string) => void;
+  /** Called after each committed batch, before its acknowledgements go out (for metrics). */
+  readonly onCommit?: (stats: Readonly<MqttIngestStats>) => void;
 }
 
 /** Counters since start. */
@@ -93,6 +95,8 @@ export class MqttIngest {
   #retryTimer: unknown;
   #lastPrune = 0;
   #lastDropLog = 0;
+  /** Commit once per event-loop turn (many connections, or fsync per commit) rather than per message. */
+  readonly #groupCommit: boolean;
 
   private constructor(
     private readonly options: MqttIngestOptions,
@@ -104,6 +108,7 @@ export class MqttIngest {
     private readonly decode: (topic: string, payload: Buffer, qos: 0 | 1 | 2) => Omit<Pending, 'ack'>,
   ) {
     this.inbox = new Inbox(store, options.name, options.retention);
+    this.#groupCommit = options.durability === 'power' || (options.connections ?? 1) > 1;
   }
 
   /**
@@ -188,7 +193,7 @@ export class MqttIngest {
       return;
     }
     this.#pending.push({ ...this.decode(topic, payload, qos), ack });
-    if (this.#connections.length === 1 && (this.options.durability ?? 'process') === 'process') this.#flush();
+    if (!this.#groupCommit) this.#flush();
     else if (!this.#flushScheduled) {
       // Packets read from several sockets in one poll phase are all pending by then: one commit.
       this.#flushScheduled = true;
@@ -208,28 +213,32 @@ export class MqttIngest {
       else if (p.rejection) rejections.push(p.rejection);
     }
     const now = this.clock.now();
-    let reason: string | undefined;
+    let result: AppendResult;
     try {
-      const result = this.inbox.append(messages, rejections, now);
-      if (!result.accepted) reason = `the inbox is at its cap (${describeCaps(this.options.retention)}, policy "block")`;
-      else {
-        this.stats.commits++;
-        this.stats.stored += result.stored;
-        this.stats.duplicates += result.duplicates;
-        this.stats.deadLettered += rejections.length;
-        if (result.dropped > 0) this.#dropped(result.dropped, now);
-        this.#failures = 0;
-        for (const p of batch) p.ack?.(0);
-        this.#pruneKeys(now);
-        return;
-      }
+      result = this.inbox.append(messages, rejections, now);
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      reason = code === 'SQLITE_FULL'
-        ? `the disk holding ${this.store.path} is full (SQLITE_FULL); free some space: ingest resumes by itself`
-        : `committing to the inbox failed: ${messageOf(error)}`;
+      this.#block(
+        code === 'SQLITE_FULL'
+          ? `the disk holding ${this.store.path} is full (SQLITE_FULL); free some space: ingest resumes by itself`
+          : `committing to the inbox failed: ${messageOf(error)}`,
+        batch.length,
+      );
+      return;
     }
-    this.#block(reason, batch.length);
+    if (!result.accepted) {
+      this.#block(`the inbox is at its cap (${describeCaps(this.options.retention)}, policy "block")`, batch.length);
+      return;
+    }
+    this.stats.commits++;
+    this.stats.stored += result.stored;
+    this.stats.duplicates += result.duplicates;
+    this.stats.deadLettered += rejections.length;
+    if (result.dropped > 0) this.#dropped(result.dropped, now);
+    this.#failures = 0;
+    this.options.onCommit?.(this.stats);
+    for (const p of batch) p.ack?.(0);
+    this.#pruneKeys(now);
   }
 
   #dropped(count: number, now: number): void {
