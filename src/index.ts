@@ -64,4 +64,11 @@ export * from './ml/infer/index.js';
 
 export { MqttSink, type MqttSinkOptions, type MqttSinkStats } from './io/mqtt/sink.js';
 export { readBuffer, type ReadBufferOptions, type BufferedMessage } from './io/mqtt/read-buffer.js';
+export { mqttSource, type MqttSourceOptions } from './io/mqtt/source.js';
+export { MqttIngest, type MqttIngestOptions, type MqttIngestStats, type Durability } from './io/mqtt/ingest.js';
+export { connectMqtt, toMqttOptions, type MqttConnection, type MqttConnectionOptions, type Backoff, type Timers } from './io/mqtt/connection.js';
+export { inboxSource, type InboxSourceOptions } from './io/mqtt/inbox-source.js';
+export type { DedupeBy } from './io/mqtt/dedupe.js';
+export { jsonPayload, csvPayload, float32Payload, type PayloadCodec } from './io/payload-codecs.js';
+export { Inbox, type RetentionCaps, type RetentionPolicy, type InboxUsage, type InboxRow } from './store/inbox.js';
 export { inspectStore, type StoreReport, type InspectOptions, type InboxReport, type DeadLetterGroup, type OutboxReport, type OffsetReport } from './store/inspect.js';
