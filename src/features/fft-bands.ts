@@ -34,7 +34,7 @@ export function fftBands(options: FftBandsOptions): WindowFeatureTransform {
   }
   const nb = bands.length - 1;
   let plan: FftPlan | undefined;
-  const transform = paneTransform<WindowFeatures>(`fftBands(${size})`, options, false, (pane, ws) => {
+  const transform = paneTransform<WindowFeatures>(`fftBands(${size})`, options, (pane, ws) => {
     plan ??= new FftPlan(ws.k, size, options.window ?? 'hann');
     const k = ws.k.exports;
     const edges = ws.f64Of('edges', bands);

@@ -1,6 +1,7 @@
 /** Feature transforms built on the WASM kernels (see docs/kernels.md, "Feature transforms"). */
 export { FITTED_FORMAT, FITTED_VERSION, FITTED_PARAMS, fittedStatistics, parseFitted, serializeFitted, type FittedKind, type FittedStatistics } from './fitted.js';
 export { fitStatistics, type FitOptions, type FittableKind } from './fitting.js';
+export { applyStatistics, applyToFrames } from './frame-apply.js';
 export { fitFeatures, type FitFeaturesOptions } from './fit-transform.js';
 export { scaleToZScore, scaleToMinMax, scaleRobust, impute, clip, DEFAULT_WARM_UP, type FittedOptions, type ImputeOptions, type ClipOptions, type RecordTransform } from './scaling.js';
 export { windowStats, windowStatNames, WINDOW_STATS, type WindowStat, type WindowFeatures, type WindowFeatureTransform } from './window-stats.js';

@@ -5,7 +5,6 @@
  * kernels run over in one call per statistic. Apply `windowInto` first; in the global window
  * a pane is the whole (bounded) input.
  */
-import { kv, type KV } from '../core/element.js';
 import type { PCollection } from '../core/pcollection.js';
 import { composite, type PTransform } from '../core/ptransform.js';
 import type { BoundedWindow } from '../core/window.js';
@@ -35,22 +34,20 @@ export interface Pane {
   readonly view: Float32Array;
   /** Event time of each row. */
   readonly times: readonly number[];
-  /** The original records (only when the transform asked to keep them). */
+  /** The records, in the same order as the rows. */
   readonly records: readonly FeatureRecord[];
 }
 
-/** A checked row as grouped. */
+/** A checked record and its event time, as grouped. */
 interface PaneRow {
   readonly t: number;
-  readonly values: number[];
-  readonly record?: FeatureRecord;
+  readonly record: FeatureRecord;
 }
 
 /** Builds a per-window transform from `compute`, which turns one pane into outputs. */
 export function paneTransform<Out>(
   name: string,
   options: PaneOptions,
-  keepRecords: boolean,
   compute: (pane: Pane, ws: Workspace) => Iterable<Out>,
 ): PTransform<PCollection<FeatureRecord>, PCollection<Out>> {
   const { features } = options;
@@ -59,32 +56,34 @@ export function paneTransform<Out>(
   if (policy !== 'reject' && policy !== 'keep') throw new TypeError(`${name}: options.nonFinite must be 'reject' or 'keep', got ${JSON.stringify(policy)}`);
   const key = options.key ?? (() => null);
   const d = features.length;
+  const row = new Float64Array(d);
   let ws: Workspace | undefined;
   return composite(name, (input: PCollection<FeatureRecord>) =>
     input
-      .parDo<KV<unknown, PaneRow>>(
+      .parDo<PaneRow>(
         {
           process(record, ctx) {
-            const values = new Array<number>(d);
-            readFeatures(record, features, policy, values, 0);
-            ctx.output(kv(key(record), keepRecords ? { t: ctx.timestamp, values, record } : { t: ctx.timestamp, values }));
+            readFeatures(record, features, policy, row, 0);
+            ctx.output({ t: ctx.timestamp, record });
           },
         },
         'check',
       )
+      // withKeys straight into groupByKey: the runner passes key and value without a pair object.
+      .withKeys((r) => key(r.record), 'key')
       .groupByKey('group')
       .parDo<Out>(
         {
           process({ key: k, value: rows }, ctx) {
             ws ??= new Workspace();
-            const sorted = [...rows].sort((a, b) => a.t - b.t);
-            const block = ws.f32('pane', sorted.length * d);
+            // The group is this transform's own intermediate value: sorting it in place is safe.
+            if (!isSorted(rows)) rows.sort((a, b) => a.t - b.t);
+            const n = rows.length;
+            const block = ws.f32('pane', n * d);
             const view = block.view;
-            sorted.forEach((r, i) => view.set(r.values, i * d));
-            const records = keepRecords ? sorted.map((r) => r.record!) : [];
-            const n = sorted.length;
+            for (let i = 0; i < n; i++) readFeatures(rows[i]!.record, features, 'keep', view, i * d); // checked on the way in
             const pane: Pane = {
-              key: k, window: ctx.window, n, d, ptr: block.ptr, times: sorted.map((r) => r.t), records,
+              key: k, window: ctx.window, n, d, ptr: block.ptr, times: rows.map((r) => r.t), records: rows.map((r) => r.record),
               get view() {
                 return block.view.subarray(0, n * d);
               },
@@ -95,4 +94,9 @@ export function paneTransform<Out>(
         'compute',
       ),
   );
+}
+
+function isSorted(rows: readonly PaneRow[]): boolean {
+  for (let i = 1; i < rows.length; i++) if (rows[i]!.t < rows[i - 1]!.t) return false;
+  return true;
 }

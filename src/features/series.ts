@@ -37,7 +37,7 @@ export function lagNames(features: readonly string[], k: number): string[] {
 export function lags(k: number, options: PaneOptions): SeriesTransform {
   positiveInt('lags(k)', 'k', k);
   const names = lagNames(options.features, k);
-  const transform = paneTransform<FeatureRecord>(`lags(${k})`, options, true, (pane, ws) => {
+  const transform = paneTransform<FeatureRecord>(`lags(${k})`, options, (pane, ws) => {
     const out = ws.f32('lags', pane.n * names.length);
     ws.k.exports.lags(pane.ptr, pane.n, pane.d, k, out.ptr);
     return withColumns(pane, names, out.view);
@@ -75,7 +75,7 @@ export function rolling(stat: RollingStat, n: number, options: PaneOptions): Ser
   if (!(stat in ROLLING)) throw new TypeError(`rolling(stat): unknown statistic "${stat}"; known: ${Object.keys(ROLLING).join(', ')}`);
   positiveInt('rolling(stat, n)', 'n', n);
   const names = rollingNames(options.features, stat, n);
-  const transform = paneTransform<FeatureRecord>(`rolling(${stat},${n})`, options, true, (pane, ws) => {
+  const transform = paneTransform<FeatureRecord>(`rolling(${stat},${n})`, options, (pane, ws) => {
     const rows = pane.n;
     const d = pane.d;
     const trailing = ws.f32('trailing', n * rows);

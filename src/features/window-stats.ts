@@ -62,7 +62,7 @@ export function windowStats(stats: readonly WindowStat[], options: PaneOptions):
   if (!Array.isArray(stats) || stats.length === 0) throw new TypeError(`windowStats(stats): pass a non-empty list of ${WINDOW_STATS.join(', ')}`);
   for (const s of stats) if (!(s in KERNELS)) throw new TypeError(`windowStats: unknown statistic "${s}"; known: ${WINDOW_STATS.join(', ')}`);
   const { features } = options;
-  const transform = paneTransform<WindowFeatures>(`windowStats(${stats.join(',')})`, options, false, (pane, ws) => {
+  const transform = paneTransform<WindowFeatures>(`windowStats(${stats.join(',')})`, options, (pane, ws) => {
     const d = pane.d;
     const out = ws.f64('stats', stats.length * d);
     stats.forEach((s: WindowStat, j) => KERNELS[s](ws.k.exports, pane, out.ptr + j * d * 8, ws));

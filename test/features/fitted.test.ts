@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   PCollection,
+  applyStatistics,
+  applyToFrames,
   PTransform,
   Pipeline,
   clip,
@@ -181,6 +183,27 @@ describe(`fitted statistics (seed ${SEED})`, () => {
     const warm = await run<FeatureRecord>([{ x: 1 }, { x: 'bad' }, { x: 3 }], scaleToZScore({ features: ['x'], warmUp: 2 }));
     expect(warm.values).toEqual([{ x: -1 }, { x: 1 }]); // the bad record is not part of the warm-up
     expect(warm.result.deadLetters.map((d) => [d.stage, d.reason])).toEqual([['scaleToZScore/fit', 'feature "x" must be a number, got a string ("bad")']]);
+  });
+
+  it('applyStatistics / applyToFrames scale the named columns of a frame (any order) as the twins, other columns unchanged', async () => {
+    const records = randomRecords(rngFor(25), 300);
+    const fitted = fitStatistics('minMax', records, { features: ['d', 'b'] });
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    const frame = { view: Float32Array.from(frameOf(records)), rows: 300, cols: 5, names, keys: [], timestamps: new Float64Array(0) };
+    const want = Float64Array.from(frame.view);
+    const cols = [3, 1];
+    const sub = Float64Array.from({ length: 600 }, (_, k) => frame.view[Math.floor(k / 2) * 5 + cols[k % 2]!]!);
+    const scaled = new Float64Array(600);
+    const p = fitted.params;
+    ref.scale.minMaxScale(sub, 300, 2, p['min']!, p['max']!, scaled);
+    scaled.forEach((v, k) => (want[Math.floor(k / 2) * 5 + cols[k % 2]!] = v));
+    expect(maxAbsDiff(applyStatistics(fitted, frame).view, want)).toBeLessThan(1e-6);
+    expect(frame.view[3]).toBe(Math.fround(records[0]!['d'] as number)); // the input frame is not changed
+
+    const { values: frames } = await run<FeatureFrame>(records, (pc) => pc.apply(featureVector(names)).apply(applyToFrames(serializeFitted(fitted))));
+    expect(maxAbsDiff(Float32Array.from(frames.flatMap((f) => Array.from(f.view))), want)).toBeLessThan(1e-6);
+    const missing = await run<FeatureFrame>(records.slice(0, 5), (pc) => pc.apply(featureVector(['a'])).apply(applyToFrames(fitted)));
+    expect(missing.result.deadLetters[0]!.reason).toMatch(/the frame has no feature "d" \(the fitted statistics need d, b\)/);
   });
 
   it('featureVector assembles named frames; selectFeatures / dropFeatures pick columns by name', async () => {
