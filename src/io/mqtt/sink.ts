@@ -104,6 +104,17 @@ export class MqttSink<T = unknown> {
   #waiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   #stats = { published: 0, delivered: 0, deadLettered: 0, retries: 0 };
   readonly #onConnect = (): void => this.notify();
+  /**
+   * A lost connection puts every unconfirmed row back in line: mqtt.js's own `reconnect()`
+   * (which `connectMqtt` uses) starts with an empty outgoing store and never calls their
+   * callbacks. Where mqtt.js does re-send them itself, the extra copy is a duplicate that
+   * consumers drop by output id.
+   */
+  readonly #onClose = (): void => {
+    if (this.#inFlight.size === 0) return;
+    this.#cursor = Math.min(this.#cursor, Math.min(...this.#inFlight) - 1);
+    this.#inFlight.clear();
+  };
 
   constructor(store: Store, options: MqttSinkOptions<T>) {
     const qos = options.qos ?? 1;
@@ -140,6 +151,7 @@ export class MqttSink<T = unknown> {
     if (this.#running) return this;
     this.#running = true;
     this.#client.on('connect', this.#onConnect);
+    this.#client.on('close', this.#onClose);
     this.notify();
     return this;
   }
@@ -175,6 +187,7 @@ export class MqttSink<T = unknown> {
     if (this.#immediate) clearImmediate(this.#immediate);
     this.#timer = this.#immediate = undefined;
     this.#client.removeListener('connect', this.#onConnect);
+    this.#client.removeListener('close', this.#onClose);
     this.#flush();
     this.#cursor = 0;
     this.#inFlight.clear();

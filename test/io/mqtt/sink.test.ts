@@ -6,6 +6,7 @@ import { Aedes } from 'aedes';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GLOBAL_WINDOW, NO_FIRING, Store } from '../../../src/index.js';
+import { connectMqtt } from '../../../src/io/mqtt/connection.js';
 import { MqttSink, type MqttSinkOptions } from '../../../src/io/mqtt/sink.js';
 import { DurableSteps } from '../../../src/runner/durable-steps.js';
 import { seededRandom } from '../../../src/testing/index.js';
@@ -230,6 +231,35 @@ function sinkContract(kind: BrokerKind): void {
 }
 
 describeWithMosquitto('MqttSink contract: Mosquitto', () => sinkContract(KINDS[0]!));
+
+describeWithMosquitto('MqttSink on a connectMqtt connection (Mosquitto)', () => {
+  it(`re-sends what was in flight when the broker went away (mqtt.js starts an empty store on reconnect) (seed ${SEED})`, async () => {
+    const broker = await startMosquitto();
+    const store = tempStore();
+    const connection = await connectMqtt({ url: broker.url, clientId: 'sink-resend', backoff: { initialMs: 50, maxMs: 200 } });
+    const consumer = await connectMqtt({ url: broker.url, clientId: 'consumer-resend', backoff: { initialMs: 50, maxMs: 200 } });
+    const ids = new Set<string>();
+    consumer.client.on('message', (_t, _p, packet) => ids.add(String(packet.properties?.userProperties?.['runnel-output-id'])));
+    await consumer.client.subscribeAsync('alerts/#', { qos: 1 });
+    try {
+      commitOutputs(store, 'alerts', readings(seededRandom(SEED + 5), 20_000));
+      let inFlightAtClose = 0;
+      connection.client.once('close', () => (inFlightAtClose = s.stats.inFlight)); // registered before the sink's own listener
+      const s = new MqttSink<Reading>(store, { client: connection.client, topic: (r) => `alerts/${r.device}`, pollMs: 10, retryMs: 50 }).start();
+      await until(() => s.stats.delivered > 2000 && s.stats.inFlight > 0, 'publishes in flight');
+      await broker.restart(() => new Promise((r) => setTimeout(r, 200)));
+      expect(inFlightAtClose).toBeGreaterThan(0);
+      await s.drained();
+      expect(outboxRows(store)).toEqual([]);
+      await until(() => ids.size === 20_000, 'every output at the consumer');
+      s.stop();
+    } finally {
+      await Promise.all([connection.close(), consumer.close()]);
+      store.close();
+      await broker.stop();
+    }
+  }, 60_000);
+});
 describe('MqttSink contract: aedes', () => sinkContract(KINDS[1]!));
 
 describe('MqttSink', () => {
