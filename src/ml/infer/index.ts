@@ -1,5 +1,6 @@
 /** Inference: the model-handler contract, its ONNX implementation on onnxruntime-web, and the RunInference transforms. */
 export { OnnxModelHandler, LoadedOnnxModel, type OnnxHandlerOptions, type OnnxModelOptions } from './onnx-handler.js';
+export { onnxHandlerForDevice, runInferenceOptionsForDevice } from './device-settings.js';
 export { loadOnnxRuntime, onnxRuntimeLoaded, type OrtModule } from './runtime.js';
 export { LatencyWindow, RunInferenceMetrics, type InferenceMetrics, type RunInferenceSnapshot } from './metrics.js';
 export { applyNanPolicy, checkFrameColumns, findNanRows, type NanPolicy } from './validate.js';
