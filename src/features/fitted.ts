@@ -32,7 +32,7 @@ export const FITTED_PARAMS = {
 /** Kinds of fitted (or constant) feature transforms. */
 export type FittedKind = keyof typeof FITTED_PARAMS;
 
-/** Fitted statistics: JSON-serialisable (NaN is written as null and read back as NaN). */
+/** Fitted statistics: JSON-serialisable with `serializeFitted` (NaN and ±Infinity as strings; null also reads as NaN). */
 export interface FittedStatistics {
   readonly format: typeof FITTED_FORMAT;
   readonly version: typeof FITTED_VERSION;
@@ -62,10 +62,12 @@ export function fittedStatistics(
   });
 }
 
-/** The artifact as JSON text (for a file, a registry entry, a message). */
+/** The artifact as JSON text (for a file, a registry entry, a message); NaN and ±Infinity are written as strings. */
 export function serializeFitted(fitted: FittedStatistics): string {
-  return JSON.stringify(fitted);
+  return JSON.stringify(fitted, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value));
 }
+
+const NON_FINITE: Record<string, number> = { NaN, Infinity, '-Infinity': -Infinity };
 
 function fail(detail: string): never {
   throw new TypeError(`fitted statistics: ${detail}`);
@@ -90,7 +92,9 @@ export function parseFitted(input: string | unknown): FittedStatistics {
   for (const p of FITTED_PARAMS[kind as FittedKind]) {
     const values = rawParams[p];
     if (!Array.isArray(values) || values.length !== names.length) fail(`params.${p} must hold ${names.length} numbers (one per feature)`);
-    params[p] = values.map((v, i) => (v === null ? NaN : typeof v === 'number' ? v : fail(`params.${p}[${i}] is not a number`)));
+    params[p] = values.map((v, i) =>
+      typeof v === 'number' ? v : v === null ? NaN : typeof v === 'string' && v in NON_FINITE ? NON_FINITE[v]! : fail(`params.${p}[${i}] is not a number`),
+    );
   }
   const on = (a['fittedOn'] ?? {}) as Record<string, unknown>;
   const time = (t: unknown): number | null => (typeof t === 'number' ? t : null);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
+  FITTED_PARAMS,
   PCollection,
   applyStatistics,
   applyToFrames,
@@ -23,6 +25,7 @@ import {
   type FeatureFrame,
   type FeatureRecord,
   type FittableKind,
+  type FittedKind,
   type FittedStatistics,
   type RecordTransform,
 } from '../../src/index.js';
@@ -112,6 +115,7 @@ describe(`fitted statistics (seed ${SEED})`, () => {
     const fitted = fittedStatistics('zscore', ['x', 'y'], { mean: [1, NaN], std: [2, 3] }, { rows: 10, from: 0, to: 9 });
     const back = parseFitted(serializeFitted(fitted));
     expect(back.params['mean']).toEqual([1, NaN]);
+    expect(parseFitted({ ...JSON.parse(serializeFitted(fitted)), params: { mean: [null, 1], std: [2, 3] } }).params['mean']).toEqual([NaN, 1]);
     expect(back.fittedOn).toEqual({ rows: 10, from: 0, to: 9 });
     const json = JSON.parse(serializeFitted(fitted)) as Record<string, unknown>;
     expect(() => parseFitted({ ...json, version: 2 })).toThrow(/version 2 is not supported/);
@@ -120,6 +124,27 @@ describe(`fitted statistics (seed ${SEED})`, () => {
     expect(() => parseFitted({ ...json, format: 'other' })).toThrow(/format must be/);
     expect(() => scaleToMinMax({ fitted })).toThrow(/holds "zscore" statistics/);
     expect(() => scaleToZScore({ fitted, features: ['y', 'x'] })).toThrow(/must equal the artifact's featureNames/);
+  });
+
+  it('any artifact survives serializeFitted → parseFitted, non-finite parameters included (fast-check)', () => {
+    const kinds = Object.keys(FITTED_PARAMS) as FittedKind[];
+    const artifact = fc.integer({ min: 1, max: 6 }).chain((d) =>
+      fc.record({
+        kind: fc.constantFrom(...kinds),
+        names: fc.uniqueArray(fc.string({ minLength: 1 }), { minLength: d, maxLength: d }),
+        values: fc.array(fc.array(fc.double(), { minLength: d, maxLength: d }), { minLength: 2, maxLength: 2 }),
+        rows: fc.nat(),
+      }),
+    );
+    fc.assert(
+      fc.property(artifact, ({ kind, names, values, rows }) => {
+        // JSON has no −0 (it reads back as 0, which scales alike): compare without it.
+        const params = Object.fromEntries(FITTED_PARAMS[kind].map((p, i) => [p, values[i]!.map((v) => (v === 0 ? 0 : v))]));
+        const fitted = fittedStatistics(kind, names, params, { rows, from: null, to: rows });
+        expect(parseFitted(serializeFitted(fitted))).toEqual(fitted);
+      }),
+      { seed: SEED },
+    );
   });
 
   it('fitFeatures (bounded pass) gives the same artifact as fitStatistics; applying it in a pipeline equals the twins', async () => {
