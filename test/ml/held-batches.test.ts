@@ -74,15 +74,16 @@ describe(`runInference with maxWaitMs (seed ${SEED})`, () => {
       const models = new Map(KEYS.map((k) => [k, randomLinear(rng)]));
       const events = script(rng, 80);
       const build = (clock: VirtualClock) => {
-        const provider = keyed
-          ? keyedModelHandler(handler, { model: (key: string) => ({ bytes: models.get(key)!.bytes, options: { id: key } }), maxLoaded: 2 })
-          : servedModel(handler, models.get('temp')!.bytes, { id: 'temp' });
+        const options = { minBatchSize: 6, maxWaitMs: 100, clock };
         const p = new Pipeline();
         const input = p.apply(stream(events));
-        const results = keyed
-          ? input.apply(runInference<string, number[]>(provider as never, { minBatchSize: 6, maxWaitMs: 100, clock })).map(({ key, value }) => ({ key, ...value }))
-          : input.map(({ value }) => value).apply(runInference<number[]>(provider as never, { minBatchSize: 6, maxWaitMs: 100, clock }));
-        results.map((r: PredictionResult<number[]>) => ({ ...r, example: Array.from(r.example) })).apply(writeOutbox());
+        if (keyed) {
+          const provider = keyedModelHandler(handler, { model: (key: string) => ({ bytes: models.get(key)!.bytes, options: { id: key } }), maxLoaded: 2 });
+          input.apply(runInference<string, number[]>(provider, options)).map(({ key, value }) => ({ key, ...value })).apply(writeOutbox());
+          return { p, provider };
+        }
+        const provider = servedModel(handler, models.get('temp')!.bytes, { id: 'temp' });
+        input.map(({ value }) => value).apply(runInference<number[]>(provider, options)).apply(writeOutbox());
         return { p, provider };
       };
       const dir = mkdtempSync(join(tmpdir(), 'runnel-held-'));
@@ -163,7 +164,7 @@ describe(`runInference with maxWaitMs (seed ${SEED})`, () => {
     expect(steps).toEqual(['', '', 'temp,temp,temp,temp', 'humidity', 'humidity,humidity,humidity,humidity', '', 'pressure,pressure']);
     for (const { key, value } of out.values) {
       expect(value.modelId).toBe(key);
-      expectClose(value.inference['prediction']!, [models.get(key)!.predict(value.example)], TOL, `key ${key}`);
+      expectClose(value.inference['prediction'] as number[], [models.get(key)!.predict(value.example)], TOL, `key ${key}`);
     }
     const metrics = keyed.metrics.snapshot();
     expect(metrics.numBatches).toBe(4); // one per release: a key's held examples run as one batch
