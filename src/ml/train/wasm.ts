@@ -150,10 +150,12 @@ export function checkColumns(what: string, featureNames: readonly string[], fram
 
 /** Sorted distinct integer labels and each row's class index (as f64, for the kernels). */
 export function encodeClasses(what: string, labels: ArrayLike<number>, given?: readonly number[]): { classes: number[]; index: Float64Array } {
+  const seen = new Set<number>();
   for (let i = 0; i < labels.length; i++) {
     if (!Number.isSafeInteger(labels[i]!)) throw new RangeError(`${what}: label ${i} is ${labels[i]}; class labels must be integers (map strings to integers first)`);
+    if (!given) seen.add(labels[i]!);
   }
-  const classes = given ? [...given] : [...new Set(Array.from(labels))].sort((a, b) => a - b);
+  const classes = given ? [...given] : [...seen].sort((a, b) => a - b);
   const at = new Map(classes.map((c, i) => [c, i]));
   const index = new Float64Array(labels.length);
   for (let i = 0; i < labels.length; i++) {
