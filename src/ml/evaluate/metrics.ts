@@ -27,7 +27,7 @@ export function mae(yTrue: Values, yPred: Values): number {
   return s / yTrue.length;
 }
 
-/** Coefficient of determination 1 - SS_res / SS_tot (1 for a perfect fit; 0 when y is constant and predicted exactly). */
+/** Coefficient of determination 1 - SS_res / SS_tot (1 for a perfect fit; for a constant y, 1 if predicted exactly, else 0, as scikit-learn). */
 export function r2(yTrue: Values, yPred: Values): number {
   checkPair('r2', yTrue, yPred);
   let mean = 0;
