@@ -4,21 +4,14 @@
  * that states its bound.
  */
 import { expect } from 'vitest';
+import { seededRandom } from '../../src/core/random.js';
 import { instantiateKernels, type Kernels } from '../../src/kernels/index.js';
 
 /** The seed of this run. */
 export const SEED = Number(process.env['KERNEL_SEED'] ?? Date.now() % 2 ** 31);
 
-let state = SEED >>> 0 || 1;
-
-/** Uniform in [0, 1) (mulberry32). */
-export function rand(): number {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-}
+/** Uniform in [0, 1), from the run's seed. */
+export const rand: () => number = seededRandom(SEED);
 
 /** Integer in [lo, hi]. */
 export function randInt(lo: number, hi: number): number {

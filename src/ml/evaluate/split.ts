@@ -2,19 +2,10 @@
  * Seeded splits: train/test (stratified by class when labels are given) and k-fold
  * cross-validation folds, as row indices; `takeRows`/`takeLabels` materialise them.
  */
+import { seededRandom } from '../../core/random.js';
 import { frameOf, type FrameLike } from '../infer/types.js';
 
-/** A deterministic uniform [0, 1) generator (mulberry32) from a 32-bit seed. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+export { seededRandom };
 
 /** Fisher–Yates shuffle in place. */
 export function shuffleInPlace<T extends { length: number; [i: number]: number }>(a: T, rng: () => number): T {

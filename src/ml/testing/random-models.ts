@@ -2,22 +2,14 @@
  * Seeded random parameters for models: tests compare runtimes on them, benchmarks time them.
  * Deterministic (mulberry32), so a failing case can be replayed from its seed.
  */
+import { seededRandom } from '../../core/random.js';
 import type { Tree, TreeNode } from '../onnx/builders/tree-ensemble.js';
 
 /** A seeded generator of uniform numbers in [0, 1). */
 export type Rng = () => number;
 
-/** mulberry32: small, fast, good enough for test data. */
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator (mulberry32; the one in `core/random.ts`). */
+export const seededRng: (seed: number) => Rng = seededRandom;
 
 /** A standard normal draw (Box-Muller). */
 export function gaussian(rng: Rng): number {
