@@ -3,7 +3,7 @@
  * (vibration features): the pane's last `size` samples, windowed (Hann by default), one real FFT
  * and one band-energy kernel call per feature.
  */
-import { FftPlan, type FftWindow } from '../kernels/fft-plan.js';
+import type { FftWindow } from '../kernels/fft-plan.js';
 import { paneTransform, type PaneOptions } from './pane.js';
 import { windowRecord, type WindowFeatureTransform, type WindowFeatures } from './window-stats.js';
 
@@ -32,10 +32,11 @@ export function fftBands(options: FftBandsOptions): WindowFeatureTransform {
   if (!Array.isArray(bands) || bands.length < 2 || bands.some((e, i) => typeof e !== 'number' || (i > 0 && !(e > bands[i - 1]!)))) {
     throw new RangeError(`fftBands: options.bands must be at least two ascending edges in Hz, got ${JSON.stringify(bands)}`);
   }
+  const window = options.window ?? 'hann';
+  if (!['rect', 'hann', 'hamming'].includes(window)) throw new TypeError(`fftBands: options.window must be 'rect', 'hann' or 'hamming', got ${JSON.stringify(window)}`);
   const nb = bands.length - 1;
-  let plan: FftPlan | undefined;
   const transform = paneTransform<WindowFeatures>(`fftBands(${size})`, options, (pane, ws) => {
-    plan ??= new FftPlan(ws.k, size, options.window ?? 'hann');
+    const plan = ws.fftPlan(size, window);
     const k = ws.k.exports;
     const edges = ws.f64Of('edges', bands);
     const energies = ws.f64('energies', nb);

@@ -2,15 +2,17 @@
  * Reusable WASM blocks for the feature transforms: each transform instance keeps a few blocks in
  * the kernels arena and grows them (doubling) when a bundle or pane is larger than any before,
  * so steady-state processing allocates nothing in WASM memory. The blocks go back to the arena
- * when the workspace (its transform) is garbage-collected.
+ * (and FFT plans are freed) when the workspace (its transform) is garbage-collected.
  */
 import type { F32Block, F64Block } from '../kernels/arena.js';
+import { FftPlan, type FftWindow } from '../kernels/fft-plan.js';
 import { kernels, type Kernels } from '../kernels/module.js';
 
-type Blocks = { k: Kernels; f32: Map<string, F32Block>; f64: Map<string, F64Block> };
+type Blocks = { k: Kernels; f32: Map<string, F32Block>; f64: Map<string, F64Block>; plans: Map<string, FftPlan> };
 
-const release = new FinalizationRegistry<Blocks>(({ k, f32, f64 }) => {
+const release = new FinalizationRegistry<Blocks>(({ k, f32, f64, plans }) => {
   for (const block of [...f32.values(), ...f64.values()]) k.arena.free(block);
+  for (const plan of plans.values()) plan.free();
 });
 
 /** Named, growable f32/f64 blocks of one transform. */
@@ -18,9 +20,18 @@ export class Workspace {
   readonly k: Kernels = kernels();
   readonly #f32 = new Map<string, F32Block>();
   readonly #f64 = new Map<string, F64Block>();
+  readonly #plans = new Map<string, FftPlan>();
 
   constructor() {
-    release.register(this, { k: this.k, f32: this.#f32, f64: this.#f64 });
+    release.register(this, { k: this.k, f32: this.#f32, f64: this.#f64, plans: this.#plans });
+  }
+
+  /** An FFT plan for `size` points and `window`, made once. */
+  fftPlan(size: number, window: FftWindow): FftPlan {
+    const id = `${size}/${window}`;
+    let plan = this.#plans.get(id);
+    if (!plan) this.#plans.set(id, (plan = new FftPlan(this.k, size, window)));
+    return plan;
   }
 
   /** An f32 block of at least `length` values under `name` (contents unspecified). */
