@@ -12,6 +12,7 @@ import { ApplyFittedFn } from './apply-fn.js';
 import { fittedStatistics, parseFitted, type FittedStatistics } from './fitted.js';
 import type { FittableKind } from './fitting.js';
 import { checkFeatureNames, type FeatureRecord, type NonFinitePolicy } from './records.js';
+import { ForwardFillFn } from './forward-fill.js';
 import { WarmUpFitFn, type FittedRecord } from './warm-up.js';
 
 /** Records in, records out. */
@@ -80,8 +81,8 @@ export function scaleRobust(options: FittedOptions): RecordTransform {
 
 /** Options of `impute`. */
 export interface ImputeOptions extends Omit<FittedOptions, 'nonFinite'> {
-  /** `'mean'` / `'median'` of the finite values (fitted), or `'constant'` (`value`). */
-  readonly strategy: 'mean' | 'median' | 'constant';
+  /** `'mean'` / `'median'` of the finite values (fitted), `'constant'` (`value`), or `'last'` (forward fill per key). */
+  readonly strategy: 'mean' | 'median' | 'constant' | 'last';
   /** The constant, one for all features or one per feature (strategy `'constant'`). */
   readonly value?: number | readonly number[];
 }
@@ -96,7 +97,8 @@ function perFeature(name: string, option: string, value: number | readonly numbe
 
 /**
  * Replaces missing (`null`, absent) and non-finite feature values: with the mean or median of
- * the finite values (fitted) or with a constant. A field holding a non-number is still a dead letter.
+ * the finite values (fitted), with a constant, or with the key's last finite value (forward
+ * fill; leading gaps stay NaN). A field holding a non-number is still a dead letter.
  */
 export function impute(options: ImputeOptions): RecordTransform {
   const { strategy } = options;
@@ -106,9 +108,17 @@ export function impute(options: ImputeOptions): RecordTransform {
     const fitted = fittedStatistics('imputeConstant', features, { value: perFeature('impute', 'value', options.value, features.length) });
     return applying('impute', fitted, features, 'keep', true);
   }
+  if (strategy === 'last') {
+    const features = options.features ?? [];
+    checkFeatureNames('impute', features);
+    const key = options.key ?? (() => null);
+    return composite('impute', (input: PCollection<FeatureRecord>) =>
+      input.withKeys(key, 'key').apply(statefulParDo(new ForwardFillFn(features)).withName('fill')),
+    );
+  }
   const kinds: Record<string, FittableKind> = { mean: 'imputeMean', median: 'imputeMedian' };
   const kind = kinds[strategy];
-  if (!kind) throw new TypeError(`impute: options.strategy must be 'mean', 'median' or 'constant', got ${JSON.stringify(strategy)}`);
+  if (!kind) throw new TypeError(`impute: options.strategy must be 'mean', 'median', 'constant' or 'last', got ${JSON.stringify(strategy)}`);
   return fittedTransform('impute', kind, options, true);
 }
 

@@ -189,6 +189,21 @@ describe(`fitted statistics (seed ${SEED})`, () => {
     expect(maxAbsDiff(frameOf(clipped.values), bounds)).toBe(0);
   });
 
+  it("impute({ strategy: 'last' }) forward-fills per key across bundles as one pass of the twin over each key's sequence", async () => {
+    const rng = rngFor(26);
+    const records: FeatureRecord[] = randomRecords(rng, 400, 150).map((r) => ({ ...r, key: rng() < 0.5 ? 'a' : 'b' }));
+    const { values } = await run<FeatureRecord>(records, impute({ strategy: 'last', features: FEATURES, key: (r) => r['key'] }));
+    expect(values.length).toBe(400);
+    for (const key of ['a', 'b']) {
+      const mine = records.filter((r) => r['key'] === key);
+      const got = values.filter((r) => r['key'] === key);
+      expect(got.map((r) => r['id'])).toEqual(mine.map((r) => r['id']));
+      const want = new Float64Array(mine.length * 5);
+      ref.scale.imputeLast(frameOf(mine), mine.length, 5, new Float64Array(5).fill(NaN), want);
+      expect(maxAbsDiff(frameOf(got), want), key).toBe(0);
+    }
+  });
+
   it('bad input goes to the dead letters with the field and the reason; the rest is scaled', async () => {
     const fitted = fittedStatistics('zscore', ['x'], { mean: [10], std: [2] });
     const records: unknown[] = [{ x: 12 }, { y: 1 }, { x: 'warm' }, { x: NaN }, { x: null }, 7, { x: 8 }];
