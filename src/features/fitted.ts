@@ -78,7 +78,14 @@ function fail(detail: string): never {
  * parameter lengths; throws a `TypeError` saying what is wrong.
  */
 export function parseFitted(input: string | unknown): FittedStatistics {
-  const raw = typeof input === 'string' ? (JSON.parse(input) as unknown) : input;
+  let raw = input;
+  if (typeof input === 'string') {
+    try {
+      raw = JSON.parse(input) as unknown;
+    } catch (error) {
+      fail(`not valid JSON (${(error as Error).message})`);
+    }
+  }
   if (typeof raw !== 'object' || raw === null) fail('expected an object');
   const a = raw as Record<string, unknown>;
   if (a['format'] !== FITTED_FORMAT) fail(`format must be "${FITTED_FORMAT}", got ${JSON.stringify(a['format'])}`);

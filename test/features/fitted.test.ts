@@ -9,6 +9,10 @@ import {
   Pipeline,
   clip,
   collect,
+  fftBands,
+  lags,
+  rolling,
+  windowStats,
   create,
   dropFeatures,
   featureVector,
@@ -122,6 +126,7 @@ describe(`fitted statistics (seed ${SEED})`, () => {
     expect(() => parseFitted({ ...json, kind: 'pca' })).toThrow(/kind must be one of/);
     expect(() => parseFitted({ ...json, params: { mean: [1], std: [2, 3] } })).toThrow(/params.mean must hold 2 numbers/);
     expect(() => parseFitted({ ...json, format: 'other' })).toThrow(/format must be/);
+    expect(() => parseFitted('{"format": ')).toThrow(/fitted statistics: not valid JSON/);
     expect(() => scaleToMinMax({ fitted })).toThrow(/holds "zscore" statistics/);
     expect(() => scaleToZScore({ fitted, features: ['y', 'x'] })).toThrow(/must equal the artifact's featureNames/);
   });
@@ -145,6 +150,22 @@ describe(`fitted statistics (seed ${SEED})`, () => {
       }),
       { seed: SEED },
     );
+  });
+
+  it('misuse throws when the pipeline is built, naming the option', () => {
+    expect(() => scaleToZScore({})).toThrow('scaleToZScore: options.features must be a non-empty array of field names');
+    expect(() => scaleToZScore({ features: ['x', 'x'] })).toThrow('scaleToZScore: feature "x" is listed twice');
+    expect(() => scaleToZScore({ features: ['x'], warmUp: 0 })).toThrow(/options.warmUp must be a positive integer/);
+    expect(() => scaleToZScore({ features: ['x'], nonFinite: 'drop' as 'keep' })).toThrow(/options.nonFinite must be 'reject' or 'keep'/);
+    expect(() => impute({ strategy: 'mode' as 'mean', features: ['x'] })).toThrow(/options.strategy must be/);
+    expect(() => impute({ strategy: 'constant', features: ['x', 'y'], value: [1] })).toThrow(/options.value must be a number or 2 numbers/);
+    expect(() => clip({ features: ['x'], min: 2, max: 1 })).toThrow('clip: min (2) is above max (1) for feature "x"');
+    expect(() => windowStats(['mean', 'mode' as 'mean'], { features: ['x'] })).toThrow(/unknown statistic "mode"/);
+    expect(() => fftBands({ features: ['x'], size: 100, sampleRate: 10, bands: [0, 5] })).toThrow(/size must be a power of two/);
+    expect(() => fftBands({ features: ['x'], size: 64, sampleRate: 10, bands: [5, 1] })).toThrow(/ascending edges/);
+    expect(() => lags(0, { features: ['x'] })).toThrow(/k must be a positive integer/);
+    expect(() => rolling('std', 2.5, { features: ['x'] })).toThrow(/n must be a positive integer/);
+    expect(() => fitStatistics('clip' as FittableKind, [], { features: ['x'] })).toThrow(/"clip" is not fitted from data/);
   });
 
   it('fitFeatures (bounded pass) gives the same artifact as fitStatistics; applying it in a pipeline equals the twins', async () => {
