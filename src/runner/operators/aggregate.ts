@@ -62,6 +62,9 @@ export class AggregateOperator implements AggregatingOperator {
   readonly #sessions = new KeyedSlots<unknown, IntervalWindow[]>(() => []);
   #watermark = -Infinity;
   #sawGlobalWindow = false;
+  readonly #allowedLateness: number;
+  readonly #merging: boolean;
+  readonly #aggregation: Aggregation;
   readonly durable: DurableState | undefined;
 
   constructor(
@@ -72,6 +75,9 @@ export class AggregateOperator implements AggregatingOperator {
     this.stages = [options.name];
     this.keyed = options.keyed;
     this.#plan = planTrigger(options.windowing.trigger);
+    this.#allowedLateness = options.windowing.allowedLateness;
+    this.#merging = options.windowing.windowFn.merging;
+    this.#aggregation = options.aggregation;
     const initial = (): PaneState => ({ acc: options.aggregation.create(), pending: 0, firstPendingAt: undefined, panes: 0, onTimeFired: false, closed: false, seq: 0 });
     this.#table = new StateTable<PaneState>(initial, options.durable ?? false);
     this.durable = options.durable
@@ -95,34 +101,45 @@ export class AggregateOperator implements AggregatingOperator {
   }
 
   acceptPair(key: unknown, value: unknown, timestamp: number, window: BoundedWindow): void {
-    const { windowing, deadLetters, name } = this.#o;
-    if (window.maxTimestamp() + windowing.allowedLateness < this.#watermark) {
-      deadLetters.reject(name, lateReason(timestamp, window, this.#watermark, windowing.allowedLateness), this.#payload(key, value), timestamp);
+    // The per-element path: fields are read once into locals, the window's end is computed once.
+    const watermark = this.#watermark;
+    const maxTimestamp = window.maxTimestamp();
+    if (maxTimestamp + this.#allowedLateness < watermark) {
+      this.#rejectLate(key, value, timestamp, window);
       return;
     }
     if (window === GLOBAL_WINDOW) this.#sawGlobalWindow = true;
-    const entry = windowing.windowFn.merging ? this.#mergeSession(key, window as IntervalWindow) : this.#table.entryFor(window);
+    const entry = this.#merging ? this.#mergeSession(key, window as IntervalWindow) : this.#table.entryFor(window);
     const slot = entry.slots.slot(key);
     const state = slot.state;
-    const passedEnd = this.#watermark > entry.window.maxTimestamp();
     if (state.closed || (state.onTimeFired && this.#plan.late === undefined)) {
-      const why = state.closed ? 'its trigger fires only once and has fired' : 'its on-time pane has fired and the trigger has no late firings';
-      deadLetters.reject(name, `late: window ${String(entry.window)} is closed (${why})`, this.#payload(key, value), timestamp);
+      this.#rejectClosed(key, value, timestamp, entry.window, state);
       return;
     }
     try {
-      state.acc = this.#o.aggregation.add(state.acc, value);
+      state.acc = this.#aggregation.add(state.acc, value);
     } catch (error) {
-      deadLetters.reject(name, error, this.#payload(key, value), timestamp);
+      this.#o.deadLetters.reject(this.#o.name, error, this.#payload(key, value), timestamp);
       return;
     }
     state.pending++;
     state.firstPendingAt ??= this.#o.clock.now();
     this.#table.touch(slot, entry.window);
+    const passedEnd = watermark > (this.#merging ? entry.window.maxTimestamp() : maxTimestamp);
     const condition = passedEnd || state.onTimeFired ? this.#plan.late : this.#plan.early;
-    if (condition && 'count' in condition && state.pending >= condition.count) {
+    if (condition !== undefined && 'count' in condition && state.pending >= condition.count) {
       this.#fire(entry, slot, passedEnd ? 'late' : 'early', false);
     }
+  }
+
+  #rejectLate(key: unknown, value: unknown, timestamp: number, window: BoundedWindow): void {
+    const { deadLetters, name, windowing } = this.#o;
+    deadLetters.reject(name, lateReason(timestamp, window, this.#watermark, windowing.allowedLateness), this.#payload(key, value), timestamp);
+  }
+
+  #rejectClosed(key: unknown, value: unknown, timestamp: number, window: BoundedWindow, state: PaneState): void {
+    const why = state.closed ? 'its trigger fires only once and has fired' : 'its on-time pane has fired and the trigger has no late firings';
+    this.#o.deadLetters.reject(this.#o.name, `late: window ${String(window)} is closed (${why})`, this.#payload(key, value), timestamp);
   }
 
   onWatermark(watermark: number): void {
