@@ -100,3 +100,30 @@ function isSorted(rows: readonly PaneRow[]): boolean {
   for (let i = 1; i < rows.length; i++) if (rows[i]!.t < rows[i - 1]!.t) return false;
   return true;
 }
+
+/** A per-window output: the group's key, the window, and the named features. */
+export interface WindowFeatures {
+  readonly key: unknown;
+  readonly windowStart: number;
+  readonly windowEnd: number;
+  readonly [feature: string]: unknown;
+}
+
+/** A per-window transform that also says which features it outputs. */
+export type WindowFeatureTransform = PTransform<PCollection<FeatureRecord>, PCollection<WindowFeatures>> & { readonly featureNames: readonly string[] };
+
+/** One family of per-window features: its output names and how it adds them to a pane's record. */
+export interface PaneFeature {
+  readonly names: readonly string[];
+  into(record: Record<string, unknown>, pane: Pane, ws: Workspace): void;
+}
+
+/** A transform emitting one record per pane with the features of every part. */
+export function windowTransform(name: string, options: PaneOptions, parts: readonly PaneFeature[]): WindowFeatureTransform {
+  const transform = paneTransform<WindowFeatures>(name, options, (pane, ws) => {
+    const record: Record<string, unknown> = { key: pane.key, windowStart: pane.window.start, windowEnd: pane.window.end };
+    for (const part of parts) part.into(record, pane, ws);
+    return [record as WindowFeatures];
+  });
+  return Object.assign(transform, { featureNames: parts.flatMap((p) => p.names) });
+}

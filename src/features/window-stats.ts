@@ -1,21 +1,11 @@
 /**
  * `windowStats`: per key and window, statistics of each feature over the pane, one stats
- * kernel call per statistic for all features at once.
+ * kernel call per statistic for all features at once (optionally with FFT band energies).
  */
-import type { PCollection } from '../core/pcollection.js';
-import type { PTransform } from '../core/ptransform.js';
 import type { StatsExports } from '../kernels/exports.js';
-import { paneTransform, type Pane, type PaneOptions } from './pane.js';
-import type { FeatureRecord } from './records.js';
+import { bandsFeature, type FftBandsSpec } from './fft-bands.js';
+import { windowTransform, type Pane, type PaneFeature, type PaneOptions, type WindowFeatureTransform } from './pane.js';
 import type { Workspace } from './workspace.js';
-
-/** A per-window output: the group's key, the window, and the named features. */
-export interface WindowFeatures {
-  readonly key: unknown;
-  readonly windowStart: number;
-  readonly windowEnd: number;
-  readonly [feature: string]: unknown;
-}
 
 /** Statistics `windowStats` computes (population moments; `zcr` is the zero-crossing rate). */
 export type WindowStat = 'count' | 'sum' | 'mean' | 'var' | 'std' | 'min' | 'max' | 'ptp' | 'rms' | 'skew' | 'kurtosis' | 'median' | 'zcr';
@@ -46,30 +36,31 @@ export function windowStatNames(stats: readonly WindowStat[], features: readonly
   return features.flatMap((f) => stats.map((s) => `${f}_${s}`));
 }
 
-/** A per-window transform that also says which features it outputs. */
-export type WindowFeatureTransform = PTransform<PCollection<FeatureRecord>, PCollection<WindowFeatures>> & { readonly featureNames: readonly string[] };
-
-/** The window fields of an output record. */
-export function windowRecord(pane: Pane): Record<string, unknown> {
-  return { key: pane.key, windowStart: pane.window.start, windowEnd: pane.window.end };
+/** Options of `windowStats`. */
+export interface WindowStatsOptions extends PaneOptions {
+  /** Also the FFT band energies of each feature (as `fftBands`), in the same record. */
+  readonly fft?: FftBandsSpec;
 }
 
 /**
- * Per key and window, `stats` of each feature: one record `{ key, windowStart, windowEnd,
- * <feature>_<stat>… }` per pane. Moments are population moments (over n).
+ * Per key and window, `stats` of each feature (and, with `fft`, its band energies): one record
+ * `{ key, windowStart, windowEnd, <feature>_<stat>… }` per pane. Moments are population moments (over n).
  */
-export function windowStats(stats: readonly WindowStat[], options: PaneOptions): WindowFeatureTransform {
+export function windowStats(stats: readonly WindowStat[], options: WindowStatsOptions): WindowFeatureTransform {
   if (!Array.isArray(stats) || stats.length === 0) throw new TypeError(`windowStats(stats): pass a non-empty list of ${WINDOW_STATS.join(', ')}`);
   for (const s of stats) if (!(s in KERNELS)) throw new TypeError(`windowStats: unknown statistic "${s}"; known: ${WINDOW_STATS.join(', ')}`);
   const { features } = options;
-  const transform = paneTransform<WindowFeatures>(`windowStats(${stats.join(',')})`, options, (pane, ws) => {
-    const d = pane.d;
-    const out = ws.f64('stats', stats.length * d);
-    stats.forEach((s: WindowStat, j) => KERNELS[s](ws.k.exports, pane, out.ptr + j * d * 8, ws));
-    const values = out.view;
-    const record = windowRecord(pane);
-    features.forEach((f, c) => stats.forEach((s, j) => (record[`${f}_${s}`] = values[j * d + c])));
-    return [record as WindowFeatures];
-  });
-  return Object.assign(transform, { featureNames: windowStatNames(stats, features) });
+  const names = windowStatNames(stats, features);
+  const statsPart: PaneFeature = {
+    names,
+    into(record, pane, ws) {
+      const d = pane.d;
+      const out = ws.f64('stats', stats.length * d);
+      stats.forEach((s: WindowStat, j) => KERNELS[s](ws.k.exports, pane, out.ptr + j * d * 8, ws));
+      const values = out.view;
+      features.forEach((f, c) => stats.forEach((s, j) => (record[`${f}_${s}`] = values[j * d + c])));
+    },
+  };
+  const parts = options.fft ? [statsPart, bandsFeature('windowStats', features, options.fft)] : [statsPart];
+  return windowTransform(`windowStats(${stats.join(',')})`, options, parts);
 }

@@ -176,5 +176,12 @@ describe(`per-window features vs the plain-TS twins (seed ${SEED})`, () => {
         });
       }
     }
+    // windowStats with the fft option puts both families in one record per pane.
+    const both = await runWindowed<WindowFeatures>(data, windowStats(['rms'], { features: ['x', 'y'], key: (r) => r['k'], fft: { size: 64, sampleRate: 100, bands } }));
+    const rms = await runWindowed<WindowFeatures>(data, windowStats(['rms'], { features: ['x', 'y'], key: (r) => r['k'] }));
+    const byPane = (rows: WindowFeatures[]) => new Map(rows.map((r) => [`${r.key as string}@${r.windowStart}`, r]));
+    const [b, r, g] = [byPane(both), byPane(rms), byPane(got)];
+    expect(b.size).toBe(groups.size);
+    for (const [id, row] of b) expect(row).toEqual({ ...r.get(id), ...g.get(id) });
   });
 });
