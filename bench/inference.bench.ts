@@ -2,12 +2,19 @@
  * Inference: onnxruntime-web vs onnxruntime-node on the same model bytes, same run, and the memory
  * onnxruntime-web costs. Memory is measured in child processes on compiled JS (plain node, no tsx),
  * one scenario per child, so each starts clean.
+ *
+ * Cases: `speed` (web vs node), `pipeline` (runInference vs the bare handler), `memory` (RSS
+ * scenarios), `hot-swaps` (RSS across 1,000 swaps while a pipeline serves). All by default; pick
+ * some with RUNNEL_BENCH_INFERENCE=pipeline,hot-swaps.
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { measure, printTable } from './harness.js';
+import { Bundle } from '../src/core/bundle.js';
+import type { Source } from '../src/core/source.js';
+import { MIN_TIMESTAMP } from '../src/core/time.js';
 import { linearRegressionModel, logisticRegressionModel, treeEnsembleRegressorModel } from '../src/ml/onnx/index.js';
 import { randomFrame, randomMatrix, randomTrees, seededRng } from '../src/ml/testing/random-models.js';
 
@@ -98,12 +105,122 @@ async function speed(): Promise<void> {
   );
 }
 
+const PIPELINE_ROWS = 16_384;
+
+/**
+ * runInference in a pipeline (an in-memory run: `create` → `runInference`, bundles of one batch)
+ * against `LoadedOnnxModel.run` on the same rows cut into frames beforehand, on one loaded model.
+ * The difference per row is what the pipeline adds: bundling, copying each example into the batch
+ * frame, splitting outputs and one `PredictionResult` per row. `create` → `map(identity)` on the
+ * same rows and bundles shows the part the runner itself takes.
+ */
+async function pipelineOverhead(): Promise<void> {
+  const { OnnxModelHandler, frameOf, runInference, servedModel } = await import('../src/ml/infer/index.js');
+  const { Pipeline, create } = await import('../src/index.js');
+  const linear = models()[0]!;
+  const handler = new OnnxModelHandler();
+  const bare = await handler.load(linear.bytes);
+  const served = servedModel(handler, linear.bytes);
+  const x = randomFrame(seededRng(11), PIPELINE_ROWS, FEATURES);
+  const examples = Array.from({ length: PIPELINE_ROWS }, (_, i) => Array.from(x.subarray(i * FEATURES, (i + 1) * FEATURES)));
+  const names = bare.featureNames ?? [];
+  const rows: (string | number)[][] = [];
+  for (const batch of [64, 1024]) {
+    const frames = Array.from({ length: PIPELINE_ROWS / batch }, (_, b) => frameOf(x.subarray(b * batch * FEATURES, (b + 1) * batch * FEATURES), names));
+    const runBare = async (): Promise<void> => {
+      for (const frame of frames) await bare.run(frame);
+    };
+    const runPipeline = async (): Promise<void> => {
+      const p = new Pipeline();
+      p.apply(create(examples)).apply(runInference<number[]>(served, { maxBatchSize: batch }));
+      await p.run({ bundleSize: batch });
+    };
+    const runIdentity = async (): Promise<void> => {
+      const p = new Pipeline();
+      p.apply(create(examples)).map((e) => e);
+      await p.run({ bundleSize: batch });
+    };
+    let [bareMs, pipelineMs, identityMs] = [Infinity, Infinity, Infinity];
+    for (let round = 0; round < 3; round++) {
+      bareMs = Math.min(bareMs, (await measure(runBare, { warmup: 2, runs: 9 })).medianMs);
+      pipelineMs = Math.min(pipelineMs, (await measure(runPipeline, { warmup: 2, runs: 9 })).medianMs);
+      identityMs = Math.min(identityMs, (await measure(runIdentity, { warmup: 2, runs: 9 })).medianMs);
+    }
+    const perRowUs = ((pipelineMs - bareMs) * 1000) / PIPELINE_ROWS;
+    const rate = (ms: number): number => PIPELINE_ROWS / (ms / 1000);
+    rows.push([batch, rate(bareMs), rate(pipelineMs), pipelineMs / bareMs, perRowUs, (perRowUs * batch) / 1000, rate(identityMs), (identityMs * 1000) / PIPELINE_ROWS]);
+  }
+  await Promise.all([bare.release(), served.close()]);
+  printTable(
+    `runInference in a pipeline vs the bare handler, linear model (16 features), ${PIPELINE_ROWS.toLocaleString('en-US')} rows of number[] per run`,
+    ['batch', 'bare handler rows/s', 'pipeline rows/s', 'pipeline/bare time', 'pipeline overhead µs/row', 'overhead ms/batch', 'create → map rows/s', 'create → map µs/row'],
+    rows,
+  );
+}
+
+/** An endless source that emits the same rows in every read (a stream that never ends). */
+function endless<T>(values: T[]): Source<T> {
+  return {
+    bounded: false,
+    open: () => ({
+      read: () => ({ bundle: Bundle.of(values), done: false }),
+      watermark: () => MIN_TIMESTAMP,
+      close: () => undefined,
+    }),
+  };
+}
+
+/**
+ * Hot swaps while a pipeline serves (1,000, or RUNNEL_BENCH_SWAPS): an endless stream of 64-row
+ * bundles through runInference; after each step a swap to a new random linear model starts if
+ * none is loading.
+ */
+async function hotSwaps(checkpoints: [string, number | null][]): Promise<void> {
+  const { OnnxModelHandler, runInference, servedModel } = await import('../src/ml/infer/index.js');
+  const { Pipeline, read } = await import('../src/index.js');
+  const rng = seededRng(5);
+  const names = Array.from({ length: FEATURES }, (_, i) => `f${i}`);
+  const version = (): Uint8Array => linearRegressionModel({ weights: randomMatrix(rng, 1, FEATURES)[0]!, bias: rng() }, { featureNames: names });
+  const served = servedModel(new OnnxModelHandler(), version());
+  const x = randomFrame(rng, 64, FEATURES);
+  const examples = Array.from({ length: 64 }, (_, i) => Array.from(x.subarray(i * FEATURES, (i + 1) * FEATURES)));
+  const p = new Pipeline();
+  p.apply(read(endless(examples))).apply(runInference<number[]>(served, { maxBatchSize: 64 }));
+  const controller = new AbortController();
+  const total = Number(process.env['RUNNEL_BENCH_SWAPS'] ?? 1000);
+  const at = new Set([10, 100, 200, 500, 1000, 2000, 3000, 5000, 10_000, total]);
+  let swaps = 0;
+  let loading: Promise<unknown> | undefined;
+  const started = performance.now();
+  await p.run({
+    bundleSize: 64,
+    signal: controller.signal,
+    onProgress: () => {
+      if (loading || swaps >= total) return;
+      loading = served.swap(version()).then(() => {
+        swaps++;
+        loading = undefined;
+        if (at.has(swaps)) {
+          const rss = rssMiB(); // collects garbage first, so heapUsed below is live objects only
+          checkpoints.push([`after ${swaps} (live JS heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)})`, rss]);
+        }
+        if (swaps === total) controller.abort();
+      });
+    },
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const m = served.metrics.snapshot();
+  checkpoints.push([`rows served ${m.numInferences.toLocaleString('en-US')} in ${seconds.toFixed(1)} s, sessions released ${m.releasedModels} of ${m.modelLoads} loaded`, null]);
+  await served.close();
+}
+
 /** Scenarios measured in a fresh child process each. */
 const SCENARIOS = {
   'no model (Runnel infer module imported)': 'none',
   'onnxruntime-web, 1 session': 'web-1',
   'onnxruntime-web, 10 sessions': 'web-10',
   'onnxruntime-web, 1,000 load/run/release cycles': 'web-cycles',
+  'onnxruntime-web, 1,000 hot swaps while a pipeline serves': 'web-swaps',
   'onnxruntime-node, 1 session (reference)': 'node-1',
   'onnxruntime-node, 10 sessions (reference)': 'node-10',
 } as const;
@@ -117,7 +234,7 @@ function rssMiB(): number {
 
 /** Runs in the child: prints `{ rss, checkpoints }` as JSON. */
 async function child(scenario: Scenario): Promise<void> {
-  const checkpoints: [string, number][] = [];
+  const checkpoints: [string, number | null][] = [];
   const { OnnxModelHandler, frameOf } = await import('../src/ml/infer/index.js');
   if (scenario === 'none') {
     console.log(JSON.stringify({ rss: rssMiB(), checkpoints }));
@@ -127,7 +244,9 @@ async function child(scenario: Scenario): Promise<void> {
   const rng = seededRng(1);
   const x = randomFrame(rng, 64, FEATURES);
   const names = Array.from({ length: FEATURES }, (_, i) => `f${i}`);
-  if (scenario.startsWith('web')) {
+  if (scenario === 'web-swaps') {
+    await hotSwaps(checkpoints);
+  } else if (scenario.startsWith('web')) {
     const handler = new OnnxModelHandler();
     if (scenario === 'web-cycles') {
       for (let i = 1; i <= 1000; i++) {
@@ -158,7 +277,8 @@ async function child(scenario: Scenario): Promise<void> {
   console.log(JSON.stringify({ rss: rssMiB(), checkpoints }));
 }
 
-function memory(): void {
+/** RSS of each scenario in `labels`, each in a fresh child process. */
+function memory(labels: readonly (keyof typeof SCENARIOS)[]): void {
   const file = fileURLToPath(import.meta.url);
   if (!file.endsWith('.js')) {
     console.log('\n(memory: skipped; run on compiled JS: `npx tsc -p tsconfig.json && node dist/bench/run.js inference`)');
@@ -166,21 +286,29 @@ function memory(): void {
   }
   const bare = spawnSync(process.execPath, ['--expose-gc', '-e', 'gc(); console.log(JSON.stringify({ rss: process.memoryUsage().rss / 2 ** 20, checkpoints: [] }))'], { encoding: 'utf8' });
   const rows: (string | number)[][] = [['bare node (nothing imported)', JSON.parse(bare.stdout).rss as number, '']];
-  for (const [label, scenario] of Object.entries(SCENARIOS)) {
+  for (const label of labels) {
+    const scenario = SCENARIOS[label];
     const res = spawnSync(process.execPath, ['--expose-gc', file, '--rss-child', scenario], { encoding: 'utf8' });
     if (res.status !== 0) throw new Error(`memory scenario ${scenario} failed: ${res.stderr}`);
-    const { rss, checkpoints } = JSON.parse(res.stdout.trim().split('\n').pop()!) as { rss: number; checkpoints: [string, number][] };
-    rows.push([label, rss, checkpoints.map(([k, v]) => `${k}: ${v.toFixed(0)}`).join(' · ')]);
+    const { rss, checkpoints } = JSON.parse(res.stdout.trim().split('\n').pop()!) as { rss: number; checkpoints: [string, number | null][] };
+    rows.push([label, rss, checkpoints.map(([k, v]) => (v === null ? k : `${k}: ${v.toFixed(0)}`)).join(' · ')]);
   }
   printTable('Resident memory (MiB, after gc; child process per row, plain node on compiled JS)', ['scenario', 'RSS MiB', 'during cycles (MiB)'], rows);
 }
 
-/** Suite entry point. */
+const CASES = ['memory', 'hot-swaps', 'speed', 'pipeline'];
+
+/** Suite entry point; RUNNEL_BENCH_INFERENCE picks cases (see the module comment). */
 export async function run(): Promise<void> {
   const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' / ');
+  const cases = (process.env['RUNNEL_BENCH_INFERENCE'] ?? CASES.join(',')).split(',');
+  const unknown = cases.filter((c) => !CASES.includes(c));
+  if (unknown.length > 0) throw new Error(`RUNNEL_BENCH_INFERENCE: unknown case(s) ${unknown.join(', ')}; cases: ${CASES.join(', ')}`);
   console.log(`\nLoad average (1/5/15 min) at start: ${load()}`);
-  memory();
-  await speed();
+  const memoryLabels = (Object.keys(SCENARIOS) as (keyof typeof SCENARIOS)[]).filter((l) => (SCENARIOS[l] === 'web-swaps' ? cases.includes('hot-swaps') : cases.includes('memory')));
+  if (memoryLabels.length > 0) memory(memoryLabels);
+  if (cases.includes('speed')) await speed();
+  if (cases.includes('pipeline')) await pipelineOverhead();
   console.log(`\nLoad average at end: ${load()}`);
 }
 
