@@ -220,7 +220,7 @@ const SCENARIOS = {
   'onnxruntime-web, 1 session': 'web-1',
   'onnxruntime-web, 10 sessions': 'web-10',
   'onnxruntime-web, 1,000 load/run/release cycles': 'web-cycles',
-  'onnxruntime-web, 1,000 hot swaps while a pipeline serves': 'web-swaps',
+  'onnxruntime-web, hot swaps while a pipeline serves (1,000; RUNNEL_BENCH_SWAPS)': 'web-swaps',
   'onnxruntime-node, 1 session (reference)': 'node-1',
   'onnxruntime-node, 10 sessions (reference)': 'node-10',
 } as const;
