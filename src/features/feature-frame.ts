@@ -8,7 +8,7 @@ import type { PCollection } from '../core/pcollection.js';
 import { composite, type PTransform } from '../core/ptransform.js';
 import type { BoundedWindow } from '../core/window.js';
 import type { FrameLike } from '../ml/infer/types.js';
-import { checkFeatureNames, readFeatures, type FeatureRecord, type NonFinitePolicy } from './records.js';
+import { checkFeatureNames, readFeatures, typed, type FeatureRecord, type NonFinitePolicy } from './records.js';
 
 /** Named feature rows with their keys and event times; `view` is a plain `Float32Array` [rows × cols]. */
 export interface FeatureFrame<K = unknown> extends FrameLike {
@@ -17,9 +17,9 @@ export interface FeatureFrame<K = unknown> extends FrameLike {
 }
 
 /** Options of `featureVector`. */
-export interface FeatureVectorOptions<K> {
+export interface FeatureVectorOptions<K, R = FeatureRecord> {
   /** The key of each row (default: the record's `key` field, as the per-window features have). */
-  readonly key?: (record: FeatureRecord) => K;
+  readonly key?: (record: R) => K;
   /** NaN/±Inf in a feature: `'reject'` (dead letter, the default: models mostly cannot take NaN) or `'keep'`. */
   readonly nonFinite?: NonFinitePolicy;
 }
@@ -72,11 +72,36 @@ class FeatureVectorFn<K> implements DoFn<FeatureRecord, FeatureFrame<K>> {
  * Assembles the named features of records into `FeatureFrame`s, one per window per bundle, columns
  * in `names` order. A record missing a feature (or with NaN, by default) is a dead letter.
  */
-export function featureVector<K = unknown>(names: readonly string[], options: FeatureVectorOptions<K> = {}): PTransform<PCollection<FeatureRecord>, PCollection<FeatureFrame<K>>> {
+export function featureVector<K = unknown, R extends object = FeatureRecord>(
+  names: readonly string[],
+  options: FeatureVectorOptions<K, R> = {},
+): PTransform<PCollection<R>, PCollection<FeatureFrame<K>>> {
   checkFeatureNames('featureVector', names);
-  const key = options.key ?? ((r: FeatureRecord) => r['key'] as K);
+  const key = (options.key as ((r: FeatureRecord) => K) | undefined) ?? ((r: FeatureRecord) => r['key'] as K);
   const fn = new FeatureVectorFn<K>([...names], key, options.nonFinite ?? 'reject');
-  return composite('featureVector', (input: PCollection<FeatureRecord>) => input.parDo(fn, 'assemble'));
+  return typed(composite('featureVector', (input: PCollection<FeatureRecord>) => input.parDo(fn, 'assemble')));
+}
+
+/** The rows of `frames` (same feature names, in the same order) as one frame, e.g. a training set. */
+export function concatFrames<K>(frames: readonly FeatureFrame<K>[]): FeatureFrame<K> {
+  if (frames.length === 0) throw new RangeError('concatFrames: needs at least one frame');
+  const names = frames[0]!.names;
+  const cols = names.length;
+  const rows = frames.reduce((n, f) => n + f.rows, 0);
+  const view = new Float32Array(rows * cols);
+  const timestamps = new Float64Array(rows);
+  const keys: K[] = [];
+  let at = 0;
+  for (const f of frames) {
+    if (f.names.length !== cols || f.names.some((n, j) => n !== names[j])) {
+      throw new RangeError(`concatFrames: features ${f.names.join(', ')} differ from the first frame's ${names.join(', ')}`);
+    }
+    view.set(f.view.subarray(0, f.rows * cols), at * cols);
+    timestamps.set(f.timestamps.subarray(0, f.rows), at);
+    for (let i = 0; i < f.rows; i++) keys.push(f.keys[i]!);
+    at += f.rows;
+  }
+  return { view, rows, cols, names, keys, timestamps };
 }
 
 /** A new frame holding `names` of `frame`, in that order; throws naming unknown columns. */

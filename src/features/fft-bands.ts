@@ -5,6 +5,7 @@
  */
 import type { FftWindow } from '../kernels/fft-plan.js';
 import { windowTransform, type PaneFeature, type PaneOptions, type WindowFeatureTransform } from './pane.js';
+import { typed, type FeatureRecord } from './records.js';
 
 /** The spectrum settings of `fftBands` (and of `windowStats`' `fft` option). */
 export interface FftBandsSpec {
@@ -19,7 +20,7 @@ export interface FftBandsSpec {
 }
 
 /** Options of `fftBands`. */
-export interface FftBandsOptions extends PaneOptions, FftBandsSpec {}
+export interface FftBandsOptions<R = FeatureRecord> extends PaneOptions<R>, FftBandsSpec {}
 
 /** The output names of `fftBands`: `${feature}_band_${lo}_${hi}`. */
 export function fftBandNames(features: readonly string[], bands: readonly number[]): string[] {
@@ -61,6 +62,6 @@ export function bandsFeature(transform: string, features: readonly string[], spe
 }
 
 /** Per key and window, band energies Σ|X[k]|² of each feature: one record per pane. */
-export function fftBands(options: FftBandsOptions): WindowFeatureTransform {
-  return windowTransform(`fftBands(${options.size})`, options, [bandsFeature('fftBands', options.features, options)]);
+export function fftBands<R extends object = FeatureRecord>(options: FftBandsOptions<R>): WindowFeatureTransform<R> {
+  return typed(windowTransform(`fftBands(${options.size})`, options as PaneOptions, [bandsFeature('fftBands', options.features, options)]));
 }

@@ -9,7 +9,7 @@ import { MIN_TIMESTAMP } from '../core/time.js';
 import { composite, type PTransform } from '../core/ptransform.js';
 import { fitParams, fitsFiniteRowsOnly, isFittable, type FittableKind } from './fitting.js';
 import { fittedStatistics, type FittedStatistics } from './fitted.js';
-import { checkFeatureNames, readFeatures, type FeatureRecord, type NonFinitePolicy } from './records.js';
+import { checkFeatureNames, readFeatures, typed, type FeatureRecord, type NonFinitePolicy } from './records.js';
 import { Workspace } from './workspace.js';
 
 /** Accumulator: the rows kept for fitting (JSON, so a durable run can persist it) and their time range. */
@@ -69,13 +69,13 @@ export interface FitFeaturesOptions {
  * Fits `kind` on a bounded collection of records and emits one `FittedStatistics` (in the
  * global window, when the input ends). Records with a missing or non-numeric feature are dead letters.
  */
-export function fitFeatures(kind: FittableKind, options: FitFeaturesOptions): PTransform<PCollection<FeatureRecord>, PCollection<FittedStatistics>> {
+export function fitFeatures<R extends object = FeatureRecord>(kind: FittableKind, options: FitFeaturesOptions): PTransform<PCollection<R>, PCollection<FittedStatistics>> {
   if (!isFittable(kind)) throw new TypeError(`fitFeatures(kind): "${kind}" is not fitted from data`);
   const { features } = options;
   checkFeatureNames('fitFeatures', features);
   const imputing = !fitsFiniteRowsOnly(kind);
   const policy = imputing ? 'keep' : (options.nonFinite ?? 'reject');
-  return composite(`fitFeatures(${kind})`, (input: PCollection<FeatureRecord>) =>
+  return typed(composite(`fitFeatures(${kind})`, (input: PCollection<FeatureRecord>) =>
     input
       .parDo<TimedRow>(
         {
@@ -88,5 +88,5 @@ export function fitFeatures(kind: FittableKind, options: FitFeaturesOptions): PT
         'check',
       )
       .combineGlobally(fitCombiner(kind, features), 'fit'),
-  );
+  ));
 }

@@ -7,6 +7,6 @@ export { scaleToZScore, scaleToMinMax, scaleRobust, impute, clip, DEFAULT_WARM_U
 export { windowStats, windowStatNames, WINDOW_STATS, type WindowStat, type WindowStatsOptions } from './window-stats.js';
 export { fftBands, fftBandNames, type FftBandsOptions, type FftBandsSpec } from './fft-bands.js';
 export { lags, lagNames, rolling, rollingNames, type RollingStat, type SeriesTransform } from './series.js';
-export { featureVector, selectFeatures, dropFeatures, selectColumns, type FeatureFrame, type FeatureVectorOptions } from './feature-frame.js';
+export { featureVector, selectFeatures, dropFeatures, selectColumns, concatFrames, type FeatureFrame, type FeatureVectorOptions } from './feature-frame.js';
 export type { PaneOptions, WindowFeatures, WindowFeatureTransform } from './pane.js';
 export type { FeatureRecord, NonFinitePolicy } from './records.js';

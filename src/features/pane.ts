@@ -12,11 +12,11 @@ import { checkFeatureNames, readFeatures, type FeatureRecord, type NonFinitePoli
 import { Workspace } from './workspace.js';
 
 /** Options of every per-window feature transform. */
-export interface PaneOptions {
+export interface PaneOptions<R = FeatureRecord> {
   /** Numeric fields to compute on. */
   readonly features: readonly string[];
   /** Groups records per key within each window (default: one group per window). */
-  readonly key?: (record: FeatureRecord) => unknown;
+  readonly key?: (record: R) => unknown;
   /** NaN/±Inf in a feature: `'reject'` (dead letter, the default) or `'keep'` (the kernels' NaN rules apply). */
   readonly nonFinite?: NonFinitePolicy;
 }
@@ -110,7 +110,7 @@ export interface WindowFeatures {
 }
 
 /** A per-window transform that also says which features it outputs. */
-export type WindowFeatureTransform = PTransform<PCollection<FeatureRecord>, PCollection<WindowFeatures>> & { readonly featureNames: readonly string[] };
+export type WindowFeatureTransform<R = FeatureRecord> = PTransform<PCollection<R>, PCollection<WindowFeatures>> & { readonly featureNames: readonly string[] };
 
 /** One family of per-window features: its output names and how it adds them to a pane's record. */
 export interface PaneFeature {

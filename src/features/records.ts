@@ -6,8 +6,18 @@
  */
 import { RunnelError } from '../core/errors.js';
 
+import type { PTransform } from '../core/ptransform.js';
+
 /** A record with named fields, some of them numeric features. */
 export type FeatureRecord = Readonly<Record<string, unknown>>;
+
+/**
+ * The feature transforms are built over `FeatureRecord`s and read fields by name, checking each
+ * record at run time; the factories hand them out typed with the caller's record type.
+ */
+export function typed<T extends PTransform<unknown, unknown>>(transform: PTransform<never, unknown>): T {
+  return transform as unknown as T;
+}
 
 /**
  * What to do with a NaN or ±Infinity (or a `null`, which JSON makes of NaN) in a feature:

@@ -11,15 +11,15 @@ import { statefulParDo } from '../transforms/stateful-par-do.js';
 import { ApplyFittedFn } from './apply-fn.js';
 import { fittedStatistics, parseFitted, type FittedStatistics } from './fitted.js';
 import type { FittableKind } from './fitting.js';
-import { checkFeatureNames, type FeatureRecord, type NonFinitePolicy } from './records.js';
+import { checkFeatureNames, typed, type FeatureRecord, type NonFinitePolicy } from './records.js';
 import { ForwardFillFn } from './forward-fill.js';
 import { WarmUpFitFn, type FittedRecord } from './warm-up.js';
 
-/** Records in, records out. */
-export type RecordTransform = PTransform<PCollection<FeatureRecord>, PCollection<FeatureRecord>>;
+/** Records in, records out (`R`: the caller's record type; what is read from it is checked per record). */
+export type RecordTransform<R = FeatureRecord> = PTransform<PCollection<R>, PCollection<R>>;
 
 /** Options shared by the fitted transforms. */
-export interface FittedOptions {
+export interface FittedOptions<R = FeatureRecord> {
   /** Fields to transform. Default: the artifact's `featureNames` when `fitted` is given (required otherwise). */
   readonly features?: readonly string[];
   /** A fitted artifact (object or JSON text) to apply as is; without one, the transform fits on a warm-up. */
@@ -27,7 +27,7 @@ export interface FittedOptions {
   /** Records per key to fit on before anything is emitted (default 1000). */
   readonly warmUp?: number;
   /** Fits one artifact per key (default: one for the whole stream). State is per key and window: apply before `windowInto` to fit once. */
-  readonly key?: (record: FeatureRecord) => unknown;
+  readonly key?: (record: R) => unknown;
   /** NaN/±Inf in a feature: `'reject'` (dead letter, the default) or `'keep'` (left out of the fit, passed through). */
   readonly nonFinite?: NonFinitePolicy;
 }
@@ -65,22 +65,22 @@ function applying(name: string, fitted: FittedStatistics, features: readonly str
 }
 
 /** Scales features to mean 0, std 1 (population std) with fitted means and deviations. */
-export function scaleToZScore(options: FittedOptions): RecordTransform {
-  return fittedTransform('scaleToZScore', 'zscore', options);
+export function scaleToZScore<R extends object = FeatureRecord>(options: FittedOptions<R>): RecordTransform<R> {
+  return typed(fittedTransform('scaleToZScore', 'zscore', options as FittedOptions));
 }
 
 /** Scales features to [0, 1] with fitted minima and maxima. */
-export function scaleToMinMax(options: FittedOptions): RecordTransform {
-  return fittedTransform('scaleToMinMax', 'minMax', options);
+export function scaleToMinMax<R extends object = FeatureRecord>(options: FittedOptions<R>): RecordTransform<R> {
+  return typed(fittedTransform('scaleToMinMax', 'minMax', options as FittedOptions));
 }
 
 /** Scales features by (x − median) / IQR with fitted quartiles: robust to outliers. */
-export function scaleRobust(options: FittedOptions): RecordTransform {
-  return fittedTransform('scaleRobust', 'robust', options);
+export function scaleRobust<R extends object = FeatureRecord>(options: FittedOptions<R>): RecordTransform<R> {
+  return typed(fittedTransform('scaleRobust', 'robust', options as FittedOptions));
 }
 
 /** Options of `impute`. */
-export interface ImputeOptions extends Omit<FittedOptions, 'nonFinite'> {
+export interface ImputeOptions<R = FeatureRecord> extends Omit<FittedOptions<R>, 'nonFinite'> {
   /** `'mean'` / `'median'` of the finite values (fitted), `'constant'` (`value`), or `'last'` (forward fill per key). */
   readonly strategy: 'mean' | 'median' | 'constant' | 'last';
   /** The constant, one for all features or one per feature (strategy `'constant'`). */
@@ -100,7 +100,11 @@ function perFeature(name: string, option: string, value: number | readonly numbe
  * the finite values (fitted), with a constant, or with the key's last finite value (forward
  * fill; leading gaps stay NaN). A field holding a non-number is still a dead letter.
  */
-export function impute(options: ImputeOptions): RecordTransform {
+export function impute<R extends object = FeatureRecord>(options: ImputeOptions<R>): RecordTransform<R> {
+  return typed(imputeRecords(options as ImputeOptions));
+}
+
+function imputeRecords(options: ImputeOptions): RecordTransform {
   const { strategy } = options;
   if (strategy === 'constant') {
     const features = options.features ?? [];
@@ -134,12 +138,12 @@ export interface ClipOptions {
 }
 
 /** Limits features to [min, max]. */
-export function clip(options: ClipOptions): RecordTransform {
+export function clip<R extends object = FeatureRecord>(options: ClipOptions): RecordTransform<R> {
   checkFeatureNames('clip', options.features);
   const d = options.features.length;
   const min = perFeature('clip', 'min', options.min ?? -Infinity, d);
   const max = perFeature('clip', 'max', options.max ?? Infinity, d);
   const bad = min.findIndex((lo, i) => !(lo <= max[i]!));
   if (bad >= 0) throw new RangeError(`clip: min (${min[bad]}) is above max (${max[bad]}) for feature "${options.features[bad]}"`);
-  return applying('clip', fittedStatistics('clip', options.features, { min, max }), options.features, options.nonFinite ?? 'reject');
+  return typed(applying('clip', fittedStatistics('clip', options.features, { min, max }), options.features, options.nonFinite ?? 'reject'));
 }

@@ -8,11 +8,11 @@ import type { PCollection } from '../core/pcollection.js';
 import type { PTransform } from '../core/ptransform.js';
 import type { StatsExports } from '../kernels/exports.js';
 import { paneTransform, type Pane, type PaneOptions } from './pane.js';
-import type { FeatureRecord } from './records.js';
+import { typed, type FeatureRecord } from './records.js';
 import type { Workspace } from './workspace.js';
 
 /** A record transform that also says which features it adds. */
-export type SeriesTransform = PTransform<PCollection<FeatureRecord>, PCollection<FeatureRecord>> & { readonly featureNames: readonly string[] };
+export type SeriesTransform<R = FeatureRecord> = PTransform<PCollection<R>, PCollection<R>> & { readonly featureNames: readonly string[] };
 
 function positiveInt(name: string, option: string, value: number): void {
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name}: ${option} must be a positive integer, got ${value}`);
@@ -34,15 +34,15 @@ export function lagNames(features: readonly string[], k: number): string[] {
 }
 
 /** Adds the values of the k previous rows (of the same key and window) to each record; one `lags` kernel call per pane. */
-export function lags(k: number, options: PaneOptions): SeriesTransform {
+export function lags<R extends object = FeatureRecord>(k: number, options: PaneOptions<R>): SeriesTransform<R> {
   positiveInt('lags(k)', 'k', k);
   const names = lagNames(options.features, k);
-  const transform = paneTransform<FeatureRecord>(`lags(${k})`, options, (pane, ws) => {
+  const transform = paneTransform<FeatureRecord>(`lags(${k})`, options as PaneOptions, (pane, ws) => {
     const out = ws.f32('lags', pane.n * names.length);
     ws.k.exports.lags(pane.ptr, pane.n, pane.d, k, out.ptr);
     return withColumns(pane, names, out.view);
   });
-  return Object.assign(transform, { featureNames: names });
+  return Object.assign(typed<PTransform<PCollection<R>, PCollection<R>>>(transform), { featureNames: names });
 }
 
 /** Statistics `rolling` computes over the trailing rows. */
@@ -71,11 +71,11 @@ export function rollingNames(features: readonly string[], stat: RollingStat, n: 
  * (row j holds the values j rows back, NaN before the pane's start), so one stats kernel call
  * computes all of them (population std).
  */
-export function rolling(stat: RollingStat, n: number, options: PaneOptions): SeriesTransform {
+export function rolling<R extends object = FeatureRecord>(stat: RollingStat, n: number, options: PaneOptions<R>): SeriesTransform<R> {
   if (!(stat in ROLLING)) throw new TypeError(`rolling(stat): unknown statistic "${stat}"; known: ${Object.keys(ROLLING).join(', ')}`);
   positiveInt('rolling(stat, n)', 'n', n);
   const names = rollingNames(options.features, stat, n);
-  const transform = paneTransform<FeatureRecord>(`rolling(${stat},${n})`, options, (pane, ws) => {
+  const transform = paneTransform<FeatureRecord>(`rolling(${stat},${n})`, options as PaneOptions, (pane, ws) => {
     const rows = pane.n;
     const d = pane.d;
     const trailing = ws.f32('trailing', n * rows);
@@ -96,5 +96,5 @@ export function rolling(stat: RollingStat, n: number, options: PaneOptions): Ser
     }
     return withColumns(pane, names, values);
   });
-  return Object.assign(transform, { featureNames: names });
+  return Object.assign(typed<PTransform<PCollection<R>, PCollection<R>>>(transform), { featureNames: names });
 }

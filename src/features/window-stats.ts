@@ -5,6 +5,7 @@
 import type { StatsExports } from '../kernels/exports.js';
 import { bandsFeature, type FftBandsSpec } from './fft-bands.js';
 import { windowTransform, type Pane, type PaneFeature, type PaneOptions, type WindowFeatureTransform } from './pane.js';
+import { typed, type FeatureRecord } from './records.js';
 import type { Workspace } from './workspace.js';
 
 /** Statistics `windowStats` computes (population moments; `zcr` is the zero-crossing rate). */
@@ -37,7 +38,7 @@ export function windowStatNames(stats: readonly WindowStat[], features: readonly
 }
 
 /** Options of `windowStats`. */
-export interface WindowStatsOptions extends PaneOptions {
+export interface WindowStatsOptions<R = FeatureRecord> extends PaneOptions<R> {
   /** Also the FFT band energies of each feature (as `fftBands`), in the same record. */
   readonly fft?: FftBandsSpec;
 }
@@ -46,7 +47,7 @@ export interface WindowStatsOptions extends PaneOptions {
  * Per key and window, `stats` of each feature (and, with `fft`, its band energies): one record
  * `{ key, windowStart, windowEnd, <feature>_<stat>… }` per pane. Moments are population moments (over n).
  */
-export function windowStats(stats: readonly WindowStat[], options: WindowStatsOptions): WindowFeatureTransform {
+export function windowStats<R extends object = FeatureRecord>(stats: readonly WindowStat[], options: WindowStatsOptions<R>): WindowFeatureTransform<R> {
   if (!Array.isArray(stats) || stats.length === 0) throw new TypeError(`windowStats(stats): pass a non-empty list of ${WINDOW_STATS.join(', ')}`);
   for (const s of stats) if (!(s in KERNELS)) throw new TypeError(`windowStats: unknown statistic "${s}"; known: ${WINDOW_STATS.join(', ')}`);
   const { features } = options;
@@ -62,5 +63,5 @@ export function windowStats(stats: readonly WindowStat[], options: WindowStatsOp
     },
   };
   const parts = options.fft ? [statsPart, bandsFeature('windowStats', features, options.fft)] : [statsPart];
-  return windowTransform(`windowStats(${stats.join(',')})`, options, parts);
+  return typed(windowTransform(`windowStats(${stats.join(',')})`, options as PaneOptions, parts));
 }
