@@ -99,6 +99,8 @@ export interface StatefulContext<K, Out, S extends Record<string, StateSpec>, T 
   readonly window: BoundedWindow;
   /** Event time of the element, or of the firing timer. */
   readonly timestamp: number;
+  /** The run's processing time now (its injected clock): set processing-time timers from it. */
+  readonly processingTime: number;
   readonly state: { readonly [N in keyof S]: StateOf<S[N]> };
   readonly timers: { readonly [N in keyof T]: Timer };
   /** Emits at `timestamp` in `window`. */

@@ -73,8 +73,8 @@ describe(`runInference with maxWaitMs (seed ${SEED})`, () => {
       const rng = seededRng(SEED + (keyed ? 1 : 0));
       const models = new Map(KEYS.map((k) => [k, randomLinear(rng)]));
       const events = script(rng, 80);
-      const build = (clock: VirtualClock) => {
-        const options = { minBatchSize: 6, maxWaitMs: 100, clock };
+      const build = () => {
+        const options = { minBatchSize: 6, maxWaitMs: 100 };
         const p = new Pipeline();
         const input = p.apply(stream(events));
         if (keyed) {
@@ -88,7 +88,7 @@ describe(`runInference with maxWaitMs (seed ${SEED})`, () => {
       };
       const dir = mkdtempSync(join(tmpdir(), 'runnel-held-'));
       const referenceClock = new VirtualClock(0);
-      const whole = build(referenceClock);
+      const whole = build();
       const reference = Store.open(join(dir, 'reference.db'));
       await whole.p.run({ store: reference, clock: referenceClock });
       await whole.provider.close();
@@ -101,7 +101,7 @@ describe(`runInference with maxWaitMs (seed ${SEED})`, () => {
       let heldAtStop = 0;
       for (let run = 0; run < 60; run++) {
         const store = Store.open(path);
-        const job = build(clock);
+        const job = build();
         const controller = new AbortController();
         const stopAfter = 1 + Math.floor(rng() * 12);
         let steps = 0;
@@ -150,7 +150,7 @@ describe(`runInference with maxWaitMs (seed ${SEED})`, () => {
         .advanceProcessingTime(30) // 140: pressure has waited 90: still held
         .advanceProcessingTime(10), // 150: pressure has waited 100: runs
     )
-      .apply(runInference<string, number[]>(keyed, { minBatchSize: 4, maxWaitMs: 100, clock }))
+      .apply(runInference<string, number[]>(keyed, { minBatchSize: 4, maxWaitMs: 100 }))
       .apply(out);
     const steps: string[] = [];
     let seen = 0;

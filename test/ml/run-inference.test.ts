@@ -124,7 +124,7 @@ describe(`runInference (seed ${SEED})`, () => {
         .advanceProcessingTime(60) // step 4: 110 ms ≥ 100: all 5 run
         .addElements(...[5, 6, 7, 8, 9, 10, 11, 12, 13, 14].map(at)), // step 5: 10 ≥ minBatchSize: run at once
     )
-      .apply(runInference<number[]>(model, { minBatchSize: 10, maxWaitMs: 100, clock }))
+      .apply(runInference<number[]>(model, { minBatchSize: 10, maxWaitMs: 100 }))
       .apply(out);
     const seen: number[] = [];
     await p.run({ clock, onProgress: () => seen.push(out.values.length) });
@@ -141,7 +141,7 @@ describe(`runInference (seed ${SEED})`, () => {
     const out = collect<PredictionResult<number[]>>();
     const p = new Pipeline();
     const x = rows(rng, 7);
-    p.apply(create(x)).apply(runInference<number[]>(model, { minBatchSize: 100, maxWaitMs: 60_000, clock: new VirtualClock() })).apply(out);
+    p.apply(create(x)).apply(runInference<number[]>(model, { minBatchSize: 100, maxWaitMs: 60_000 })).apply(out);
     await p.run({ bundleSize: 3 });
     expectClose(out.values.map(prediction), x.map(m.predict), TOL, 'flushed at end');
     await model.close();

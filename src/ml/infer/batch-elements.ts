@@ -5,7 +5,6 @@
  * also flushes at the end of bounded input). The bag is keyed state, so in a durable run held
  * examples are committed with the step that read them and survive a crash.
  */
-import type { Clock } from '../../core/clock.js';
 import { bagState, eventTimer, processingTimer, type BagStateSpec, type StatefulContext, type StatefulDoFn, type TimerSpec } from '../../core/state.js';
 
 /** An example held with its own event time. */
@@ -24,7 +23,7 @@ type Bag<T> = { items: BagStateSpec<HeldExample<T>> };
 type Timers = { wait: TimerSpec; windowEnd: TimerSpec };
 
 /** The batching DoFn; apply with `statefulParDo` to `{ key, value }` pairs. */
-export function batchElementsFn<K, T>(minBatchSize: number, maxWaitMs: number, clock: Clock): StatefulDoFn<K, T, HeldBatch<K, T>, Bag<T>, Timers> {
+export function batchElementsFn<K, T>(minBatchSize: number, maxWaitMs: number): StatefulDoFn<K, T, HeldBatch<K, T>, Bag<T>, Timers> {
   const flush = (ctx: StatefulContext<K, HeldBatch<K, T>, Bag<T>, Timers>): void => {
     const items = ctx.state.items.read();
     if (items.length > 0) ctx.output({ key: ctx.key, items: [...items] });
@@ -38,7 +37,7 @@ export function batchElementsFn<K, T>(minBatchSize: number, maxWaitMs: number, c
     process(value, ctx) {
       const items = ctx.state.items;
       if (items.read().length === 0) {
-        ctx.timers.wait.set(clock.now() + maxWaitMs);
+        ctx.timers.wait.set(ctx.processingTime + maxWaitMs);
         ctx.timers.windowEnd.set(ctx.window.maxTimestamp());
       }
       // Typed arrays as plain arrays: bag state is stored as JSON in a durable run.

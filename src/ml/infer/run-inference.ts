@@ -9,8 +9,6 @@
  * `minBatchSize` wait or the oldest waited `maxWaitMs`. Each result keeps its example's own
  * event time and window.
  */
-import type { Clock } from '../../core/clock.js';
-import { systemClock } from '../../core/clock.js';
 import type { DoFn, FinishBundleContext, ProcessContext } from '../../core/do-fn.js';
 import { kv, type KV } from '../../core/element.js';
 import { messageOf } from '../../core/errors.js';
@@ -37,8 +35,6 @@ export interface RunInferenceOptions {
   minBatchSize?: number;
   /** Hold examples across bundles (in keyed state) for at most this long, processing time; default: batches stay within a bundle. */
   maxWaitMs?: number;
-  /** The run's processing-time clock (with `maxWaitMs`); default the system clock. Pass the same clock to `run({ clock })`. */
-  clock?: Clock;
   /** Column names for models without `runnel.features` metadata (needed for record examples then). */
   featureNames?: readonly string[];
 }
@@ -73,11 +69,11 @@ export class RunInference<In, Out> extends PTransform<PCollection<In>, PCollecti
   }
 
   expand(input: PCollection<In>): PCollection<Out> {
-    const { maxWaitMs, minBatchSize, clock } = this.#o;
+    const { maxWaitMs, minBatchSize } = this.#o;
     if (maxWaitMs === undefined) return input.apply(parDo(new InferenceDoFn(this.provider, this.#o, this.#keyed, false))) as PCollection<Out>;
     const keyed = (this.#keyed ? input : input.map((value) => kv('', value), 'withoutKey')) as PCollection<KV<unknown, unknown>>;
     return keyed
-      .apply(statefulParDo(batchElementsFn<unknown, unknown>(minBatchSize, maxWaitMs, clock ?? systemClock)).withName('batchElements'))
+      .apply(statefulParDo(batchElementsFn<unknown, unknown>(minBatchSize, maxWaitMs)).withName('batchElements'))
       .apply(parDo(new InferenceDoFn(this.provider, this.#o, this.#keyed, true))) as PCollection<Out>;
   }
 }

@@ -200,6 +200,9 @@ export class StatefulOperator implements Operator {
       get timestamp() {
         return self.#timestamp;
       },
+      get processingTime() {
+        return self.#o.clock.now();
+      },
       state: state as Context['state'],
       timers,
       output: (value) => output.ports[0]!.push(value, self.#timestamp, self.#window!, NO_FIRING),
