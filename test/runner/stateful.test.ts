@@ -82,7 +82,7 @@ describe('statefulParDo', () => {
       timers: { quiet: processingTimer() },
       process(value: number, ctx) {
         ctx.state.last.write(value);
-        ctx.timers.quiet.set(clock.now() + 60 * S);
+        ctx.timers.quiet.set(ctx.processingTime + 60 * S);
       },
       onTimer(_timer, ctx) {
         ctx.output(`${ctx.key} quiet since its reading ${ctx.state.last.read()}`);
