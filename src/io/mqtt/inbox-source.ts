@@ -29,10 +29,18 @@ interface InboxCheckpoint {
   readonly maxSeen: number;
 }
 
+/**
+ * Consumed rows are deleted in groups, one statement for this many row ids (or sooner when the
+ * inbox has nothing new): a delete per step cost a commit per step.
+ */
+const DELETE_EVERY = 1000;
+
 class InboxReader implements SourceReader<Record<string, unknown>> {
   #lastId: number;
   /** The offset last handed to the runner; committed by the time it reads again. */
   #handedOut: number | undefined;
+  /** Rows up to this id are deleted. */
+  #deletedThrough: number;
   readonly #watermark: BoundedOutOfOrderness;
 
   constructor(
@@ -42,16 +50,18 @@ class InboxReader implements SourceReader<Record<string, unknown>> {
     from: InboxCheckpoint | undefined,
   ) {
     this.#lastId = from?.lastId ?? 0;
+    this.#deletedThrough = 0;
     this.#watermark = new BoundedOutOfOrderness(options.maxLateness, from?.maxSeen);
   }
 
   read(max: number): ReadResult<Record<string, unknown>> {
-    // A durable runner commits the step whose checkpoint it took before it reads again.
-    if (this.#handedOut !== undefined && (this.options.deleteConsumed ?? true)) {
-      this.inbox.deleteThrough(this.#handedOut);
-      this.#handedOut = undefined;
-    }
     const rows = this.inbox.read(this.#lastId, max);
+    // A durable runner commits the step whose checkpoint it took before it reads again.
+    const consumed = this.#handedOut;
+    if (consumed !== undefined && (this.options.deleteConsumed ?? true) && (rows.length === 0 || consumed - this.#deletedThrough >= DELETE_EVERY)) {
+      this.inbox.deleteThrough(consumed);
+      this.#deletedThrough = consumed;
+    }
     const bundle = new Bundle<Record<string, unknown>>();
     for (const row of rows) {
       this.#lastId = row.id;

@@ -78,6 +78,14 @@ interface Pending {
 const OVERSIZED_KEPT = 1024;
 
 /**
+ * QoS 0 messages carry no acknowledgement to gate, so they are committed in groups: at most
+ * `QOS0_GROUP` messages or `QOS0_GROUP_MS` after the first one waits, whichever comes first
+ * (a QoS 1/2 message on the same connection commits the waiting ones with it, in order).
+ */
+const QOS0_GROUP = 1000;
+const QOS0_GROUP_MS = 10;
+
+/**
  * Durable MQTT ingest: subscribes with a persistent MQTT 5 session and acknowledges each QoS 1/2
  * message (PUBACK/PUBREC, through mqtt.js `customHandleAcks`) only after its inbox row, or its
  * dead letter, is committed. When it cannot commit (a `block` cap, a full disk, any SQLite
@@ -89,7 +97,10 @@ export class MqttIngest {
   readonly inbox: Inbox;
   readonly #connections: MqttConnection[] = [];
   #pending: Pending[] = [];
-  #flushScheduled = false;
+  /** A commit scheduled for the end of this poll phase (group commit of QoS 1/2). */
+  #flushSoon: NodeJS.Immediate | undefined;
+  /** A commit scheduled for a waiting QoS 0 group. */
+  #flushLater: NodeJS.Timeout | undefined;
   #blocked = false;
   #failures = 0;
   #retryTimer: unknown;
@@ -105,7 +116,7 @@ export class MqttIngest {
     private readonly clock: Clock,
     private readonly timers: Timers,
     private readonly log: (message: string) => void,
-    private readonly decode: (topic: string, payload: Buffer, qos: 0 | 1 | 2) => Omit<Pending, 'ack'>,
+    private readonly decode: (topic: string, payload: Buffer, qos: 0 | 1 | 2, ack: Pending['ack']) => Pending,
   ) {
     this.inbox = new Inbox(store, options.name, options.retention);
     this.#groupCommit = options.durability === 'power' || (options.connections ?? 1) > 1;
@@ -135,18 +146,18 @@ export class MqttIngest {
     const clock = options.clock ?? systemClock;
     const eventTimeField = options.eventTimeField;
 
-    const decode = (topic: string, payload: Buffer, q: 0 | 1 | 2): Omit<Pending, 'ack'> => {
+    const decode = (topic: string, payload: Buffer, q: 0 | 1 | 2, ack: Pending['ack']): Pending => {
       const arrivedAt = clock.now();
       if (payload.byteLength > maxBytes) {
         const reason = `payload of ${payload.byteLength} bytes exceeds maxPayloadBytes (${maxBytes}); first ${OVERSIZED_KEPT} bytes kept`;
-        return { rejection: { topic, payload: payload.subarray(0, OVERSIZED_KEPT), reason, at: arrivedAt } };
+        return { rejection: { topic, payload: payload.subarray(0, OVERSIZED_KEPT), reason, at: arrivedAt }, ack };
       }
       try {
         const record = codec.decode(payload);
         const eventTime = eventTimeField === undefined ? arrivedAt : (checkField(eventTimeField, record[eventTimeField], 'timestamp') as number);
-        return { message: { topic, payload, qos: q, arrivedAt, eventTime, dedupeKey: dedupeKey(dedupe, topic, eventTime, payload, record) } };
+        return { message: { topic, payload, qos: q, arrivedAt, eventTime, dedupeKey: dedupeKey(dedupe, topic, eventTime, payload, record) }, ack };
       } catch (error) {
-        return { rejection: { topic, payload, reason: `${codec.name} payload rejected: ${messageOf(error)}`, at: arrivedAt } };
+        return { rejection: { topic, payload, reason: `${codec.name} payload rejected: ${messageOf(error)}`, at: arrivedAt }, ack };
       }
     };
 
@@ -192,17 +203,17 @@ export class MqttIngest {
       if (qos === 0) this.stats.droppedQos0++;
       return;
     }
-    this.#pending.push({ ...this.decode(topic, payload, qos), ack });
-    if (!this.#groupCommit) this.#flush();
-    else if (!this.#flushScheduled) {
-      // Packets read from several sockets in one poll phase are all pending by then: one commit.
-      this.#flushScheduled = true;
-      setImmediate(() => this.#flush());
-    }
+    this.#pending.push(this.decode(topic, payload, qos, ack));
+    if (qos === 0 ? this.#pending.length >= QOS0_GROUP : !this.#groupCommit) this.#flush();
+    // Packets read from several sockets in one poll phase are all pending by then: one commit.
+    else if (qos !== 0) this.#flushSoon ??= setImmediate(() => this.#flush());
+    else this.#flushLater ??= setTimeout(() => this.#flush(), QOS0_GROUP_MS);
   }
 
   #flush(): void {
-    this.#flushScheduled = false;
+    if (this.#flushSoon !== undefined) clearImmediate(this.#flushSoon);
+    if (this.#flushLater !== undefined) clearTimeout(this.#flushLater);
+    this.#flushSoon = this.#flushLater = undefined;
     const batch = this.#pending;
     if (batch.length === 0) return;
     this.#pending = [];
@@ -287,12 +298,14 @@ export class MqttIngest {
   }
 
   /**
-   * Disconnects (the session stays with the broker, which keeps unacknowledged and new messages
-   * for the next start) and closes a store opened for `power`.
+   * Commits what is waiting (a QoS 0 group), disconnects (the session stays with the broker,
+   * which keeps unacknowledged and new messages for the next start) and closes a store opened
+   * for `power`.
    */
   async close(): Promise<void> {
     if (this.#retryTimer !== undefined) this.timers.clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
+    if (!this.#blocked) this.#flush();
     await Promise.all(this.#connections.map((c) => c.close()));
     this.#connections.length = 0;
     this.#pending = [];

@@ -31,8 +31,11 @@ it(`reads the inbox in commit order with a bounded-out-of-orderness watermark, r
   expect(first.bundle.values[5]).toEqual({ i: 5, device: 'd1' });
   expect(first.bundle.timestamps).toEqual(times.slice(0, 70));
   expect(reader.watermark()).toBe(Math.max(...times.slice(0, 70)) - 250);
-  const checkpoint = reader.checkpoint!();
-  await reader.read(10); // the runner has committed `checkpoint` before this read: rows 0–69 go
+  const checkpoint = reader.checkpoint!(); // the runner commits it before reading again
+  expect((await reader.read(10)).bundle.length).toBe(10); // rows 70–79: read, never committed
+  expect(inbox.usage().rows).toBe(200); // consumed rows go in groups, not after every step
+  expect((await reader.read(1000)).bundle.length).toBe(120);
+  expect((await reader.read(10)).idle).toBe(true); // caught up: rows 0–69 (committed) go, no others
   expect(inbox.usage().rows).toBe(130);
   const resumed = await source.open(context, JSON.parse(JSON.stringify(checkpoint)));
   expect(resumed.watermark()).toBe(Math.max(...times.slice(0, 70)) - 250);
