@@ -66,6 +66,8 @@ export { MqttSink, type MqttSinkOptions, type MqttSinkStats } from './io/mqtt/si
 export { readBuffer, type ReadBufferOptions, type BufferedMessage } from './io/mqtt/read-buffer.js';
 export { mqttSource, type MqttSourceOptions } from './io/mqtt/source.js';
 export { MqttIngest, type MqttIngestOptions, type MqttIngestStats, type Durability } from './io/mqtt/ingest.js';
+export { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions, type EmbeddedSourceOptions } from './io/mqtt/embedded-broker.js';
+export type { CommitGateStats } from './io/mqtt/commit-gate.js';
 export { connectMqtt, toMqttOptions, type MqttConnection, type MqttConnectionOptions, type Backoff, type Timers } from './io/mqtt/connection.js';
 export { inboxSource, type InboxSourceOptions } from './io/mqtt/inbox-source.js';
 export type { DedupeBy } from './io/mqtt/dedupe.js';
