@@ -6,7 +6,7 @@ export { fitFeatures, type FitFeaturesOptions } from './fit-transform.js';
 export { scaleToZScore, scaleToMinMax, scaleRobust, impute, clip, DEFAULT_WARM_UP, type FittedOptions, type ImputeOptions, type ClipOptions, type RecordTransform } from './scaling.js';
 export { windowStats, windowStatNames, WINDOW_STATS, type WindowStat, type WindowStatsOptions } from './window-stats.js';
 export { fftBands, fftBandNames, type FftBandsOptions, type FftBandsSpec } from './fft-bands.js';
-export { lags, lagNames, rolling, rollingNames, type RollingStat, type SeriesTransform } from './series.js';
+export { lags, lagNames, rolling, rollingNames, type RollingStat, type SeriesOptions, type SeriesTransform } from './series.js';
 export { featureVector, selectFeatures, dropFeatures, selectColumns, concatFrames, type FeatureFrame, type FeatureVectorOptions } from './feature-frame.js';
 export type { PaneOptions, WindowFeatures, WindowFeatureTransform } from './pane.js';
 export type { FeatureRecord, NonFinitePolicy } from './records.js';

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Pipeline, Store, impute, kv, scaleToZScore, writeOutbox, type FeatureRecord } from '../../src/index.js';
+import { Pipeline, Store, impute, kv, rolling, scaleToZScore, writeOutbox, type FeatureRecord } from '../../src/index.js';
 import * as ref from '../../src/kernels/reference/index.js';
 import { testStream, timestamped } from '../../src/testing/index.js';
 import { SEED, gaussian, maxAbsDiff, rngFor } from './helpers.js';
@@ -106,5 +106,25 @@ describe(`streaming scaleToZScore (seed ${SEED})`, () => {
       return s.x && s.y;
     });
     expect(rows.length).toBe(complete.length);
+  });
+
+  it("rolling(stat, n, { mode: 'stream' }) keeps each key's last rows across stops and resumes", async () => {
+    const data = readings();
+    const build = () => {
+      const p = new Pipeline();
+      const events = testStream<FeatureRecord>();
+      for (let i = 0; i < data.length; i += 8) events.addElements(...data.slice(i, i + 8).map((r) => timestamped(r as FeatureRecord, r.t)));
+      p.apply(events)
+        .apply(rolling('mean', 20, { features: ['x'], key: (r) => r['sensor'], mode: 'stream' }))
+        .map((r) => [r['t'], r['x_mean20']], 'row')
+        .apply(writeOutbox());
+      return p;
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'runnel-features-'));
+    await uninterrupted(join(dir, 'reference.db'), build);
+    expect(await stopAndResume(join(dir, 'resumed.db'), build, [4, 9, 15, 30])).toBeGreaterThanOrEqual(3);
+    const rows = outbox(join(dir, 'resumed.db'));
+    expect(rows).toEqual(outbox(join(dir, 'reference.db')));
+    expect(rows.filter((r) => typeof JSON.parse(r.payload)[1] === 'number').length).toBe(data.length - 3 * 19); // NaN for each sensor's first 19 rows
   });
 });

@@ -155,6 +155,32 @@ describe(`per-window features vs the plain-TS twins (seed ${SEED})`, () => {
     }
   });
 
+  it("lags and rolling with mode 'stream' continue per key across bundles, as the twins over each key's whole sequence", async () => {
+    const data = randomStream(rngFor(13), 700).sort((a, b) => a.t - b.t || a.x - b.x);
+    const p = new Pipeline();
+    const out = collect<FeatureRecord>();
+    p.apply(create<FeatureRecord>(data.map((r) => ({ ...r }))))
+      .withTimestamps((r) => r['t'] as number)
+      .apply(lags(2, { features: ['x', 'y'], key: (r) => r['k'], mode: 'stream' }))
+      .apply(rolling('std', 5, { features: ['x'], key: (r) => r['k'], mode: 'stream' }))
+      .apply(out);
+    await p.run({ bundleSize: 37 });
+    expect(out.values.length).toBe(data.length);
+    for (const key of ['a', 'b']) {
+      const mine = data.filter((r) => r.k === key);
+      const got = out.values.filter((r) => r['k'] === key);
+      expect(got.map((r) => r['t'])).toEqual(mine.map((r) => r.t));
+      const n = mine.length;
+      const lagged = new Float64Array(n * 4);
+      ref.signal.lags(Float64Array.from(mine.flatMap((r) => [r.x, r.y])), n, 2, 2, lagged);
+      expect(got.flatMap((r) => [r['x_lag1'], r['y_lag1'], r['x_lag2'], r['y_lag2']])).toEqual(Array.from(lagged));
+      got.forEach((r, i) => {
+        const want = i < 4 ? NaN : ref.stats.colStd(Float64Array.from(mine.slice(i - 4, i + 1).map((m) => m.x)), 5, 1, 0)[0]!;
+        expectNear(`${key} std5 row ${i}`, r['x_std5'] as number, want, 1e-7);
+      });
+    }
+  });
+
   it('fftBands: band energies of the last 64 samples per pane equal the twins (1e-4 of the pane energy)', async () => {
     const data = randomStream(rngFor(12), 2000); // panes both shorter and longer than 64
     const bands = [0, 5, 12.5, 30, 50];
