@@ -78,8 +78,8 @@ export function featureVector<K = unknown, R extends object = FeatureRecord>(
 ): PTransform<PCollection<R>, PCollection<FeatureFrame<K>>> {
   checkFeatureNames('featureVector', names);
   const key = (options.key as ((r: FeatureRecord) => K) | undefined) ?? ((r: FeatureRecord) => r['key'] as K);
-  const fn = new FeatureVectorFn<K>([...names], key, options.nonFinite ?? 'reject');
-  return typed(composite('featureVector', (input: PCollection<FeatureRecord>) => input.parDo(fn, 'assemble')));
+  const policy = options.nonFinite ?? 'reject';
+  return typed(composite('featureVector', (input: PCollection<FeatureRecord>) => input.parDo(new FeatureVectorFn<K>([...names], key, policy), 'assemble')));
 }
 
 /** The rows of `frames` (same feature names, in the same order) as one frame, e.g. a training set. */

@@ -60,8 +60,10 @@ function applying(name: string, fitted: FittedStatistics, features: readonly str
   if (features && (features.length !== fitted.featureNames.length || features.some((f, i) => f !== fitted.featureNames[i]))) {
     throw new TypeError(`${name}: options.features (${features.join(', ')}) must equal the artifact's featureNames (${fitted.featureNames.join(', ')})`);
   }
-  const fn = new ApplyFittedFn<FeatureRecord>(fitted.featureNames, policy, { record: (r) => r, fitted: () => fitted }, missingIsNaN);
-  return composite(name, (input: PCollection<FeatureRecord>) => input.parDo(fn, 'apply'));
+  // A DoFn per application: it holds the bundle being processed.
+  return composite(name, (input: PCollection<FeatureRecord>) =>
+    input.parDo(new ApplyFittedFn<FeatureRecord>(fitted.featureNames, policy, { record: (r) => r, fitted: () => fitted }, missingIsNaN), 'apply'),
+  );
 }
 
 /** Scales features to mean 0, std 1 (population std) with fitted means and deviations. */

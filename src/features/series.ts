@@ -48,15 +48,17 @@ type HistoryState = { history: ReturnType<typeof valueState<number[]>> };
 class StreamSeriesFn extends KeyedBundleFn<HistoryState> {
   readonly state: HistoryState = { history: valueState<number[]>() };
 
+  readonly #width: number;
+
   constructor(
     features: readonly string[],
-    private readonly width: number,
     names: readonly string[],
     policy: NonFinitePolicy,
     private readonly keep: number,
     private readonly values: SeriesValues,
   ) {
     super(features, names, policy, false);
+    this.#width = names.length;
   }
 
   protected compute(rows: HeldRows, state: KeyedState<HistoryState>): ArrayLike<number> {
@@ -69,7 +71,7 @@ class StreamSeriesFn extends KeyedBundleFn<HistoryState> {
     block.view.set(rows.values, h * d);
     const out = this.values(this.ws, block.ptr, () => block.view, total, d);
     state.history.write(Array.from(block.view.subarray(Math.max(0, total - this.keep) * d, total * d)));
-    return Array.prototype.slice.call(out, h * this.width, total * this.width) as number[];
+    return Array.prototype.slice.call(out, h * this.#width, total * this.#width) as number[];
   }
 }
 
@@ -82,8 +84,9 @@ function seriesTransform<R>(name: string, options: SeriesOptions<R>, names: read
     checkFeatureNames(name, options.features);
     const policy = options.nonFinite ?? 'reject';
     const key = (options.key as ((r: FeatureRecord) => unknown) | undefined) ?? (() => null);
-    const fn = new StreamSeriesFn(options.features, names.length, names, policy, keep, values);
-    transform = composite(name, (input: PCollection<FeatureRecord>) => input.withKeys(key, 'key').apply(statefulParDo(fn).withName('series')));
+    transform = composite(name, (input: PCollection<FeatureRecord>) =>
+      input.withKeys(key, 'key').apply(statefulParDo(new StreamSeriesFn(options.features, names, policy, keep, values)).withName('series')),
+    );
   } else {
     throw new TypeError(`${name}: options.mode must be 'pane' or 'stream', got ${JSON.stringify(mode)}`);
   }
