@@ -4,8 +4,8 @@
  * the key's state, and from then on tags every record with it. In a durable run the state is
  * persisted with each step, so after a restart the fitted statistics are restored, not refitted.
  */
-import type { StatefulContext, StatefulDoFn } from '../core/state.js';
-import { bagState, valueState } from '../core/state.js';
+import type { StatefulContext, StatefulDoFn, TimerSpec } from '../core/state.js';
+import { bagState, eventTimer, valueState } from '../core/state.js';
 import { fitParams, fitsFiniteRowsOnly, type FittableKind } from './fitting.js';
 import { fittedStatistics, type FittedStatistics } from './fitted.js';
 import { readFeatures, type FeatureRecord, type NonFinitePolicy } from './records.js';
@@ -24,10 +24,17 @@ interface Buffered {
 }
 
 type WarmUpState = { fitted: ReturnType<typeof valueState<FittedStatistics>>; buffer: ReturnType<typeof bagState<Buffered>> };
+type WarmUpTimers = { end: TimerSpec };
+type Context<K> = StatefulContext<K, FittedRecord, WarmUpState, WarmUpTimers>;
 
-/** Fits `kind` per key (and window) on the first `warmUp` records, then tags records with the fit. */
-export class WarmUpFitFn<K> implements StatefulDoFn<K, FeatureRecord, FittedRecord, WarmUpState> {
+/**
+ * Fits `kind` per key (and window) on the first `warmUp` records, then tags records with the fit.
+ * A key whose window ends (for the global window: the input ends) before `warmUp` records came is
+ * fitted on the records it has, so nothing buffered is left behind.
+ */
+export class WarmUpFitFn<K> implements StatefulDoFn<K, FeatureRecord, FittedRecord, WarmUpState, WarmUpTimers> {
   readonly state: WarmUpState = { fitted: valueState<FittedStatistics>(), buffer: bagState<Buffered>() };
+  readonly timers: WarmUpTimers = { end: eventTimer() };
   readonly #row: Float64Array;
   #ws: Workspace | undefined;
 
@@ -40,7 +47,7 @@ export class WarmUpFitFn<K> implements StatefulDoFn<K, FeatureRecord, FittedReco
     this.#row = new Float64Array(features.length);
   }
 
-  process(record: FeatureRecord, ctx: StatefulContext<K, FittedRecord, WarmUpState, Record<string, never>>): void {
+  process(record: FeatureRecord, ctx: Context<K>): void {
     const fitted = ctx.state.fitted.read();
     if (fitted && this.#matches(fitted)) {
       ctx.output({ record, fitted });
@@ -50,10 +57,21 @@ export class WarmUpFitFn<K> implements StatefulDoFn<K, FeatureRecord, FittedReco
     readFeatures(record, this.features, this.policy, this.#row, 0, !fitsFiniteRowsOnly(this.kind));
     ctx.state.buffer.add({ record, t: ctx.timestamp });
     const buffered = ctx.state.buffer.read();
-    if (buffered.length < this.warmUp) return;
+    if (buffered.length === 1) ctx.timers.end.set(ctx.window.maxTimestamp());
+    if (buffered.length >= this.warmUp) this.#fitAndRelease(ctx);
+  }
+
+  /** The window (the input, for the global window) ended during the warm-up: fit on what came. */
+  onTimer(_timer: 'end', ctx: Context<K>): void {
+    if (ctx.state.buffer.read().length > 0) this.#fitAndRelease(ctx);
+  }
+
+  #fitAndRelease(ctx: Context<K>): void {
+    const buffered = ctx.state.buffer.read();
     const fit = this.#fit(buffered);
     ctx.state.fitted.write(fit);
     ctx.state.buffer.clear();
+    ctx.timers.end.clear();
     for (const b of buffered) ctx.output({ record: b.record, fitted: fit });
   }
 

@@ -241,6 +241,9 @@ describe(`fitted statistics (seed ${SEED})`, () => {
 
     const kept = await run<FeatureRecord>([{ x: NaN }, { x: 12 }], scaleToZScore({ fitted, nonFinite: 'keep' }));
     expect(kept.values).toEqual([{ x: NaN }, { x: 1 }]);
+    // A bounded input shorter than the warm-up is fitted on what it has when it ends.
+    const short = await run<FeatureRecord>([{ x: 1 }, { x: 3 }, { x: 5 }], scaleToZScore({ features: ['x'], warmUp: 1000 }));
+    expect(short.values.map((r) => r['x'])).toEqual([-1, 0, 1].map((z) => Math.fround(z * Math.sqrt(1.5))));
     const warm = await run<FeatureRecord>([{ x: 1 }, { x: 'bad' }, { x: 3 }], scaleToZScore({ features: ['x'], warmUp: 2 }));
     expect(warm.values).toEqual([{ x: -1 }, { x: 1 }]); // the bad record is not part of the warm-up
     expect(warm.result.deadLetters.map((d) => [d.stage, d.reason])).toEqual([['scaleToZScore/fit', 'feature "x" must be a number, got a string ("bad")']]);
