@@ -61,6 +61,8 @@ export { Store, type StoreOptions, type Synchronous } from './store/store.js';
 export * from './features/index.js';
 
 export * from './ml/infer/index.js';
+export * from './ml/train/index.js';
+export * from './ml/evaluate/index.js';
 
 export { MqttSink, type MqttSinkOptions, type MqttSinkStats } from './io/mqtt/sink.js';
 export { readBuffer, type ReadBufferOptions, type BufferedMessage } from './io/mqtt/read-buffer.js';
