@@ -4,12 +4,15 @@
  * JSON and given to the scaling transforms of the training and inference pipelines as `fitted`.
  */
 import type { CombineFn } from '../core/combine-fn.js';
+import type { KV } from '../core/element.js';
 import type { PCollection } from '../core/pcollection.js';
 import { MIN_TIMESTAMP } from '../core/time.js';
 import { composite, type PTransform } from '../core/ptransform.js';
+import { statefulParDo } from '../transforms/stateful-par-do.js';
 import { fitParams, fitsFiniteRowsOnly, isFittable, type FittableKind } from './fitting.js';
 import { fittedStatistics, type FittedStatistics } from './fitted.js';
 import { checkFeatureNames, readFeatures, typed, type FeatureRecord, type NonFinitePolicy } from './records.js';
+import { DEFAULT_WARM_UP, WarmUpFitFn } from './warm-up.js';
 import { Workspace } from './workspace.js';
 
 /** Accumulator: the rows kept for fitting (JSON, so a durable run can persist it) and their time range. */
@@ -88,5 +91,32 @@ export function fitFeatures<R extends object = FeatureRecord>(kind: FittableKind
         'check',
       )
       .combineGlobally(fitCombiner(kind, features), 'fit'),
+  ));
+}
+
+/** Options of `fitOnWarmUp`. */
+export interface FitOnWarmUpOptions<R = FeatureRecord> extends FitFeaturesOptions {
+  /** Records per key to fit on (default 1000, as the scalers). */
+  readonly warmUp?: number;
+  /** One artifact per key (default: one for the stream). */
+  readonly key?: (record: R) => unknown;
+}
+
+/**
+ * Exports the streaming fit: emits `{ key, value: FittedStatistics }` once per key (and window),
+ * fitted on the same first `warmUp` records as a scaler with the same options, e.g. to send with
+ * a model trained on the scaled stream, or to write with `writeOutbox`. The fit is kept in state
+ * like the scalers', so a restart of a durable run does not emit it again.
+ */
+export function fitOnWarmUp<R extends object = FeatureRecord>(kind: FittableKind, options: FitOnWarmUpOptions<R>): PTransform<PCollection<R>, PCollection<KV<unknown, FittedStatistics>>> {
+  if (!isFittable(kind)) throw new TypeError(`fitOnWarmUp(kind): "${kind}" is not fitted from data`);
+  const { features } = options;
+  checkFeatureNames('fitOnWarmUp', features);
+  const warmUp = options.warmUp ?? DEFAULT_WARM_UP;
+  if (!Number.isInteger(warmUp) || warmUp < 1) throw new RangeError(`fitOnWarmUp: options.warmUp must be a positive integer (records per key), got ${warmUp}`);
+  const policy = fitsFiniteRowsOnly(kind) ? (options.nonFinite ?? 'reject') : 'keep';
+  const key = (options.key as ((r: FeatureRecord) => unknown) | undefined) ?? (() => null);
+  return typed(composite(`fitOnWarmUp(${kind})`, (input: PCollection<FeatureRecord>) =>
+    input.withKeys(key, 'key').apply(statefulParDo(new WarmUpFitFn(kind, features, warmUp, policy, 'fitted')).withName('fit')),
   ));
 }

@@ -2,8 +2,9 @@
 export { FITTED_FORMAT, FITTED_VERSION, FITTED_PARAMS, fittedStatistics, parseFitted, serializeFitted, type FittedKind, type FittedStatistics } from './fitted.js';
 export { fitStatistics, type FitOptions, type FittableKind } from './fitting.js';
 export { applyStatistics, applyToFrames } from './frame-apply.js';
-export { fitFeatures, type FitFeaturesOptions } from './fit-transform.js';
-export { scaleToZScore, scaleToMinMax, scaleRobust, impute, clip, DEFAULT_WARM_UP, type FittedOptions, type ImputeOptions, type ClipOptions, type RecordTransform } from './scaling.js';
+export { fitFeatures, fitOnWarmUp, type FitFeaturesOptions, type FitOnWarmUpOptions } from './fit-transform.js';
+export { DEFAULT_WARM_UP } from './warm-up.js';
+export { scaleToZScore, scaleToMinMax, scaleRobust, impute, clip, type FittedOptions, type ImputeOptions, type ClipOptions, type RecordTransform } from './scaling.js';
 export { windowStats, windowStatNames, WINDOW_STATS, type WindowStat, type WindowStatsOptions } from './window-stats.js';
 export { fftBands, fftBandNames, type FftBandsOptions, type FftBandsSpec } from './fft-bands.js';
 export { lags, lagNames, rolling, rollingNames, type RollingStat, type SeriesOptions, type SeriesTransform } from './series.js';

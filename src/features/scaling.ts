@@ -13,7 +13,7 @@ import { fittedStatistics, parseFitted, type FittedStatistics } from './fitted.j
 import type { FittableKind } from './fitting.js';
 import { checkFeatureNames, typed, type FeatureRecord, type NonFinitePolicy } from './records.js';
 import { ForwardFillFn } from './forward-fill.js';
-import { WarmUpFitFn, type FittedRecord } from './warm-up.js';
+import { DEFAULT_WARM_UP, WarmUpFitFn, type FittedRecord, type WarmUpOutput } from './warm-up.js';
 
 /** Records in, records out (`R`: the caller's record type; what is read from it is checked per record). */
 export type RecordTransform<R = FeatureRecord> = PTransform<PCollection<R>, PCollection<R>>;
@@ -32,8 +32,6 @@ export interface FittedOptions<R = FeatureRecord> {
   readonly nonFinite?: NonFinitePolicy;
 }
 
-/** Default warm-up length of the streaming fitters. */
-export const DEFAULT_WARM_UP = 1000;
 
 function fittedTransform(name: string, kind: FittableKind, options: FittedOptions, missingIsNaN = false): RecordTransform {
   const policy = missingIsNaN ? 'keep' : (options.nonFinite ?? 'reject');
@@ -52,7 +50,8 @@ function fittedTransform(name: string, kind: FittableKind, options: FittedOption
     input
       .withKeys(key, 'key')
       .apply(statefulParDo(new WarmUpFitFn(kind, features, warmUp, policy)).withName('fit'))
-      .parDo(new ApplyFittedFn<FittedRecord>(features, policy, { record: (p) => p.record, fitted: (p) => p.fitted }, missingIsNaN), 'apply'),
+      // In 'records' mode the fitter emits only FittedRecords.
+      .parDo(new ApplyFittedFn<WarmUpOutput<unknown>>(features, policy, { record: (p) => (p as FittedRecord).record, fitted: (p) => (p as FittedRecord).fitted }, missingIsNaN), 'apply'),
   );
 }
 

@@ -1,15 +1,20 @@
 /**
  * The streaming fitter: a stateful DoFn that buffers each key's first `warmUp` valid records,
  * fits the statistics on them with the kernels (one call per statistic), stores the artifact as
- * the key's state, and from then on tags every record with it. In a durable run the state is
- * persisted with each step, so after a restart the fitted statistics are restored, not refitted.
+ * the key's state, and from then on tags every record with it (or, to export the fit, emits the
+ * artifact once per key). In a durable run the state is persisted with each step, so after a
+ * restart the fitted statistics are restored, not refitted.
  */
+import { kv, type KV } from '../core/element.js';
 import type { StatefulContext, StatefulDoFn, TimerSpec } from '../core/state.js';
 import { bagState, eventTimer, valueState } from '../core/state.js';
 import { fitParams, fitsFiniteRowsOnly, type FittableKind } from './fitting.js';
 import { fittedStatistics, type FittedStatistics } from './fitted.js';
 import { readFeatures, type FeatureRecord, type NonFinitePolicy } from './records.js';
 import { Workspace } from './workspace.js';
+
+/** Default warm-up length of the streaming fitters (records per key). */
+export const DEFAULT_WARM_UP = 1000;
 
 /** A record with the artifact to apply to it. */
 export interface FittedRecord {
@@ -25,14 +30,16 @@ interface Buffered {
 
 type WarmUpState = { fitted: ReturnType<typeof valueState<FittedStatistics>>; buffer: ReturnType<typeof bagState<Buffered>> };
 type WarmUpTimers = { end: TimerSpec };
-type Context<K> = StatefulContext<K, FittedRecord, WarmUpState, WarmUpTimers>;
+/** What the fitter emits: the records tagged with their fit, or each key's fit once. */
+export type WarmUpOutput<K> = FittedRecord | KV<K, FittedStatistics>;
+type Context<K> = StatefulContext<K, WarmUpOutput<K>, WarmUpState, WarmUpTimers>;
 
 /**
  * Fits `kind` per key (and window) on the first `warmUp` records, then tags records with the fit.
  * A key whose window ends (for the global window: the input ends) before `warmUp` records came is
  * fitted on the records it has, so nothing buffered is left behind.
  */
-export class WarmUpFitFn<K> implements StatefulDoFn<K, FeatureRecord, FittedRecord, WarmUpState, WarmUpTimers> {
+export class WarmUpFitFn<K> implements StatefulDoFn<K, FeatureRecord, WarmUpOutput<K>, WarmUpState, WarmUpTimers> {
   readonly state: WarmUpState = { fitted: valueState<FittedStatistics>(), buffer: bagState<Buffered>() };
   readonly timers: WarmUpTimers = { end: eventTimer() };
   readonly #row: Float64Array;
@@ -43,6 +50,8 @@ export class WarmUpFitFn<K> implements StatefulDoFn<K, FeatureRecord, FittedReco
     private readonly features: readonly string[],
     private readonly warmUp: number,
     private readonly policy: NonFinitePolicy,
+    /** `'records'`: every record with its fit; `'fitted'`: `{ key, value: fit }` once per key. */
+    private readonly emit: 'records' | 'fitted' = 'records',
   ) {
     this.#row = new Float64Array(features.length);
   }
@@ -50,7 +59,7 @@ export class WarmUpFitFn<K> implements StatefulDoFn<K, FeatureRecord, FittedReco
   process(record: FeatureRecord, ctx: Context<K>): void {
     const fitted = ctx.state.fitted.read();
     if (fitted && this.#matches(fitted)) {
-      ctx.output({ record, fitted });
+      if (this.emit === 'records') ctx.output({ record, fitted });
       return;
     }
     // Checked now, so the buffer holds only records the fit can use (a bad one is a dead letter).
@@ -72,7 +81,8 @@ export class WarmUpFitFn<K> implements StatefulDoFn<K, FeatureRecord, FittedReco
     ctx.state.fitted.write(fit);
     ctx.state.buffer.clear();
     ctx.timers.end.clear();
-    for (const b of buffered) ctx.output({ record: b.record, fitted: fit });
+    if (this.emit === 'fitted') ctx.output(kv(ctx.key, fit));
+    else for (const b of buffered) ctx.output({ record: b.record, fitted: fit });
   }
 
   /** A restored artifact from another configuration (features or kind changed) is refitted. */

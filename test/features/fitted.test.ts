@@ -17,6 +17,7 @@ import {
   dropFeatures,
   featureVector,
   fitFeatures,
+  fitOnWarmUp,
   fitStatistics,
   fittedStatistics,
   impute,
@@ -27,6 +28,7 @@ import {
   selectFeatures,
   serializeFitted,
   type FeatureFrame,
+  type KV,
   type FeatureRecord,
   type FittableKind,
   type FittedKind,
@@ -222,6 +224,21 @@ describe(`fitted statistics (seed ${SEED})`, () => {
       const want = new Float64Array(mine.length * 5);
       ref.scale.imputeLast(frameOf(mine), mine.length, 5, new Float64Array(5).fill(NaN), want);
       expect(maxAbsDiff(frameOf(got), want), key).toBe(0);
+    }
+  });
+
+  it('fitOnWarmUp exports the fit a streaming scaler uses: applied with { fitted } it gives the same records', async () => {
+    const rng = rngFor(27);
+    const records: FeatureRecord[] = randomRecords(rng, 600).map((r) => ({ ...r, key: rng() < 0.4 ? 'a' : 'b' }));
+    const options = { features: FEATURES, warmUp: 50, key: (r: FeatureRecord) => r['key'] };
+    const { values: fits } = await run<KV<unknown, FittedStatistics>>(records, fitOnWarmUp('robust', options));
+    expect(fits.map((f) => f.key).sort()).toEqual(['a', 'b']); // once per key
+    const { values: streamed } = await run<FeatureRecord>(records, scaleRobust(options));
+    for (const { key, value: fitted } of fits) {
+      const mine = records.filter((r) => r['key'] === key);
+      expect(fitted.params).toEqual(fitStatistics('robust', mine.slice(0, 50), { features: FEATURES }).params);
+      const { values: applied } = await run<FeatureRecord>(mine, scaleRobust({ fitted: serializeFitted(fitted) }));
+      expect(streamed.filter((r) => r['key'] === key)).toEqual(applied);
     }
   });
 
