@@ -16,7 +16,7 @@ import mqtt from 'mqtt';
 import { startEmbeddedBroker } from '../src/io/mqtt/embedded-broker.js';
 import type { Durability } from '../src/io/mqtt/ingest.js';
 import { Store } from '../src/store/store.js';
-import { printTable } from './harness.js';
+import { bestOf, printTable } from './harness.js';
 
 const FILE = fileURLToPath(import.meta.url);
 const MESSAGES = Number(process.env['RUNNEL_BENCH_EMBEDDED_MESSAGES'] ?? 20_000);
@@ -95,10 +95,7 @@ export async function run(): Promise<void> {
   const rows: (string | number)[][] = [];
   let baseline = 0;
   for (const [name, fn] of cases) {
-    // Best of 3: another process's burst of load should not decide a cell.
-    const runs: Figures[] = [];
-    for (let i = 0; i < 3; i++) runs.push(await fn());
-    const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
+    const best = await bestOf(3, fn);
     const rate = (MESSAGES / best.ms) * 1000;
     if (baseline === 0) baseline = rate;
     rows.push([name, rate, best.commits ? MESSAGES / best.commits : '–', `${((rate / baseline) * 100).toFixed(0)}%`]);

@@ -55,3 +55,13 @@ export function machineLine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   return `${new Date().toISOString().slice(0, 10)} · ${cpu} · ${cpus().length} cores · ${Math.round(totalmem() / 2 ** 30)} GiB · Node ${process.version} · ${process.platform}/${process.arch}`;
 }
+
+/** Runs `fn` `runs` times and keeps the fastest result: another process's burst of load should not decide a cell. */
+export async function bestOf<T extends { readonly ms: number }>(runs: number, fn: () => Promise<T>): Promise<T> {
+  let best = await fn();
+  for (let i = 1; i < runs; i++) {
+    const next = await fn();
+    if (next.ms < best.ms) best = next;
+  }
+  return best;
+}
