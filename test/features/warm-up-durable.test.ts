@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Pipeline, Store, impute, kv, rolling, scaleToZScore, writeOutbox, type FeatureRecord } from '../../src/index.js';
 import * as ref from '../../src/kernels/reference/index.js';
-import { testStream, timestamped } from '../../src/testing/index.js';
+import { readOutbox, runWithStops, testStream, timestamped } from '../../src/testing/index.js';
 import { SEED, gaussian, maxAbsDiff, rngFor } from './helpers.js';
 
 const WARM_UP = 25;
@@ -32,29 +32,6 @@ function buildPipeline(data: readonly FeatureRecord[], fill = false): Pipeline {
   return p;
 }
 
-function outbox(path: string): { id: string; payload: string }[] {
-  const store = Store.open(path);
-  try {
-    return store.db.prepare('SELECT output_id AS id, payload FROM outbox ORDER BY id').all() as { id: string; payload: string }[];
-  } finally {
-    store.close();
-  }
-}
-
-/** Runs the pipeline into `path`, stopped after each of `stops` steps and resumed; returns how many runs were stopped. */
-async function stopAndResume(path: string, build: () => Pipeline, stops: readonly number[]): Promise<number> {
-  let stopped = 0;
-  for (const stopAfter of [...stops, 1000]) {
-    const s = Store.open(path);
-    const controller = new AbortController();
-    let steps = 0;
-    await build().run({ store: s, signal: controller.signal, onProgress: () => ++steps >= stopAfter && controller.abort() });
-    s.close();
-    if (controller.signal.aborted) stopped++;
-  }
-  return stopped;
-}
-
 async function uninterrupted(path: string, build: () => Pipeline): Promise<void> {
   const store = Store.open(path);
   await build().run({ store });
@@ -68,9 +45,9 @@ describe(`streaming scaleToZScore (seed ${SEED})`, () => {
     const reference = join(dir, 'reference.db');
     await uninterrupted(reference, () => buildPipeline(data));
     const resumed = join(dir, 'resumed.db');
-    expect(await stopAndResume(resumed, () => buildPipeline(data), [3, 11, 9, 17])).toBeGreaterThanOrEqual(3);
-    const rows = outbox(resumed);
-    expect(rows).toEqual(outbox(reference));
+    expect(await runWithStops(resumed, () => buildPipeline(data), [3, 11, 9, 17])).toBeGreaterThanOrEqual(3);
+    const rows = readOutbox(resumed);
+    expect(rows).toEqual(readOutbox(reference));
     expect(rows.length).toBe(data.length);
 
     // Independently: each sensor's fit is the twins' mean and population std of its first WARM_UP readings.
@@ -93,9 +70,9 @@ describe(`streaming scaleToZScore (seed ${SEED})`, () => {
     const data = readings().map((r) => ({ ...r, x: rng() < 0.3 ? null : r.x, y: rng() < 0.3 ? NaN : r.y }));
     const dir = mkdtempSync(join(tmpdir(), 'runnel-features-'));
     await uninterrupted(join(dir, 'reference.db'), () => buildPipeline(data, true));
-    expect(await stopAndResume(join(dir, 'resumed.db'), () => buildPipeline(data, true), [2, 13, 5, 21])).toBeGreaterThanOrEqual(3);
-    const rows = outbox(join(dir, 'resumed.db'));
-    expect(rows).toEqual(outbox(join(dir, 'reference.db')));
+    expect(await runWithStops(join(dir, 'resumed.db'), () => buildPipeline(data, true), [2, 13, 5, 21])).toBeGreaterThanOrEqual(3);
+    const rows = readOutbox(join(dir, 'resumed.db'));
+    expect(rows).toEqual(readOutbox(join(dir, 'reference.db')));
     // A sensor's readings before its first x and its first y still lack a value: the scaler rejects those.
     const seen = new Map<string, { x: boolean; y: boolean }>();
     const complete = data.filter((r) => {
@@ -122,9 +99,9 @@ describe(`streaming scaleToZScore (seed ${SEED})`, () => {
     };
     const dir = mkdtempSync(join(tmpdir(), 'runnel-features-'));
     await uninterrupted(join(dir, 'reference.db'), build);
-    expect(await stopAndResume(join(dir, 'resumed.db'), build, [4, 9, 15, 30])).toBeGreaterThanOrEqual(3);
-    const rows = outbox(join(dir, 'resumed.db'));
-    expect(rows).toEqual(outbox(join(dir, 'reference.db')));
+    expect(await runWithStops(join(dir, 'resumed.db'), build, [4, 9, 15, 30])).toBeGreaterThanOrEqual(3);
+    const rows = readOutbox(join(dir, 'resumed.db'));
+    expect(rows).toEqual(readOutbox(join(dir, 'reference.db')));
     expect(rows.filter((r) => typeof JSON.parse(r.payload)[1] === 'number').length).toBe(data.length - 3 * 19); // NaN for each sensor's first 19 rows
   });
 });

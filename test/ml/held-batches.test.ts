@@ -14,7 +14,7 @@ import { Pipeline, Store, VirtualClock, collect, kv, writeOutbox, type KV } from
 import { OnnxModelHandler, keyedModelHandler, runInference, servedModel, type PredictionResult } from '../../src/ml/infer/index.js';
 import { linearRegressionModel } from '../../src/ml/onnx/index.js';
 import { randomMatrix, seededRng } from '../../src/ml/testing/random-models.js';
-import { testStream, timestamped } from '../../src/testing/index.js';
+import { readOutbox, testStream, timestamped } from '../../src/testing/index.js';
 import { expectClose } from './compare.js';
 
 const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
@@ -52,14 +52,6 @@ function stream(events: readonly Event[]) {
   return s;
 }
 
-function outbox(path: string): { id: string; payload: string }[] {
-  const store = Store.open(path);
-  try {
-    return store.db.prepare('SELECT output_id AS id, payload FROM outbox ORDER BY id').all() as { id: string; payload: string }[];
-  } finally {
-    store.close();
-  }
-}
 
 /** Examples waiting in batchElements' bag state in the database. */
 function heldInStore(store: Store): number {
@@ -116,8 +108,8 @@ describe(`runInference with maxWaitMs (seed ${SEED})`, () => {
       }
       expect(stops).toBeGreaterThan(3);
       expect(heldAtStop).toBeGreaterThan(0); // the stops did find examples waiting
-      const rows = outbox(path);
-      expect(rows).toEqual(outbox(join(dir, 'reference.db')));
+      const rows = readOutbox(path);
+      expect(rows).toEqual(readOutbox(join(dir, 'reference.db')));
 
       // Every reading predicted once, by its key's model.
       const readings = events.flatMap((e) => ('add' in e ? e.add : []));

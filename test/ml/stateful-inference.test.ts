@@ -11,7 +11,7 @@ import { Pipeline, Store, collect, kv, writeOutbox, type KV } from '../../src/in
 import { OnnxModelHandler, runStatefulInference, servedModel, type PredictionResult } from '../../src/ml/infer/index.js';
 import { torchGruModel } from '../../src/ml/onnx/index.js';
 import { randomMatrix, seededRng } from '../../src/ml/testing/random-models.js';
-import { testStream, timestamped } from '../../src/testing/index.js';
+import { readOutbox, testStream, timestamped } from '../../src/testing/index.js';
 import { expectClose } from './compare.js';
 import * as ref from './reference.js';
 
@@ -75,12 +75,6 @@ describe(`runStatefulInference (seed ${SEED})`, () => {
         .apply(writeOutbox());
       return { p, model };
     };
-    const outbox = (path: string) => {
-      const store = Store.open(path);
-      const rows = (store.db.prepare('SELECT output_id, payload FROM outbox ORDER BY id').all() as { output_id: string; payload: string }[]).map((r) => `${r.output_id} ${r.payload}`);
-      store.close();
-      return rows;
-    };
     const dir = mkdtempSync(join(tmpdir(), 'runnel-rnn-'));
     const reference = Store.open(join(dir, 'ref.db'));
     const whole = build();
@@ -97,8 +91,8 @@ describe(`runStatefulInference (seed ${SEED})`, () => {
       await run.model.close();
       store.close();
     }
-    const expected = outbox(join(dir, 'ref.db'));
+    const expected = readOutbox(join(dir, 'ref.db'));
     expect(expected).toHaveLength(40);
-    expect(outbox(path)).toEqual(expected);
+    expect(readOutbox(path)).toEqual(expected);
   });
 });

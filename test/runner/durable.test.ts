@@ -3,29 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Pipeline, Store, create, fixedWindows, kv, mean, sum, writeOutbox } from '../../src/index.js';
-import { eventStream, runWithKills, seededRandom, timestamped } from '../../src/testing/index.js';
+import { eventStream, readOutbox, runWithKills, seededRandom, timestamped, type OutboxRow } from '../../src/testing/index.js';
 import { buildPipeline } from './fixtures/windowed-job.js';
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'runnel-durable-')), 'runnel.db');
 // The job as a device runs it: compiled JS (npm test builds dist/ first).
 const JOB = join(import.meta.dirname, '..', '..', 'dist', 'test', 'runner', 'fixtures', 'windowed-job.js');
-
-interface OutboxRow {
-  output_id: string;
-  payload: string;
-  window: string;
-  pane: string;
-  event_time: number;
-}
-
-function outbox(path: string): OutboxRow[] {
-  const store = Store.open(path);
-  try {
-    return store.db.prepare('SELECT output_id, payload, window, pane, event_time FROM outbox ORDER BY id').all() as OutboxRow[];
-  } finally {
-    store.close();
-  }
-}
 
 function deadLetterCount(path: string): number {
   const store = Store.open(path);
@@ -41,7 +24,7 @@ async function uncrashedRun(): Promise<{ rows: OutboxRow[]; deadLetters: number 
   const store = Store.open(path);
   await buildPipeline().run({ store });
   store.close();
-  return { rows: outbox(path), deadLetters: deadLetterCount(path) };
+  return { rows: readOutbox(path), deadLetters: deadLetterCount(path) };
 }
 
 describe('durable runs', () => {
@@ -65,7 +48,7 @@ describe('durable runs', () => {
         stops++;
       }
       expect(stops).toBeGreaterThan(1);
-      expect(outbox(path)).toEqual(reference.rows);
+      expect(readOutbox(path)).toEqual(reference.rows);
       expect(deadLetterCount(path)).toBe(reference.deadLetters);
     }
   });
@@ -82,7 +65,7 @@ describe('durable runs', () => {
     const referenceStore = Store.open(referencePath);
     await job(referenceStore);
     referenceStore.close();
-    const reference = outbox(referencePath);
+    const reference = readOutbox(referencePath);
     expect(reference.length).toBeGreaterThan(3000); // 10 windows × ~400 keys
 
     const path = tempDb();
@@ -103,7 +86,7 @@ describe('durable runs', () => {
       stops++;
     }
     expect(stops).toBeGreaterThan(3);
-    expect(outbox(path)).toEqual(reference);
+    expect(readOutbox(path)).toEqual(reference);
   });
 
   it('survives SIGKILL at random points: the final outbox equals an uncrashed run', async () => {
@@ -111,10 +94,10 @@ describe('durable runs', () => {
     const path = tempDb();
     const { kills } = await runWithKills({ command: process.execPath, args: [JOB, path, '2'], random: seededRandom(11) });
     expect(kills).toBeGreaterThanOrEqual(20);
-    const rows = outbox(path);
+    const rows = readOutbox(path);
     // Outputs are committed with the step that made them, so there is nothing to deduplicate:
     // same rows, same ids, same order as the run that was never killed.
-    expect(new Set(rows.map((r) => r.output_id)).size).toBe(rows.length);
+    expect(new Set(rows.map((r) => r.outputId)).size).toBe(rows.length);
     expect(rows).toEqual(reference.rows);
     expect(deadLetterCount(path)).toBe(reference.deadLetters);
   }, 120_000);

@@ -1,0 +1,49 @@
+import type { Pipeline } from '../core/pipeline.js';
+import type { RunOptions } from '../runner/types.js';
+import { Store } from '../store/store.js';
+
+/** One row of a durable run's outbox: the stable output id and what was committed with it. */
+export interface OutboxRow {
+  readonly outputId: string;
+  readonly stage: string;
+  /** The output value as stored (Runnel's JSON). */
+  readonly payload: string;
+  readonly eventTime: number;
+  readonly window: string;
+  readonly pane: string;
+}
+
+/** The outbox of the database at `path`, in commit order. */
+export function readOutbox(path: string): OutboxRow[] {
+  const store = Store.open(path);
+  try {
+    return store.db
+      .prepare('SELECT output_id AS outputId, stage, payload, event_time AS eventTime, window, pane FROM outbox ORDER BY id')
+      .all() as OutboxRow[];
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * Runs a durable pipeline into the database at `path` again and again, stopping each run between
+ * steps after the next number of `stopAfter` steps, and lets the last run finish. Compare its
+ * outbox with an uninterrupted run's to show that stops and restarts change nothing. Returns
+ * how many runs were stopped before their input ended.
+ */
+export async function runWithStops(path: string, build: () => Pipeline, stopAfter: Iterable<number>, options: RunOptions = {}): Promise<number> {
+  let stopped = 0;
+  for (const steps of [...stopAfter, Infinity]) {
+    const store = Store.open(path);
+    const controller = new AbortController();
+    let done = 0;
+    try {
+      await build().run({ ...options, store, signal: controller.signal, onProgress: () => ++done >= steps && controller.abort() });
+    } finally {
+      store.close();
+    }
+    if (!controller.signal.aborted) break;
+    stopped++;
+  }
+  return stopped;
+}
