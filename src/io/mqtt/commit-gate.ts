@@ -108,9 +108,13 @@ export class CommitGate {
     const now = this.options.clock.now();
     const take = this.#fitting(batch, now);
     if (take > 0) {
-      const failure = this.#commit(batch.slice(0, take), now);
-      if (failure !== undefined) return this.#block(failure);
+      // Out of the queue before any release runs, so nothing committed is ever committed twice.
       this.#pending = batch.slice(take);
+      const failure = this.#commit(batch.slice(0, take), now);
+      if (failure !== undefined) {
+        this.#pending = batch;
+        return this.#block(failure);
+      }
     }
     if (take < batch.length) return this.#block(`the inbox is at its cap (${describeRetention(this.options.retention)}, policy "block")`);
     if (this.#blocked) {
