@@ -147,6 +147,29 @@ describe(`runInference (seed ${SEED})`, () => {
     await model.close();
   });
 
+  it('keyed: true on a served model: results carry their key, keys share batches, in-bundle and held alike', async () => {
+    const rng = seededRng(SEED + 5);
+    const m = randomLinear(rng, 'lin');
+    const keys = ['s1', 's2', 's3'];
+    const x = rows(rng, 60);
+    const input = x.map((row, i) => kv(keys[i % 3]!, Object.fromEntries(names.map((n, j) => [n, row[j]!]))));
+    for (const options of [{ maxBatchSize: 64 }, { maxBatchSize: 64, minBatchSize: 30, maxWaitMs: 60_000 }]) {
+      const model = servedModel(handler, m.bytes, { id: 'lin' });
+      const out = collect<KV<string, PredictionResult<Record<string, number>>>>();
+      const p = new Pipeline();
+      p.apply(create([...input, 'not keyed' as unknown as (typeof input)[number]])).apply(runInference<string, Record<string, number>>(model, { ...options, keyed: true })).apply(out);
+      const result = await p.run({ bundleSize: 20 });
+      expect(result.deadLetters.map((d) => d.reason)).toEqual(['runInference with keyed: true needs { key, value } elements (apply withKeys first)']);
+      const byExample = new Map(out.values.map((r) => [r.value.example, r]));
+      expect(out.values).toHaveLength(60);
+      input.forEach((e, i) => expect(byExample.get(e.value)?.key, `example ${i}`).toBe(e.key));
+      expectClose(input.map((e) => prediction(byExample.get(e.value)!.value)), x.map(m.predict), TOL, `keyed ${JSON.stringify(options)}`);
+      // One batch per bundle of 20 (or per 30 held examples), not one per key and bundle (9).
+      expect(model.metrics.snapshot().numBatches).toBe(options.maxWaitMs === undefined ? 3 : 2);
+      await model.close();
+    }
+  });
+
   it('keyedModelHandler: each key runs on its own model, at most maxLoaded sessions, evicted ones released', async () => {
     const rng = seededRng(SEED + 4);
     const models = new Map(['temp', 'humidity', 'pressure'].map((k) => [k, randomLinear(rng, k)]));

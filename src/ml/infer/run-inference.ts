@@ -37,13 +37,19 @@ export interface RunInferenceOptions {
   maxWaitMs?: number;
   /** Column names for models without `runnel.features` metadata (needed for record examples then). */
   featureNames?: readonly string[];
+  /**
+   * Examples arrive as `{ key, value }` and results leave as `{ key, value: PredictionResult }`
+   * with a served model too (Beam's KeyedModelHandler around one model): the key (a sensor id,
+   * say) rides along and examples of every key share batches. Always on with `keyedModelHandler`.
+   */
+  keyed?: boolean;
 }
 
 /** The RunInference transform; `metrics` are its models' and its batches'. */
 export class RunInference<In, Out> extends PTransform<PCollection<In>, PCollection<Out>> {
   readonly defaultName = 'runInference';
   readonly metrics: RunInferenceMetrics;
-  readonly #keyed: boolean;
+  readonly #perKeyModel: boolean;
   readonly #o: Required<Pick<RunInferenceOptions, 'maxBatchSize' | 'minBatchSize'>> & RunInferenceOptions;
 
   constructor(
@@ -52,7 +58,7 @@ export class RunInference<In, Out> extends PTransform<PCollection<In>, PCollecti
   ) {
     super();
     this.metrics = provider.metrics;
-    this.#keyed = provider instanceof KeyedModels;
+    this.#perKeyModel = provider instanceof KeyedModels;
     const maxBatchSize = options.maxBatchSize ?? 1024;
     const minBatchSize = options.minBatchSize ?? 1;
     if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new RangeError(`runInference: maxBatchSize must be a positive integer, got ${options.maxBatchSize}`);
@@ -70,11 +76,13 @@ export class RunInference<In, Out> extends PTransform<PCollection<In>, PCollecti
 
   expand(input: PCollection<In>): PCollection<Out> {
     const { maxWaitMs, minBatchSize } = this.#o;
-    if (maxWaitMs === undefined) return input.apply(parDo(new InferenceDoFn(this.provider, this.#o, this.#keyed, false))) as PCollection<Out>;
-    const keyed = (this.#keyed ? input : input.map((value) => kv('', value), 'withoutKey')) as PCollection<KV<unknown, unknown>>;
+    const perKeyModel = this.#perKeyModel;
+    const keyedInput = perKeyModel || this.#o.keyed === true;
+    if (maxWaitMs === undefined) return input.apply(parDo(new InferenceDoFn(this.provider, this.#o, perKeyModel, keyedInput, false))) as PCollection<Out>;
+    const keyed = (perKeyModel ? input : input.map((value) => kv('', value), 'withoutKey')) as PCollection<KV<unknown, unknown>>;
     return keyed
       .apply(statefulParDo(batchElementsFn<unknown, unknown>(minBatchSize, maxWaitMs)).withName('batchElements'))
-      .apply(parDo(new InferenceDoFn(this.provider, this.#o, this.#keyed, true))) as PCollection<Out>;
+      .apply(parDo(new InferenceDoFn(this.provider, this.#o, perKeyModel, keyedInput, true))) as PCollection<Out>;
   }
 }
 
@@ -86,22 +94,19 @@ class InferenceDoFn implements DoFn<unknown, unknown> {
   constructor(
     private readonly provider: ModelProvider<any>,
     private readonly options: RunInferenceOptions & { maxBatchSize: number },
-    private readonly keyed: boolean,
+    /** A model per key: examples are grouped by key, each group on its key's model. */
+    private readonly perKeyModel: boolean,
+    /** Examples are `{ key, value }` and results carry the key. */
+    private readonly keyedInput: boolean,
     private readonly batched: boolean,
   ) {}
 
   process(element: unknown, ctx: ProcessContext<unknown>): void {
     if (this.batched) {
       const { key, items } = element as HeldBatch<unknown, unknown>;
-      for (const item of items) this.#hold(key, item.value, this.keyed ? kv(key, item.value) : item.value, item.timestamp, ctx);
-    } else if (this.keyed) {
-      if (typeof element !== 'object' || element === null || !('key' in element) || !('value' in element)) {
-        throw new TypeError('runInference with a keyed model handler needs { key, value } elements (apply withKeys first)');
-      }
-      const { key, value } = element as KV<unknown, unknown>;
-      this.#hold(key, value, element, ctx.timestamp, ctx);
+      for (const item of items) this.#take(this.perKeyModel ? kv(key, item.value) : item.value, item.timestamp, ctx);
     } else {
-      this.#hold(undefined, element, element, ctx.timestamp, ctx);
+      this.#take(element, ctx.timestamp, ctx);
     }
   }
 
@@ -111,8 +116,16 @@ class InferenceDoFn implements DoFn<unknown, unknown> {
     for (const group of groups) await this.#runGroup(group.key, group.items, ctx);
   }
 
-  #hold(key: unknown, value: unknown, payload: unknown, timestamp: number, ctx: ProcessContext<unknown>): void {
-    const id = this.keyed ? JSON.stringify(key) ?? String(key) : '';
+  #take(element: unknown, timestamp: number, ctx: ProcessContext<unknown>): void {
+    if (!this.keyedInput) return this.#hold('', undefined, element, element, timestamp, ctx);
+    if (typeof element !== 'object' || element === null || !('key' in element) || !('value' in element)) {
+      throw new TypeError(`runInference ${this.perKeyModel ? 'with a keyed model handler' : 'with keyed: true'} needs { key, value } elements (apply withKeys first)`);
+    }
+    const { key, value } = element as KV<unknown, unknown>;
+    this.#hold(this.perKeyModel ? JSON.stringify(key) ?? String(key) : '', key, value, element, timestamp, ctx);
+  }
+
+  #hold(id: string, key: unknown, value: unknown, payload: unknown, timestamp: number, ctx: ProcessContext<unknown>): void {
     let group = this.#groups.get(id);
     if (!group) this.#groups.set(id, (group = { key, items: [] }));
     group.items.push({ key, value, payload, timestamp, window: ctx.window });
@@ -125,7 +138,7 @@ class InferenceDoFn implements DoFn<unknown, unknown> {
     try {
       lease = await this.provider.lease(key);
     } catch (error) {
-      rejectAll(items, `no model to run${this.keyed ? ` for key ${JSON.stringify(key)}` : ''}: ${messageOf(error)}`, ctx, metrics);
+      rejectAll(items, `no model to run${this.perKeyModel ? ` for key ${JSON.stringify(key)}` : ''}: ${messageOf(error)}`, ctx, metrics);
       return;
     }
     try {
@@ -136,7 +149,7 @@ class InferenceDoFn implements DoFn<unknown, unknown> {
         if (!outcome) continue;
         outcome.rows.forEach((row, i) => {
           const result: PredictionResult<unknown> = { example: row.value, inference: outcome.results[i]!, modelId: model.id };
-          ctx.output(this.keyed ? kv(row.key, result) : result, row.timestamp, row.window);
+          ctx.output(this.keyedInput ? kv(row.key, result) : result, row.timestamp, row.window);
         });
       }
     } finally {
@@ -147,7 +160,7 @@ class InferenceDoFn implements DoFn<unknown, unknown> {
 
 /**
  * Runs examples through a model in batches; emits a `PredictionResult` per example (with a
- * keyed handler, `{ key, value: PredictionResult }` per `{ key, value }` example). Examples that
+ * keyed handler or `keyed: true`, `{ key, value: PredictionResult }` per `{ key, value }` example). Examples that
  * do not fit the model, and batches that fail, go to the dead letters with the reason.
  *
  * @example
@@ -155,6 +168,10 @@ class InferenceDoFn implements DoFn<unknown, unknown> {
  * readings.apply(runInference(model, { maxBatchSize: 256 })).map((r) => r.inference['prediction']![0]);
  */
 export function runInference<K, T extends Example = Example>(model: KeyedModels<K, any, FrameModel>, options?: RunInferenceOptions): RunInference<KV<K, T>, KV<K, PredictionResult<T>>>;
+export function runInference<K, T extends Example = Example>(
+  model: ServedModel<any, FrameModel>,
+  options: RunInferenceOptions & { keyed: true },
+): RunInference<KV<K, T>, KV<K, PredictionResult<T>>>;
 export function runInference<T extends Example = Example>(model: ServedModel<any, FrameModel>, options?: RunInferenceOptions): RunInference<T, PredictionResult<T>>;
 export function runInference(model: ModelProvider<any>, options: RunInferenceOptions = {}): RunInference<unknown, unknown> {
   if (typeof model?.lease !== 'function') throw new TypeError('runInference(model): give a servedModel(...) or a keyedModelHandler(...)');
