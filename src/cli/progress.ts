@@ -1,35 +1,44 @@
-/** A one-line progress bar on a TTY; on other outputs (CI logs) a line every 10 %. */
-export class ProgressBar {
-  #lastPercent = -1;
-  #lastDraw = 0;
+/**
+ * Live progress for long-running commands: on a terminal, a block of lines redrawn in place with
+ * one-off event lines scrolling above it; on other outputs (CI logs, pipes), every update and
+ * event as plain lines.
+ */
+export class LiveBlock {
+  #drawn = 0;
 
-  constructor(
-    private readonly label: string,
-    private readonly total: number,
-    private readonly out: NodeJS.WriteStream = process.stderr,
-  ) {}
+  constructor(private readonly out: NodeJS.WriteStream = process.stdout) {}
 
-  /** Shows `done` of `total`; cheap to call often (redraws at most every 100 ms). */
-  update(done: number, note = ''): void {
-    const fraction = this.total > 0 ? Math.min(1, done / this.total) : 1;
-    const percent = Math.floor(fraction * 100);
-    if (this.out.isTTY) {
-      const now = Date.now();
-      if (now - this.#lastDraw < 100 && fraction < 1) return;
-      this.#lastDraw = now;
-      const width = 30;
-      const filled = Math.round(fraction * width);
-      const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-      this.out.write(`\r${this.label} ${bar} ${String(percent).padStart(3)}% ${note}\x1b[K`);
-    } else if (percent >= this.#lastPercent + 10 || (fraction === 1 && this.#lastPercent < 100)) {
-      this.#lastPercent = percent;
-      this.out.write(`${this.label} ${percent}% ${note}\n`);
-    }
+  /** True when the block is redrawn in place. */
+  get live(): boolean {
+    return this.out.isTTY === true;
   }
 
-  /** Completes the bar and ends its line. */
-  finish(note = ''): void {
-    this.update(this.total, note);
-    if (this.out.isTTY) this.out.write('\n');
+  /** Replaces the block (on a terminal) or prints its lines (elsewhere). */
+  update(lines: readonly string[]): void {
+    if (!this.live) {
+      this.out.write(`${lines.join('\n')}\n`);
+      return;
+    }
+    this.#clear();
+    const width = this.out.columns ?? 120;
+    this.out.write(`${lines.map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l)).join('\n')}\n`);
+    this.#drawn = lines.length;
+  }
+
+  /** Prints a line above the block. */
+  event(line: string): void {
+    this.#clear();
+    this.out.write(`${line}\n`);
+    this.#drawn = 0;
+  }
+
+  /** Leaves the last block on screen; later output goes below it. */
+  finish(): void {
+    this.#drawn = 0;
+  }
+
+  #clear(): void {
+    if (this.live && this.#drawn > 0) this.out.write(`\x1b[${this.#drawn}F\x1b[J`);
+    this.#drawn = 0;
   }
 }

@@ -1,39 +1,90 @@
+/**
+ * The CLI as a device runs it: compiled JS on plain node (npm test builds dist/ first). The demo
+ * runs twice on one folder: the first run must ingest, predict, promote a model whose manifest
+ * matches its ONNX file (which onnxruntime loads and runs), and dead-letter the malformed
+ * payloads (counts checked against what the sensors say they sent); the second must pull that model,
+ * resume the offsets (no window computed twice) and publish the predictions both runs left in
+ * the outbox.
+ */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { OnnxModelHandler, frameOf } from '../../src/ml/infer/index.js';
+import { FEATURES } from '../../src/demo/model.js';
 
 const run = promisify(execFile);
-// The CLI as a device runs it: compiled JS on plain node (npm test builds dist/ first).
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+const figure = (text: string, pattern: RegExp): number => Number(pattern.exec(text)?.[1]?.replace(/,/g, '') ?? NaN);
 
 describe('runnel CLI', () => {
-  it('--help lists the commands; each command has --help', async () => {
+  it('--help lists the commands; demo --help lists every option', async () => {
     const { stdout } = await run('node', [CLI, '--help']);
     expect(stdout).toMatch(/Usage: runnel <command>/);
     expect(stdout).toMatch(/demo\s+run the demo job/);
     const demo = await run('node', [CLI, 'demo', '--help']);
-    expect(demo.stdout).toMatch(/--rows <n>/);
+    for (const option of ['--duration <s>', '--sensors <n>', '--rate <n>', '--dir <path>', '--retrain-every <s>', '--device <profile>', '--no-publish', '--seed <n>']) expect(demo.stdout).toContain(option);
   });
 
   it('a bad option or command exits 2 with a hint', async () => {
-    await expect(run('node', [CLI, 'demo', '--rows', '0'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--rows must be a positive integer/) });
+    await expect(run('node', [CLI, 'demo', '--sensors', '0'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--sensors must be a positive integer/) });
+    await expect(run('node', [CLI, 'demo', '--device', 'toaster'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/device profile "toaster" not found/) });
     await expect(run('node', [CLI, 'frobnicate'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "frobnicate"/) });
   });
 
-  it('demo runs end to end on compiled JS and reports its rejects', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'runnel-demo-'));
-    const { stdout } = await run('node', [CLI, 'demo', '--rows', '5000', '--sensors', '5', '--out', out]);
-    expect(stdout).toMatch(/Warmest sensors/);
-    const summary = readFileSync(join(out, 'summary.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { value: { n: number } });
-    expect(summary).toHaveLength(5);
-    const dead = readFileSync(join(out, 'dead-letters.jsonl'), 'utf8').trim().split('\n').filter(Boolean);
-    // Every simulated row is either in a sensor's count or a dead letter.
-    expect(summary.reduce((n, s) => n + s.value.n, 0) + dead.length).toBe(5000);
-    // Both means printed (WASM kernel and JavaScript) agree to the shown precision.
-    const [, wasm, js] = /: (-?[\d.]+) °C \(WASM kernel\), (-?[\d.]+) °C/.exec(stdout)!;
-    expect(wasm).toBe(js);
+  it('demo: the full loop on compiled JS, then a second start on the same folder resumes', { timeout: 40_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runnel-demo-'));
+    const first = await run('node', [CLI, 'demo', '--duration', '8', '--retrain-every', '2', '--dir', dir, '--no-publish', '--device', 'raspberry-pi-4']);
+    const out = first.stdout;
+    expect(out).toMatch(/serving the persistence baseline/);
+    const db = new Database(join(dir, 'runnel.db'), { readonly: true });
+    try {
+      // Ingest: every reading the sensors sent was committed or dead-lettered by the broker.
+      const sent = figure(out, /([\d,]+) readings sent/);
+      const ingested = figure(out, /([\d,]+) messages committed to the inbox/);
+      const malformed = { notJson: figure(out, /not JSON (\d+)/), noTime: figure(out, /no event time (\d+)/), notNumber: figure(out, /temperature not a number (\d+)/) };
+      expect(ingested).toBeGreaterThan(500);
+      const letters = db.prepare('SELECT stage, reason FROM dead_letters').all() as { stage: string; reason: string }[];
+      const count = (stage: string, reason: RegExp) => letters.filter((l) => l.stage === stage && reason.test(l.reason)).length;
+      expect(count('sensors', /not valid JSON/)).toBe(malformed.notJson);
+      expect(count('sensors', /field "at" is missing/)).toBe(malformed.noTime);
+      expect(ingested + malformed.notJson + malformed.noTime).toBe(sent);
+      // A temperature of "ERR" is rejected by the feature stage, unless it arrived after its window closed (late).
+      expect(count('windowFeatures/check', /feature "temp" must be a number/) + letters.filter((l) => /late/.test(l.reason)).length).toBeGreaterThanOrEqual(malformed.notNumber);
+      // Predictions in the outbox, one per window, each from a served version.
+      const predictions = db.prepare("SELECT payload FROM outbox WHERE stage = 'predictions'").all().map((r) => JSON.parse((r as { payload: string }).payload) as { sensor: string; windowStart: number; model: string; nextTempMean: number });
+      expect(predictions.length).toBe(figure(out, /([\d,]+) made/));
+      expect(predictions.length).toBeGreaterThan(50);
+      expect(new Set(predictions.map((p) => `${p.sensor}@${p.windowStart}`)).size).toBe(predictions.length);
+      expect(predictions.every((p) => /^next-window-temp@\d+$/.test(p.model) && Number.isFinite(p.nextTempMean))).toBe(true);
+    } finally {
+      db.close();
+    }
+    // At least one promoted model, its manifest matching the file; the ONNX loads and runs.
+    const version = figure(out, /model\s+v(\d+)/);
+    expect(version).toBeGreaterThanOrEqual(1);
+    const vdir = join(dir, 'registry', 'next-window-temp', String(version));
+    const bytes = new Uint8Array(readFileSync(join(vdir, 'model.onnx')));
+    const manifest = JSON.parse(readFileSync(join(vdir, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ name: 'next-window-temp', version, approved: true, inputs: [{ name: 'features', features: FEATURES }] });
+    expect(manifest.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(manifest.metrics.rmse).toBeLessThan(manifest.metrics.championRmse * 0.98);
+    const model = await new OnnxModelHandler().load(bytes);
+    const x = new Float32Array(FEATURES.map((f) => (f.startsWith('temp') ? 30 : 1)));
+    const y = (await model.run(frameOf(x, FEATURES)))['prediction']!.data[0]!;
+    expect(y).toBeGreaterThan(10); // a next-window temperature, not garbage
+    expect(y).toBeLessThan(60);
+    await model.release();
+
+    // Second start: pulls the model, resumes offsets (no window twice), publishes what waited.
+    const second = await run('node', [CLI, 'demo', '--duration', '5', '--retrain-every', '2', '--dir', dir]);
+    expect(second.stdout).toContain(`pulled next-window-temp v${version}`);
+    expect(figure(second.stdout, /\(([\d,]+) duplicate windows\)/)).toBe(0);
+    expect(figure(second.stdout, /([\d,]+) steps committed in all runs/)).toBeGreaterThan(figure(out, /([\d,]+) steps committed in all runs/));
+    expect(figure(second.stdout, /([\d,]+) published to predictions/)).toBeGreaterThan(figure(out, /([\d,]+) made/));
   });
 });

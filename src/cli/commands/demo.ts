@@ -1,131 +1,143 @@
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Pipeline } from '../../core/pipeline.js';
-import { kv } from '../../core/element.js';
-import { readCsv } from '../../io/csv.js';
-import { writeJsonl } from '../../io/jsonl.js';
-import { collect } from '../../io/collect.js';
-import { kernels } from '../../kernels/module.js';
-import { allOf, count, max, mean, min, toList } from '../../transforms/combiners.js';
-import type { DeadLetter } from '../../runner/types.js';
+import { loadDeviceProfile } from '../../config/device-profile.js';
+import type { DemoStatus, DemoSummary } from '../../demo/job.js';
 import { UsageError, type Command } from '../command.js';
-import { ProgressBar } from '../progress.js';
-import { writeSimulatedReadings } from '../simulated-sensors.js';
+import { LiveBlock } from '../progress.js';
+import { formatBytes, formatDuration } from '../table.js';
 
 const HELP = `Usage: runnel demo [options]
 
-Runs the demo job on embedded defaults: simulates temperature sensors into a CSV file, then
-runs a pipeline over it (parse and type-check each row, reject implausible readings, compute
-per-sensor statistics) and sums the readings in a WebAssembly kernel as a cross-check.
-Rejected rows go to a dead-letter file with the reason.
-
-This is the foundation-stage demo; the full loop (MQTT ingest, SQLite buffer, ONNX inference,
-retraining, model sync) joins it as those parts land.
+Runs the demo job on embedded defaults, all in this process: an MQTT broker (aedes) on a free
+127.0.0.1 port that commits each message to SQLite before acknowledging it; simulated machines
+publishing temperature and vibration readings (about 1 % malformed, to show dead letters); a
+durable pipeline (one-second windows per sensor in event time → window statistics in the
+WebAssembly kernels → ONNX inference of the next window's mean temperature → outbox → MQTT
+topic predictions/<sensor>); retraining every few seconds (a ridge regression challenger
+against the serving champion on the same held-out windows, promoted only if 2 % better);
+and model sync to a directory registry (<dir>/registry/<model>/<version>/model.onnx +
+manifest.json). A second start on the same --dir resumes: it pulls the newest approved model
+from the registry and continues from the committed offsets.
 
 Options:
-  --rows <n>      readings to simulate (default 200000)
-  --sensors <n>   number of sensors (default 50)
-  --out <dir>     where to write readings.csv, summary.jsonl, dead-letters.jsonl
-                  (default ./runnel-demo)
-  -h, --help      show this help`;
+  --duration <s>       seconds to run (default 60); Ctrl-C stops early and cleanly
+  --sensors <n>        simulated sensors (default 20)
+  --rate <n>           readings per second per sensor (default 10)
+  --dir <path>         database and model registry (default ./runnel-demo)
+  --retrain-every <s>  seconds between retrains (default 10)
+  --device <profile>   take thread counts, batch sizes and SQLite settings from a device
+                       profile: a name in devices/ (raspberry-pi-4, raspberry-pi-zero-2w, …)
+                       or a path to a JSON file
+  --no-publish         keep predictions in the outbox instead of publishing them
+  --seed <n>           seed of the simulation (default 1)
+  -h, --help           show this help`;
 
-const RANGE = { min: -40, max: 85 }; // a typical industrial temperature sensor's range, °C
-
-interface Reading {
-  sensor: string;
-  at: number;
-  temp: number;
-  humidity: number;
-}
-
-function positiveInteger(name: string, text: string | undefined, fallback: number): number {
+function positive(name: string, text: string | undefined, fallback: number, integer = true): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got "${text}"`);
+  if (!(n > 0 && Number.isFinite(n)) || (integer && !Number.isSafeInteger(n))) throw new UsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
   return n;
-}
-
-function checkRange(r: Reading): Reading {
-  if (!(r.temp >= RANGE.min && r.temp <= RANGE.max)) {
-    throw new RangeError(`temperature ${r.temp} °C is outside the sensor's range ${RANGE.min}…${RANGE.max} °C`);
-  }
-  return r;
 }
 
 async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { rows: { type: 'string' }, sensors: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      duration: { type: 'string' },
+      sensors: { type: 'string' },
+      rate: { type: 'string' },
+      dir: { type: 'string' },
+      'retrain-every': { type: 'string' },
+      device: { type: 'string' },
+      publish: { type: 'boolean', default: true },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowNegative: true,
     strict: true,
   });
   if (values.help) {
     console.log(HELP);
     return;
   }
-  const rows = positiveInteger('rows', values.rows, 200_000);
-  const sensors = positiveInteger('sensors', values.sensors, 50);
-  const outDir = resolve(values.out ?? 'runnel-demo');
-  const csvPath = join(outDir, 'readings.csv');
+  const durationMs = positive('duration', values.duration, 60, false) * 1000;
+  const sensors = positive('sensors', values.sensors, 20);
+  const rate = positive('rate', values.rate, 10, false);
+  if (rate > 1000) throw new UsageError(`--rate must be at most 1000 readings per second per sensor, got ${rate}`);
+  const retrainEveryMs = positive('retrain-every', values['retrain-every'], 10, false) * 1000;
+  const seed = positive('seed', values.seed, 1);
+  let profile;
+  try {
+    profile = values.device === undefined ? undefined : loadDeviceProfile(values.device);
+  } catch (error) {
+    throw new UsageError(`--device: ${(error as Error).message}`);
+  }
+  const dir = resolve(values.dir ?? 'runnel-demo');
 
-  const generating = new ProgressBar('simulating sensors ', rows);
-  writeSimulatedReadings(csvPath, { rows, sensors, onProgress: (n) => generating.update(n, `${n.toLocaleString('en-US')} rows`) });
-  generating.finish(`${rows.toLocaleString('en-US')} rows → ${csvPath}`);
-
-  const p = new Pipeline();
-  const readings = p
-    .apply(readCsv(csvPath, { schema: { sensor: 'string', at: 'timestamp', temp: 'number', humidity: 'number' } }))
-    .map(checkRange, 'checkRange');
-  const summary = collect<{ key: string; value: { n: number; mean: number; min: number; max: number } }>();
-  const perSensor = readings.map((r) => kv(r.sensor, r.temp), 'temperatureBySensor').combinePerKey(allOf({ n: count(), mean: mean(), min: min(), max: max() }), 'sensorStats');
-  perSensor.apply(summary);
-  perSensor.apply(writeJsonl(join(outDir, 'summary.jsonl')));
-  const temperatures = collect<number[]>();
-  readings.map((r) => r.temp, 'temperature').combineGlobally(toList<number>(), 'allTemperatures').apply(temperatures);
-
-  const deadLetters: DeadLetter[] = [];
-  const processing = new ProgressBar('running pipeline   ', rows);
-  const result = await p.run({
-    bundleSize: 2000,
-    onDeadLetter: (d) => deadLetters.push(d),
-    onProgress: ({ elementsRead, deadLetters: rejected }) => processing.update(elementsRead, `${elementsRead.toLocaleString('en-US')} rows, ${rejected} rejected`),
-  });
-  processing.finish(`${rows.toLocaleString('en-US')} rows in ${(result.elapsedMs / 1000).toFixed(2)} s (${Math.round(rows / (result.elapsedMs / 1000)).toLocaleString('en-US')} rows/s)`);
-  writeFileSync(join(outDir, 'dead-letters.jsonl'), deadLetters.map((d) => JSON.stringify(d)).join('\n') + (deadLetters.length ? '\n' : ''));
-
-  printSummary(summary.values, deadLetters, temperatures.values[0] ?? [], outDir);
+  const block = new LiveBlock();
+  const stop = new AbortController();
+  const onSignal = (): void => {
+    if (stop.signal.aborted) process.exit(130); // a second Ctrl-C: leave at once
+    block.event('stopping: finishing the current step, then closing the broker and the database (Ctrl-C again to quit at once)');
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  block.event(`runnel demo: ${sensors} sensors × ${rate}/s for ${formatDuration(durationMs)} in ${dir}${profile ? ` (device profile ${profile.name})` : ''}. Ctrl-C to stop early.`);
+  // Imported here so that --help and usage errors do not load the broker, SQLite and the runtimes.
+  const { runDemo } = await import('../../demo/job.js');
+  try {
+    const summary = await runDemo(
+      { dir, sensors, rate, durationMs, retrainEveryMs, publish: values.publish !== false, profile, seed, signal: stop.signal, statusEveryMs: block.live ? 250 : 2000 },
+      { event: (line) => block.event(line), status: (s) => block.update(statusLines(s, durationMs)) },
+    );
+    block.finish();
+    console.log(summaryText(summary));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
-function printSummary(
-  stats: { key: string; value: { n: number; mean: number; min: number; max: number } }[],
-  deadLetters: DeadLetter[],
-  temperatures: number[],
-  outDir: string,
-): void {
-  const hottest = [...stats].sort((a, b) => b.value.mean - a.value.mean).slice(0, 5);
-  console.log('\nWarmest sensors (mean °C):');
-  console.log('  sensor       readings    mean     min     max');
-  for (const { key, value } of hottest) {
-    console.log(`  ${key.padEnd(12)} ${String(value.n).padStart(8)} ${value.mean.toFixed(2).padStart(7)} ${value.min.toFixed(2).padStart(7)} ${value.max.toFixed(2).padStart(7)}`);
-  }
+const n = (v: number): string => v.toLocaleString('en-US');
+const rmse = (v: number | undefined): string => (v === undefined ? 'not scored yet' : `held-out RMSE ${v.toFixed(3)} °C`);
 
-  const { exports, arena } = kernels();
-  const block = arena.allocF32(temperatures.length);
-  block.view.set(temperatures);
-  const wasmMean = exports.meanF32(block.ptr, temperatures.length);
-  arena.free(block);
-  const jsMean = temperatures.reduce((a, b) => a + b, 0) / temperatures.length;
-  console.log(`\nMean of ${temperatures.length.toLocaleString('en-US')} readings: ${wasmMean.toFixed(4)} °C (WASM kernel), ${jsMean.toFixed(4)} °C (JavaScript)`);
+function deadLetterLine(s: DemoStatus, max: number): string {
+  const total = s.deadLetters.reduce((sum, g) => sum + g.count, 0);
+  const groups = s.deadLetters.slice(0, max).map((g) => `${g.stage}: ${g.reason.length > 60 ? `${g.reason.slice(0, 59)}…` : g.reason} ×${g.count}`);
+  return `${n(total)}${groups.length > 0 ? ` (${groups.join('; ')}${s.deadLetters.length > max ? '; …' : ''})` : ''}`;
+}
 
-  const reasons = new Map<string, number>();
-  for (const d of deadLetters) {
-    const reason = d.reason.replace(/^line \d+: /, '').replace(/-?\d+(\.\d+)?/g, 'N');
-    reasons.set(`${d.stage}: ${reason}`, (reasons.get(`${d.stage}: ${reason}`) ?? 0) + 1);
-  }
-  console.log(`\n${deadLetters.length} rows rejected (details in ${join(outDir, 'dead-letters.jsonl')}):`);
-  for (const [reason, n] of reasons) console.log(`  ${String(n).padStart(5)} × ${reason}`);
-  console.log(`\nPer-sensor statistics: ${join(outDir, 'summary.jsonl')}`);
+/** The live block: one line per part of the loop. */
+function statusLines(s: DemoStatus, durationMs: number): string[] {
+  const seconds = s.elapsedMs / 1000;
+  return [
+    `[${formatDuration(s.elapsedMs)} of ${formatDuration(durationMs)}]`,
+    `  ingest     ${n(s.ingested)} messages (${n(Math.round(s.ingested / Math.max(seconds, 0.001)))}/s), inbox ${n(s.inboxDepth)} waiting`,
+    `  features   ${n(s.windows)} windows, ${n(s.samples)} stored as samples`,
+    `  inference  ${n(s.predictions)} predictions by v${s.model.version} (${rmse(s.model.rmse)}); ${n(s.published)} published, ${n(s.outboxWaiting)} in the outbox`,
+    `  retrain    ${s.lastRetrain ? `#${s.retrains}: ${s.lastRetrain.summary}` : 'not yet'}`,
+    `  dead       ${deadLetterLine(s, 3)}`,
+  ];
+}
+
+function summaryText(s: DemoSummary): string {
+  const seconds = s.elapsedMs / 1000;
+  const lines = [
+    '',
+    `Summary (${formatDuration(s.elapsedMs)}):`,
+    `  sensors       ${n(s.sensors.published)} readings sent, ${n(s.sensors.acknowledged)} acknowledged by the broker after their commit; malformed on purpose: ${Object.entries(s.sensors.malformed).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `  ingest        ${n(s.ingested)} messages committed to the inbox (${n(Math.round(s.ingested / seconds))}/s), ${n(s.inboxDepth)} left for the next start`,
+    `  pipeline      ${n(s.result.bundles)} bundles, ${n(s.result.committedSteps ?? 0)} steps committed in all runs on this folder`,
+    `  features      ${n(s.windows)} windows; ${n(s.samples)} training samples stored (${n(s.duplicateWindows)} duplicate windows)`,
+    `  predictions   ${n(s.predictions)} made; ${n(s.published)} published to predictions/<sensor>, ${n(s.outboxWaiting)} in the outbox`,
+    `  model         v${s.model.version}, ${rmse(s.model.rmse)}; ${s.retrains} retrains, ${s.promotions} promoted`,
+    `  dead letters  ${deadLetterLine(s, 10)}`,
+    `  start-up      ${s.startupMs.toFixed(0)} ms from process start to the first committed message; peak RSS ${formatBytes(s.maxRssBytes)}`,
+    `  files         ${s.databasePath} (runnel inspect ${s.databasePath}), ${s.registryPath}`,
+  ];
+  return lines.join('\n');
 }
 
 /** `runnel demo`: the job `npm start` runs. */
-export const demoCommand: Command = { name: 'demo', summary: 'run the demo job on simulated sensors', help: HELP, run };
+export const demoCommand: Command = { name: 'demo', summary: 'run the demo job: embedded broker, simulated sensors, the full loop', help: HELP, run };

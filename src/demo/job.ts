@@ -1,0 +1,230 @@
+/**
+ * The demo job: an embedded broker, simulated sensors, the durable pipeline, periodic retraining
+ * with a champion/challenger check, and model sync to a directory registry, in one process on
+ * one SQLite database. `runDemo` starts it all, reports progress, and shuts down in order when
+ * `durationMs` has passed or `signal` fires: sensors first, then the pipeline after its current
+ * step, then the egress, the broker and the store.
+ */
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { DeviceProfile } from '../config/device-profile.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../io/mqtt/embedded-broker.js';
+import { MqttSink } from '../io/mqtt/sink.js';
+import { onnxHandlerForDevice } from '../ml/infer/device-settings.js';
+import { OnnxModelHandler } from '../ml/infer/onnx-handler.js';
+import { servedModel } from '../ml/infer/served-model.js';
+import type { PipelineResult } from '../runner/types.js';
+import { Store } from '../store/store.js';
+import { DirectoryRegistry } from '../sync/directory-registry.js';
+import { DeadLetterTally, type DeadLetterCount } from './dead-letter-tally.js';
+import { Lifecycle, type Champion, type RetrainResult } from './lifecycle.js';
+import { MODEL_NAME, modelId, persistenceModel } from './model.js';
+import { demoPipeline, PREDICTIONS_STAGE, type Prediction } from './pipeline.js';
+import { SampleTable } from './samples.js';
+import { startSensors, type SensorStats } from './sensors.js';
+
+/** Options of `runDemo`. */
+export interface DemoOptions {
+  /** Folder of the database (`runnel.db`) and the registry (`registry/`). */
+  readonly dir: string;
+  readonly sensors: number;
+  /** Readings per second per sensor. */
+  readonly rate: number;
+  readonly durationMs: number;
+  readonly retrainEveryMs: number;
+  /** Publish predictions to `predictions/<sensor>` (MqttSink); otherwise they stay in the outbox. */
+  readonly publish: boolean;
+  /** Thread counts, batch sizes and SQLite settings; default: one thread, batches of 1000. */
+  readonly profile?: DeviceProfile;
+  readonly seed?: number;
+  /** Stops the job early (Ctrl-C). */
+  readonly signal?: AbortSignal;
+  /** How often `onStatus` is called, ms (default 1000). */
+  readonly statusEveryMs?: number;
+}
+
+/** What the job reports as it runs and at the end. */
+export interface DemoStatus {
+  readonly elapsedMs: number;
+  /** Messages committed to the inbox by the embedded broker. */
+  readonly ingested: number;
+  readonly inboxDepth: number;
+  readonly sensors: Readonly<SensorStats>;
+  readonly windows: number;
+  /** Windows stored as training samples (all runs on this folder). */
+  readonly samples: number;
+  /** Windows that reached the sample table twice (a step run twice): 0 unless something is wrong. */
+  readonly duplicateWindows: number;
+  readonly predictions: number;
+  /** Predictions the broker confirmed (0 without `publish`). */
+  readonly published: number;
+  readonly outboxWaiting: number;
+  readonly deadLetters: readonly DeadLetterCount[];
+  readonly model: Champion;
+  readonly retrains: number;
+  readonly promotions: number;
+  readonly lastRetrain?: RetrainResult;
+}
+
+/** The end of a run. */
+export interface DemoSummary extends DemoStatus {
+  /** From process start to the first message committed to the inbox, ms. */
+  readonly startupMs: number;
+  /** Peak resident memory of the process, bytes. */
+  readonly maxRssBytes: number;
+  readonly result: PipelineResult;
+  readonly databasePath: string;
+  readonly registryPath: string;
+}
+
+/** Where the job's messages go: one-off events (a promotion, a pulled model) and the periodic status. */
+export interface DemoReporter {
+  event(line: string): void;
+  status(status: DemoStatus): void;
+}
+
+export async function runDemo(options: DemoOptions, report: DemoReporter): Promise<DemoSummary> {
+  const profile = options.profile;
+  const databasePath = join(options.dir, 'runnel.db');
+  const store = Store.open(databasePath, profile ? { cacheMiB: profile.sqlite.cacheMiB, synchronous: profile.sqlite.synchronous } : {});
+  const closers: (() => unknown)[] = [() => store.close()];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.splice(0).reverse()) await close();
+  };
+  try {
+    const samples = new SampleTable(store);
+    const deadLetters = new DeadLetterTally(store);
+    const registry = new DirectoryRegistry(join(options.dir, 'registry'));
+    const champion = await startingChampion(registry, report);
+    const handler = profile ? onnxHandlerForDevice(profile) : new OnnxModelHandler({ numThreads: 1 });
+    const served = servedModel(handler, champion.bytes, { id: modelId(champion.version) });
+    closers.push(() => served.close());
+    const lifecycle = new Lifecycle({ samples, handler, registry, served, champion });
+
+    let firstIngestAt: number | undefined;
+    const broker: EmbeddedBroker = await startEmbeddedBroker({
+      store,
+      name: 'sensors',
+      topics: 'sensors/+sensor/readings',
+      port: 0,
+      eventTimeField: 'at',
+      log: (m) => report.event(m),
+      onCommit: () => (firstIngestAt ??= performance.now()),
+    });
+    closers.push(() => broker.close());
+
+    const { pipeline, counts } = demoPipeline({ broker, model: served, maxBatchSize: profile?.inference.maxBatch });
+    const egress = options.publish ? await startEgress(broker.url, store) : undefined;
+    if (egress) closers.push(() => egress.close());
+    const stop = new AbortController();
+    const running = pipeline.run({ store, signal: stop.signal, bundleSize: profile?.bundle.maxElements ?? 1000, idleWaitMs: 20, onProgress: () => egress?.sink.notify() });
+    running.catch(() => undefined); // awaited below; this keeps an early failure from being unhandled meanwhile
+
+    const sensors = await startSensors(broker.url, { sensors: options.sensors, rate: options.rate, seed: options.seed });
+    const started = performance.now();
+    let retrains = 0;
+    let promotions = 0;
+    let lastRetrain: RetrainResult | undefined;
+    let retraining: Promise<void> | undefined;
+    const retrain = (): void => {
+      if (retraining) return;
+      samples.collect();
+      retraining = lifecycle
+        .retrain()
+        .then((r) => {
+          retrains++;
+          lastRetrain = r;
+          if (r.outcome === 'promoted') promotions++;
+          if (r.outcome !== 'waiting') report.event(`retrain #${retrains}: ${r.summary}${r.manifest ? ` → ${join(registry.root, MODEL_NAME, String(r.manifest.version))}` : ''}`);
+        })
+        .catch((error: Error) => report.event(`retrain failed (the current model keeps serving): ${error.message}`))
+        .finally(() => (retraining = undefined));
+    };
+    const status = (): DemoStatus => {
+      samples.collect();
+      return {
+        elapsedMs: performance.now() - started,
+        ingested: broker.stats.stored,
+        inboxDepth: broker.inbox.usage().rows,
+        sensors: sensors.stats,
+        windows: counts.windows,
+        samples: samples.size(),
+        duplicateWindows: samples.counts.duplicates,
+        predictions: counts.predictions,
+        published: egress?.sink.stats.delivered ?? 0,
+        outboxWaiting: (store.db.prepare('SELECT count(*) AS n FROM outbox WHERE stage = ?').get(PREDICTIONS_STAGE) as { n: number }).n,
+        deadLetters: deadLetters.update(),
+        model: lifecycle.champion,
+        retrains,
+        promotions,
+        lastRetrain,
+      };
+    };
+    const timers = [setInterval(retrain, options.retrainEveryMs), setInterval(() => report.status(status()), options.statusEveryMs ?? 1000)];
+    try {
+      await Promise.race([running, sleep(options.durationMs, options.signal)]);
+    } finally {
+      for (const t of timers) clearInterval(t);
+      await sensors.stop();
+      stop.abort();
+    }
+    const result = await running;
+    await retraining;
+    if (egress) await egress.drain(2000);
+    const final = status();
+    await closeAll();
+    return {
+      ...final,
+      startupMs: firstIngestAt === undefined ? NaN : firstIngestAt,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      result,
+      databasePath,
+      registryPath: registry.root,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** The newest approved model in the registry, or the persistence baseline when there is none. */
+async function startingChampion(registry: DirectoryRegistry, report: DemoReporter): Promise<Champion> {
+  const pulled = await registry.pull(MODEL_NAME);
+  for (const s of pulled?.skipped ?? []) report.event(`registry: passed over ${MODEL_NAME} v${s.version}: ${s.reason}`);
+  if (!pulled) {
+    report.event(`registry: no ${MODEL_NAME} in ${registry.root} yet; serving the persistence baseline (v0: next mean = this mean)`);
+    return { version: 0, bytes: persistenceModel() };
+  }
+  const m = pulled.manifest;
+  report.event(`registry: pulled ${MODEL_NAME} v${m.version} (${m.createdAt}, held-out RMSE ${m.metrics['rmse']?.toFixed(3)}, SHA-256 verified)`);
+  return { version: m.version, bytes: pulled.bytes, rmse: m.metrics['rmse'] };
+}
+
+/** An MQTT client on the embedded broker and the sink publishing predictions through it. */
+async function startEgress(url: string, store: Store): Promise<{ sink: MqttSink<Prediction>; drain(ms: number): Promise<void>; close(): Promise<void> }> {
+  const client: MqttClient = await mqtt.connectAsync(url, { clientId: 'runnel-demo-egress', protocolVersion: 4, reconnectPeriod: 500 });
+  // aedes speaks MQTT 3.1.1: the output id travels in the payload.
+  const sink = new MqttSink<Prediction>(store, { client, topic: (p) => `predictions/${p.sensor}`, stages: [PREDICTIONS_STAGE], idProperty: null, idField: 'outputId' }).start();
+  return {
+    sink,
+    drain: (ms) => Promise.race([sink.drained(), sleep(ms)]).catch(() => undefined),
+    async close() {
+      sink.stop();
+      await client.endAsync();
+    },
+  };
+}
+
+/** Resolves after `ms`, or at once when `signal` fires. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
