@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/core/random.js';
+import type { WindowFeatures } from '../../src/features/pane.js';
 import { Lifecycle } from '../../src/demo/lifecycle.js';
 import { FEATURES, WINDOW_MS, persistenceModel } from '../../src/demo/model.js';
 import { SampleTable } from '../../src/demo/samples.js';
@@ -28,14 +29,14 @@ describe(`demo Lifecycle (seed ${SEED})`, () => {
     const length = 60;
     for (let s = 0; s < chains; s++) {
       let temp = 25 + 10 * random();
-      const windows = [];
+      const windows: WindowFeatures[] = [];
       for (let i = 0; i < length; i++) {
         const vib = 0.5 + 1.5 * random();
         const w: Record<string, number | string> = { key: `s${s}`, windowStart: i * WINDOW_MS, windowEnd: (i + 1) * WINDOW_MS };
         for (const f of FEATURES) w[f] = Math.fround(random());
         w['temp_mean'] = Math.fround(temp);
         w['vibration_mean'] = Math.fround(vib);
-        windows.push(w as never);
+        windows.push(w as unknown as WindowFeatures);
         temp = 0.7 * temp + 4 * vib + 6 + 0.05 * (random() - 0.5);
       }
       samples.add(windows);
