@@ -62,6 +62,8 @@ export class AggregateOperator implements AggregatingOperator {
   readonly #sessions = new KeyedSlots<unknown, IntervalWindow[]>(() => []);
   #watermark = -Infinity;
   #sawGlobalWindow = false;
+  /** True while global-window elements can take the batch path (`#addGlobal`). */
+  #globalOpen: boolean;
   readonly #allowedLateness: number;
   readonly #merging: boolean;
   readonly #aggregation: Aggregation;
@@ -78,6 +80,7 @@ export class AggregateOperator implements AggregatingOperator {
     this.#allowedLateness = options.windowing.allowedLateness;
     this.#merging = options.windowing.windowFn.merging;
     this.#aggregation = options.aggregation;
+    this.#globalOpen = this.#globalCannotFire();
     const initial = (): PaneState => ({ acc: options.aggregation.create(), pending: 0, firstPendingAt: undefined, panes: 0, onTimeFired: false, closed: false, seq: 0 });
     this.#table = new StateTable<PaneState>(initial, options.durable ?? false);
     this.durable = options.durable
@@ -101,7 +104,33 @@ export class AggregateOperator implements AggregatingOperator {
   }
 
   acceptPair(key: unknown, value: unknown, timestamp: number, window: BoundedWindow): void {
-    // The per-element path: fields are read once into locals, the window's end is computed once.
+    if (window === GLOBAL_WINDOW && this.#globalOpen) this.#addGlobal(key, value, timestamp);
+    else this.#addWindowed(key, value, timestamp, window);
+  }
+
+  /**
+   * The batch path: while the watermark has not passed the end of the global window, an element
+   * there cannot be late and, without early firings, cannot fire a pane, so it only updates the
+   * key's accumulator.
+   */
+  #addGlobal(key: unknown, value: unknown, timestamp: number): void {
+    this.#sawGlobalWindow = true;
+    const slot = this.#table.entryFor(GLOBAL_WINDOW).slots.slot(key);
+    const state = slot.state;
+    try {
+      state.acc = this.#aggregation.add(state.acc, value);
+    } catch (error) {
+      this.#o.deadLetters.reject(this.#o.name, error, this.#payload(key, value), timestamp);
+      return;
+    }
+    state.pending++;
+    state.firstPendingAt ??= this.#o.clock.now();
+    this.#table.touch(slot, GLOBAL_WINDOW);
+  }
+
+  /** The general path: lateness, session merging, closed windows, early and late firings. */
+  #addWindowed(key: unknown, value: unknown, timestamp: number, window: BoundedWindow): void {
+    // Fields are read once into locals, the window's end is computed once.
     const watermark = this.#watermark;
     const maxTimestamp = window.maxTimestamp();
     if (maxTimestamp + this.#allowedLateness < watermark) {
@@ -132,6 +161,11 @@ export class AggregateOperator implements AggregatingOperator {
     }
   }
 
+  /** No early firings, no merging, and the watermark has not passed the end of the global window. */
+  #globalCannotFire(): boolean {
+    return this.#plan.early === undefined && !this.#merging && this.#watermark <= END_OF_GLOBAL_WINDOW;
+  }
+
   #rejectLate(key: unknown, value: unknown, timestamp: number, window: BoundedWindow): void {
     const { deadLetters, name, windowing } = this.#o;
     deadLetters.reject(name, lateReason(timestamp, window, this.#watermark, windowing.allowedLateness), this.#payload(key, value), timestamp);
@@ -144,6 +178,7 @@ export class AggregateOperator implements AggregatingOperator {
 
   onWatermark(watermark: number): void {
     this.#watermark = watermark;
+    this.#globalOpen = this.#globalCannotFire();
     const lateness = this.#o.windowing.allowedLateness;
     for (const entry of this.#table.ended(watermark)) {
       const expired = entry.window.maxTimestamp() + lateness < watermark;
@@ -264,6 +299,7 @@ export class AggregateOperator implements AggregatingOperator {
     if (meta) {
       this.#watermark = meta['watermark'] as number;
       this.#sawGlobalWindow = meta['sawGlobalWindow'] as boolean;
+      this.#globalOpen = this.#globalCannotFire();
     }
     if (this.#o.windowing.windowFn.merging) for (const { window, key } of slots) this.#sessions.slot(key).state.push(window as IntervalWindow);
   }
