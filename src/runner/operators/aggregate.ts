@@ -64,6 +64,11 @@ export class AggregateOperator implements AggregatingOperator {
   #sawGlobalWindow = false;
   /** True while global-window elements can take the batch path (`#addGlobal`). */
   #globalOpen: boolean;
+  /**
+   * The global window's keys, looked up once: while `#globalOpen`, the window cannot expire, so
+   * its table entry stays the same.
+   */
+  #globalSlots: KeyedSlots<unknown, PaneState> | undefined;
   readonly #allowedLateness: number;
   readonly #merging: boolean;
   readonly #aggregation: Aggregation;
@@ -115,7 +120,7 @@ export class AggregateOperator implements AggregatingOperator {
    */
   #addGlobal(key: unknown, value: unknown, timestamp: number): void {
     this.#sawGlobalWindow = true;
-    const slot = this.#table.entryFor(GLOBAL_WINDOW).slots.slot(key);
+    const slot = (this.#globalSlots ??= this.#table.entryFor(GLOBAL_WINDOW).slots).slot(key);
     const state = slot.state;
     try {
       state.acc = this.#aggregation.add(state.acc, value);
@@ -179,6 +184,7 @@ export class AggregateOperator implements AggregatingOperator {
   onWatermark(watermark: number): void {
     this.#watermark = watermark;
     this.#globalOpen = this.#globalCannotFire();
+    if (!this.#globalOpen) this.#globalSlots = undefined;
     const lateness = this.#o.windowing.allowedLateness;
     for (const entry of this.#table.ended(watermark)) {
       const expired = entry.window.maxTimestamp() + lateness < watermark;
