@@ -121,16 +121,7 @@ export class AggregateOperator implements AggregatingOperator {
   #addGlobal(key: unknown, value: unknown, timestamp: number): void {
     this.#sawGlobalWindow = true;
     const slot = (this.#globalSlots ??= this.#table.entryFor(GLOBAL_WINDOW).slots).slot(key);
-    const state = slot.state;
-    try {
-      state.acc = this.#aggregation.add(state.acc, value);
-    } catch (error) {
-      this.#o.deadLetters.reject(this.#o.name, error, this.#payload(key, value), timestamp);
-      return;
-    }
-    state.pending++;
-    state.firstPendingAt ??= this.#o.clock.now();
-    this.#table.touch(slot, GLOBAL_WINDOW);
+    this.#add(slot, GLOBAL_WINDOW, key, value, timestamp);
   }
 
   /** The general path: lateness, session merging, closed windows, early and late firings. */
@@ -150,20 +141,27 @@ export class AggregateOperator implements AggregatingOperator {
       this.#rejectClosed(key, value, timestamp, entry.window, state);
       return;
     }
-    try {
-      state.acc = this.#aggregation.add(state.acc, value);
-    } catch (error) {
-      this.#o.deadLetters.reject(this.#o.name, error, this.#payload(key, value), timestamp);
-      return;
-    }
-    state.pending++;
-    state.firstPendingAt ??= this.#o.clock.now();
-    this.#table.touch(slot, entry.window);
+    if (!this.#add(slot, entry.window, key, value, timestamp)) return;
     const passedEnd = watermark > (this.#merging ? entry.window.maxTimestamp() : maxTimestamp);
     const condition = passedEnd || state.onTimeFired ? this.#plan.late : this.#plan.early;
     if (condition !== undefined && 'count' in condition && state.pending >= condition.count) {
       this.#fire(entry, slot, passedEnd ? 'late' : 'early', false);
     }
+  }
+
+  /** Adds `value` to the key's pane in `window`; false when the combiner threw (a dead letter). */
+  #add(slot: Slot<unknown, PaneState>, window: BoundedWindow, key: unknown, value: unknown, timestamp: number): boolean {
+    const state = slot.state;
+    try {
+      state.acc = this.#aggregation.add(state.acc, value);
+    } catch (error) {
+      this.#o.deadLetters.reject(this.#o.name, error, this.#payload(key, value), timestamp);
+      return false;
+    }
+    state.pending++;
+    state.firstPendingAt ??= this.#o.clock.now();
+    this.#table.touch(slot, window);
+    return true;
   }
 
   /** No early firings, no merging, and the watermark has not passed the end of the global window. */
