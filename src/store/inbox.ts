@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3';
+import { resolve } from 'node:path';
 import type { Store } from './store.js';
 
 /** One message to buffer. */
@@ -115,18 +116,47 @@ export function validateRetention(caps: RetentionCaps, where: string): void {
   }
 }
 
+/** Rows and bytes buffered for one source. */
+interface Counters {
+  rows: number;
+  bytes: number;
+}
+
+/**
+ * Row and byte counts of the sources with retention caps, per database file, shared by every
+ * `Inbox` of that file in this process: a cap sees the rows a pipeline's reader deleted through
+ * its own `Inbox`. Set from the table when an `Inbox` with caps opens.
+ */
+const countersByFile = new Map<string, Map<string, Counters>>();
+const countersInMemory = new WeakMap<object, Map<string, Counters>>();
+
+function countersOf(store: Store): Map<string, Counters> {
+  if (store.path === ':memory:') {
+    let map = countersInMemory.get(store.db);
+    if (!map) countersInMemory.set(store.db, (map = new Map()));
+    return map;
+  }
+  const file = resolve(store.path);
+  let map = countersByFile.get(file);
+  if (!map) countersByFile.set(file, (map = new Map()));
+  return map;
+}
+
 /**
  * One source's part of the inbox table: appends batches of messages (deduplicated, with dead
  * letters, under retention caps) in one transaction each, reads them back in id order, and
- * deletes consumed rows.
+ * deletes consumed rows. A commit of one message writes one table page and one index page.
  */
 export class Inbox {
   readonly #append: (messages: readonly InboxMessage[], rejections: readonly InboxRejection[], now: number) => AppendResult;
   readonly #read: Statement<[string, number, number], RawRow>;
-  readonly #deleteThrough: Statement<[string, number]>;
-  readonly #usage: Statement<[string], { rows: number; bytes: number; dropped: number; duplicates: number }>;
+  readonly #deleteThrough: (id: number) => number;
+  readonly #size: Statement<[string], { rows: number; bytes: number | null }>;
+  readonly #counted: Statement<[string], { dropped: number; duplicates: number }>;
   readonly #oldest: Statement<[string], { arrived_at: number }>;
   readonly #pruneKeys: Statement<[string, number]>;
+  /** This source's counts while it has caps (shared with other `Inbox`es of the file). */
+  readonly #counters: Counters | undefined;
 
   constructor(
     readonly store: Store,
@@ -135,57 +165,87 @@ export class Inbox {
   ) {
     if (retention) validateRetention(retention, `inbox "${source}"`);
     const db = store.db;
+    // Ids only grow: after the largest one (or the floor, when rows at the top were deleted).
     const insert = db.prepare(
-      'INSERT INTO inbox (source, topic, payload, qos, arrived_at, event_time, dedupe_key, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO inbox (id, source, topic, payload, qos, arrived_at, event_time, dedupe_key, size)
+       VALUES (max(coalesce((SELECT max(id) FROM inbox), 0), (SELECT id FROM inbox_floor)) + 1, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertKey = db.prepare('INSERT OR IGNORE INTO inbox_keys (source, key, at) VALUES (?, ?, ?)');
     const insertDeadLetter = db.prepare('INSERT INTO dead_letters (stage, reason, payload, event_time, at) VALUES (?, ?, ?, NULL, ?)');
-    const count = db.prepare('UPDATE inbox_usage SET dropped = dropped + ?, duplicates = duplicates + ? WHERE source = ?');
-    const dropRows = db.prepare('DELETE FROM inbox WHERE id IN (SELECT id FROM inbox WHERE source = ? ORDER BY id LIMIT ?)');
-    const dropOlder = db.prepare('DELETE FROM inbox WHERE source = ? AND id <= (SELECT MAX(id) FROM inbox WHERE source = ? AND arrived_at < ?)');
-    const sizes = db.prepare<[string, number], { size: number }>('SELECT size FROM inbox WHERE source = ? ORDER BY id LIMIT ?');
+    const count = db.prepare(
+      'INSERT INTO inbox_usage (source, dropped, duplicates) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET dropped = dropped + excluded.dropped, duplicates = duplicates + excluded.duplicates',
+    );
+    const raiseFloor = db.prepare<[number]>(
+      'UPDATE inbox_floor SET id = (SELECT max(id) FROM inbox) WHERE (SELECT max(id) FROM inbox) <= ? AND id < (SELECT max(id) FROM inbox)',
+    );
+    const remove = db.prepare<[string, number]>('DELETE FROM inbox WHERE source = ? AND id <= ?');
+    const measure = db.prepare<[string, number], { rows: number; bytes: number | null }>('SELECT count(*) AS rows, sum(size) AS bytes FROM inbox WHERE source = ? AND id <= ?');
+    const nth = db.prepare<[string, number], { id: number }>('SELECT id FROM inbox WHERE source = ? ORDER BY id LIMIT 1 OFFSET ?');
+    const lastOlder = db.prepare<[string, number], { id: number | null }>('SELECT max(id) AS id FROM inbox WHERE source = ? AND arrived_at < ?');
+    const sizes = db.prepare<[string], { id: number; size: number }>('SELECT id, size FROM inbox WHERE source = ? ORDER BY id');
     this.#read = db.prepare(`SELECT ${COLUMNS} FROM inbox WHERE source = ? AND id > ? ORDER BY id LIMIT ?`);
-    this.#deleteThrough = db.prepare('DELETE FROM inbox WHERE source = ? AND id <= ?');
-    this.#usage = db.prepare('SELECT rows, bytes, dropped, duplicates FROM inbox_usage WHERE source = ?');
+    this.#size = db.prepare('SELECT count(*) AS rows, sum(size) AS bytes FROM inbox WHERE source = ?');
+    this.#counted = db.prepare('SELECT dropped, duplicates FROM inbox_usage WHERE source = ?');
     this.#oldest = db.prepare('SELECT arrived_at FROM inbox WHERE source = ? ORDER BY id LIMIT 1');
     this.#pruneKeys = db.prepare('DELETE FROM inbox_keys WHERE source = ? AND at < ?');
+    // The source is listed (by `runnel inspect`) from its first open on, even while empty.
+    db.prepare('INSERT OR IGNORE INTO inbox_usage (source) VALUES (?)').run(source);
 
+    const shared = countersOf(store);
     const caps = retention;
+    if (caps) {
+      const counters = { rows: 0, bytes: 0 };
+      shared.set(source, counters);
+      this.#counters = counters;
+      this.#recount();
+    }
+    // Deletes this source's rows up to `id`, keeping the floor and any shared counters right.
+    const deleteThrough = (id: number): number => {
+      const counters = shared.get(source);
+      const gone = counters ? measure.get(source, id) : undefined;
+      raiseFloor.run(id);
+      const changes = remove.run(source, id).changes;
+      if (counters && gone) {
+        counters.rows -= gone.rows;
+        counters.bytes -= gone.bytes ?? 0;
+      }
+      return changes;
+    };
+    this.#deleteThrough = deleteThrough;
+
     const fits = (rows: number, bytes: number, now: number): boolean => {
-      if (!caps) return true;
-      const u = this.#usage.get(source);
-      if (caps.maxRows !== undefined && (u?.rows ?? 0) + rows > caps.maxRows) return false;
-      if (caps.maxBytes !== undefined && (u?.bytes ?? 0) + bytes > caps.maxBytes) return false;
-      if (caps.maxAgeMs !== undefined && rows > 0) {
+      const c = this.#counters!;
+      if (caps!.maxRows !== undefined && c.rows + rows > caps!.maxRows) return false;
+      if (caps!.maxBytes !== undefined && c.bytes + bytes > caps!.maxBytes) return false;
+      if (caps!.maxAgeMs !== undefined && rows > 0) {
         const oldest = this.#oldest.get(source);
-        if (oldest && oldest.arrived_at < now - caps.maxAgeMs) return false;
+        if (oldest && oldest.arrived_at < now - caps!.maxAgeMs) return false;
       }
       return true;
     };
     // Deletes the oldest rows until the caps hold; returns how many went.
     const dropOldest = (now: number): number => {
-      if (!caps) return 0;
+      const c = this.#counters!;
       let dropped = 0;
-      if (caps.maxAgeMs !== undefined) dropped += dropOlder.run(source, source, now - caps.maxAgeMs).changes;
-      const u = this.#usage.get(source);
-      if (!u) return dropped;
-      if (caps.maxRows !== undefined && u.rows > caps.maxRows) dropped += dropRows.run(source, u.rows - caps.maxRows).changes;
-      if (caps.maxBytes !== undefined) {
-        let excess = (this.#usage.get(source)?.bytes ?? 0) - caps.maxBytes;
-        if (excess > 0) {
-          let n = 0;
-          for (const { size } of sizes.iterate(source, Number.MAX_SAFE_INTEGER)) {
-            n++;
-            excess -= size;
-            if (excess <= 0) break;
-          }
-          dropped += dropRows.run(source, n).changes;
+      if (caps!.maxAgeMs !== undefined) {
+        const through = lastOlder.get(source, now - caps!.maxAgeMs)?.id;
+        if (through != null) dropped += deleteThrough(through);
+      }
+      if (caps!.maxRows !== undefined && c.rows > caps!.maxRows) dropped += deleteThrough(nth.get(source, c.rows - caps!.maxRows - 1)!.id);
+      if (caps!.maxBytes !== undefined && c.bytes > caps!.maxBytes) {
+        let excess = c.bytes - caps!.maxBytes;
+        let through = 0;
+        for (const { id, size } of sizes.iterate(source)) {
+          through = id;
+          excess -= size;
+          if (excess <= 0) break;
         }
+        dropped += deleteThrough(through);
       }
       return dropped;
     };
 
-    this.#append = db.transaction((messages: readonly InboxMessage[], rejections: readonly InboxRejection[], now: number): AppendResult => {
+    this.#append = db.transaction((messages: readonly InboxMessage[], rejections: readonly InboxRejection[], now: number) => {
       if (caps?.policy === 'block') {
         let bytes = 0;
         for (const m of messages) bytes += messageSize(m.topic, m.payload);
@@ -193,18 +253,25 @@ export class Inbox {
       }
       let stored = 0;
       let duplicates = 0;
+      let bytes = 0;
       for (const m of messages) {
         if (m.dedupeKey !== undefined && insertKey.run(source, m.dedupeKey, now).changes === 0) {
           duplicates++;
           continue;
         }
         const payload = Buffer.isBuffer(m.payload) ? m.payload : Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
-        insert.run(source, m.topic, payload, m.qos, m.arrivedAt, m.eventTime, m.dedupeKey ?? null, messageSize(m.topic, m.payload));
+        const size = messageSize(m.topic, m.payload);
+        insert.run(source, m.topic, payload, m.qos, m.arrivedAt, m.eventTime, m.dedupeKey ?? null, size);
         stored++;
+        bytes += size;
       }
       for (const r of rejections) insertDeadLetter.run(source, r.reason, deadLetterPayload(r.topic, r.payload), r.at);
+      if (this.#counters) {
+        this.#counters.rows += stored;
+        this.#counters.bytes += bytes;
+      }
       const dropped = caps?.policy === 'dropOldest' ? dropOldest(now) : 0;
-      if (dropped > 0 || duplicates > 0) count.run(dropped, duplicates, source);
+      if (dropped > 0 || duplicates > 0) count.run(source, dropped, duplicates);
       return { accepted: true, stored, duplicates, dropped };
     });
   }
@@ -215,17 +282,23 @@ export class Inbox {
    * written and `accepted` is false. Throws what SQLite throws (SQLITE_FULL on a full disk).
    */
   append(messages: readonly InboxMessage[], rejections: readonly InboxRejection[] = [], now = Date.now()): AppendResult {
-    return this.#append(messages, rejections, now);
+    try {
+      return this.#append(messages, rejections, now);
+    } catch (error) {
+      this.#recount(); // the transaction rolled back: so do the counts
+      throw error;
+    }
   }
 
   /** True when a batch of `rows` rows and `bytes` bytes would be accepted now. */
   hasRoom(rows = 1, bytes = 0, now = Date.now()): boolean {
     const caps = this.retention;
-    if (!caps || caps.policy === 'dropOldest') return true;
-    const u = this.usage();
-    if (caps.maxRows !== undefined && u.rows + rows > caps.maxRows) return false;
-    if (caps.maxBytes !== undefined && u.bytes + bytes > caps.maxBytes) return false;
-    return !(caps.maxAgeMs !== undefined && u.oldestArrivedAt !== null && u.oldestArrivedAt < now - caps.maxAgeMs);
+    const c = this.#counters;
+    if (!caps || !c || caps.policy === 'dropOldest') return true;
+    if (caps.maxRows !== undefined && c.rows + rows > caps.maxRows) return false;
+    if (caps.maxBytes !== undefined && c.bytes + bytes > caps.maxBytes) return false;
+    const oldest = caps.maxAgeMs === undefined ? undefined : this.#oldest.get(this.source);
+    return !(oldest && oldest.arrived_at < now - caps.maxAgeMs!);
   }
 
   /** Up to `limit` rows with id > `afterId`, in id (commit) order. */
@@ -235,7 +308,7 @@ export class Inbox {
 
   /** Deletes rows up to and including `id` (once a durable run has committed its offset past them). */
   deleteThrough(id: number): number {
-    return this.#deleteThrough.run(this.source, id).changes;
+    return this.#deleteThrough(id);
   }
 
   /** Forgets dedupe keys recorded before `before` (ms): redeliveries older than that are no longer recognised. */
@@ -243,16 +316,25 @@ export class Inbox {
     return this.#pruneKeys.run(this.source, before).changes;
   }
 
+  /** Counts from the table (rows and bytes are counted: this reads every row of the source). */
   usage(): InboxUsage {
-    const u = this.#usage.get(this.source);
+    const size = this.#size.get(this.source);
+    const counted = this.#counted.get(this.source);
     const oldest = this.#oldest.get(this.source);
     return {
-      rows: u?.rows ?? 0,
-      bytes: u?.bytes ?? 0,
-      dropped: u?.dropped ?? 0,
-      duplicates: u?.duplicates ?? 0,
+      rows: size?.rows ?? 0,
+      bytes: size?.bytes ?? 0,
+      dropped: counted?.dropped ?? 0,
+      duplicates: counted?.duplicates ?? 0,
       oldestArrivedAt: oldest?.arrived_at ?? null,
     };
+  }
+
+  #recount(): void {
+    if (!this.#counters) return;
+    const size = this.#size.get(this.source);
+    this.#counters.rows = size?.rows ?? 0;
+    this.#counters.bytes = size?.bytes ?? 0;
   }
 }
 

@@ -71,9 +71,12 @@ export function inspectStore(db: Database, options: InspectOptions = {}): StoreR
     ? (
         db
           .prepare(
-            `SELECT u.source, u.rows, u.bytes, u.dropped, u.duplicates,
-                    (SELECT arrived_at FROM inbox i WHERE i.source = u.source ORDER BY id LIMIT 1) AS oldest
-               FROM inbox_usage u ORDER BY u.source`,
+            // Rows and bytes are counted (schema 3 keeps no running totals in the file).
+            `SELECT u.source, coalesce(i.rows, 0) AS rows, coalesce(i.bytes, 0) AS bytes, u.dropped, u.duplicates,
+                    (SELECT arrived_at FROM inbox o WHERE o.source = u.source ORDER BY id LIMIT 1) AS oldest
+               FROM inbox_usage u
+               LEFT JOIN (SELECT source, count(*) AS rows, sum(size) AS bytes FROM inbox GROUP BY source) i ON i.source = u.source
+              ORDER BY u.source`,
           )
           .all() as { source: string; rows: number; bytes: number; dropped: number; duplicates: number; oldest: number | null }[]
       ).map(({ oldest, ...rest }) => ({ ...rest, oldestAgeMs: age(oldest) }))

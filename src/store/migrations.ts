@@ -87,6 +87,40 @@ export const MIGRATIONS: readonly { readonly version: number; readonly descripti
       END;
     `,
   },
+  {
+    version: 3,
+    description: 'MQTT inbox: one page written per committed message (no AUTOINCREMENT, no usage triggers)',
+    // A commit writes every page it touched; v2 touched four per message (the row, its index
+    // entry, sqlite_sequence for AUTOINCREMENT, inbox_usage by trigger). Ids must still never be
+    // reused (readers resume after an id): inbox_floor holds the largest id ever deleted from the
+    // top, and inserts take max(largest id, floor) + 1. Row and byte counts for retention caps
+    // are kept in memory (store/inbox.ts); inbox_usage keeps the dropped and duplicate counters.
+    sql: `
+      CREATE TABLE inbox_floor (id INTEGER NOT NULL) STRICT;
+      INSERT INTO inbox_floor (id) VALUES (max(
+        coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'inbox'), 0),
+        coalesce((SELECT max(id) FROM inbox), 0)));
+      CREATE TABLE inbox_v3 (
+        id         INTEGER PRIMARY KEY,
+        source     TEXT NOT NULL,
+        topic      TEXT NOT NULL,
+        payload    BLOB NOT NULL,
+        qos        INTEGER NOT NULL,
+        arrived_at REAL NOT NULL,
+        event_time REAL NOT NULL,
+        dedupe_key TEXT,
+        size       INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO inbox_v3 SELECT id, source, topic, payload, qos, arrived_at, event_time, dedupe_key, size FROM inbox;
+      DROP TRIGGER inbox_usage_insert;
+      DROP TRIGGER inbox_usage_delete;
+      DROP TABLE inbox;
+      ALTER TABLE inbox_v3 RENAME TO inbox;
+      CREATE INDEX inbox_by_source ON inbox (source, id);
+      ALTER TABLE inbox_usage DROP COLUMN rows;
+      ALTER TABLE inbox_usage DROP COLUMN bytes;
+    `,
+  },
 ];
 
 /** The newest schema version this Runnel knows. */

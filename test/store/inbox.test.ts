@@ -1,9 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/index.js';
 import { Inbox, messageSize, scanInbox, type InboxMessage, type RetentionCaps } from '../../src/store/inbox.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { seededRandom } from '../../src/testing/random.js';
 
 const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
@@ -111,6 +113,52 @@ describe('Inbox', () => {
     expect(inbox.append([message(1, () => 0.5, 20)], [], 20)).toMatchObject({ stored: 0, duplicates: 1 });
     expect(inbox.pruneKeys(15)).toBe(2);
     expect(inbox.append([message(1, () => 0.5, 21)], [], 21)).toMatchObject({ stored: 1 });
+    store.close();
+  });
+
+  it(`never reuses an id, even after the newest rows were deleted, across reopening and the upgrade from schema 2 (seed ${SEED})`, () => {
+    const rng = seededRandom(SEED);
+    const dir = mkdtempSync(join(tmpdir(), 'runnel-inbox-ids-'));
+    // A schema 2 file (AUTOINCREMENT) whose newest rows were consumed and deleted.
+    const path = join(dir, 'v2.db');
+    const v2 = new Database(path);
+    for (const m of MIGRATIONS.filter((m) => m.version <= 2)) v2.exec(m.sql);
+    v2.pragma('user_version = 2');
+    const insert = v2.prepare("INSERT INTO inbox (source, topic, payload, qos, arrived_at, event_time, size) VALUES ('a', 't', x'00', 1, 0, 0, 2)");
+    const n = 5 + Math.floor(rng() * 20);
+    for (let i = 0; i < n; i++) insert.run();
+    v2.prepare("DELETE FROM inbox WHERE id > 2").run();
+    v2.close();
+    let seen = n; // the largest id ever handed out
+    for (let round = 0; round < 4; round++) {
+      const store = Store.open(path);
+      const inbox = new Inbox(store, round % 2 === 0 ? 'a' : 'b');
+      const batch = Array.from({ length: 1 + Math.floor(rng() * 5) }, (_, i) => message(round * 100 + i, rng, 1));
+      inbox.append(batch);
+      const ids = inbox.read(0, 100).map((r) => r.id).filter((id) => id > 2);
+      expect(Math.min(...ids)).toBe(seen + 1);
+      seen = Math.max(...ids);
+      inbox.deleteThrough(seen); // the whole inbox of this source, newest row included
+      store.close();
+    }
+  });
+
+  it('a cap sees rows deleted through another Inbox, on another connection to the file too', () => {
+    const store = tempStore();
+    const second = Store.open(store.path);
+    const capped = new Inbox(second, 'c', { policy: 'block', maxRows: 3 });
+    const reader = new Inbox(store, 'c');
+    const rng = seededRandom(SEED);
+    expect(capped.append([1, 2, 3].map((i) => message(i, rng, 1))).accepted).toBe(true);
+    expect(capped.hasRoom()).toBe(false);
+    expect(capped.append([message(4, rng, 1)]).accepted).toBe(false);
+    reader.deleteThrough(reader.read(0, 2)[1]!.id);
+    expect(capped.hasRoom(1)).toBe(true);
+    expect(capped.hasRoom(2)).toBe(true);
+    expect(capped.hasRoom(3)).toBe(false);
+    expect(capped.append([message(4, rng, 1), message(5, rng, 1)]).accepted).toBe(true);
+    expect(capped.usage().rows).toBe(3);
+    second.close();
     store.close();
   });
 
