@@ -155,8 +155,9 @@ export interface MqttConnection {
   /** Called with a RunnelError when a reconnect attempt fails (the connection keeps trying). */
   onError(listener: (error: RunnelError) => void): void;
   /**
-   * Drops the connection at once without acknowledging anything more, and stays away until
-   * `resume()`: the broker keeps the session and holds (then redelivers) the messages.
+   * Disconnects without acknowledging anything more (what was already written, such as the
+   * acknowledgements of committed messages, still goes out), and stays away until `resume()`:
+   * the broker keeps the session and holds (then redelivers) the messages.
    */
   suspend(): void;
   /** Reconnects after `suspend()`. */
@@ -231,7 +232,8 @@ export async function connectMqtt(options: MqttConnectionOptions, customHandleAc
       suspended = true;
       if (timer !== undefined) timers.clearTimeout(timer);
       timer = undefined;
-      client.end(true);
+      // Not forced: a forced end destroys the socket before mqtt.js's corked writes go out.
+      client.end(false);
     },
     resume() {
       if (closed || !suspended) return;

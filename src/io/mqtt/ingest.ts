@@ -1,11 +1,12 @@
 import type { IPublishPacket } from 'mqtt';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { messageOf } from '../../core/errors.js';
-import { Inbox, type AppendResult, type InboxMessage, type InboxRejection, type RetentionCaps } from '../../store/inbox.js';
+import { Inbox, messageSize, type AppendResult, type InboxMessage, type InboxRejection, type RetentionCaps } from '../../store/inbox.js';
 import { Store } from '../../store/store.js';
 import { jsonPayload, type PayloadCodec } from '../payload-codecs.js';
 import { checkField } from '../schema.js';
 import { connectMqtt, systemTimers, validateConnectionOptions, type AckHandler, type MqttConnection, type MqttConnectionOptions, type Timers } from './connection.js';
+import { AckGate } from './ack-gate.js';
 import { dedupeKey, validateDedupe, type DedupeBy } from './dedupe.js';
 import { parseTopicFilter } from './topic-filter.js';
 
@@ -71,7 +72,8 @@ export interface MqttIngestStats {
 interface Pending {
   readonly message?: InboxMessage;
   readonly rejection?: InboxRejection;
-  readonly ack: ((code: number) => void) | undefined;
+  /** Sends its PUBACK/PUBREC once committed (none for QoS 0). */
+  readonly ack: (() => void) | undefined;
 }
 
 /** How much of an oversized payload is kept in its dead letter. */
@@ -106,7 +108,7 @@ export class MqttIngest {
   #retryTimer: unknown;
   #lastPrune = 0;
   #lastDropLog = 0;
-  /** Commit once per event-loop turn (many connections, or fsync per commit) rather than per message. */
+  /** Commit once per event-loop turn even before the ack gate is in place (fsync per commit, or many connections). */
   readonly #groupCommit: boolean;
 
   private constructor(
@@ -178,8 +180,21 @@ export class MqttIngest {
   }
 
   async #connect(options: MqttConnectionOptions, filters: readonly string[], qos: 0 | 1 | 2): Promise<void> {
-    const handler: AckHandler = (topic, payload, packet, ack) => this.#receive(topic, payload, packet.qos, (code) => ack(code));
+    // Until the gate is in place (packets right after the CONNACK) each message is committed
+    // before mqtt.js acknowledges it; then acknowledgements wait in the gate for a group commit.
+    let gate: AckGate | undefined;
+    const handler: AckHandler = (topic, payload, packet, ack) => {
+      const id = packet.messageId;
+      if (gate === undefined || id === undefined) {
+        this.#receive(topic, payload, packet.qos, () => ack(0), this.#groupCommit);
+        return;
+      }
+      const g = gate;
+      const token = g.hold(id);
+      if (this.#receive(topic, payload, packet.qos, () => g.release(id, token), true)) ack(0);
+    };
     const connection = await connectMqtt(options, handler);
+    gate = new AckGate(connection.client);
     this.#connections.push(connection);
     const subscribe = (): void => {
       connection.client.subscribe(filters as string[], { qos }, (error) => {
@@ -187,7 +202,7 @@ export class MqttIngest {
       });
     };
     connection.client.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) => {
-      if (packet.qos === 0) this.#receive(topic, payload, 0, undefined);
+      if (packet.qos === 0) this.#receive(topic, payload, 0, undefined, true);
     });
     connection.onConnect((sessionPresent) => {
       if (!sessionPresent) subscribe();
@@ -196,26 +211,36 @@ export class MqttIngest {
     if (!connection.sessionPresent) subscribe();
   }
 
-  #receive(topic: string, payload: Buffer, qos: 0 | 1 | 2, ack: Pending['ack']): void {
+  /**
+   * Queues a message for the next commit; false (nothing queued, nothing to acknowledge) while
+   * acknowledging is stopped. `group`: it may wait for a group commit (QoS 0, or its
+   * acknowledgement is held until then); else it is committed now.
+   */
+  #receive(topic: string, payload: Buffer, qos: 0 | 1 | 2, ack: Pending['ack'], group: boolean): boolean {
     this.stats.received++;
     if (this.#blocked) {
       // Not acknowledged: the broker redelivers it after the reconnect. QoS 0 is lost.
       if (qos === 0) this.stats.droppedQos0++;
-      return;
+      return false;
     }
     this.#pending.push(this.decode(topic, payload, qos, ack));
-    if (qos === 0 ? this.#pending.length >= QOS0_GROUP : !this.#groupCommit) this.#flush();
-    // Packets read from several sockets in one poll phase are all pending by then: one commit.
+    if (!group || (qos === 0 && this.#pending.length >= QOS0_GROUP)) this.#flush();
+    // Packets read in one poll phase (from one socket or several) are all pending by then: one commit.
     else if (qos !== 0) this.#flushSoon ??= setImmediate(() => this.#flush());
     else this.#flushLater ??= setTimeout(() => this.#flush(), QOS0_GROUP_MS);
+    return true;
   }
 
   #flush(): void {
     if (this.#flushSoon !== undefined) clearImmediate(this.#flushSoon);
     if (this.#flushLater !== undefined) clearTimeout(this.#flushLater);
     this.#flushSoon = this.#flushLater = undefined;
-    const batch = this.#pending;
-    if (batch.length === 0) return;
+    if (this.#pending.length === 0) return;
+    const now = this.clock.now();
+    // Under a `block` cap, what fits is committed and the rest left to the broker (a group larger
+    // than the room left must not block for good).
+    const batch = this.#pending.splice(0, this.#fitting(now));
+    const unfit = this.#pending.length;
     this.#pending = [];
     const messages: InboxMessage[] = [];
     const rejections: InboxRejection[] = [];
@@ -223,32 +248,53 @@ export class MqttIngest {
       if (p.message) messages.push(p.message);
       else if (p.rejection) rejections.push(p.rejection);
     }
-    const now = this.clock.now();
-    let result: AppendResult;
+    let result: AppendResult = { accepted: true, stored: 0, duplicates: 0, dropped: 0 };
     try {
-      result = this.inbox.append(messages, rejections, now);
+      if (batch.length > 0) result = this.inbox.append(messages, rejections, now);
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       this.#block(
         code === 'SQLITE_FULL'
           ? `the disk holding ${this.store.path} is full (SQLITE_FULL); free some space: ingest resumes by itself`
           : `committing to the inbox failed: ${messageOf(error)}`,
-        batch.length,
+        batch.length + unfit,
       );
       return;
     }
-    if (!result.accepted) {
-      this.#block(`the inbox is at its cap (${describeCaps(this.options.retention)}, policy "block")`, batch.length);
+    if (!result.accepted || unfit > 0) {
+      // Those committed are acknowledged; the others are not, and come again after the reconnect.
+      if (result.accepted) this.#committed(batch, rejections.length, result, now);
+      this.#block(`the inbox is at its cap (${describeCaps(this.options.retention)}, policy "block")`, result.accepted ? unfit : batch.length + unfit);
       return;
     }
+    this.#committed(batch, rejections.length, result, now);
+  }
+
+  /** How many of the pending messages (from the first) fit under a `block` cap now. */
+  #fitting(now: number): number {
+    if (this.options.retention?.policy !== 'block') return this.#pending.length;
+    let rows = 0;
+    let bytes = 0;
+    for (let i = 0; i < this.#pending.length; i++) {
+      const m = this.#pending[i]!.message;
+      if (!m) continue;
+      rows++;
+      bytes += messageSize(m.topic, m.payload);
+      if (!this.inbox.hasRoom(rows, bytes, now)) return i;
+    }
+    return this.#pending.length;
+  }
+
+  #committed(batch: readonly Pending[], deadLettered: number, result: AppendResult, now: number): void {
+    if (batch.length === 0) return;
     this.stats.commits++;
     this.stats.stored += result.stored;
     this.stats.duplicates += result.duplicates;
-    this.stats.deadLettered += rejections.length;
+    this.stats.deadLettered += deadLettered;
     if (result.dropped > 0) this.#dropped(result.dropped, now);
     this.#failures = 0;
     this.options.onCommit?.(this.stats);
-    for (const p of batch) p.ack?.(0);
+    for (const p of batch) p.ack?.();
     this.#pruneKeys(now);
   }
 

@@ -32,10 +32,12 @@ describeWithMosquitto('MQTT ingest killed with SIGKILL (process durability, Mosq
       for (let id = 0; id < COUNT; id++) {
         await publisher.publishAsync(`kill/${id % 7}`, JSON.stringify({ id, v: id * 0.5 }), { qos: 1 });
         acked.add(id);
-        if (id % 50 === 49) await new Promise((r) => setTimeout(r, 5));
+        // ~300 msgs/s at most: the ingest commits many messages at once, so a faster stream would
+        // be over in a few lives.
+        if (id % 50 === 49) await new Promise((r) => setTimeout(r, 160));
       }
     })();
-    const { kills } = await runWithKills({ command: process.execPath, args: [CHILD, broker.url, path, String(COUNT)], random: seededRandom(SEED), maxStepsPerLife: 200 });
+    const { kills } = await runWithKills({ command: process.execPath, args: [CHILD, broker.url, path, String(COUNT)], random: seededRandom(SEED), maxStepsPerLife: 60 });
     await publishing;
     await publisher.endAsync();
     const store = Store.open(path);
