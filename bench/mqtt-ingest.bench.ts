@@ -1,8 +1,9 @@
 /**
  * The durability levels of the MQTT ingest, through a real Mosquitto: QoS 1 messages committed
- * to the inbox before their PUBACK, `process` (WAL, synchronous=NORMAL, one commit per message)
- * vs `power` (synchronous=FULL, an fsync per commit) on 1, 4 and 8 connections sharing the
- * subscription (group commit), against a bare mqtt.js subscriber that only counts, same run.
+ * to the inbox before their PUBACK (group commits: the acknowledgements wait for the commit),
+ * `process` (WAL, synchronous=NORMAL) on 1 and 4 connections vs `power` (synchronous=FULL, an
+ * fsync per commit) on 1, 4 and 8 connections sharing the subscription, against a bare mqtt.js
+ * subscriber that only counts, same run.
  * The publisher is mqtt.bench's child process; RUNNEL_BENCH_INGEST_MESSAGES sets the count.
  */
 import { spawn } from 'node:child_process';
@@ -90,6 +91,7 @@ export async function run(): Promise<void> {
     const cases: [string, () => Promise<Figures>][] = [
       ['bare mqtt.js subscriber (counts only; baseline)', () => bare(broker.url, MESSAGES)],
       ['process, 1 connection', () => ingest(broker.url, MESSAGES, 'process', 1)],
+      ['process, 4 connections ($share)', () => ingest(broker.url, MESSAGES, 'process', 4)],
       ['power, 1 connection', () => ingest(broker.url, MESSAGES, 'power', 1)],
       ['power, 4 connections ($share)', () => ingest(broker.url, MESSAGES, 'power', 4)],
       ['power, 8 connections ($share)', () => ingest(broker.url, MESSAGES, 'power', 8)],

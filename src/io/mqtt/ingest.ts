@@ -15,8 +15,9 @@ import { parseTopicFilter } from './topic-filter.js';
  * `synchronous=NORMAL` before the PUBACK, so a killed or crashed Runnel loses nothing it
  * acknowledged; a power cut or kernel crash may roll back the last commits (the broker thinks
  * them delivered). `power`: `synchronous=FULL`, the commit is fsynced before the PUBACK, so
- * acknowledged messages survive a power cut too; several connections on a shared subscription
- * let many messages wait at once so one fsync commits them all.
+ * acknowledged messages survive a power cut too. Both commit in groups (acknowledgements wait in
+ * an `AckGate` for the commit); with `power` several connections on a shared subscription let
+ * more messages wait for one fsync.
  */
 export type Durability = 'process' | 'power';
 
@@ -39,7 +40,10 @@ export interface MqttIngestOptions {
   readonly dedupeWindowMs?: number;
   /** Default `process`. */
   readonly durability?: Durability;
-  /** Connections sharing the subscription (`$share/<clientId>/<filter>` when > 1); default 1 (`process`) or 4 (`power`). */
+  /**
+   * Connections sharing the subscription (`$share/<clientId>/<filter>` when > 1; messages of a
+   * topic then lose their relative order); default 1 (`process`) or 4 (`power`).
+   */
   readonly connections?: number;
   /** Larger payloads become dead letters (default 256 KiB). */
   readonly maxPayloadBytes?: number;
