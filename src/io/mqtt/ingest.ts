@@ -4,10 +4,11 @@ import { messageOf } from '../../core/errors.js';
 import { Inbox, messageSize, type AppendResult, type InboxMessage, type InboxRejection, type RetentionCaps } from '../../store/inbox.js';
 import { Store } from '../../store/store.js';
 import { jsonPayload, type PayloadCodec } from '../payload-codecs.js';
-import { checkField } from '../schema.js';
 import { connectMqtt, systemTimers, validateConnectionOptions, type AckHandler, type MqttConnection, type MqttConnectionOptions, type Timers } from './connection.js';
 import { AckGate } from './ack-gate.js';
-import { dedupeKey, validateDedupe, type DedupeBy } from './dedupe.js';
+import { describeRetention } from './commit-gate.js';
+import { ingestDecoder } from './ingest-decoder.js';
+import { validateDedupe, type DedupeBy } from './dedupe.js';
 import { parseTopicFilter } from './topic-filter.js';
 
 /**
@@ -80,9 +81,6 @@ interface Pending {
   readonly ack: (() => void) | undefined;
 }
 
-/** How much of an oversized payload is kept in its dead letter. */
-const OVERSIZED_KEPT = 1024;
-
 /**
  * QoS 0 messages carry no acknowledgement to gate, so they are committed in groups: at most
  * `QOS0_GROUP` messages or `QOS0_GROUP_MS` after the first one waits, whichever comes first
@@ -152,20 +150,8 @@ export class MqttIngest {
     const clock = options.clock ?? systemClock;
     const eventTimeField = options.eventTimeField;
 
-    const decode = (topic: string, payload: Buffer, q: 0 | 1 | 2, ack: Pending['ack']): Pending => {
-      const arrivedAt = clock.now();
-      if (payload.byteLength > maxBytes) {
-        const reason = `payload of ${payload.byteLength} bytes exceeds maxPayloadBytes (${maxBytes}); first ${OVERSIZED_KEPT} bytes kept`;
-        return { rejection: { topic, payload: payload.subarray(0, OVERSIZED_KEPT), reason, at: arrivedAt }, ack };
-      }
-      try {
-        const record = codec.decode(payload);
-        const eventTime = eventTimeField === undefined ? arrivedAt : (checkField(eventTimeField, record[eventTimeField], 'timestamp') as number);
-        return { message: { topic, payload, qos: q, arrivedAt, eventTime, dedupeKey: dedupeKey(dedupe, topic, eventTime, payload, record) }, ack };
-      } catch (error) {
-        return { rejection: { topic, payload, reason: `${codec.name} payload rejected: ${messageOf(error)}`, at: arrivedAt }, ack };
-      }
-    };
+    const decodeMessage = ingestDecoder({ codec, eventTimeField, dedupe, maxPayloadBytes: maxBytes, clock });
+    const decode = (topic: string, payload: Buffer, q: 0 | 1 | 2, ack: Pending['ack']): Pending => ({ ...decodeMessage(topic, payload, q), ack });
 
     const inboxStore = durability === 'power' && store.db.pragma('synchronous', { simple: true }) !== 2 ? Store.open(store.path, { synchronous: 'FULL' }) : store;
     const log = options.log ?? ((m: string) => console.warn(m));
@@ -268,7 +254,7 @@ export class MqttIngest {
     if (!result.accepted || unfit > 0) {
       // Those committed are acknowledged; the others are not, and come again after the reconnect.
       if (result.accepted) this.#committed(batch, rejections.length, result, now);
-      this.#block(`the inbox is at its cap (${describeCaps(this.options.retention)}, policy "block")`, result.accepted ? unfit : batch.length + unfit);
+      this.#block(`the inbox is at its cap (${describeRetention(this.options.retention)}, policy "block")`, result.accepted ? unfit : batch.length + unfit);
       return;
     }
     this.#committed(batch, rejections.length, result, now);
@@ -306,7 +292,7 @@ export class MqttIngest {
     this.stats.dropped += count;
     if (now - this.#lastDropLog >= 10_000) {
       this.#lastDropLog = now;
-      this.log(`[runnel] mqtt source "${this.options.name}": inbox at its cap (${describeCaps(this.options.retention)}): dropped the ${count} oldest messages (${this.stats.dropped} so far)`);
+      this.log(`[runnel] mqtt source "${this.options.name}": inbox at its cap (${describeRetention(this.options.retention)}): dropped the ${count} oldest messages (${this.stats.dropped} so far)`);
     }
   }
 
@@ -363,11 +349,3 @@ export class MqttIngest {
   }
 }
 
-function describeCaps(caps: RetentionCaps | undefined): string {
-  if (!caps) return 'no caps';
-  const parts: string[] = [];
-  if (caps.maxRows !== undefined) parts.push(`maxRows ${caps.maxRows}`);
-  if (caps.maxBytes !== undefined) parts.push(`maxBytes ${caps.maxBytes}`);
-  if (caps.maxAgeMs !== undefined) parts.push(`maxAgeMs ${caps.maxAgeMs}`);
-  return parts.join(', ');
-}
