@@ -1,6 +1,7 @@
 /** ONNX model writing: the protobuf encoder, `GraphBuilder`, model builders and framework-shaped models. */
 export * from './encode.js';
 export { readFields, readModelInfo, type ModelInfo, type ProtoField } from './decode.js';
+export { readGraph, readTensor } from './decode-graph.js';
 export { GraphBuilder, type NodeOptions, type OpOptions, type MultiOpOptions, type ModelOptions } from './graph-builder.js';
 export { FEATURES_KEY, KIND_KEY, type BuildOptions } from './builders/common.js';
 export { appendScaler, scalerAffine, type FeatureScaler } from './builders/scaler.js';
