@@ -52,10 +52,14 @@ export class DurableSteps {
       for (const { stage, entries } of changes.state) writeState(stage, entries, upsertOne, upsertMany, deleteState);
       for (const { name, checkpoint } of changes.sources) upsertOffset.run(name, encodeJson(checkpoint), now);
       const ordinals = new Map<string, number>();
+      // Most rows of a step share one pane object (NO_FIRING for unwindowed outputs): encode it once.
+      let pane: unknown;
+      let paneJson = '';
       for (const o of changes.outbox) {
         const n = ordinals.get(o.stage) ?? 0;
         ordinals.set(o.stage, n + 1);
-        insertOutbox.run(`${o.stage}:${step}:${n}`, o.stage, encodeJson(o.value), o.timestamp, o.window.id, encodeJson(o.pane), now);
+        if (o.pane !== pane) (pane = o.pane), (paneJson = encodeJson(o.pane));
+        insertOutbox.run(`${o.stage}:${step}:${n}`, o.stage, encodeJson(o.value), o.timestamp, o.window.id, paneJson, now);
       }
       for (const d of changes.deadLetters) insertDeadLetter.run(d.stage, d.reason, safeJson(d.payload), d.timestamp ?? null, d.at);
       setStep.run(String(step));

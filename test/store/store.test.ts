@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/index.js';
 import { decodeJson, encodeJson } from '../../src/store/json-codec.js';
+import { seededRandom } from '../../src/ml/evaluate/split.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'runnel-store-')), 'runnel.db');
@@ -49,5 +50,25 @@ describe('JSON codec', () => {
     expect(back.c).toBe('NaN');
     expect(back.d).toEqual({ $num: 'x', other: 1 });
     expect(back.e).toBeNull();
+  });
+
+  const seed = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
+  it(`decodes like the exact reviver path, with or without $num and \\u escapes (seed ${seed})`, () => {
+    const random = seededRandom(seed);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+    const leaf = (): unknown => pick([() => random() * 200 - 100, () => pick([NaN, Infinity, -Infinity]), () => pick(['a', '$num', 'é\u0000', '"$num"']), () => null, () => true])();
+    const value = (depth: number): unknown => {
+      if (depth > 2 || random() < 0.4) return leaf();
+      if (random() < 0.3) return Array.from({ length: 3 }, () => value(depth + 1));
+      return Object.fromEntries(Array.from({ length: 3 }, (_, i) => [pick(['k', '$num', 'x\u0001']) + i, value(depth + 1)]));
+    };
+    const exact = (text: string): unknown => JSON.parse(text, (_k, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && '$num' in v ? Number((v as { $num: string }).$num) : v));
+    for (let i = 0; i < 500; i++) {
+      const text = encodeJson(value(0));
+      expect(decodeJson(text)).toEqual(exact(text));
+    }
+    // A "$num" key spelled with escapes is still revived.
+    expect(decodeJson('{"a":{"\\u0024num":"NaN"}}')).toEqual({ a: NaN });
+    expect(decodeJson('{"a":{"$n\\u0075m":"-Infinity"}}')).toEqual({ a: -Infinity });
   });
 });
