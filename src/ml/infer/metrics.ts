@@ -21,6 +21,39 @@ export interface InferenceMetrics {
   modelByteSize: number;
 }
 
+/** One model's batch counts and latencies, reported as `InferenceMetrics`. */
+export class ModelBatchStats {
+  private readonly latency = new LatencyWindow();
+  private rows = 0;
+  private batches = 0;
+  private failed = 0;
+
+  /** A batch of `rows` that ran in `ms`. */
+  ran(rows: number, ms: number): void {
+    this.rows += rows;
+    this.batches++;
+    this.latency.record(ms);
+  }
+
+  /** A batch that failed. */
+  fail(): void {
+    this.failed++;
+  }
+
+  /** The model's metrics, with its load latency and size. */
+  metrics(loadLatencyMs: number, modelByteSize: number): InferenceMetrics {
+    return {
+      numInferences: this.rows,
+      numBatches: this.batches,
+      failedBatches: this.failed,
+      batchLatencyP50Ms: this.latency.percentile(50),
+      batchLatencyP99Ms: this.latency.percentile(99),
+      loadLatencyMs,
+      modelByteSize,
+    };
+  }
+}
+
 /** The last `capacity` latencies in a ring; percentiles by nearest rank. */
 export class LatencyWindow {
   private readonly values: Float64Array;

@@ -6,8 +6,8 @@
 import type * as Ort from 'onnxruntime-web';
 import { RunnelError, messageOf } from '../../core/errors.js';
 import { readModelInfo } from '../onnx/decode.js';
-import { FEATURES_KEY } from '../onnx/builders/common.js';
-import { LatencyWindow, type InferenceMetrics } from './metrics.js';
+import { frameSettings, type FrameModelOptions } from './frame-settings.js';
+import { ModelBatchStats, type InferenceMetrics } from './metrics.js';
 import { loadOnnxRuntime, type OrtModule } from './runtime.js';
 import type { FloatTensor, FrameLike, FrameModel, ModelHandler, ModelOutputs, TensorDescription, TensorValue } from './types.js';
 import { applyNanPolicy, checkFrameColumns, type NanPolicy } from './validate.js';
@@ -22,19 +22,8 @@ export interface OnnxHandlerOptions {
   now?: () => number;
 }
 
-/** Options of one model. */
-export interface OnnxModelOptions {
-  /** Identifies the model in errors and metrics; default `onnx-<n>`. */
-  id?: string;
-  /** Input the frame feeds; default the model's first input. */
-  input?: string;
-  /** Expected frame columns, in order; default the model's `runnel.features` metadata; unchecked if neither. */
-  featureNames?: readonly string[];
-  /** NaN inputs: `'reject'` (default), `'pass'`, or `{ impute: [one value per feature] }`. */
-  nan?: NanPolicy;
-  /** Outputs to fetch; default every tensor output (non-tensor outputs such as ZipMap's cannot be read). */
-  outputs?: readonly string[];
-}
+/** Options of one model (`id` defaults to `onnx-<n>`). */
+export type OnnxModelOptions = FrameModelOptions;
 
 let counter = 0;
 
@@ -117,8 +106,7 @@ export class LoadedOnnxModel implements FrameModel {
   /** What happens to NaN inputs. */
   readonly nanPolicy: NanPolicy;
   private readonly scratch = { buffer: new Float32Array(0) };
-  private readonly latency = new LatencyWindow();
-  private counts = { rows: 0, batches: 0, failed: 0 };
+  private readonly stats = new ModelBatchStats();
   private queue: Promise<unknown> = Promise.resolve();
   private released = false;
 
@@ -136,31 +124,14 @@ export class LoadedOnnxModel implements FrameModel {
   ) {
     this.inputs = session.inputMetadata.map(describe);
     this.outputs = session.outputMetadata.map(describe);
-    const input = this.inputs.find((i) => i.name === (options.input ?? this.inputs[0]?.name));
-    if (!input) throw new RangeError(`model "${id}": option input "${options.input}" is not an input; inputs: ${this.inputs.map((i) => i.name).join(', ')}`);
-    if (input.type !== 'float32') throw new RangeError(`model "${id}": input "${input.name}" is ${input.type}; frames feed float32 inputs only`);
-    const shape = input.shape ?? [];
-    if (shape.length !== 2) throw new RangeError(`model "${id}": input "${input.name}" has shape [${shape.join(', ')}]; a frame feeds a [rows, features] input`);
-    this.frameInput = input.name;
-    const last = shape[1];
-    this.featureCount = typeof last === 'number' && last > 0 ? last : undefined;
-    this.featureNames = options.featureNames ?? parseFeatures(id, metadata[FEATURES_KEY]);
-    if (this.featureNames && this.featureCount !== undefined && this.featureNames.length !== this.featureCount) {
-      throw new RangeError(`model "${id}": ${this.featureNames.length} featureNames for input "${input.name}" of ${this.featureCount} features`);
-    }
-    this.nanPolicy = options.nan ?? 'reject';
-    if (typeof this.nanPolicy === 'object') {
-      const want = this.featureCount ?? this.featureNames?.length;
-      if (want !== undefined && this.nanPolicy.impute.length !== want) throw new RangeError(`model "${id}": nan.impute has ${this.nanPolicy.impute.length} values for ${want} features`);
-      if (this.nanPolicy.impute.some((v) => Number.isNaN(v))) throw new RangeError(`model "${id}": nan.impute values must not be NaN`);
-    }
-    this.skippedOutputs = this.outputs.filter((o) => !o.isTensor).map((o) => o.name);
-    const tensorOutputs = this.outputs.filter((o) => o.isTensor).map((o) => o.name);
-    for (const o of options.outputs ?? []) {
-      if (!tensorOutputs.includes(o)) throw new RangeError(`model "${id}": option outputs names "${o}", which is not a tensor output; tensor outputs: ${tensorOutputs.join(', ')}`);
-    }
-    this.fetches = options.outputs ? [...options.outputs] : tensorOutputs;
-    if (this.fetches.length === 0) throw new RangeError(`model "${id}": no tensor outputs to fetch (non-tensor outputs: ${this.skippedOutputs.join(', ')})`);
+    ({
+      frameInput: this.frameInput,
+      featureNames: this.featureNames,
+      featureCount: this.featureCount,
+      nanPolicy: this.nanPolicy,
+      fetches: this.fetches,
+      skippedOutputs: this.skippedOutputs,
+    } = frameSettings(id, this.inputs, this.outputs, metadata, options));
   }
 
   /**
@@ -189,12 +160,10 @@ export class LoadedOnnxModel implements FrameModel {
         const t = results[name]!;
         out[name] = { data: t.data as TensorValue['data'], dims: t.dims };
       }
-      this.counts.rows += frame.rows;
-      this.counts.batches++;
-      this.latency.record(this.now() - start);
+      this.stats.ran(frame.rows, this.now() - start);
       return out;
     } catch (err) {
-      this.counts.failed++;
+      this.stats.fail();
       throw err;
     }
   }
@@ -223,15 +192,7 @@ export class LoadedOnnxModel implements FrameModel {
 
   /** Inference metrics of this model. */
   metrics(): InferenceMetrics {
-    return {
-      numInferences: this.counts.rows,
-      numBatches: this.counts.batches,
-      failedBatches: this.counts.failed,
-      batchLatencyP50Ms: this.latency.percentile(50),
-      batchLatencyP99Ms: this.latency.percentile(99),
-      loadLatencyMs: this.loadLatencyMs,
-      modelByteSize: this.byteSize,
-    };
+    return this.stats.metrics(this.loadLatencyMs, this.byteSize);
   }
 
   /** Whether `release()` was called. */
@@ -246,15 +207,4 @@ export class LoadedOnnxModel implements FrameModel {
     await this.queue;
     await this.session.release();
   }
-}
-
-function parseFeatures(id: string, json: string | undefined): string[] | undefined {
-  if (json === undefined) return undefined;
-  try {
-    const names: unknown = JSON.parse(json);
-    if (Array.isArray(names) && names.every((n) => typeof n === 'string')) return names;
-  } catch {
-    // fall through to the error below
-  }
-  throw new RangeError(`model "${id}": metadata ${FEATURES_KEY} must be a JSON array of strings, got ${json.slice(0, 80)}`);
 }
