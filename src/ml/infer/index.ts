@@ -1,5 +1,7 @@
 /** Inference: the model-handler contract, its ONNX implementation on onnxruntime-web, and the RunInference transforms. */
 export { OnnxModelHandler, LoadedOnnxModel, type OnnxHandlerOptions, type OnnxModelOptions } from './onnx-handler.js';
+export { FastPathModelHandler, LoadedFastModel, type FastPathHandlerOptions } from './fast-path-handler.js';
+export type { FrameModelOptions } from './frame-settings.js';
 export { onnxHandlerForDevice, runInferenceOptionsForDevice } from './device-settings.js';
 export { loadOnnxRuntime, onnxRuntimeLoaded, type OrtModule } from './runtime.js';
 export { LatencyWindow, RunInferenceMetrics, type InferenceMetrics, type RunInferenceSnapshot } from './metrics.js';

@@ -1,0 +1,151 @@
+/**
+ * The WASM fast path against onnxruntime-web on the same bytes: random linear models (with and
+ * without a scaler) and random inputs at batch 1, 7 and 1024; the same input checks and NaN
+ * policy; unsupported graphs go to the fallback and say why.
+ *
+ * Tolerance: both runtimes compute the scaler in float32 the same way, so they differ only in the
+ * product: onnxruntime sums F float32 products in float32 (error ≤ F·u·Σ|x̂ⱼwⱼ|, u = 2⁻²⁴), the
+ * kernel in float64, then each rounds the sum and the bias add to float32. So per output,
+ * |fast − ort| ≤ (F + 3)·u·(Σⱼ|x̂ⱼ·wⱼ| + |b|).
+ */
+import { describe, expect, it } from 'vitest';
+import { FastPathModelHandler, LoadedFastModel, LoadedOnnxModel, OnnxModelHandler, frameOf, type FrameModel } from '../../src/ml/infer/index.js';
+import { ProtoWriter, linearRegressionModel, logisticRegressionModel, treeEnsembleRegressorModel, type FeatureScaler } from '../../src/ml/onnx/index.js';
+import { randomFrame, randomMatrix, randomTrees, seededRng, type Rng } from '../../src/ml/testing/random-models.js';
+import { SEED } from './train/data.js';
+
+const U = 2 ** -24;
+const onnx = new OnnxModelHandler();
+const fast = new FastPathModelHandler({ fallback: onnx });
+
+interface Case {
+  bytes: Uint8Array;
+  features: number;
+  targets: number;
+  weights: number[][]; // targets × features
+  bias: number[];
+  scaler?: { offset: number[]; divisor: number[] };
+}
+
+function randomCase(rng: Rng, k: number): Case {
+  const features = 1 + Math.floor(rng() * 24);
+  const targets = 1 + Math.floor(rng() * 4);
+  const weights = randomMatrix(rng, targets, features, 10 ** (rng() * 4 - 2));
+  const bias = Array.from({ length: targets }, () => (rng() - 0.5) * 20);
+  const names = Array.from({ length: features }, (_, j) => `x${j}`);
+  let scaler: FeatureScaler | undefined;
+  let affine: Case['scaler'];
+  if (k % 3 === 1) {
+    const mean = Array.from({ length: features }, () => (rng() - 0.5) * 100);
+    const std = Array.from({ length: features }, () => 0.01 + rng() * 50);
+    scaler = { kind: 'zscore', mean, std };
+    affine = { offset: mean, divisor: std };
+  } else if (k % 3 === 2) {
+    const min = Array.from({ length: features }, () => (rng() - 0.5) * 100);
+    const max = min.map((m) => m + 0.1 + rng() * 100);
+    scaler = { kind: 'minmax', min, max };
+    affine = { offset: min, divisor: max.map((m, j) => m - min[j]!) };
+  }
+  const params = { weights: targets === 1 ? weights[0]! : weights, bias: targets === 1 ? bias[0]! : bias };
+  const bytes = linearRegressionModel(params, { featureNames: names, ...(scaler ? { scaler } : {}) });
+  return { bytes, features, targets, weights, bias, ...(affine ? { scaler: affine } : {}) };
+}
+
+/** Per-output bound on |fast − ort| (module comment), from the scaled inputs' magnitudes. */
+function bounds(c: Case, x: Float32Array, rows: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let t = 0; t < c.targets; t++) {
+      let mag = Math.abs(c.bias[t]!);
+      for (let j = 0; j < c.features; j++) {
+        const v = x[r * c.features + j]!;
+        const scaled = c.scaler ? (v - c.scaler.offset[j]!) / c.scaler.divisor[j]! : v;
+        mag += Math.abs(scaled * c.weights[t]![j]!);
+      }
+      out.push((c.features + 3) * U * mag);
+    }
+  }
+  return out;
+}
+
+async function both(bytes: Uint8Array, options = {}): Promise<[FrameModel, FrameModel]> {
+  const f = await fast.load(bytes, options);
+  const o = await onnx.load(bytes, options);
+  return [f, o];
+}
+
+describe(`fast path vs onnxruntime-web (seed ${SEED})`, () => {
+  it('random linear models, with and without scalers, agree within (F+3)·u·(Σ|x̂w| + |b|) at batch 1, 7, 1024', async () => {
+    const rng = seededRng(SEED);
+    for (let k = 0; k < 9; k++) {
+      const c = randomCase(rng, k);
+      const [f, o] = await both(c.bytes);
+      expect(f).toBeInstanceOf(LoadedFastModel);
+      expect(f.inputs).toEqual(o.inputs);
+      expect(f.outputs).toEqual(o.outputs);
+      expect([f.frameInput, f.featureNames, f.featureCount]).toEqual([o.frameInput, o.featureNames, o.featureCount]);
+      for (const rows of [1, 7, 1024]) {
+        const x = randomFrame(rng, rows, c.features, 10 ** (rng() * 4 - 1));
+        const frame = frameOf(x, f.featureNames!);
+        const [a, b] = [(await f.run(frame))['prediction']!, (await o.run(frame))['prediction']!];
+        expect(a.dims).toEqual(b.dims);
+        const bound = bounds(c, x, rows);
+        const fa = a.data as Float32Array, fb = b.data as Float32Array;
+        for (let i = 0; i < bound.length; i++) {
+          if (!(Math.abs(fa[i]! - fb[i]!) <= bound[i]!)) {
+            expect.fail(`case ${k} (F=${c.features}, T=${c.targets}, scaler ${c.scaler ? 'yes' : 'no'}), batch ${rows}, output ${i}: fast ${fa[i]} vs ort ${fb[i]}, bound ${bound[i]}`);
+          }
+        }
+      }
+      await Promise.all([f.release(), o.release()]);
+    }
+  });
+
+  it('checks frames and applies the NaN policy exactly as the ONNX handler does', async () => {
+    const rng = seededRng(SEED + 1);
+    const c = randomCase(rng, 1);
+    const names = Array.from({ length: c.features }, (_, j) => `x${j}`);
+    const x = randomFrame(rng, 5, c.features);
+    x[2 * c.features] = NaN;
+    const errorOf = (p: Promise<unknown>): Promise<string> => p.then(() => 'resolved', (e: Error & { code?: string }) => `${e.code}: ${e.message}`);
+    const [f, o] = await both(c.bytes, { id: 'm' });
+    expect(await errorOf(f.run(frameOf(x, names)))).toBe(await errorOf(o.run(frameOf(x, names))));
+    expect(await errorOf(f.run(frameOf(x, names)))).toMatch(/^BAD_INPUT: .*NaN in row 2/);
+    const reversed = [...names].reverse();
+    if (c.features > 1) expect(await errorOf(f.run(frameOf(x, reversed)))).toBe(await errorOf(o.run(frameOf(x, reversed))));
+    expect(await errorOf(f.run(frameOf(x.subarray(0, 5), ['a', 'b', 'c', 'd', 'e'])))).toBe(await errorOf(o.run(frameOf(x.subarray(0, 5), ['a', 'b', 'c', 'd', 'e']))));
+    expect(await errorOf(f.run(frameOf(x, names), { h: { data: new Float32Array(1), dims: [1] } }))).toMatch(/^BAD_INPUT: .*extra input "h"/);
+    const impute = Array.from({ length: c.features }, () => rng() * 10);
+    const [fi, oi] = await both(c.bytes, { id: 'i', nan: { impute } });
+    const [a, b] = [(await fi.run(frameOf(x, names)))['prediction']!.data as Float32Array, (await oi.run(frameOf(x, names)))['prediction']!.data as Float32Array];
+    const bound = bounds(c, Float32Array.from(x, (v, i) => (Number.isNaN(v) ? impute[i % c.features]! : v)), 5);
+    bound.forEach((e, i) => expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(e));
+    expect((f as LoadedFastModel).metrics()).toMatchObject({ numBatches: 0, failedBatches: 5 });
+    await Promise.all([f, o, fi, oi].map((m) => m.release()));
+    await expect(f.run(frameOf(x, names))).rejects.toThrow(/released/);
+  });
+
+  it('unsupported graphs go to onnxruntime-web, and the handler says why', async () => {
+    const rng = seededRng(SEED + 2);
+    const w = randomMatrix(rng, 3, 4);
+    const reasons: string[] = [];
+    const h = new FastPathModelHandler({ fallback: onnx, onFallback: (id, reason) => reasons.push(`${id}: ${reason}`) });
+    const trees = treeEnsembleRegressorModel({ trees: randomTrees(rng, { trees: 2, depth: 2, features: 4, width: 1, earlyLeaf: 0 }), features: 4 });
+    const softmax = logisticRegressionModel({ weights: w, bias: [0, 1, 2] });
+    for (const [bytes, why] of [
+      [softmax, /2 graph outputs/],
+      [trees, /node .* has a domain, attributes/],
+    ] as const) {
+      expect(h.unsupportedReason(bytes)).toMatch(why);
+      expect(await h.load(bytes)).toBeInstanceOf(LoadedOnnxModel);
+    }
+    expect(reasons).toHaveLength(2);
+    expect(h.fallbackLoads).toBe(2);
+    const garbage = new ProtoWriter();
+    garbage.intField(7, 1);
+    expect(h.unsupportedReason(garbage.finish())).toMatch(/could not be read/);
+    await expect(h.load(garbage.finish(), { id: 'g' })).rejects.toMatchObject({ code: 'MODEL_REJECTED' });
+    await expect(new FastPathModelHandler().load(softmax, { id: 's' })).rejects.toThrow(/model "s" .*not supported by the fast path \(2 graph outputs.*no fallback/);
+    expect(h.unsupportedReason(linearRegressionModel({ weights: w[0]!, bias: 1 }))).toBeUndefined();
+  });
+});
