@@ -42,9 +42,11 @@ export class OutboxQueue {
     const stageJson = stages ? JSON.stringify(stages) : undefined;
     this.#selectArgs = (afterId, limit) => (stageJson === undefined ? [afterId, limit] : [afterId, stageJson, limit]);
     const remove = db.prepare('DELETE FROM outbox WHERE id = ?');
-    this.#delete = db.transaction((ids: readonly number[]) => {
-      for (const id of ids) remove.run(id);
-    });
+    // One statement per delivered group, not one per row: the ids travel as one JSON array.
+    const removeMany = db.prepare<[string]>('DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))');
+    this.#delete = (ids: readonly number[]) => {
+      removeMany.run(JSON.stringify(ids));
+    };
     const toDeadLetter = db.prepare(
       'INSERT INTO dead_letters (stage, reason, payload, event_time, at) SELECT ?, ?, payload, event_time, ? FROM outbox WHERE id = ?',
     );
@@ -61,7 +63,7 @@ export class OutboxQueue {
     return this.#after.all(...this.#selectArgs(afterId, limit)) as OutboxRow[];
   }
 
-  /** Deletes delivered rows, in one transaction. */
+  /** Deletes delivered rows, in one statement. */
   delivered(ids: readonly number[]): void {
     if (ids.length > 0) this.#delete(ids);
   }

@@ -6,6 +6,7 @@ import { Inbox } from '../../store/inbox.js';
 import type { Store } from '../../store/store.js';
 import { BoundedOutOfOrderness } from '../../windowing/watermark.js';
 import type { PayloadCodec } from '../payload-codecs.js';
+import type { RecentRecords } from './recent-records.js';
 import { topicFields, topicMatches, type TopicFilter } from './topic-filter.js';
 
 /** Options of `inboxSource`. */
@@ -19,6 +20,8 @@ export interface InboxSourceOptions {
   readonly maxLateness: number;
   /** Delete rows once a durable run has committed its offset past them (default true). */
   readonly deleteConsumed?: boolean;
+  /** Records the ingest already decoded, by row id (rows not found there are decoded here). */
+  readonly records?: RecentRecords;
   /** Called when a read closes, e.g. to stop the ingest feeding the inbox. */
   readonly onClose?: () => Promise<void> | void;
 }
@@ -55,7 +58,7 @@ class InboxReader implements SourceReader<Record<string, unknown>> {
   }
 
   read(max: number): ReadResult<Record<string, unknown>> {
-    const rows = this.inbox.read(this.#lastId, max);
+    const rows = this.inbox.entries(this.#lastId, max);
     // A durable runner commits the step whose checkpoint it took before it reads again.
     const consumed = this.#handedOut;
     if (consumed !== undefined && (this.options.deleteConsumed ?? true) && (rows.length === 0 || consumed - this.#deletedThrough >= DELETE_EVERY)) {
@@ -67,7 +70,7 @@ class InboxReader implements SourceReader<Record<string, unknown>> {
       this.#lastId = row.id;
       let record: Record<string, unknown>;
       try {
-        record = this.options.codec.decode(row.payload);
+        record = this.options.records?.take(row.id) ?? this.options.codec.decode(row.payload);
       } catch (error) {
         this.context.deadLetter(`${this.options.codec.name} payload rejected: ${(error as Error).message}`, { topic: row.topic, payloadBase64: row.payload.toString('base64') });
         continue;

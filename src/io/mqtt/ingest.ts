@@ -10,6 +10,7 @@ import { describeRetention } from './commit-gate.js';
 import { ingestDecoder } from './ingest-decoder.js';
 import { validateDedupe, type DedupeBy } from './dedupe.js';
 import { parseTopicFilter } from './topic-filter.js';
+import type { RecentRecords } from './recent-records.js';
 
 /**
  * What an acknowledged message survives. `process`: the inbox row is committed in WAL mode with
@@ -76,6 +77,7 @@ export interface MqttIngestStats {
 
 interface Pending {
   readonly message?: InboxMessage;
+  readonly record?: Record<string, unknown>;
   readonly rejection?: InboxRejection;
   /** Sends its PUBACK/PUBREC once committed (none for QoS 0). */
   readonly ack: (() => void) | undefined;
@@ -121,6 +123,7 @@ export class MqttIngest {
     private readonly timers: Timers,
     private readonly log: (message: string) => void,
     private readonly decode: (topic: string, payload: Buffer, qos: 0 | 1 | 2, ack: Pending['ack']) => Pending,
+    private readonly records: RecentRecords | undefined,
   ) {
     this.inbox = new Inbox(store, options.name, options.retention);
     this.#groupCommit = options.durability === 'power' || (options.connections ?? 1) > 1;
@@ -129,8 +132,10 @@ export class MqttIngest {
   /**
    * Opens the inbox (a second connection to `store`'s file with `synchronous=FULL` for
    * `power`), connects and subscribes. Rejects with a clear error when the broker refuses.
+   * `records`: where to leave the decoded records of committed rows for an in-process reader
+   * (`mqttSource` passes one, so its pipeline does not decode each payload twice).
    */
-  static async start(store: Store, options: MqttIngestOptions): Promise<MqttIngest> {
+  static async start(store: Store, options: MqttIngestOptions, records?: RecentRecords): Promise<MqttIngest> {
     const where = `mqtt source "${options.name}"`;
     if (typeof options.name !== 'string' || options.name === '') throw new TypeError('mqtt source: name is required (rows and offsets are filed under it)');
     validateConnectionOptions(options.connection, where);
@@ -155,7 +160,7 @@ export class MqttIngest {
 
     const inboxStore = durability === 'power' && store.db.pragma('synchronous', { simple: true }) !== 2 ? Store.open(store.path, { synchronous: 'FULL' }) : store;
     const log = options.log ?? ((m: string) => console.warn(m));
-    const ingest = new MqttIngest(options, inboxStore, inboxStore !== store, clock, options.timers ?? systemTimers, log, decode);
+    const ingest = new MqttIngest(options, inboxStore, inboxStore !== store, clock, options.timers ?? systemTimers, log, decode, records);
     try {
       for (let i = 0; i < connections; i++) {
         const clientId = connections === 1 ? options.connection.clientId : `${options.connection.clientId}-${i}`;
@@ -233,12 +238,13 @@ export class MqttIngest {
     const unfit = this.#pending.length;
     this.#pending = [];
     const messages: InboxMessage[] = [];
+    const records: Record<string, unknown>[] = [];
     const rejections: InboxRejection[] = [];
     for (const p of batch) {
-      if (p.message) messages.push(p.message);
+      if (p.message) messages.push(p.message), records.push(p.record!);
       else if (p.rejection) rejections.push(p.rejection);
     }
-    let result: AppendResult = { accepted: true, stored: 0, duplicates: 0, dropped: 0 };
+    let result: AppendResult = { accepted: true, stored: 0, duplicates: 0, dropped: 0, ids: [] };
     try {
       if (batch.length > 0) result = this.inbox.append(messages, rejections, now);
     } catch (error) {
@@ -251,6 +257,8 @@ export class MqttIngest {
       );
       return;
     }
+    // Only now, once committed: the id of a rolled-back row may be given to another message.
+    if (this.records) for (let i = 0; i < result.ids.length; i++) if (result.ids[i]! > 0) this.records.put(result.ids[i]!, records[i]!);
     if (!result.accepted || unfit > 0) {
       // Those committed are acknowledged; the others are not, and come again after the reconnect.
       if (result.accepted) this.#committed(batch, rejections.length, result, now);
