@@ -4,8 +4,9 @@
  * one scenario per child, so each starts clean.
  *
  * Cases: `speed` (web vs node), `pipeline` (runInference vs the bare handler), `memory` (RSS
- * scenarios), `hot-swaps` (RSS across 1,000 swaps while a pipeline serves). All by default; pick
- * some with RUNNEL_BENCH_INFERENCE=pipeline,hot-swaps.
+ * scenarios), `hot-swaps` (RSS across 1,000 swaps while a pipeline serves), `fast-path` (the WASM
+ * fast path vs onnxruntime-web: RSS with one model and across hot swaps, latency at batch 1, 64,
+ * 1024). All by default; pick some with RUNNEL_BENCH_INFERENCE=pipeline,hot-swaps.
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -175,13 +176,14 @@ function endless<T>(values: T[]): Source<T> {
  * bundles through runInference; after each step a swap to a new random linear model starts if
  * none is loading.
  */
-async function hotSwaps(checkpoints: [string, number | null][]): Promise<void> {
-  const { OnnxModelHandler, runInference, servedModel } = await import('../src/ml/infer/index.js');
+async function hotSwaps(checkpoints: [string, number | null][], fastPath: boolean): Promise<void> {
+  const { FastPathModelHandler, OnnxModelHandler, runInference, servedModel } = await import('../src/ml/infer/index.js');
   const { Pipeline, read } = await import('../src/index.js');
   const rng = seededRng(5);
   const names = Array.from({ length: FEATURES }, (_, i) => `f${i}`);
   const version = (): Uint8Array => linearRegressionModel({ weights: randomMatrix(rng, 1, FEATURES)[0]!, bias: rng() }, { featureNames: names });
-  const served = servedModel(new OnnxModelHandler(), version());
+  const handler = fastPath ? new FastPathModelHandler({ fallback: new OnnxModelHandler() }) : new OnnxModelHandler();
+  const served = servedModel(handler, version());
   const x = randomFrame(rng, 64, FEATURES);
   const examples = Array.from({ length: 64 }, (_, i) => Array.from(x.subarray(i * FEATURES, (i + 1) * FEATURES)));
   const p = new Pipeline();
@@ -221,6 +223,8 @@ const SCENARIOS = {
   'onnxruntime-web, 10 sessions': 'web-10',
   'onnxruntime-web, 1,000 load/run/release cycles': 'web-cycles',
   'onnxruntime-web, hot swaps while a pipeline serves (1,000; RUNNEL_BENCH_SWAPS)': 'web-swaps',
+  'fast path (WASM kernels), 1 linear model': 'fast-1',
+  'fast path, hot swaps while a pipeline serves (1,000; RUNNEL_BENCH_SWAPS)': 'fast-swaps',
   'onnxruntime-node, 1 session (reference)': 'node-1',
   'onnxruntime-node, 10 sessions (reference)': 'node-10',
 } as const;
@@ -235,7 +239,8 @@ function rssMiB(): number {
 /** Runs in the child: prints `{ rss, checkpoints }` as JSON. */
 async function child(scenario: Scenario): Promise<void> {
   const checkpoints: [string, number | null][] = [];
-  const { OnnxModelHandler, frameOf } = await import('../src/ml/infer/index.js');
+  const { OnnxModelHandler, frameOf, onnxRuntimeLoaded } = await import('../src/ml/infer/index.js');
+  const { kernels } = await import('../src/kernels/index.js');
   if (scenario === 'none') {
     console.log(JSON.stringify({ rss: rssMiB(), checkpoints }));
     return;
@@ -244,8 +249,14 @@ async function child(scenario: Scenario): Promise<void> {
   const rng = seededRng(1);
   const x = randomFrame(rng, 64, FEATURES);
   const names = Array.from({ length: FEATURES }, (_, i) => `f${i}`);
-  if (scenario === 'web-swaps') {
-    await hotSwaps(checkpoints);
+  if (scenario === 'web-swaps' || scenario === 'fast-swaps') {
+    await hotSwaps(checkpoints, scenario === 'fast-swaps');
+  } else if (scenario === 'fast-1') {
+    const { FastPathModelHandler } = await import('../src/ml/infer/index.js');
+    const m = await new FastPathModelHandler().load(all[0]!.bytes);
+    await m.run(frameOf(x, names));
+    if (onnxRuntimeLoaded()) throw new Error('the fast path loaded onnxruntime-web');
+    checkpoints.push([`${(kernels().arena.memoryBytes / 2 ** 20).toFixed(1)} MiB kernels memory`, null]);
   } else if (scenario.startsWith('web')) {
     const handler = new OnnxModelHandler();
     if (scenario === 'web-cycles') {
@@ -296,7 +307,38 @@ function memory(labels: readonly (keyof typeof SCENARIOS)[]): void {
   printTable('Resident memory (MiB, after gc; child process per row, plain node on compiled JS)', ['scenario', 'RSS MiB', 'during cycles (MiB)'], rows);
 }
 
-const CASES = ['memory', 'hot-swaps', 'speed', 'pipeline'];
+const CASES = ['memory', 'hot-swaps', 'speed', 'pipeline', 'fast-path'];
+
+/** The cases that measure each memory scenario. */
+function scenarioCases(scenario: Scenario): string[] {
+  if (scenario === 'web-swaps') return ['hot-swaps', 'fast-path'];
+  if (scenario === 'fast-1' || scenario === 'fast-swaps') return ['fast-path'];
+  if (scenario === 'none' || scenario === 'web-1') return ['memory', 'fast-path'];
+  return ['memory'];
+}
+
+/** The fast path vs onnxruntime-web through Runnel's handlers, on the 16-feature linear model. */
+async function fastPathSpeed(): Promise<void> {
+  const { FastPathModelHandler, OnnxModelHandler, frameOf } = await import('../src/ml/infer/index.js');
+  const linear = models()[0]!;
+  const [fast, web] = [await new FastPathModelHandler().load(linear.bytes), await new OnnxModelHandler().load(linear.bytes)];
+  const rng = seededRng(13);
+  const rows: (string | number)[][] = [];
+  for (const batch of BATCHES) {
+    const frame = frameOf(randomFrame(rng, batch, FEATURES), fast.featureNames ?? []);
+    await warm(() => fast.run(frame), 300);
+    await warm(() => web.run(frame), 300);
+    const fastMs = await perBatch(() => fast.run(frame), batch);
+    const webMs = await perBatch(() => web.run(frame), batch);
+    rows.push([batch, fastMs * 1000, webMs * 1000, webMs / fastMs, batch / (fastMs / 1000), batch / (webMs / 1000)]);
+  }
+  await Promise.all([fast.release(), web.release()]);
+  printTable(
+    'Fast path (WASM kernels) vs onnxruntime-web, both through Runnel\'s handlers, linear model (16 features), 1 thread',
+    ['batch', 'fast path µs', 'onnxruntime-web µs', 'web/fast time', 'fast path rows/s', 'web rows/s'],
+    rows,
+  );
+}
 
 /** Suite entry point; RUNNEL_BENCH_INFERENCE picks cases (see the module comment). */
 export async function run(): Promise<void> {
@@ -305,10 +347,11 @@ export async function run(): Promise<void> {
   const unknown = cases.filter((c) => !CASES.includes(c));
   if (unknown.length > 0) throw new Error(`RUNNEL_BENCH_INFERENCE: unknown case(s) ${unknown.join(', ')}; cases: ${CASES.join(', ')}`);
   console.log(`\nLoad average (1/5/15 min) at start: ${load()}`);
-  const memoryLabels = (Object.keys(SCENARIOS) as (keyof typeof SCENARIOS)[]).filter((l) => (SCENARIOS[l] === 'web-swaps' ? cases.includes('hot-swaps') : cases.includes('memory')));
+  const memoryLabels = (Object.keys(SCENARIOS) as (keyof typeof SCENARIOS)[]).filter((l) => scenarioCases(SCENARIOS[l]).some((c) => cases.includes(c)));
   if (memoryLabels.length > 0) memory(memoryLabels);
   if (cases.includes('speed')) await speed();
   if (cases.includes('pipeline')) await pipelineOverhead();
+  if (cases.includes('fast-path')) await fastPathSpeed();
   console.log(`\nLoad average at end: ${load()}`);
 }
 
