@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { decodeJson, encodeJson } from '../store/json-codec.js';
+import { RowBatcher } from '../store/row-batcher.js';
 import type { Store } from '../store/store.js';
 import type { OutboxEntry, StateEntry } from './operators/operator.js';
 import type { DeadLetter } from './types.js';
@@ -31,25 +32,18 @@ export class DurableSteps {
 
   constructor(private readonly store: Store) {
     const db = store.db;
-    const upsertState = (rows: number): Statement =>
-      db.prepare(
-        `INSERT INTO state (operator, window, key, value) VALUES ${Array(rows).fill('(?, ?, ?, ?)').join(', ')} ON CONFLICT (operator, window, key) DO UPDATE SET value = excluded.value`,
-      );
-    const upsertOne = upsertState(1);
-    const upsertMany = upsertState(UPSERT_BATCH);
+    const upsertState = new RowBatcher(db, 'INSERT INTO state (operator, window, key, value)', 4, 'ON CONFLICT (operator, window, key) DO UPDATE SET value = excluded.value');
     const deleteState = db.prepare('DELETE FROM state WHERE operator = ? AND window = ? AND key = ?');
     const upsertOffset = db.prepare(
       'INSERT INTO offsets (source, checkpoint, updated_at) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET checkpoint = excluded.checkpoint, updated_at = excluded.updated_at',
     );
-    const insertOutbox = db.prepare(
-      'INSERT INTO outbox (output_id, stage, payload, event_time, window, pane, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
+    const insertOutbox = new RowBatcher(db, 'INSERT INTO outbox (output_id, stage, payload, event_time, window, pane, created_at)', 7);
     const insertDeadLetter = db.prepare('INSERT INTO dead_letters (stage, reason, payload, event_time, at) VALUES (?, ?, ?, ?, ?)');
     const setStep = db.prepare("INSERT INTO meta (key, value) VALUES ('step', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-    this.#commit = db.transaction((changes: StepChanges) => {
+    const commit = db.transaction((changes: StepChanges) => {
       const step = this.#step + 1;
       const now = Date.now();
-      for (const { stage, entries } of changes.state) writeState(stage, entries, upsertOne, upsertMany, deleteState);
+      for (const { stage, entries } of changes.state) writeState(stage, entries, upsertState, deleteState);
       for (const { name, checkpoint } of changes.sources) upsertOffset.run(name, encodeJson(checkpoint), now);
       const ordinals = new Map<string, number>();
       // Most rows of a step share one pane object (NO_FIRING for unwindowed outputs): encode it once.
@@ -59,12 +53,21 @@ export class DurableSteps {
         const n = ordinals.get(o.stage) ?? 0;
         ordinals.set(o.stage, n + 1);
         if (o.pane !== pane) (pane = o.pane), (paneJson = encodeJson(o.pane));
-        insertOutbox.run(`${o.stage}:${step}:${n}`, o.stage, encodeJson(o.value), o.timestamp, o.window.id, paneJson, now);
+        insertOutbox.add(`${o.stage}:${step}:${n}`, o.stage, encodeJson(o.value), o.timestamp, o.window.id, paneJson, now);
       }
+      insertOutbox.flush();
       for (const d of changes.deadLetters) insertDeadLetter.run(d.stage, d.reason, safeJson(d.payload), d.timestamp ?? null, d.at);
       setStep.run(String(step));
       this.#step = step;
     });
+    this.#commit = (changes) => {
+      try {
+        commit(changes);
+      } finally {
+        upsertState.discard(); // rows of a step that failed halfway
+        insertOutbox.discard();
+      }
+    };
   }
 
   /** Reads the checkpoint left by earlier runs (empty for a new database). */
@@ -96,31 +99,16 @@ export class DurableSteps {
   }
 }
 
-/**
- * Upserts go in statements of `UPSERT_BATCH` rows: one call into SQLite per 64 changed keys
- * instead of one per key (the per-call cost dominated durable steps of a few hundred keys).
- */
-const UPSERT_BATCH = 64;
-
-function writeState(stage: string, entries: readonly StateEntry[], upsertOne: Statement, upsertMany: Statement, remove: Statement): void {
-  const batch: string[] = [];
-  const flush = (): void => {
-    for (let i = 0; i < batch.length; i += 4) upsertOne.run(batch[i], batch[i + 1], batch[i + 2], batch[i + 3]);
-    batch.length = 0;
-  };
+function writeState(stage: string, entries: readonly StateEntry[], upsert: RowBatcher, remove: Statement): void {
   for (const { window, key, value } of entries) {
     if (value === null) {
-      flush(); // keep the order of an upsert and a later delete of the same key
+      upsert.flush(); // keep the order of an upsert and a later delete of the same key
       remove.run(stage, window, key);
       continue;
     }
-    batch.push(stage, window, key, value);
-    if (batch.length === 4 * UPSERT_BATCH) {
-      upsertMany.run(batch);
-      batch.length = 0;
-    }
+    upsert.add(stage, window, key, value);
   }
-  flush();
+  upsert.flush();
 }
 
 function safeJson(value: unknown): string {

@@ -27,7 +27,8 @@ export interface InboxRow extends InboxMessage {
 export interface InboxEntry {
   readonly id: number;
   readonly topic: string;
-  readonly payload: Buffer;
+  /** Absent when read without payloads (see `Inbox.entries`). */
+  readonly payload?: Buffer;
   readonly eventTime: number;
 }
 
@@ -161,6 +162,8 @@ export class Inbox {
   readonly #append: (messages: readonly InboxMessage[], rejections: readonly InboxRejection[], now: number) => AppendResult;
   readonly #read: Statement<[string, number, number], RawRow>;
   readonly #entries: Statement<[string, number, number], InboxEntry>;
+  readonly #entriesWithoutPayload: Statement<[string, number, number], InboxEntry>;
+  readonly #payload: Statement<[number], { payload: Buffer }>;
   readonly #deleteThrough: (id: number) => number;
   readonly #size: Statement<[string], { rows: number; bytes: number | null }>;
   readonly #counted: Statement<[string], { dropped: number; duplicates: number }>;
@@ -196,6 +199,8 @@ export class Inbox {
     const sizes = db.prepare<[string], { id: number; size: number }>('SELECT id, size FROM inbox WHERE source = ? ORDER BY id');
     this.#read = db.prepare(`SELECT ${COLUMNS} FROM inbox WHERE source = ? AND id > ? ORDER BY id LIMIT ?`);
     this.#entries = db.prepare('SELECT id, topic, payload, event_time AS eventTime FROM inbox WHERE source = ? AND id > ? ORDER BY id LIMIT ?');
+    this.#entriesWithoutPayload = db.prepare('SELECT id, topic, event_time AS eventTime FROM inbox WHERE source = ? AND id > ? ORDER BY id LIMIT ?');
+    this.#payload = db.prepare('SELECT payload FROM inbox WHERE id = ?');
     this.#size = db.prepare('SELECT count(*) AS rows, sum(size) AS bytes FROM inbox WHERE source = ?');
     this.#counted = db.prepare('SELECT dropped, duplicates FROM inbox_usage WHERE source = ?');
     this.#oldest = db.prepare('SELECT arrived_at FROM inbox WHERE source = ? ORDER BY id LIMIT 1');
@@ -320,9 +325,18 @@ export class Inbox {
     return this.#read.all(this.source, afterId, limit).map(toRow);
   }
 
-  /** Like `read`, but only what a pipeline needs of each row (fewer columns, no per-row copy). */
-  entries(afterId: number, limit: number): InboxEntry[] {
-    return this.#entries.all(this.source, afterId, limit);
+  /**
+   * Like `read`, but only what a pipeline needs of each row (fewer columns, no per-row copy);
+   * without `payloads` when the reader mostly has the decoded records already (`payload(id)`
+   * fetches one when it does not).
+   */
+  entries(afterId: number, limit: number, payloads = true): InboxEntry[] {
+    return (payloads ? this.#entries : this.#entriesWithoutPayload).all(this.source, afterId, limit);
+  }
+
+  /** The payload of row `id`, or undefined when the row is gone. */
+  payload(id: number): Buffer | undefined {
+    return this.#payload.get(id)?.payload;
   }
 
   /** Deletes rows up to and including `id` (once a durable run has committed its offset past them). */
