@@ -1,5 +1,5 @@
 /**
- * The WASM fast path: linear models (`fast-linear.ts`) run on Runnel's own kernels (`gemm` in
+ * The WASM fast path: linear, logistic and softmax regressions (`fast-linear.ts`) run on Runnel's own kernels (`gemm` in
  * assembly/linalg.ts) instead of an onnxruntime-web session, which saves the runtime's memory
  * (~64 MiB RSS for the first session) and its per-call overhead. Any other model goes to the
  * fallback handler (onnxruntime-web): a process whose models all take the fast path never loads
@@ -29,7 +29,7 @@ export interface FastPathHandlerOptions<M extends FrameModel> {
 
 let counter = 0;
 
-/** Serves linear models in WASM and delegates the rest to `fallback`. */
+/** Serves linear, logistic and softmax regressions in WASM and delegates the rest to `fallback`. */
 export class FastPathModelHandler<M extends FrameModel = FrameModel> implements ModelHandler<FrameModelOptions, LoadedFastModel | M> {
   private readonly now: () => number;
   /** Models loaded on the fast path. */
@@ -49,7 +49,7 @@ export class FastPathModelHandler<M extends FrameModel = FrameModel> implements 
     return 'reason' in m ? m.reason : undefined;
   }
 
-  /** Loads a linear model into WASM, or any other model with the fallback (`MODEL_REJECTED` when there is none). */
+  /** Loads a linear, logistic or softmax regression into WASM, or any other model with the fallback (`MODEL_REJECTED` when there is none). */
   async load(bytes: Uint8Array, options: FrameModelOptions = {}): Promise<LoadedFastModel | M> {
     const id = options.id ?? `fast-${++counter}`;
     const start = this.now();
@@ -80,7 +80,7 @@ function match(bytes: Uint8Array): { plan: LinearPlan; metadata: Record<string, 
 
 const dimOf = (d: number | string | null): number | string => d ?? -1;
 
-/** A linear model evaluated in WASM; a `FrameModel` like `LoadedOnnxModel`. */
+/** A linear, logistic or softmax model evaluated in WASM; a `FrameModel` like `LoadedOnnxModel`. */
 export class LoadedFastModel implements FrameModel {
   readonly inputs: readonly TensorDescription[];
   readonly outputs: readonly TensorDescription[];
@@ -88,6 +88,8 @@ export class LoadedFastModel implements FrameModel {
   readonly featureNames: readonly string[] | undefined;
   readonly featureCount: number | undefined;
   readonly nanPolicy: NanPolicy;
+  /** Outputs returned by each run. */
+  readonly fetches: readonly string[];
   /** Time it took to read the model and copy its weights into WASM, ms. */
   readonly loadLatencyMs: number;
   private readonly scratch = { buffer: new Float32Array(0) };
@@ -109,9 +111,15 @@ export class LoadedFastModel implements FrameModel {
     private readonly now: () => number,
     start: number,
   ) {
-    this.inputs = [{ name: plan.input, isTensor: true, type: 'float32', shape: [dimOf(plan.batchDim), plan.features] }];
-    this.outputs = [{ name: plan.output, isTensor: true, type: 'float32', shape: [dimOf(plan.batchDim), plan.targets] }];
-    ({ frameInput: this.frameInput, featureNames: this.featureNames, featureCount: this.featureCount, nanPolicy: this.nanPolicy } = frameSettings(
+    const n = dimOf(plan.batchDim);
+    this.inputs = [{ name: plan.input, isTensor: true, type: 'float32', shape: [n, plan.features] }];
+    const head = plan.head;
+    const classes = Math.max(2, plan.targets);
+    this.outputs = plan.outputs.map((name): TensorDescription => {
+      if (head.kind === 'regression') return { name, isTensor: true, type: 'float32', shape: [n, plan.targets] };
+      return name === head.label ? { name, isTensor: true, type: 'int64', shape: [n] } : { name, isTensor: true, type: 'float32', shape: [n, classes] };
+    });
+    ({ frameInput: this.frameInput, featureNames: this.featureNames, featureCount: this.featureCount, nanPolicy: this.nanPolicy, fetches: this.fetches } = frameSettings(
       id,
       this.inputs,
       this.outputs,
@@ -132,9 +140,11 @@ export class LoadedFastModel implements FrameModel {
     try {
       const extraNames = Object.keys(extra);
       if (extraNames.length > 0) throw new RunnelError('BAD_INPUT', `model "${this.id}": extra input "${extraNames[0]}" is not one of (none)`);
-      const out = this.evaluate(frame);
+      const all = this.outputsOf(this.evaluate(frame), frame.rows);
+      const out: ModelOutputs = {};
+      for (const name of this.fetches) out[name] = all[name]!;
       this.stats.ran(frame.rows, this.now() - start);
-      return Promise.resolve({ [this.plan.output]: { data: out, dims: [frame.rows, this.plan.targets] } });
+      return Promise.resolve(out);
     } catch (err) {
       this.stats.fail();
       return Promise.reject(err);
@@ -164,6 +174,32 @@ export class LoadedFastModel implements FrameModel {
     const out = new Float32Array(rows * t);
     for (let i = 0; i < out.length; i++) out[i] = y[i]! + bias[i % t]!;
     return out;
+  }
+
+  /** The head's outputs from the logits `z` `[rows × targets]`: probabilities and labels rounded to float32 like onnxruntime's. */
+  private outputsOf(z: Float32Array, rows: number): ModelOutputs {
+    const { head, targets: t } = this.plan;
+    if (head.kind === 'regression') return { [head.output]: { data: z, dims: [rows, t] } };
+    const classes = Math.max(2, t);
+    const p = new Float32Array(rows * classes);
+    const labels = new BigInt64Array(rows);
+    for (let r = 0; r < rows; r++) {
+      const row = r * classes;
+      if (head.kind === 'sigmoid') {
+        p[row + 1] = 1 / (1 + Math.exp(-z[r]!));
+        p[row] = 1 - p[row + 1]!;
+      } else {
+        let max = -Infinity;
+        for (let k = 0; k < t; k++) max = Math.max(max, z[r * t + k]!);
+        let sum = 0;
+        for (let k = 0; k < t; k++) sum += Math.exp(z[r * t + k]! - max);
+        for (let k = 0; k < t; k++) p[row + k] = Math.exp(z[r * t + k]! - max) / sum;
+      }
+      let best = 0;
+      for (let k = 1; k < classes; k++) if (p[row + k]! > p[row + best]!) best = k;
+      labels[r] = head.classLabels ? head.classLabels[best]! : BigInt(best);
+    }
+    return { [head.probabilities]: { data: p, dims: [rows, classes] }, [head.label]: { data: labels, dims: [rows] } };
   }
 
   /** Inference metrics of this model. */
