@@ -1,13 +1,13 @@
 /**
  * A process that serves only fast-path models never loads onnxruntime-web: a pipeline with
- * runInference on a served linear model, hot-swapped twice, then (the check can fail) an
- * unsupported model that does load it. Predictions are checked against plain float64 TS within
+ * runInference on a served linear model, hot-swapped twice and then to a softmax regression,
+ * then (the check can fail) to a naive Bayes model, which the fast path does not take. Predictions are checked against plain float64 TS within
  * (F+3)·u·(Σ|xw| + |b|), u = 2⁻²⁴ (float32 inputs and weights, one rounding per output step).
  */
 import { describe, expect, it } from 'vitest';
 import { Pipeline, collect, create } from '../../src/index.js';
 import { FastPathModelHandler, OnnxModelHandler, onnxRuntimeLoaded, runInference, servedModel, type PredictionResult } from '../../src/ml/infer/index.js';
-import { linearRegressionModel, logisticRegressionModel } from '../../src/ml/onnx/index.js';
+import { gaussianNaiveBayesModel, linearRegressionModel, logisticRegressionModel } from '../../src/ml/onnx/index.js';
 import { randomMatrix, seededRng } from '../../src/ml/testing/random-models.js';
 import { SEED } from './train/data.js';
 
@@ -36,9 +36,11 @@ describe(`fast path without onnxruntime-web (seed ${SEED})`, () => {
         expect(Math.abs((r.inference['prediction']![0] as number) - want)).toBeLessThanOrEqual(bound);
       });
     }
-    expect(handler.fastLoads).toBe(3);
+    await model.swap(logisticRegressionModel({ weights: randomMatrix(rng, 3, F), bias: [0, 1, 2] }, { featureNames: names }), { id: 'softmax' });
+    expect(handler.fastLoads).toBe(4);
     expect(onnxRuntimeLoaded()).toBe(false);
-    await model.swap(logisticRegressionModel({ weights: randomMatrix(rng, 2, F), bias: [0, 1] }, { featureNames: names }), { id: 'softmax' });
+    const means = randomMatrix(rng, 2, F);
+    await model.swap(gaussianNaiveBayesModel({ means, variances: means.map((r) => r.map(() => 1)), priors: [0.4, 0.6] }, { featureNames: names }), { id: 'bayes' });
     expect(handler.fallbackLoads).toBe(1);
     expect(onnxRuntimeLoaded()).toBe(true);
     await model.close();
