@@ -317,25 +317,26 @@ function scenarioCases(scenario: Scenario): string[] {
   return ['memory'];
 }
 
-/** The fast path vs onnxruntime-web through Runnel's handlers, on the 16-feature linear model. */
+/** The fast path vs onnxruntime-web through Runnel's handlers, on the linear and softmax models. */
 async function fastPathSpeed(): Promise<void> {
   const { FastPathModelHandler, OnnxModelHandler, frameOf } = await import('../src/ml/infer/index.js');
-  const linear = models()[0]!;
-  const [fast, web] = [await new FastPathModelHandler().load(linear.bytes), await new OnnxModelHandler().load(linear.bytes)];
   const rng = seededRng(13);
   const rows: (string | number)[][] = [];
-  for (const batch of BATCHES) {
-    const frame = frameOf(randomFrame(rng, batch, FEATURES), fast.featureNames ?? []);
-    await warm(() => fast.run(frame), 300);
-    await warm(() => web.run(frame), 300);
-    const fastMs = await perBatch(() => fast.run(frame), batch);
-    const webMs = await perBatch(() => web.run(frame), batch);
-    rows.push([batch, fastMs * 1000, webMs * 1000, webMs / fastMs, batch / (fastMs / 1000), batch / (webMs / 1000)]);
+  for (const model of models().slice(0, 2)) {
+    const [fast, web] = [await new FastPathModelHandler().load(model.bytes), await new OnnxModelHandler().load(model.bytes)];
+    for (const batch of BATCHES) {
+      const frame = frameOf(randomFrame(rng, batch, FEATURES), fast.featureNames ?? []);
+      await warm(() => fast.run(frame), 300);
+      await warm(() => web.run(frame), 300);
+      const fastMs = await perBatch(() => fast.run(frame), batch);
+      const webMs = await perBatch(() => web.run(frame), batch);
+      rows.push([model.name, batch, fastMs * 1000, webMs * 1000, webMs / fastMs, batch / (fastMs / 1000), batch / (webMs / 1000)]);
+    }
+    await Promise.all([fast.release(), web.release()]);
   }
-  await Promise.all([fast.release(), web.release()]);
   printTable(
-    'Fast path (WASM kernels) vs onnxruntime-web, both through Runnel\'s handlers, linear model (16 features), 1 thread',
-    ['batch', 'fast path µs', 'onnxruntime-web µs', 'web/fast time', 'fast path rows/s', 'web rows/s'],
+    'Fast path (WASM kernels) vs onnxruntime-web, both through Runnel\'s handlers, 1 thread',
+    ['model', 'batch', 'fast path µs', 'onnxruntime-web µs', 'web/fast time', 'fast path rows/s', 'web rows/s'],
     rows,
   );
 }

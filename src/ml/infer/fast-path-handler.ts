@@ -183,6 +183,10 @@ export class LoadedFastModel implements FrameModel {
     const classes = Math.max(2, t);
     const p = new Float32Array(rows * classes);
     const labels = new BigInt64Array(rows);
+    // int64 labels copied as pairs of 32-bit words: no BigInt per row
+    const words = new Int32Array(labels.buffer);
+    const labelWords = new Int32Array((head.classLabels ?? BigInt64Array.from({ length: classes }, (_, k) => BigInt(k))).buffer);
+    const e = new Float64Array(t);
     for (let r = 0; r < rows; r++) {
       const row = r * classes;
       if (head.kind === 'sigmoid') {
@@ -192,12 +196,13 @@ export class LoadedFastModel implements FrameModel {
         let max = -Infinity;
         for (let k = 0; k < t; k++) max = Math.max(max, z[r * t + k]!);
         let sum = 0;
-        for (let k = 0; k < t; k++) sum += Math.exp(z[r * t + k]! - max);
-        for (let k = 0; k < t; k++) p[row + k] = Math.exp(z[r * t + k]! - max) / sum;
+        for (let k = 0; k < t; k++) sum += e[k] = Math.exp(z[r * t + k]! - max);
+        for (let k = 0; k < t; k++) p[row + k] = e[k]! / sum;
       }
       let best = 0;
       for (let k = 1; k < classes; k++) if (p[row + k]! > p[row + best]!) best = k;
-      labels[r] = head.classLabels ? head.classLabels[best]! : BigInt(best);
+      words[2 * r] = labelWords[2 * best]!;
+      words[2 * r + 1] = labelWords[2 * best + 1]!;
     }
     return { [head.probabilities]: { data: p, dims: [rows, classes] }, [head.label]: { data: labels, dims: [rows] } };
   }
