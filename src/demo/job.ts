@@ -11,6 +11,7 @@ import type { DeviceProfile } from '../config/device-profile.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../io/mqtt/embedded-broker.js';
 import { MqttSink } from '../io/mqtt/sink.js';
 import { onnxHandlerForDevice } from '../ml/infer/device-settings.js';
+import { FastPathModelHandler } from '../ml/infer/fast-path-handler.js';
 import { OnnxModelHandler } from '../ml/infer/onnx-handler.js';
 import { servedModel } from '../ml/infer/served-model.js';
 import type { PipelineResult } from '../runner/types.js';
@@ -96,7 +97,9 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
     const deadLetters = new DeadLetterTally(store);
     const registry = new DirectoryRegistry(join(options.dir, 'registry'));
     const champion = await startingChampion(registry, report);
-    const handler = profile ? onnxHandlerForDevice(profile) : new OnnxModelHandler({ numThreads: 1 });
+    // Linear models run on the WASM fast path (no onnxruntime-web in memory); others fall back to it.
+    const fallback = profile ? onnxHandlerForDevice(profile) : new OnnxModelHandler({ numThreads: 1 });
+    const handler = new FastPathModelHandler({ fallback });
     const served = servedModel(handler, champion.bytes, { id: modelId(champion.version) });
     closers.push(() => served.close());
     const lifecycle = new Lifecycle({ samples, handler, registry, served, champion });

@@ -1,13 +1,13 @@
 /**
  * Champion and challenger: on each retrain, a ridge regression is fitted on the recent labelled
  * samples except the newest quarter, both models are scored on that held-out quarter through
- * the ONNX runtime that serves them, and the challenger is promoted only when its RMSE beats the
+ * the handler that serves them, and the challenger is promoted only when its RMSE beats the
  * champion's by the margin: pushed to the registry, then hot-swapped into the served model.
  */
 import { rmse } from '../ml/evaluate/metrics.js';
-import type { OnnxModelHandler } from '../ml/infer/onnx-handler.js';
+import type { FrameModelOptions } from '../ml/infer/frame-settings.js';
 import type { ServedModel } from '../ml/infer/served-model.js';
-import { frameOf, type FrameModel } from '../ml/infer/types.js';
+import { frameOf, type FrameModel, type ModelHandler } from '../ml/infer/types.js';
 import { fitLinearRegression } from '../ml/train/linear-regression.js';
 import type { ModelRegistry } from '../sync/directory-registry.js';
 import type { ModelManifest } from '../sync/manifest.js';
@@ -38,7 +38,7 @@ export interface RetrainResult {
 /** Options of `Lifecycle`. */
 export interface LifecycleOptions {
   readonly samples: SampleTable;
-  readonly handler: OnnxModelHandler;
+  readonly handler: ModelHandler<FrameModelOptions, FrameModel>;
   readonly registry: ModelRegistry;
   readonly served: ServedModel<{ id?: string }, FrameModel>;
   readonly champion: Champion;
@@ -96,8 +96,8 @@ export class Lifecycle {
   }
 }
 
-/** The model's predictions for `frame`, run by the ONNX runtime that serves it. */
-async function predict(handler: OnnxModelHandler, bytes: Uint8Array, frame: ReturnType<typeof frameOf>): Promise<Float32Array> {
+/** The model's predictions for `frame`, run by the handler that serves it. */
+async function predict(handler: ModelHandler<FrameModelOptions, FrameModel>, bytes: Uint8Array, frame: ReturnType<typeof frameOf>): Promise<Float32Array> {
   const model = await handler.load(bytes, { id: 'evaluation' });
   try {
     const out = await model.run(frame);
