@@ -27,8 +27,7 @@ export interface InboxRow extends InboxMessage {
 export interface InboxEntry {
   readonly id: number;
   readonly topic: string;
-  /** Absent when read without payloads (see `Inbox.entries`). */
-  readonly payload?: Buffer;
+  readonly payload: Buffer;
   readonly eventTime: number;
 }
 
@@ -61,8 +60,6 @@ export interface AppendResult {
   readonly duplicates: number;
   /** Rows deleted by `dropOldest` to make room (or for age). */
   readonly dropped: number;
-  /** The row id of each message, in order (0 for a duplicate); empty when not accepted. */
-  readonly ids: readonly number[];
 }
 
 /** Counters of one source's inbox. */
@@ -162,8 +159,6 @@ export class Inbox {
   readonly #append: (messages: readonly InboxMessage[], rejections: readonly InboxRejection[], now: number) => AppendResult;
   readonly #read: Statement<[string, number, number], RawRow>;
   readonly #entries: Statement<[string, number, number], InboxEntry>;
-  readonly #entriesWithoutPayload: Statement<[string, number, number], InboxEntry>;
-  readonly #payload: Statement<[number], { payload: Buffer }>;
   readonly #deleteThrough: (id: number) => number;
   readonly #size: Statement<[string], { rows: number; bytes: number | null }>;
   readonly #counted: Statement<[string], { dropped: number; duplicates: number }>;
@@ -199,8 +194,6 @@ export class Inbox {
     const sizes = db.prepare<[string], { id: number; size: number }>('SELECT id, size FROM inbox WHERE source = ? ORDER BY id');
     this.#read = db.prepare(`SELECT ${COLUMNS} FROM inbox WHERE source = ? AND id > ? ORDER BY id LIMIT ?`);
     this.#entries = db.prepare('SELECT id, topic, payload, event_time AS eventTime FROM inbox WHERE source = ? AND id > ? ORDER BY id LIMIT ?');
-    this.#entriesWithoutPayload = db.prepare('SELECT id, topic, event_time AS eventTime FROM inbox WHERE source = ? AND id > ? ORDER BY id LIMIT ?');
-    this.#payload = db.prepare('SELECT payload FROM inbox WHERE id = ?');
     this.#size = db.prepare('SELECT count(*) AS rows, sum(size) AS bytes FROM inbox WHERE source = ?');
     this.#counted = db.prepare('SELECT dropped, duplicates FROM inbox_usage WHERE source = ?');
     this.#oldest = db.prepare('SELECT arrived_at FROM inbox WHERE source = ? ORDER BY id LIMIT 1');
@@ -266,21 +259,19 @@ export class Inbox {
       if (caps?.policy === 'block') {
         let bytes = 0;
         for (const m of messages) bytes += messageSize(m.topic, m.payload);
-        if (!fits(messages.length, bytes, now)) return { accepted: false, stored: 0, duplicates: 0, dropped: 0, ids: [] };
+        if (!fits(messages.length, bytes, now)) return { accepted: false, stored: 0, duplicates: 0, dropped: 0 };
       }
       let stored = 0;
       let duplicates = 0;
       let bytes = 0;
-      const ids: number[] = [];
       for (const m of messages) {
         if (m.dedupeKey !== undefined && insertKey.run(source, m.dedupeKey, now).changes === 0) {
           duplicates++;
-          ids.push(0);
           continue;
         }
         const payload = Buffer.isBuffer(m.payload) ? m.payload : Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
         const size = messageSize(m.topic, m.payload);
-        ids.push(Number(insert.run(source, m.topic, payload, m.qos, m.arrivedAt, m.eventTime, m.dedupeKey ?? null, size).lastInsertRowid));
+        insert.run(source, m.topic, payload, m.qos, m.arrivedAt, m.eventTime, m.dedupeKey ?? null, size);
         stored++;
         bytes += size;
       }
@@ -291,7 +282,7 @@ export class Inbox {
       }
       const dropped = caps?.policy === 'dropOldest' ? dropOldest(now) : 0;
       if (dropped > 0 || duplicates > 0) count.run(source, dropped, duplicates);
-      return { accepted: true, stored, duplicates, dropped, ids };
+      return { accepted: true, stored, duplicates, dropped };
     });
   }
 
@@ -325,18 +316,9 @@ export class Inbox {
     return this.#read.all(this.source, afterId, limit).map(toRow);
   }
 
-  /**
-   * Like `read`, but only what a pipeline needs of each row (fewer columns, no per-row copy);
-   * without `payloads` when the reader mostly has the decoded records already (`payload(id)`
-   * fetches one when it does not).
-   */
-  entries(afterId: number, limit: number, payloads = true): InboxEntry[] {
-    return (payloads ? this.#entries : this.#entriesWithoutPayload).all(this.source, afterId, limit);
-  }
-
-  /** The payload of row `id`, or undefined when the row is gone. */
-  payload(id: number): Buffer | undefined {
-    return this.#payload.get(id)?.payload;
+  /** Like `read`, but only what a pipeline needs of each row (fewer columns, no per-row copy). */
+  entries(afterId: number, limit: number): InboxEntry[] {
+    return this.#entries.all(this.source, afterId, limit);
   }
 
   /** Deletes rows up to and including `id` (once a durable run has committed its offset past them). */

@@ -2,11 +2,10 @@ import { Bundle } from '../../core/bundle.js';
 import { NO_FIRING } from '../../core/pane.js';
 import type { ReadResult, Source, SourceContext, SourceReader } from '../../core/source.js';
 import { GLOBAL_WINDOW } from '../../core/window.js';
-import { Inbox, type InboxEntry } from '../../store/inbox.js';
+import { Inbox } from '../../store/inbox.js';
 import type { Store } from '../../store/store.js';
 import { BoundedOutOfOrderness } from '../../windowing/watermark.js';
 import type { PayloadCodec } from '../payload-codecs.js';
-import type { RecentRecords } from './recent-records.js';
 import { topicFields, topicMatches, type TopicFilter } from './topic-filter.js';
 
 /** Options of `inboxSource`. */
@@ -20,8 +19,6 @@ export interface InboxSourceOptions {
   readonly maxLateness: number;
   /** Delete rows once a durable run has committed its offset past them (default true). */
   readonly deleteConsumed?: boolean;
-  /** Records the ingest already decoded, by row id (rows not found there are decoded here). */
-  readonly records?: RecentRecords;
   /** Called when a read closes, e.g. to stop the ingest feeding the inbox. */
   readonly onClose?: () => Promise<void> | void;
 }
@@ -58,9 +55,7 @@ class InboxReader implements SourceReader<Record<string, unknown>> {
   }
 
   read(max: number): ReadResult<Record<string, unknown>> {
-    // With the ingest's records at hand, payloads are read only for rows it did not leave one for.
-    const records = this.options.records;
-    const rows = this.inbox.entries(this.#lastId, max, records === undefined);
+    const rows = this.inbox.entries(this.#lastId, max);
     // A durable runner commits the step whose checkpoint it took before it reads again.
     const consumed = this.#handedOut;
     if (consumed !== undefined && (this.options.deleteConsumed ?? true) && (rows.length === 0 || consumed - this.#deletedThrough >= DELETE_EVERY)) {
@@ -72,9 +67,9 @@ class InboxReader implements SourceReader<Record<string, unknown>> {
       this.#lastId = row.id;
       let record: Record<string, unknown>;
       try {
-        record = records?.take(row.id) ?? this.options.codec.decode(this.#payloadOf(row));
+        record = this.options.codec.decode(row.payload);
       } catch (error) {
-        this.context.deadLetter(`${this.options.codec.name} payload rejected: ${(error as Error).message}`, { topic: row.topic, payloadBase64: this.#payloadOf(row).toString('base64') });
+        this.context.deadLetter(`${this.options.codec.name} payload rejected: ${(error as Error).message}`, { topic: row.topic, payloadBase64: row.payload.toString('base64') });
         continue;
       }
       const filter = this.options.filters.length === 1 ? this.options.filters[0] : this.options.filters.find((f) => topicMatches(f.filter, row.topic));
@@ -83,11 +78,6 @@ class InboxReader implements SourceReader<Record<string, unknown>> {
       bundle.push(record, row.eventTime, GLOBAL_WINDOW, NO_FIRING);
     }
     return { bundle, done: false, idle: rows.length === 0 };
-  }
-
-  /** Rows are deleted only once consumed and the ingest runs on this thread: the row is there. */
-  #payloadOf(row: InboxEntry): Buffer {
-    return row.payload ?? this.inbox.payload(row.id)!;
   }
 
   watermark(): number {

@@ -6,9 +6,7 @@ import { checkField } from '../schema.js';
 import { dedupeKey, type DedupeBy } from './dedupe.js';
 
 /** A received message made ready for the inbox: a row to store, or a dead letter. */
-export type DecodedMessage =
-  | { readonly message: InboxMessage; readonly record: Record<string, unknown>; readonly rejection?: undefined }
-  | { readonly message?: undefined; readonly record?: undefined; readonly rejection: InboxRejection };
+export type DecodedMessage = { readonly message: InboxMessage; readonly rejection?: undefined } | { readonly message?: undefined; readonly rejection: InboxRejection };
 
 /** Options of `ingestDecoder` (defaults are the caller's: see `MqttIngestOptions`). */
 export interface IngestDecoderOptions {
@@ -24,7 +22,7 @@ export interface IngestDecoderOptions {
 const OVERSIZED_KEPT = 1024;
 
 /**
- * Turns a received payload into an inbox row (event time, dedupe key) and its decoded record or, when it is too large
+ * Turns a received payload into an inbox row (event time, dedupe key) or, when it is too large
  * or its codec or schema refuses it, a dead letter with the topic, the reason and the raw bytes.
  * Never throws on bad input.
  */
@@ -39,7 +37,7 @@ export function ingestDecoder(options: IngestDecoderOptions): (topic: string, pa
     try {
       const record = codec.decode(payload);
       const eventTime = eventTimeField === undefined ? arrivedAt : (checkField(eventTimeField, record[eventTimeField], 'timestamp') as number);
-      return { message: { topic, payload, qos, arrivedAt, eventTime, dedupeKey: dedupeKey(dedupe, topic, eventTime, payload, record) }, record };
+      return { message: { topic, payload, qos, arrivedAt, eventTime, dedupeKey: dedupeKey(dedupe, topic, eventTime, payload, record) } };
     } catch (error) {
       return { rejection: { topic, payload, reason: `${codec.name} payload rejected: ${messageOf(error)}`, at: arrivedAt } };
     }

@@ -10,7 +10,6 @@ import { describeRetention } from './commit-gate.js';
 import { ingestDecoder } from './ingest-decoder.js';
 import { validateDedupe, type DedupeBy } from './dedupe.js';
 import { parseTopicFilter } from './topic-filter.js';
-import type { RecentRecords } from './recent-records.js';
 
 /**
  * What an acknowledged message survives. `process`: the inbox row is committed in WAL mode with
@@ -77,7 +76,6 @@ export interface MqttIngestStats {
 
 interface Pending {
   readonly message?: InboxMessage;
-  readonly record?: Record<string, unknown>;
   readonly rejection?: InboxRejection;
   /** Sends its PUBACK/PUBREC once committed (none for QoS 0). */
   readonly ack: (() => void) | undefined;
@@ -123,7 +121,6 @@ export class MqttIngest {
     private readonly timers: Timers,
     private readonly log: (message: string) => void,
     private readonly decode: (topic: string, payload: Buffer, qos: 0 | 1 | 2, ack: Pending['ack']) => Pending,
-    private readonly records: RecentRecords | undefined,
   ) {
     this.inbox = new Inbox(store, options.name, options.retention);
     this.#groupCommit = options.durability === 'power' || (options.connections ?? 1) > 1;
@@ -132,10 +129,8 @@ export class MqttIngest {
   /**
    * Opens the inbox (a second connection to `store`'s file with `synchronous=FULL` for
    * `power`), connects and subscribes. Rejects with a clear error when the broker refuses.
-   * `records`: where to leave the decoded records of committed rows for an in-process reader
-   * (`mqttSource` passes one, so its pipeline does not decode each payload twice).
    */
-  static async start(store: Store, options: MqttIngestOptions, records?: RecentRecords): Promise<MqttIngest> {
+  static async start(store: Store, options: MqttIngestOptions): Promise<MqttIngest> {
     const where = `mqtt source "${options.name}"`;
     if (typeof options.name !== 'string' || options.name === '') throw new TypeError('mqtt source: name is required (rows and offsets are filed under it)');
     validateConnectionOptions(options.connection, where);
@@ -160,7 +155,7 @@ export class MqttIngest {
 
     const inboxStore = durability === 'power' && store.db.pragma('synchronous', { simple: true }) !== 2 ? Store.open(store.path, { synchronous: 'FULL' }) : store;
     const log = options.log ?? ((m: string) => console.warn(m));
-    const ingest = new MqttIngest(options, inboxStore, inboxStore !== store, clock, options.timers ?? systemTimers, log, decode, records);
+    const ingest = new MqttIngest(options, inboxStore, inboxStore !== store, clock, options.timers ?? systemTimers, log, decode);
     try {
       for (let i = 0; i < connections; i++) {
         const clientId = connections === 1 ? options.connection.clientId : `${options.connection.clientId}-${i}`;
@@ -238,13 +233,12 @@ export class MqttIngest {
     const unfit = this.#pending.length;
     this.#pending = [];
     const messages: InboxMessage[] = [];
-    const records: Record<string, unknown>[] = [];
     const rejections: InboxRejection[] = [];
     for (const p of batch) {
-      if (p.message) messages.push(p.message), records.push(p.record!);
+      if (p.message) messages.push(p.message);
       else if (p.rejection) rejections.push(p.rejection);
     }
-    let result: AppendResult = { accepted: true, stored: 0, duplicates: 0, dropped: 0, ids: [] };
+    let result: AppendResult = { accepted: true, stored: 0, duplicates: 0, dropped: 0 };
     try {
       if (batch.length > 0) result = this.inbox.append(messages, rejections, now);
     } catch (error) {
@@ -257,8 +251,6 @@ export class MqttIngest {
       );
       return;
     }
-    // Only now, once committed: the id of a rolled-back row may be given to another message.
-    if (this.records) for (let i = 0; i < result.ids.length; i++) if (result.ids[i]! > 0) this.records.put(result.ids[i]!, records[i]!);
     if (!result.accepted || unfit > 0) {
       // Those committed are acknowledged; the others are not, and come again after the reconnect.
       if (result.accepted) this.#committed(batch, rejections.length, result, now);

@@ -8,7 +8,6 @@ import { jsonPayload } from '../payload-codecs.js';
 import { inboxSource } from './inbox-source.js';
 import { MqttIngest, type MqttIngestOptions } from './ingest.js';
 import { parseTopicFilter } from './topic-filter.js';
-import { RecentRecords } from './recent-records.js';
 
 /** Options of `mqttSource`: the ingest's, plus how the pipeline reads the inbox. */
 export interface MqttSourceOptions extends MqttIngestOptions {
@@ -31,8 +30,7 @@ export function mqttSource(store: Store, options: MqttSourceOptions): PTransform
   const source: Source<Record<string, unknown>> = {
     bounded: false,
     async open(context, checkpoint) {
-      const records = new RecentRecords();
-      const ingest = await MqttIngest.start(store, options, records);
+      const ingest = await MqttIngest.start(store, options);
       options.onStart?.(ingest);
       const inbox = inboxSource(store, {
         name: options.name,
@@ -40,7 +38,6 @@ export function mqttSource(store: Store, options: MqttSourceOptions): PTransform
         filters,
         maxLateness: options.maxLateness ?? 0,
         deleteConsumed: options.deleteConsumed ?? true,
-        records,
         onClose: () => ingest.close(),
       });
       return inbox.open(context, checkpoint);
