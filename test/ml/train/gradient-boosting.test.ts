@@ -1,12 +1,13 @@
 /**
  * Gradient-boosted trees: a one-round stump equals a brute-force least-squares stump computed in
  * plain TS (exact to 1e-9 when every distinct value has its own bin), boosting lowers the
- * training loss every round, held-out accuracy/R² on nonlinear problems, and the ONNX tree
+ * training loss every round, held-out R² on a nonlinear problem and accuracy within 0.05 of
+ * logistic regression on Gaussian blobs, and the ONNX tree
  * ensembles (with NaN inputs) give predict's values and labels.
  */
 import { describe, expect, it } from 'vitest';
 import { accuracy, r2, takeLabels, takeRows, trainTestSplit } from '../../../src/ml/evaluate/index.js';
-import { fitGradientBoostingClassifier, fitGradientBoostingRegressor, gradientBoostingRegressor } from '../../../src/ml/train/index.js';
+import { fitGradientBoostingClassifier, fitGradientBoostingRegressor, fitLogisticRegression, gradientBoostingRegressor } from '../../../src/ml/train/index.js';
 import { SEED, blobs, frameFromRows, gaussian, iris, seededRng } from './data.js';
 import { expectOnnxMatches } from './onnx-check.js';
 
@@ -65,7 +66,12 @@ describe(`gradient boosting (seed ${SEED})`, () => {
     const split = trainTestSplit(1000, { seed: 2, stratify: b.labels });
     const mb = fitGradientBoostingClassifier(takeRows(b.frame, split.train), takeLabels(b.labels, split.train), { rounds: 40 });
     expect(mb.params.trees).toHaveLength(40);
-    expect(accuracy(takeLabels(b.labels, split.test), mb.predict(takeRows(b.frame, split.test)))).toBeGreaterThan(0.8);
+    // Random blob centres can sit close together, so no fixed accuracy is reachable for every seed:
+    // the yardstick is logistic regression, near Bayes-optimal for two isotropic Gaussian blobs.
+    const test = takeRows(b.frame, split.test);
+    const truth = takeLabels(b.labels, split.test);
+    const yardstick = accuracy(truth, fitLogisticRegression(takeRows(b.frame, split.train), takeLabels(b.labels, split.train)).predict(test));
+    expect(accuracy(truth, mb.predict(test))).toBeGreaterThan(yardstick - 0.05);
   });
 
   it('ONNX tree ensembles equal predict, NaN inputs included', async () => {
