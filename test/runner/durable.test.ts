@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Pipeline, Store, create, fixedWindows, kv, mean, sum, writeOutbox } from '../../src/index.js';
-import { eventStream, readOutbox, runWithKills, seededRandom, timestamped, type OutboxRow } from '../../src/testing/index.js';
+import { eventStream, readOutbox, runWithKills, runWithStops, seededRandom, timestamped, type OutboxRow } from '../../src/testing/index.js';
 import { buildPipeline } from './fixtures/windowed-job.js';
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'runnel-durable-')), 'runnel.db');
@@ -36,17 +36,7 @@ describe('durable runs', () => {
     const random = seededRandom(3);
     for (let trial = 0; trial < 5; trial++) {
       const path = tempDb();
-      let stops = 0;
-      for (let run = 0; run < 50; run++) {
-        const store = Store.open(path);
-        const controller = new AbortController();
-        const stopAfter = 1 + Math.floor(random() * 80);
-        let steps = 0;
-        const result = await buildPipeline().run({ store, signal: controller.signal, onProgress: () => ++steps >= stopAfter && controller.abort() });
-        store.close();
-        if (!controller.signal.aborted || result.committedSteps! >= 300) break;
-        stops++;
-      }
+      const stops = await runWithStops(path, buildPipeline, Array.from({ length: 50 }, () => 1 + Math.floor(random() * 80)));
       expect(stops).toBeGreaterThan(1);
       expect(readOutbox(path)).toEqual(reference.rows);
       expect(deadLetterCount(path)).toBe(reference.deadLetters);
