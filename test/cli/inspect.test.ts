@@ -9,11 +9,11 @@ import { DurableSteps } from '../../src/runner/durable-steps.js';
 import { Inbox } from '../../src/store/inbox.js';
 import type { StoreReport } from '../../src/store/inspect.js';
 import { seededRandom } from '../../src/testing/index.js';
+import { SEED } from '../seed.js';
 
 const run = promisify(execFile);
 // The CLI as a device runs it: compiled JS on plain node (npm test builds dist/ first).
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
 const REASONS = ['payload is not valid JSON', 'field "temp" is not a number', 'temperature out of range'];
 
 interface Expected {

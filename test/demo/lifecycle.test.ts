@@ -16,8 +16,7 @@ import { SampleTable } from '../../src/demo/samples.js';
 import { OnnxModelHandler, servedModel } from '../../src/ml/infer/index.js';
 import { Store } from '../../src/store/store.js';
 import { DirectoryRegistry } from '../../src/sync/directory-registry.js';
-
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
+import { SEED } from '../seed.js';
 
 describe(`demo Lifecycle (seed ${SEED})`, () => {
   it('promotes a better challenger, scores both on the held-out slice as plain TS does, keeps the champion when no better', async () => {

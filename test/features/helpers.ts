@@ -1,8 +1,9 @@
 /** Seeded randomness for the feature tests (fresh seed each run, in test names; RUNNEL_TEST_SEED replays). */
 import { seededRandom } from '../../src/testing/index.js';
+import { SEED } from '../seed.js';
 
-/** The seed of this run. */
-export const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
+/** The seed of this run (test/seed.ts), re-exported for the feature tests. */
+export { SEED };
 
 /** A PRNG for one test, derived from the run's seed and a salt so tests do not share a sequence. */
 export function rngFor(salt: number): () => number {

@@ -1,14 +1,15 @@
 /**
- * Shared helpers for kernel-vs-twin tests: a seeded PRNG (fresh seed each run, printed in every
- * failure; set KERNEL_SEED to replay), the lengths every kernel must handle, and a comparison
- * that states its bound.
+ * Shared helpers for kernel-vs-twin tests: a seeded PRNG (the suite's seed from test/seed.ts:
+ * fresh each run, printed in every failure; set RUNNEL_TEST_SEED to replay), the lengths every
+ * kernel must handle, and a comparison that states its bound.
  */
 import { expect } from 'vitest';
 import { seededRandom } from '../../src/core/random.js';
 import { instantiateKernels, type Kernels } from '../../src/kernels/index.js';
+import { SEED } from '../seed.js';
 
-/** The seed of this run. */
-export const SEED = Number(process.env['KERNEL_SEED'] ?? Date.now() % 2 ** 31);
+/** The seed of this run (test/seed.ts), re-exported for the kernel tests. */
+export { SEED };
 
 /** Uniform in [0, 1), from the run's seed. */
 export const rand: () => number = seededRandom(SEED);

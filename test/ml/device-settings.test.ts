@@ -12,8 +12,8 @@ import { onnxHandlerForDevice, onnxRuntimeLoaded, runInference, runInferenceOpti
 import { linearRegressionModel } from '../../src/ml/onnx/index.js';
 import { randomMatrix, seededRng } from '../../src/ml/testing/random-models.js';
 import { expectClose } from './compare.js';
+import { SEED } from '../seed.js';
 
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
 const F = 6;
 const names = Array.from({ length: F }, (_, i) => `f${i}`);
 

@@ -16,10 +16,10 @@ import {
 import { randomFrame, randomMatrix, randomTrees, seededRng } from '../../src/ml/testing/random-models.js';
 import * as ref from './reference.js';
 import { expectClose, expectRuntimesAgree, labels, runBoth, worstRatio, type Tolerance } from './runtimes.js';
+import { SEED } from '../seed.js';
 
 const REF: Tolerance = { abs: 1e-5, rel: 1e-4 };
 const CROSS: Tolerance = { abs: 1e-5, rel: 1e-4 };
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
 const rng = seededRng(SEED ^ 0x5eed);
 
 describe(`framework-shaped models (seed ${SEED})`, () => {

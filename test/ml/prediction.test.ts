@@ -6,8 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { splitRows, type TensorValue } from '../../src/ml/infer/index.js';
 import { seededRng } from '../../src/ml/testing/random-models.js';
-
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
+import { SEED } from '../seed.js';
 
 describe(`splitRows (seed ${SEED})`, () => {
   it('every element type, random rows × width: row r holds values r·width … (r+1)·width − 1, as numbers', () => {

@@ -16,8 +16,8 @@ import { linearRegressionModel } from '../../src/ml/onnx/index.js';
 import { randomMatrix, seededRng } from '../../src/ml/testing/random-models.js';
 import { testStream } from '../../src/testing/index.js';
 import { expectClose } from './compare.js';
+import { SEED } from '../seed.js';
 
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
 const TOL = { abs: 1e-5, rel: 1e-4 };
 const F = 4;
 const names = ['a', 'b', 'c', 'd'];

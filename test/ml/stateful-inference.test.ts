@@ -14,8 +14,8 @@ import { randomMatrix, seededRng } from '../../src/ml/testing/random-models.js';
 import { readOutbox, testStream, timestamped } from '../../src/testing/index.js';
 import { expectClose } from './compare.js';
 import * as ref from './reference.js';
+import { SEED } from '../seed.js';
 
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
 const F = 3, H = 6, O = 2;
 const STATE = { abs: 1e-4, rel: 1e-3 };
 

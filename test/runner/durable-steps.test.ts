@@ -6,8 +6,7 @@ import type { OutboxEntry, StateEntry } from '../../src/runner/operators/operato
 import { DurableSteps, type StepChanges } from '../../src/runner/durable-steps.js';
 import { decodeJson } from '../../src/store/json-codec.js';
 import { Store } from '../../src/store/store.js';
-
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
+import { SEED } from '../seed.js';
 
 const outputs = (values: readonly unknown[]): OutboxEntry[] => values.map((value, i) => ({ stage: i % 3 ? 'a' : 'b', value, timestamp: i, window: GLOBAL_WINDOW, pane: NO_FIRING }));
 const step = (outbox: OutboxEntry[], state: StateEntry[] = []): StepChanges => ({ sources: [], state: [{ stage: 's', entries: state }], outbox, deadLetters: [] });

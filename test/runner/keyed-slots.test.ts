@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KeyedSlots } from '../../src/runner/keyed-slots.js';
 import { seededRandom } from '../../src/testing/index.js';
-
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
+import { SEED } from '../seed.js';
 
 /** The reference: keys by value (objects by JSON), in insertion order, primitives before objects. */
 class ReferenceSlots {

@@ -7,8 +7,8 @@ import { Store } from '../../src/index.js';
 import { Inbox, messageSize, scanInbox, type InboxMessage, type RetentionCaps } from '../../src/store/inbox.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { seededRandom } from '../../src/testing/random.js';
+import { SEED } from '../seed.js';
 
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
 const tempStore = () => Store.open(join(mkdtempSync(join(tmpdir(), 'runnel-inbox-')), 'runnel.db'));
 
 function message(i: number, rng: () => number, at: number): InboxMessage {

@@ -7,6 +7,7 @@ import { Store } from '../../src/index.js';
 import { decodeJson, encodeJson } from '../../src/store/json-codec.js';
 import { seededRandom } from '../../src/ml/evaluate/split.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
+import { SEED } from '../seed.js';
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'runnel-store-')), 'runnel.db');
 
@@ -52,9 +53,8 @@ describe('JSON codec', () => {
     expect(back.e).toBeNull();
   });
 
-  const seed = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
-  it(`decodes like the exact reviver path, with or without $num and \\u escapes (seed ${seed})`, () => {
-    const random = seededRandom(seed);
+  it(`decodes like the exact reviver path, with or without $num and \\u escapes (seed ${SEED})`, () => {
+    const random = seededRandom(SEED);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
     const leaf = (): unknown => pick([() => random() * 200 - 100, () => pick([NaN, Infinity, -Infinity]), () => pick(['a', '$num', 'é\u0000', '"$num"']), () => null, () => true])();
     const value = (depth: number): unknown => {

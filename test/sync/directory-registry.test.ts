@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DirectoryRegistry, type PushDetails } from '../../src/sync/directory-registry.js';
 import { seededRandom } from '../../src/testing/random.js';
-
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
+import { SEED } from '../seed.js';
 
 const details = (i: number): PushDetails => ({
   inputs: [{ name: 'features', type: 'float32', shape: ['N', 2], features: ['a', 'b'] }],

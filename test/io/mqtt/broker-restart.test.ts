@@ -11,8 +11,8 @@ import { mqttSource } from '../../../src/io/mqtt/source.js';
 import { Inbox } from '../../../src/store/inbox.js';
 import { seededRandom } from '../../../src/testing/index.js';
 import { describeWithMosquitto, startMosquitto } from '../../support/mosquitto.js';
+import { SEED } from '../../seed.js';
 
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
 const FAST_BACKOFF = { initialMs: 50, maxMs: 200 };
 
 interface Reading {

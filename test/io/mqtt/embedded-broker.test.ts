@@ -10,8 +10,8 @@ import { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } 
 import { Store } from '../../../src/store/store.js';
 import { seededRandom } from '../../../src/testing/index.js';
 import { until } from '../../support/until.js';
+import { SEED } from '../../seed.js';
 
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
 const tempStore = () => Store.open(join(mkdtempSync(join(tmpdir(), 'runnel-embedded-')), 'runnel.db'));
 const idOf = (payload: Buffer): number => (JSON.parse(payload.toString()) as { id: number }).id;
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);

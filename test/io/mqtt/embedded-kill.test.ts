@@ -8,10 +8,10 @@ import { Store } from '../../../src/store/store.js';
 import { runWithKills, seededRandom } from '../../../src/testing/index.js';
 import { notExactlyOnce } from '../../support/exactly-once.js';
 import { freePort } from '../../support/mosquitto.js';
+import { SEED } from '../../seed.js';
 
 // The broker as a device runs it: compiled JS (npm test builds dist/ first).
 const CHILD = join(import.meta.dirname, '..', '..', '..', 'dist', 'test', 'io', 'mqtt', 'fixtures', 'embedded-child.js');
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
 const COUNT = 1000;
 
 it(`embedded broker killed with SIGKILL: every message its publisher got a PUBACK for is in the inbox exactly once, across >= 20 kills (seed ${SEED})`, { timeout: 90_000 }, async () => {

@@ -11,8 +11,7 @@ import { jsonPayload } from '../../../src/io/payload-codecs.js';
 import { Inbox } from '../../../src/store/inbox.js';
 import { Store } from '../../../src/store/store.js';
 import { seededRandom } from '../../../src/testing/random.js';
-
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
+import { SEED } from '../../seed.js';
 
 it(`reads the inbox in commit order with a bounded-out-of-orderness watermark, resumes from its checkpoint, deletes only what was handed out (seed ${SEED})`, async () => {
   const rng = seededRandom(SEED);

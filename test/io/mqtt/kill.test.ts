@@ -6,10 +6,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Store } from '../../../src/store/store.js';
 import { runWithKills, seededRandom } from '../../../src/testing/index.js';
 import { describeWithMosquitto, startMosquitto, type TestBroker } from '../../support/mosquitto.js';
+import { SEED } from '../../seed.js';
 
 // The ingest as a device runs it: compiled JS (npm test builds dist/ first).
 const CHILD = join(import.meta.dirname, '..', '..', '..', 'dist', 'test', 'io', 'mqtt', 'fixtures', 'ingest-child.js');
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
 const COUNT = 2500;
 
 describeWithMosquitto('MQTT ingest killed with SIGKILL (process durability, Mosquitto)', () => {

@@ -7,8 +7,8 @@ import { readBuffer } from '../../../src/io/mqtt/read-buffer.js';
 import { jsonPayload } from '../../../src/io/payload-codecs.js';
 import { Inbox, type InboxMessage } from '../../../src/store/inbox.js';
 import { collect, seededRandom } from '../../../src/testing/index.js';
+import { SEED } from '../../seed.js';
 
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
 const T0 = 1_700_000_000_000;
 
 interface Sent {

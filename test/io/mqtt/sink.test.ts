@@ -11,8 +11,7 @@ import { MqttSink, type MqttSinkOptions } from '../../../src/io/mqtt/sink.js';
 import { DurableSteps } from '../../../src/runner/durable-steps.js';
 import { seededRandom } from '../../../src/testing/index.js';
 import { describeWithMosquitto, startAedes, startMosquitto, type TestBroker } from '../../support/mosquitto.js';
-
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
+import { SEED } from '../../seed.js';
 
 interface Reading {
   device: string;

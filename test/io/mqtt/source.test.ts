@@ -9,8 +9,8 @@ import type { MqttIngest } from '../../../src/io/mqtt/ingest.js';
 import { mqttSource, type MqttSourceOptions } from '../../../src/io/mqtt/source.js';
 import { jsonPayload } from '../../../src/io/payload-codecs.js';
 import { describeWithMosquitto, startMosquitto, type TestBroker } from '../../support/mosquitto.js';
+import { SEED } from '../../seed.js';
 
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
 const tempPath = () => join(mkdtempSync(join(tmpdir(), 'runnel-mqtt-source-')), 'runnel.db');
 
 /** Runs a pipeline reading `options` until `stop` says so (checked after every step). */

