@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { instantiateKernels } from '../../src/kernels/index.js';
+import { SEED, rand } from './helpers.js';
 
 function referenceSum(values: Float32Array): number {
   let sum = 0;
@@ -7,12 +8,12 @@ function referenceSum(values: Float32Array): number {
   return sum;
 }
 
-describe('kernels module', () => {
+describe(`kernels module (seed ${SEED})`, () => {
   it('sums a Float32Array written in place into WASM memory', () => {
     const { exports, arena } = instantiateKernels();
     for (const length of [0, 1, 3, 4, 5, 1023, 1024, 1025]) {
       const block = arena.allocF32(length);
-      for (let i = 0; i < length; i++) block.view[i] = Math.random() * 200 - 100;
+      for (let i = 0; i < length; i++) block.view[i] = rand() * 200 - 100;
       const expected = referenceSum(block.view);
       const got = exports.sumF32(block.ptr, length);
       // f64 accumulation in both: only summation order differs.
