@@ -127,9 +127,10 @@ export function logisticTerms(x: usize, y: usize, n: i32, d: i32, beta: usize, w
 /**
  * Multinomial (softmax) log-loss gradient at W [k × (d+1)] f64 (intercepts last in each row):
  * grad [k × (d+1)] += Σ (pᵢ - onehot(yᵢ)) x̃ᵢᵀ; returns Σ -log p(yᵢ). y holds class indices
- * 0..k-1 as f64; `scratch` is k f64.
+ * 0..k-1 as f64; `scratch` is k f64; `probs` (0: skip) receives pᵢ [n × k] f64 for the
+ * Hessian passes below.
  */
-export function softmaxGradient(x: usize, y: usize, n: i32, d: i32, k: i32, wts: usize, grad: usize, scratch: usize): f64 {
+export function softmaxGradient(x: usize, y: usize, n: i32, d: i32, k: i32, wts: usize, grad: usize, scratch: usize, probs: usize): f64 {
   const rowBytes = <usize>d << 2;
   const D = <usize>(d + 1);
   let loss: f64 = 0;
@@ -147,13 +148,65 @@ export function softmaxGradient(x: usize, y: usize, n: i32, d: i32, k: i32, wts:
     const yi = <i32>load<f64>(y + (<usize>i << 3));
     loss += logZ - load<f64>(scratch + (<usize>yi << 3));
     for (let c = 0; c < k; c++) {
-      const e = Math.exp(load<f64>(scratch + (<usize>c << 3)) - logZ) - (c == yi ? 1.0 : 0.0);
+      const p = Math.exp(load<f64>(scratch + (<usize>c << 3)) - logZ);
+      if (probs != 0) store<f64>(probs + ((<usize>i * <usize>k + <usize>c) << 3), p);
+      const e = p - (c == yi ? 1.0 : 0.0);
       const gc = grad + ((<usize>c * D) << 3);
       for (let a = 0; a < d; a++) addF64(gc + (<usize>a << 3), e * px(row, a));
       addF64(gc + (<usize>d << 3), e);
     }
   }
   return loss;
+}
+
+/**
+ * Softmax Hessian times a direction V [k × (d+1)] f64, from the probabilities P [n × k] of
+ * softmaxGradient: out [k × (d+1)] += Σᵢ rᵢ x̃ᵢᵀ with sᵢc = V_c·x̃ᵢ, mᵢ = Σc pᵢc sᵢc and
+ * rᵢc = pᵢc (sᵢc − mᵢ). One pass, O(n·k·d): Newton-CG's inner step. `scratch` is k f64.
+ */
+export function softmaxHessianVector(x: usize, n: i32, d: i32, k: i32, probs: usize, v: usize, out: usize, scratch: usize): void {
+  const rowBytes = <usize>d << 2;
+  const D = <usize>(d + 1);
+  for (let i = 0; i < n; i++) {
+    const row = x + <usize>i * rowBytes;
+    const pi = probs + ((<usize>i * <usize>k) << 3);
+    let m: f64 = 0;
+    for (let c = 0; c < k; c++) {
+      const s = linearScore(row, d, v + ((<usize>c * D) << 3));
+      store<f64>(scratch + (<usize>c << 3), s);
+      m += load<f64>(pi + (<usize>c << 3)) * s;
+    }
+    for (let c = 0; c < k; c++) {
+      const r = load<f64>(pi + (<usize>c << 3)) * (load<f64>(scratch + (<usize>c << 3)) - m);
+      const oc = out + ((<usize>c * D) << 3);
+      for (let a = 0; a < d; a++) addF64(oc + (<usize>a << 3), r * px(row, a));
+      addF64(oc + (<usize>d << 3), r);
+    }
+  }
+}
+
+/**
+ * Diagonal of the softmax Hessian from the probabilities P [n × k], about the feature means
+ * (d f64; 0: about zero): out [k × (d+1)] += Σᵢ pᵢc (1 − pᵢc) (xᵢⱼ − μⱼ)², and Σᵢ pᵢc (1 − pᵢc)
+ * for the intercept — the preconditioner of Newton-CG in centred coordinates.
+ */
+export function softmaxHessianDiagonal(x: usize, n: i32, d: i32, k: i32, probs: usize, mean: usize, out: usize): void {
+  const rowBytes = <usize>d << 2;
+  const D = <usize>(d + 1);
+  const centred = mean != 0;
+  for (let i = 0; i < n; i++) {
+    const row = x + <usize>i * rowBytes;
+    for (let c = 0; c < k; c++) {
+      const p = load<f64>(probs + ((<usize>i * <usize>k + <usize>c) << 3));
+      const w = p * (1.0 - p);
+      const oc = out + ((<usize>c * D) << 3);
+      for (let a = 0; a < d; a++) {
+        const xa = centred ? px(row, a) - load<f64>(mean + (<usize>a << 3)) : px(row, a);
+        addF64(oc + (<usize>a << 3), w * xa * xa);
+      }
+      addF64(oc + (<usize>d << 3), w);
+    }
+  }
 }
 
 /** out [n × k] f64 = X·Wᵀ + b for W [k × (d+1)] f64 (intercepts last): linear scores and logits. */

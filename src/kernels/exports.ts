@@ -129,8 +129,12 @@ export interface TrainExports {
   gramAccumulate(x: number, w: number, r: number, n: number, d: number, g: number, v: number): void;
   /** IRLS terms at β (d+1 f64): writes w = p(1-p), r = p - y (n f64 each); returns Σ log-loss. */
   logisticTerms(x: number, y: number, n: number, d: number, beta: number, w: number, r: number): number;
-  /** grad (k × (d+1) f64) += softmax log-loss gradient at W; returns Σ loss; scratch k f64. */
-  softmaxGradient(x: number, y: number, n: number, d: number, k: number, wts: number, grad: number, scratch: number): number;
+  /** grad (k × (d+1) f64) += softmax log-loss gradient at W; returns Σ loss; scratch k f64; probs (0: skip) gets P (n × k f64). */
+  softmaxGradient(x: number, y: number, n: number, d: number, k: number, wts: number, grad: number, scratch: number, probs: number): number;
+  /** out (k × (d+1) f64) += softmax Hessian (from P, n × k f64) times V (k × (d+1) f64); scratch k f64. */
+  softmaxHessianVector(x: number, n: number, d: number, k: number, probs: number, v: number, out: number, scratch: number): void;
+  /** out (k × (d+1) f64) += the softmax Hessian's diagonal Σ pᵢc(1 − pᵢc)·(xᵢⱼ − μⱼ)² (from P, n × k f64; mean d f64, 0: none). */
+  softmaxHessianDiagonal(x: number, n: number, d: number, k: number, probs: number, mean: number, out: number): void;
   /** out (n × k f64) = X·Wᵀ + b, W k × (d+1) f64. */
   affine(x: number, n: number, d: number, k: number, wts: number, out: number): void;
   /** Writes per-class count (k), mean and m2 (k × d) of one batch, two-pass. */

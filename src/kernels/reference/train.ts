@@ -36,8 +36,8 @@ export function logisticTerms(x: FloatArray, y: ArrayLike<number>, n: number, d:
   return loss;
 }
 
-/** grad (k × (d+1)) += softmax log-loss gradient at W; returns Σ -log p(yᵢ). */
-export function softmaxGradient(x: FloatArray, y: ArrayLike<number>, n: number, d: number, k: number, wts: ArrayLike<number>, grad: Float64Array): number {
+/** grad (k × (d+1)) += softmax log-loss gradient at W; returns Σ -log p(yᵢ); probs (n × k) receives p when given. */
+export function softmaxGradient(x: FloatArray, y: ArrayLike<number>, n: number, d: number, k: number, wts: ArrayLike<number>, grad: Float64Array, probs?: Float64Array): number {
   const D = d + 1;
   let loss = 0;
   for (let i = 0; i < n; i++) {
@@ -45,12 +45,41 @@ export function softmaxGradient(x: FloatArray, y: ArrayLike<number>, n: number, 
     const logZ = Math.log(z.reduce((s, v) => s + Math.exp(v), 0));
     loss += logZ - z[y[i]!]!;
     for (let c = 0; c < k; c++) {
-      const e = Math.exp(z[c]! - logZ) - (c === y[i] ? 1 : 0);
+      const p = Math.exp(z[c]! - logZ);
+      if (probs) probs[i * k + c] = p;
+      const e = p - (c === y[i] ? 1 : 0);
       for (let a = 0; a < d; a++) grad[c * D + a]! += e * x[i * d + a]!;
       grad[c * D + d]! += e;
     }
   }
   return loss;
+}
+
+/** out (k × (d+1)) += Σᵢ (diag pᵢ − pᵢpᵢᵀ)·(V x̃ᵢ) x̃ᵢᵀ: the softmax Hessian times V, written as the matrix product. */
+export function softmaxHessianVector(x: FloatArray, n: number, d: number, k: number, probs: ArrayLike<number>, v: ArrayLike<number>, out: Float64Array): void {
+  const D = d + 1;
+  for (let i = 0; i < n; i++) {
+    const s = Array.from({ length: k }, (_, c) => score(x, i, d, v, c * D));
+    for (let c = 0; c < k; c++) {
+      // Row c of (diag p − ppᵀ) times s.
+      let r = 0;
+      for (let c2 = 0; c2 < k; c2++) r += ((c === c2 ? probs[i * k + c]! : 0) - probs[i * k + c]! * probs[i * k + c2]!) * s[c2]!;
+      for (let a = 0; a < d; a++) out[c * D + a]! += r * x[i * d + a]!;
+      out[c * D + d]! += r;
+    }
+  }
+}
+
+/** out (k × (d+1)) += Σᵢ pᵢc(1 − pᵢc)·(xᵢⱼ − μⱼ)² (μ = 0 when mean is null), and Σᵢ pᵢc(1 − pᵢc) for the intercept. */
+export function softmaxHessianDiagonal(x: FloatArray, n: number, d: number, k: number, probs: ArrayLike<number>, mean: ArrayLike<number> | null, out: Float64Array): void {
+  const D = d + 1;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < k; c++) {
+      const w = probs[i * k + c]! * (1 - probs[i * k + c]!);
+      for (let a = 0; a < d; a++) out[c * D + a]! += w * (x[i * d + a]! - (mean ? mean[a]! : 0)) ** 2;
+      out[c * D + d]! += w;
+    }
+  }
 }
 
 /** out (n × k) = X·Wᵀ + b. */

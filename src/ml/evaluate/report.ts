@@ -25,11 +25,13 @@ export class Report {
     /** Per-class precision/recall/F1/support (classifiers). */
     readonly perClass?: ReturnType<typeof classScores>,
     readonly confusion?: ConfusionMatrix,
+    /** The evaluated model's warnings (e.g. its solver stopped before converging). */
+    readonly warnings: readonly string[] = [],
   ) {}
 
   /** The report as text tables: metrics, per-class scores and the confusion matrix. */
   toString(): string {
-    const parts = [this.title, table(['metric', 'value'], Object.entries(this.metrics))];
+    const parts = [[this.title, ...this.warnings.map((w) => `warning: ${w}`)].join('\n'), table(['metric', 'value'], Object.entries(this.metrics))];
     if (this.perClass) {
       const p = this.perClass;
       parts.push(table(['class', 'precision', 'recall', 'f1', 'support'], p.classes.map((c, i) => [String(c), p.precision[i]!, p.recall[i]!, p.f1[i]!, p.support[i]!])));
@@ -73,9 +75,11 @@ export function classificationReport(yTrue: ArrayLike<number>, yPred: ArrayLike<
   return new Report(options.title ?? 'classification', metrics, per, confusionMatrix(yTrue, yPred, per.classes));
 }
 
-/** The report of a model on labelled rows: a classification report for classifiers, else regression. */
+/** The report of a model on labelled rows: a classification report for classifiers, else regression; it repeats the model's warnings. */
 export function evaluateModel(model: TrainedModel, frame: FrameLike, labels: ArrayLike<number>, title = model.kind): Report {
   const pred = model.predict(frame);
-  if (!isClassifier(model)) return regressionReport(labels, pred, title);
-  return classificationReport(labels, pred, { proba: model.predictProba(frame), classes: model.classes, title });
+  const r = isClassifier(model)
+    ? classificationReport(labels, pred, { proba: model.predictProba(frame), classes: model.classes, title })
+    : regressionReport(labels, pred, title);
+  return model.warnings.length === 0 ? r : new Report(r.title, r.metrics, r.perClass, r.confusion, model.warnings);
 }

@@ -113,6 +113,7 @@ function ensembleScores(trees: readonly Tree[], base: readonly number[], frame: 
 
 /** A fitted gradient-boosted regressor. */
 export class GradientBoostingRegressorModel implements TrainedModel<GradientBoostingParams> {
+  readonly warnings: readonly string[] = [];
   readonly kind = 'gradient-boosting-regressor';
   constructor(readonly featureNames: readonly string[], readonly params: GradientBoostingParams) {}
 
@@ -132,6 +133,7 @@ export class GradientBoostingRegressorModel implements TrainedModel<GradientBoos
 
 /** A fitted gradient-boosted classifier. */
 export class GradientBoostingClassifierModel implements TrainedClassifier<GradientBoostingParams> {
+  readonly warnings: readonly string[] = [];
   readonly kind = 'gradient-boosting-classifier';
   readonly classes: readonly number[];
   constructor(readonly featureNames: readonly string[], readonly params: GradientBoostingParams) {

@@ -16,6 +16,13 @@ export interface LbfgsOptions {
   ftol?: number;
 }
 
+/**
+ * Why a minimisation stopped: the gradient test passed (`'gradient'`, the only converged
+ * outcome), the objective stopped decreasing (`'objective-stalled'`), no step along the search
+ * direction lowered it (`'line-search'`), or the iteration cap (`'max-iter'`).
+ */
+export type LbfgsStop = 'gradient' | 'objective-stalled' | 'line-search' | 'max-iter';
+
 /** The outcome of a minimisation. */
 export interface LbfgsResult {
   x: Float64Array;
@@ -23,7 +30,11 @@ export interface LbfgsResult {
   iterations: number;
   /** Objective/gradient evaluations (data passes). */
   evaluations: number;
+  /** Max |gradient| ≤ gtol at `x`; nothing else counts as converged. */
   converged: boolean;
+  /** Max |gradient| at `x`. */
+  gradient: number;
+  stop: LbfgsStop;
 }
 
 const dotp = (a: Float64Array, b: Float64Array): number => {
@@ -45,7 +56,7 @@ export function lbfgs(fg: (x: Float64Array, g: Float64Array) => number, x0: Floa
   const dir = new Float64Array(p);
   const alpha = new Array<number>(m).fill(0);
   for (let iter = 0; iter < maxIter; iter++) {
-    if (maxAbs(g) <= gtol) return { x, f, iterations: iter, evaluations, converged: true };
+    if (maxAbs(g) <= gtol) return { x, f, iterations: iter, evaluations, converged: true, gradient: maxAbs(g), stop: 'gradient' };
     // Two-loop recursion: dir = -H·g.
     for (let i = 0; i < p; i++) dir[i] = -g[i]!;
     for (let j = S.length - 1; j >= 0; j--) {
@@ -75,7 +86,7 @@ export function lbfgs(fg: (x: Float64Array, g: Float64Array) => number, x0: Floa
       if (fn <= f + 1e-4 * step * slope) break;
       step /= 2;
     }
-    if (!(fn <= f)) return { x, f, iterations: iter, evaluations, converged: false };
+    if (!(fn <= f)) return { x, f, iterations: iter, evaluations, converged: false, gradient: maxAbs(g), stop: 'line-search' };
     const s = new Float64Array(p), y = new Float64Array(p);
     for (let i = 0; i < p; i++) {
       s[i] = xn[i]! - x[i]!;
@@ -96,7 +107,11 @@ export function lbfgs(fg: (x: Float64Array, g: Float64Array) => number, x0: Floa
     x = xn;
     g = gn;
     f = fn;
-    if (decrease <= ftol * Math.max(1, Math.abs(f))) return { x, f, iterations: iter + 1, evaluations, converged: maxAbs(g) <= gtol * 100 };
+    if (decrease <= ftol * Math.max(1, Math.abs(f))) {
+      const gradient = maxAbs(g);
+      return { x, f, iterations: iter + 1, evaluations, converged: gradient <= gtol, gradient, stop: gradient <= gtol ? 'gradient' : 'objective-stalled' };
+    }
   }
-  return { x, f, iterations: maxIter, evaluations, converged: maxAbs(g) <= gtol };
+  const gradient = maxAbs(g);
+  return { x, f, iterations: maxIter, evaluations, converged: gradient <= gtol, gradient, stop: gradient <= gtol ? 'gradient' : 'max-iter' };
 }

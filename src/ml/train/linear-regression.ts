@@ -27,6 +27,7 @@ export interface LinearRegressionParams {
 
 /** A fitted linear regression. */
 export class LinearRegressionModel implements TrainedModel<LinearRegressionParams> {
+  readonly warnings: readonly string[] = [];
   readonly kind = 'linear-regression';
 
   constructor(

@@ -5,27 +5,45 @@
  * Binary: Newton's method (IRLS). The Hessian (1/n)·Σ p(1-p)·x̃x̃ᵀ + λI is one WASM pass
  * (`logisticTerms` + `gramAccumulate`, O(n·d²)) and a (d+1)² Cholesky; Newton converges
  * quadratically, so 5–10 passes reach machine precision where first-order methods need hundreds.
- * Multinomial: L-BFGS on the softmax loss. Its Hessian would be (k·(d+1))² per row, too costly
- * for the device; the gradient (`softmaxGradient`) is O(n·k·d) per pass and L-BFGS needs no more.
+ * Multinomial: Newton-CG in standardised coordinates (see `logistic-solvers.ts`). The full
+ * Hessian would be (k·(d+1))² per row, too costly for the device; its product with a direction
+ * (`softmaxHessianVector`) is one O(n·k·d) pass, like the gradient. L-BFGS is the alternative.
  */
 import { logisticRegressionModel } from '../onnx/builders/logistic-regression.js';
-import { lbfgs } from './lbfgs.js';
+import { featureScaling, newton, softmaxLbfgs, softmaxNewtonCg, type LogisticProblem, type SolverResult } from './logistic-solvers.js';
 import { argmaxLabels, sigmoidPairs, softmaxRows } from './probabilities.js';
-import { solveSpd } from './solve.js';
 import type { ExportOptions, FrameLike, TrainedClassifier, Trainer } from './types.js';
-import { checkColumns, checkFinite, checkLabels, encodeClasses, forEachChunk, stageFrame, withWorkspace, type Workspace } from './wasm.js';
+import { checkColumns, checkFinite, checkLabels, encodeClasses, forEachChunk, stageFrame, withWorkspace } from './wasm.js';
 
 /** Options of logistic regression. */
 export interface LogisticRegressionOptions {
   /** L2 penalty λ on the mean loss; default 1/n (scikit-learn's default C = 1). */
   l2?: number;
-  /** Iteration cap; default 50 (Newton) or 500 (L-BFGS). */
+  /** Iteration cap; default 50 (`newton`), 100 (`newton-cg`) or 500 (`lbfgs`). */
   maxIter?: number;
-  /** Convergence: max |gradient| of the objective; default 1e-9 (Newton) or 1e-7 (L-BFGS). */
+  /**
+   * Convergence: max |gradient| of the objective with respect to the coefficients of the
+   * standardised features (centred, scaled by 1/√(variance + λ)); default 1e-9 (`newton`,
+   * `newton-cg`) or 1e-7 (`lbfgs`).
+   */
   tol?: number;
-  /** `'auto'` (default: Newton for 2 classes, L-BFGS for more), `'newton'` (2 classes only) or `'lbfgs'`. */
-  solver?: 'auto' | 'newton' | 'lbfgs';
+  /**
+   * `'auto'` (default: `'newton'` for 2 classes, `'newton-cg'` for more), `'newton'` (IRLS with
+   * the full Hessian, 2 classes only), `'newton-cg'` (truncated Newton, Hessian-free) or
+   * `'lbfgs'`. All minimise the same objective, so they fit the same model at the same `l2`.
+   */
+  solver?: LogisticSolver;
 }
+
+/** A solver of logistic regression; see `LogisticRegressionOptions.solver`. */
+export type LogisticSolver = 'auto' | 'newton' | 'newton-cg' | 'lbfgs';
+
+/** Default iteration caps and tolerances per solver. */
+const SOLVER_DEFAULTS = {
+  newton: { maxIter: 50, tol: 1e-9 },
+  'newton-cg': { maxIter: 100, tol: 1e-9 },
+  lbfgs: { maxIter: 500, tol: 1e-7 },
+} as const;
 
 /** Fitted coefficients: one row (binary, the positive class) or one per class. */
 export interface LogisticRegressionParams {
@@ -33,10 +51,13 @@ export interface LogisticRegressionParams {
   weights: number[][];
   intercepts: number[];
   /** Solver used, iterations, and the final objective. */
-  solver: 'newton' | 'lbfgs';
+  solver: Exclude<LogisticSolver, 'auto'>;
   iterations: number;
   objective: number;
+  /** Whether max |gradient| (in standardised coordinates) reached `tol`; see `warnings` when not. */
   converged: boolean;
+  /** Max |gradient| in standardised coordinates at the returned coefficients. */
+  gradient: number;
 }
 
 /** A fitted logistic (binary) or softmax (multinomial) regression. */
@@ -47,6 +68,7 @@ export class LogisticRegressionModel implements TrainedClassifier<LogisticRegres
   constructor(
     readonly featureNames: readonly string[],
     readonly params: LogisticRegressionParams,
+    readonly warnings: readonly string[] = [],
   ) {
     this.classes = params.classes;
   }
@@ -84,79 +106,6 @@ export class LogisticRegressionModel implements TrainedClassifier<LogisticRegres
   }
 }
 
-interface Problem {
-  ws: Workspace;
-  x: number;
-  y: number;
-  n: number;
-  d: number;
-  l2: number;
-}
-
-/** Newton/IRLS for the binary problem; y holds 0/1. */
-function newton(pb: Problem, maxIter: number, tol: number): { beta: Float64Array; iterations: number; objective: number; converged: boolean } {
-  const { ws, n, d, l2 } = pb;
-  const D = d + 1;
-  const beta = ws.f64(D), w = ws.f64(n), r = ws.f64(n), h = ws.f64(D * D), g = ws.f64(D);
-  let prev = Float64Array.from(beta.view), delta: Float64Array = new Float64Array(D), prevObj = Infinity, t = 1;
-  for (let iter = 0; iter < maxIter; iter++) {
-    const loss = ws.x.logisticTerms(pb.x, pb.y, n, d, beta.ptr, w.ptr, r.ptr);
-    const b = beta.view;
-    let obj = loss / n;
-    for (let j = 0; j < d; j++) obj += 0.5 * l2 * b[j]! ** 2;
-    if (obj > prevObj && t > 1e-6) {
-      // Damped step: the full Newton step overshot.
-      t /= 2;
-      for (let j = 0; j < D; j++) b[j] = prev[j]! - t * delta[j]!;
-      continue;
-    }
-    h.view.fill(0);
-    g.view.fill(0);
-    ws.x.gramAccumulate(pb.x, w.ptr, r.ptr, n, d, h.ptr, g.ptr);
-    const H = Float64Array.from(h.view, (v) => v / n), G = Float64Array.from(g.view, (v) => v / n);
-    const bv = beta.view;
-    for (let j = 0; j < D; j++) {
-      H[j * D + j]! += j < d ? l2 : 1e-12;
-      if (j < d) G[j]! += l2 * bv[j]!;
-    }
-    if (G.every((v) => Math.abs(v) <= tol)) return { beta: Float64Array.from(bv), iterations: iter, objective: obj, converged: true };
-    const step = solveSpd(H, G, D);
-    if (!(step instanceof Float64Array)) throw new RangeError('logistic regression: the Hessian is singular (constant or collinear features); use l2 > 0');
-    prev = Float64Array.from(bv);
-    prevObj = obj;
-    delta = step;
-    t = 1;
-    const b2 = beta.view;
-    for (let j = 0; j < D; j++) b2[j] = prev[j]! - delta[j]!;
-  }
-  const loss = ws.x.logisticTerms(pb.x, pb.y, n, d, beta.ptr, w.ptr, r.ptr);
-  const b = beta.view;
-  return { beta: Float64Array.from(b), iterations: maxIter, objective: loss / n + b.subarray(0, d).reduce((s, v) => s + 0.5 * l2 * v * v, 0), converged: false };
-}
-
-/** L-BFGS for the softmax problem; y holds class indices. */
-function softmaxLbfgs(pb: Problem, k: number, maxIter: number, tol: number): { w: Float64Array; iterations: number; objective: number; converged: boolean } {
-  const { ws, n, d, l2 } = pb;
-  const D = d + 1;
-  const wts = ws.f64(k * D), grad = ws.f64(k * D), scratch = ws.f64(k);
-  const fg = (w: Float64Array, g: Float64Array): number => {
-    wts.view.set(w);
-    grad.view.fill(0);
-    let f = ws.x.softmaxGradient(pb.x, pb.y, n, d, k, wts.ptr, grad.ptr, scratch.ptr) / n;
-    const gv = grad.view;
-    for (let i = 0; i < k * D; i++) {
-      g[i] = gv[i]! / n;
-      if (i % D !== d) {
-        g[i]! += l2 * w[i]!;
-        f += 0.5 * l2 * w[i]! ** 2;
-      }
-    }
-    return f;
-  };
-  const res = lbfgs(fg, new Float64Array(k * D), { maxIter, gtol: tol });
-  return { w: res.x, iterations: res.iterations, objective: res.f, converged: res.converged };
-}
-
 /** Fits binary or multinomial logistic regression. */
 export function fitLogisticRegression(frame: FrameLike, labels: ArrayLike<number> | null, options: LogisticRegressionOptions = {}): LogisticRegressionModel {
   checkFinite('fitLogisticRegression', frame);
@@ -165,27 +114,35 @@ export function fitLogisticRegression(frame: FrameLike, labels: ArrayLike<number
   const n = frame.rows, d = frame.cols, k = classes.length;
   const l2 = options.l2 ?? 1 / n;
   if (!(l2 >= 0 && Number.isFinite(l2))) throw new RangeError(`fitLogisticRegression: l2 must be a finite number ≥ 0, got ${options.l2}`);
-  const solver = options.solver === 'lbfgs' || (options.solver !== 'newton' && k > 2) ? 'lbfgs' : 'newton';
-  if (solver === 'newton' && k > 2) throw new RangeError(`fitLogisticRegression: solver "newton" handles 2 classes; got ${k}: use "lbfgs" or "auto"`);
+  const solver = options.solver === undefined || options.solver === 'auto' ? (k > 2 ? 'newton-cg' : 'newton') : options.solver;
+  if (!(solver in SOLVER_DEFAULTS)) throw new RangeError(`fitLogisticRegression: solver must be "auto", "newton", "newton-cg" or "lbfgs", got ${JSON.stringify(options.solver)}`);
+  if (solver === 'newton' && k > 2) throw new RangeError(`fitLogisticRegression: solver "newton" handles 2 classes; got ${k}: use "newton-cg", "lbfgs" or "auto"`);
   return withWorkspace((ws) => {
-    const pb: Problem = { ws, x: stageFrame(ws, frame), y: ws.f64Of(index).ptr, n, d, l2 };
-    let params: LogisticRegressionParams;
-    if (solver === 'newton') {
-      const r = newton(pb, options.maxIter ?? 50, options.tol ?? 1e-9);
-      params = { classes, weights: [Array.from(r.beta.subarray(0, d))], intercepts: [r.beta[d]!], solver, iterations: r.iterations, objective: r.objective, converged: r.converged };
-    } else {
-      const r = softmaxLbfgs(pb, k, options.maxIter ?? 500, options.tol ?? 1e-7);
-      const D = d + 1;
-      const rows = Array.from({ length: k }, (_, c) => Array.from(r.w.subarray(c * D, c * D + D)));
-      // The intercepts are unpenalised and softmax is shift-invariant: centre them for a unique answer.
-      const shift = rows.reduce((s, row) => s + row[d]!, 0) / k;
-      params = {
-        classes, weights: rows.map((row) => row.slice(0, d)), intercepts: rows.map((row) => row[d]! - shift),
-        solver, iterations: r.iterations, objective: r.objective, converged: r.converged,
-      };
-    }
-    return new LogisticRegressionModel(frame.names, params);
+    const scaling = featureScaling(frame.view, n, d, l2);
+    const pb: LogisticProblem = { ws, x: stageFrame(ws, frame), y: ws.f64Of(index).ptr, n, d, l2, scaling };
+    const tol = options.tol ?? SOLVER_DEFAULTS[solver].tol;
+    const maxIter = options.maxIter ?? SOLVER_DEFAULTS[solver].maxIter;
+    const r = solver === 'newton' ? newton(pb, maxIter, tol) : (solver === 'lbfgs' ? softmaxLbfgs : softmaxNewtonCg)(pb, k, maxIter, tol);
+    // Softmax is shift-invariant and the intercepts are unpenalised: centre them for a unique answer.
+    const shift = r.rows.length > 1 ? r.rows.reduce((sum, row) => sum + row[d]!, 0) / r.rows.length : 0;
+    const params: LogisticRegressionParams = {
+      classes, weights: r.rows.map((row) => Array.from(row.subarray(0, d))), intercepts: r.rows.map((row) => row[d]! - shift),
+      solver, iterations: r.iterations, objective: r.objective, converged: r.converged, gradient: r.gradient,
+    };
+    return new LogisticRegressionModel(frame.names, params, r.converged ? [] : [notConverged(solver, r, tol)]);
   });
+}
+
+/** The warning of a fit that stopped short of the optimum, with what to do about it. */
+function notConverged(solver: Exclude<LogisticSolver, 'auto'>, r: SolverResult, tol: number): string {
+  const why = {
+    'max-iter': `reached maxIter (${r.iterations})`,
+    'objective-stalled': 'stopped decreasing the objective',
+    'line-search': 'found no step that lowers the objective',
+    gradient: 'stopped',
+  }[r.stop];
+  return `logistic regression (${solver}) ${why} before converging: max |gradient| ${r.gradient.toExponential(2)} > tol ${tol}. `
+    + 'The coefficients are not the optimum of the objective; raise maxIter, loosen tol, or raise l2 (separable classes have no finite optimum without it).';
 }
 
 /** The logistic regression trainer. */

@@ -36,6 +36,7 @@ export interface GaussianNBParams {
 
 /** A fitted Gaussian naive Bayes classifier. */
 export class GaussianNBModel implements TrainedClassifier<GaussianNBParams> {
+  readonly warnings: readonly string[] = [];
   readonly kind = 'gaussian-naive-bayes';
   readonly classes: readonly number[];
   readonly #constant: number[];

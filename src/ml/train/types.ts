@@ -19,6 +19,12 @@ export interface TrainedModel<P = unknown> {
   readonly featureNames: readonly string[];
   /** The fitted parameters as plain data (JSON-serialisable). */
   readonly params: P;
+  /**
+   * What a user must know about this fit, in words (e.g. a solver stopped before it converged:
+   * the coefficients are not the optimum of the documented objective). Empty when all is well;
+   * whatever trains on a schedule logs these.
+   */
+  readonly warnings: readonly string[];
   /** One prediction per row: a value (regressors), a class label (classifiers) or a cluster (k-means). */
   predict(frame: FrameLike): Float64Array;
   /** The model as ONNX bytes whose outputs equal `predict` (`prediction`, or `label` + `probabilities`). */

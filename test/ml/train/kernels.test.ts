@@ -1,7 +1,8 @@
 /**
  * Training kernels (assembly/train.ts) vs their plain-TS twins (src/kernels/reference/train.ts)
  * on random inputs, including row counts that exercise the 4-row blocks and their tails.
- * Bounds (absolute): gramAccumulate, softmaxGradient, affine, classMoments, gaussianJll
+ * Bounds (absolute): gramAccumulate, softmaxGradient (and its probabilities), the softmax
+ * Hessian-vector product and diagonal, affine, classMoments, gaussianJll
  * 1e-12 × the sum of absolute terms; logisticTerms 1e-12 relative; binColumns, histogram
  * (same additions in the same order), nearestCenter exactly.
  */
@@ -71,11 +72,29 @@ describe(`training kernels vs twins (seed ${SEED})`, () => {
         close(`logistic loss n=${n}`, [loss], [wantLoss], 1e-12 * (wantLoss + 1));
         close('logistic w', w.view, ww, 1e-15);
         close('logistic r', r.view, wr, 1e-15);
-        const sl = k.softmaxGradient(px.ptr, pyc.ptr, n, d, c, pW.ptr, grad.ptr, scratch.ptr);
-        const wantGrad = new Float64Array(c * D);
-        const wantSl = twin.softmaxGradient(x, yc, n, d, c, W, wantGrad);
+        const probs = arena.allocF64(n * c);
+        const sl = k.softmaxGradient(px.ptr, pyc.ptr, n, d, c, pW.ptr, grad.ptr, scratch.ptr, probs.ptr);
+        const wantGrad = new Float64Array(c * D), wantProbs = new Float64Array(n * c);
+        const wantSl = twin.softmaxGradient(x, yc, n, d, c, W, wantGrad, wantProbs);
         close('softmax loss', [sl], [wantSl], 1e-12 * (wantSl + 1));
         close('softmax grad', grad.view, wantGrad, 1e-12 * (n * 10 + 1));
+        close('softmax probs', probs.view, wantProbs, 1e-14);
+        // Hessian passes from the twin's probabilities, accumulating onto a non-zero start.
+        const V = Float64Array.from({ length: c * D }, () => gaussian(rng));
+        const [pV, hv, diag] = [arena.f64Of(V), arena.f64Of(new Float64Array(c * D).fill(1)), arena.f64Of(new Float64Array(c * D).fill(1))];
+        const pP = arena.f64Of(wantProbs);
+        k.softmaxHessianVector(px.ptr, n, d, c, pP.ptr, pV.ptr, hv.ptr, scratch.ptr);
+        const mean = Float64Array.from({ length: d }, () => gaussian(rng));
+        const pMean = arena.f64Of(mean);
+        k.softmaxHessianDiagonal(px.ptr, n, d, c, pP.ptr, 0, diag.ptr);
+        k.softmaxHessianDiagonal(px.ptr, n, d, c, pP.ptr, pMean.ptr, diag.ptr);
+        const [wantHv, wantDiag] = [new Float64Array(c * D).fill(1), new Float64Array(c * D).fill(1)];
+        twin.softmaxHessianVector(x, n, d, c, wantProbs, V, wantHv);
+        twin.softmaxHessianDiagonal(x, n, d, c, wantProbs, null, wantDiag);
+        twin.softmaxHessianDiagonal(x, n, d, c, wantProbs, mean, wantDiag);
+        close('softmax Hv', hv.view, wantHv, 1e-12 * (n * (absSum(V) + 1) * 10 + 1));
+        close('softmax Hessian diagonal', diag.view, wantDiag, 1e-12 * (n * 20 + 1));
+        [probs, pV, hv, diag, pP, pMean].forEach((b) => arena.free(b));
         k.affine(px.ptr, n, d, c, pW.ptr, out.ptr);
         const wantOut = new Float64Array(n * c);
         twin.affine(x, n, d, c, W, wantOut);
