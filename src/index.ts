@@ -30,7 +30,7 @@ export { GLOBAL_WINDOW, IntervalWindow, type BoundedWindow } from './core/window
 export { NO_FIRING, ON_TIME_AND_ONLY_FIRING, type PaneInfo, type PaneTiming } from './core/pane.js';
 export { MIN_TIMESTAMP, MAX_TIMESTAMP, END_OF_GLOBAL_WINDOW } from './core/time.js';
 export { systemClock, VirtualClock, type Clock } from './core/clock.js';
-export { RunnelError, type RunnelErrorCode } from './core/errors.js';
+export { RunnelError, type RunnelErrorCode } from './common/errors.js';
 export type { Source, SourceReader, SourceContext, ReadResult } from './core/source.js';
 
 export { create, arraySource } from './transforms/create.js';

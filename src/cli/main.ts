@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { RunnelError } from '../core/errors.js';
+import { RunnelError } from '../common/errors.js';
 import { UsageError, type Command } from './command.js';
 import { demoCommand } from './commands/demo.js';
 import { inspectCommand } from './commands/inspect.js';

@@ -8,7 +8,7 @@
  * vibration. A small share of payloads is malformed, the way real loggers fail.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { seededRandom } from '../core/random.js';
+import { seededRandom } from '../common/random.js';
 
 /** Options of `startSensors`. */
 export interface SensorOptions {

@@ -4,7 +4,7 @@
  * them) NaN or ±Infinity. The thrown `RunnelError` (`BAD_INPUT`) becomes the element's dead-letter
  * reason, so each message names the field and says what was wrong.
  */
-import { RunnelError } from '../core/errors.js';
+import { RunnelError } from '../common/errors.js';
 
 import type { PTransform } from '../core/ptransform.js';
 

@@ -1,1 +1,1 @@
-export { seededRandom } from '../core/random.js';
+export { seededRandom } from '../common/random.js';

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../src/core/random.js';
+import { seededRandom } from '../../src/common/random.js';
 import type { WindowFeatures } from '../../src/features/pane.js';
 import { Lifecycle } from '../../src/demo/lifecycle.js';
 import { FEATURES, WINDOW_MS, persistenceModel } from '../../src/demo/model.js';

@@ -4,7 +4,7 @@
  * kernel must handle, and a comparison that states its bound.
  */
 import { expect } from 'vitest';
-import { seededRandom } from '../../src/core/random.js';
+import { seededRandom } from '../../src/common/random.js';
 import { instantiateKernels, type Kernels } from '../../src/kernels/index.js';
 import { SEED } from '../seed.js';
 

@@ -4,7 +4,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RunnelError } from '../../src/core/errors.js';
+import { RunnelError } from '../../src/common/errors.js';
 import { allocFrame, instantiateKernels } from '../../src/kernels/index.js';
 import { OnnxModelHandler, applyNanPolicy, findNanRows, frameOf, onnxRuntimeLoaded } from '../../src/ml/infer/index.js';
 import {

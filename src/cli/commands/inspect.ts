@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { RunnelError } from '../../core/errors.js';
+import { RunnelError } from '../../common/errors.js';
 import { inspectStore, type StoreReport } from '../../store/inspect.js';
 import { SCHEMA_VERSION } from '../../store/migrations.js';
 import { UsageError, type Command } from '../command.js';

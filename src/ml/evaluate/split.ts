@@ -2,7 +2,7 @@
  * Seeded splits: train/test (stratified by class when labels are given) and k-fold
  * cross-validation folds, as row indices; `takeRows`/`takeLabels` materialise them.
  */
-import { seededRandom } from '../../core/random.js';
+import { seededRandom } from '../../common/random.js';
 import { frameOf, type FrameLike } from '../infer/types.js';
 
 export { seededRandom };

@@ -3,7 +3,7 @@
  * batch frame (examples that do not fit become dead letters), run it, split the outputs per
  * example; a batch that fails as a whole sends each of its examples to the dead letters.
  */
-import { RunnelError, messageOf } from '../../core/errors.js';
+import { RunnelError, messageOf } from '../../common/errors.js';
 import type { BoundedWindow } from '../../core/window.js';
 import type { BatchFrame } from './batch-frame.js';
 import type { RunInferenceMetrics } from './metrics.js';

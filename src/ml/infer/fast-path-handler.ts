@@ -5,7 +5,7 @@
  * fallback handler (onnxruntime-web): a process whose models all take the fast path never loads
  * onnxruntime-web. Input checks and the NaN policy are the ONNX handler's.
  */
-import { RunnelError, messageOf } from '../../core/errors.js';
+import { RunnelError, messageOf } from '../../common/errors.js';
 import { kernels as sharedKernels, type F32Block, type Kernels } from '../../kernels/index.js';
 import { readModelInfo } from '../onnx/decode.js';
 import { readGraph } from '../onnx/decode-graph.js';

@@ -4,7 +4,7 @@
  * batches on one model run one at a time (an onnxruntime-web session is not re-entrant).
  */
 import type * as Ort from 'onnxruntime-web';
-import { RunnelError, messageOf } from '../../core/errors.js';
+import { RunnelError, messageOf } from '../../common/errors.js';
 import { readModelInfo } from '../onnx/decode.js';
 import { frameSettings, type FrameModelOptions } from './frame-settings.js';
 import { ModelBatchStats, type InferenceMetrics } from './metrics.js';

@@ -11,7 +11,7 @@
  */
 import type { DoFn, FinishBundleContext, ProcessContext } from '../../core/do-fn.js';
 import { kv, type KV } from '../../core/element.js';
-import { messageOf } from '../../core/errors.js';
+import { messageOf } from '../../common/errors.js';
 import type { PCollection } from '../../core/pcollection.js';
 import { PTransform } from '../../core/ptransform.js';
 import { parDo } from '../../transforms/par-do.js';

@@ -7,7 +7,7 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- a model's load options do not matter here */
 import { kv, type KV } from '../../core/element.js';
-import { messageOf } from '../../core/errors.js';
+import { messageOf } from '../../common/errors.js';
 import type { PCollection } from '../../core/pcollection.js';
 import { PTransform } from '../../core/ptransform.js';
 import { valueState, type StatefulBundleContext, type StatefulDoFn, type ValueStateSpec } from '../../core/state.js';

@@ -2,7 +2,7 @@
  * Checks a frame against a model before it reaches onnxruntime: column count, feature names and
  * order, and NaN values under the model's policy. Every failure names what does not match.
  */
-import { RunnelError } from '../../core/errors.js';
+import { RunnelError } from '../../common/errors.js';
 import type { FrameLike } from './types.js';
 
 /** What to do with NaN inputs: reject the batch, pass them on (tree ensembles route missing values), or impute one value per feature. */

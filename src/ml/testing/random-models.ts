@@ -2,7 +2,7 @@
  * Seeded random parameters for models: tests compare runtimes on them, benchmarks time them.
  * Deterministic (mulberry32), so a failing case can be replayed from its seed.
  */
-import { seededRandom } from '../../core/random.js';
+import { seededRandom } from '../../common/random.js';
 import type { Tree, TreeNode } from '../onnx/builders/tree-ensemble.js';
 
 /** A seeded generator of uniform numbers in [0, 1). */
