@@ -46,10 +46,10 @@ export { flatten } from './transforms/flatten.js';
 export { partition } from './transforms/partition.js';
 
 export { withTimestamps, windowInto, countWindows } from './transforms/windowing.js';
-export { globalWindows, fixedWindows, slidingWindows, sessions, type WindowFn } from './windowing/window-fns.js';
-export { afterWatermark, afterCount, afterProcessingTime, repeatedly, defaultTrigger, type Trigger } from './windowing/triggers.js';
-export { DEFAULT_WINDOWING, type WindowingStrategy, type WindowOptions, type AccumulationMode } from './windowing/strategy.js';
-export { BoundedOutOfOrderness } from './windowing/watermark.js';
+export { globalWindows, fixedWindows, slidingWindows, sessions, type WindowFn } from './core/windowing/window-fns.js';
+export { afterWatermark, afterCount, afterProcessingTime, repeatedly, defaultTrigger, type Trigger } from './core/windowing/triggers.js';
+export { DEFAULT_WINDOWING, type WindowingStrategy, type WindowOptions, type AccumulationMode } from './core/windowing/strategy.js';
+export { BoundedOutOfOrderness } from './core/windowing/watermark.js';
 
 export { DirectRunner } from './runner/direct-runner.js';
 export type { RunOptions, RunProgress, PipelineResult, DeadLetter, OperatorMetrics } from './runner/types.js';
@@ -67,9 +67,10 @@ export * from './ml/evaluate/index.js';
 export { MqttSink, type MqttSinkOptions, type MqttSinkStats } from './io/mqtt/sink.js';
 export { readBuffer, type ReadBufferOptions, type BufferedMessage } from './io/mqtt/read-buffer.js';
 export { mqttSource, type MqttSourceOptions } from './io/mqtt/source.js';
-export { MqttIngest, type MqttIngestOptions, type MqttIngestStats, type Durability } from './io/mqtt/ingest.js';
+export { MqttIngest, type MqttIngestOptions, type MqttIngestStats } from './io/mqtt/ingest.js';
+export type { Durability, IngestOptions } from './io/mqtt/ingest-options.js';
 export { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions, type EmbeddedSourceOptions } from './io/mqtt/embedded-broker.js';
-export type { CommitGateStats } from './io/mqtt/commit-gate.js';
+export type { IngestStats } from './io/mqtt/commit-gate.js';
 export { connectMqtt, toMqttOptions, type MqttConnection, type MqttConnectionOptions, type Backoff, type Timers } from './io/mqtt/connection.js';
 export { inboxSource, type InboxSourceOptions } from './io/mqtt/inbox-source.js';
 export type { DedupeBy } from './io/mqtt/dedupe.js';

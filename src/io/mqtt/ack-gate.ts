@@ -45,6 +45,11 @@ export class AckGate {
     return this.#epoch;
   }
 
+  /** False once the connection a `hold` token belongs to has closed (its message is redelivered). */
+  current(token: number): boolean {
+    return token === this.#epoch;
+  }
+
   /** The message is committed: sends its acknowledgement (now, or when mqtt.js makes it). */
   release(messageId: number, token: number): void {
     if (token !== this.#epoch || !this.#waiting.has(messageId)) return; // the connection closed meanwhile

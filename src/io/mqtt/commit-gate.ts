@@ -7,21 +7,24 @@ import type { DecodedMessage } from './ingest-decoder.js';
 /** A message waiting for its commit, with the callback that acknowledges it. */
 export interface GatedMessage {
   readonly decoded: DecodedMessage;
-  /** Called once: with no argument after the commit (acknowledge), with an error when abandoned. */
+  /** Called once: with no argument after the commit (acknowledge), with an error when given back uncommitted. */
   readonly release: (error?: Error) => void;
-  /** False once nobody waits for the acknowledgement any more (the publisher's connection closed). */
+  /** False once nobody waits for the acknowledgement any more (the connection it came on closed). */
   readonly wanted: () => boolean;
 }
 
-/** Counters since start. */
-export interface CommitGateStats {
+/** Counters of a durable ingest since start (both front doors: `MqttIngest` and the embedded broker). */
+export interface IngestStats {
   received: number;
   stored: number;
   duplicates: number;
   deadLettered: number;
   /** Rows deleted by `dropOldest`. */
   dropped: number;
-  /** Messages given back unacknowledged because their publisher's connection closed first (it sends them again). */
+  /**
+   * Messages given back uncommitted and unacknowledged because the connection they came on
+   * closed first: the broker redelivers them, or the publisher sends them again (QoS 0 ones are lost).
+   */
   abandoned: number;
   /** Transactions committed. */
   commits: number;
@@ -29,10 +32,10 @@ export interface CommitGateStats {
   blocks: number;
 }
 
-/** Options of `CommitGate`. */
+/** Options of `CommitGate` (resolved by `openIngest`). */
 export interface CommitGateOptions {
-  /** The source's name, for log lines. */
-  readonly name: string;
+  /** Who ingests, for log lines: `mqtt source "x"` or `embedded broker "x"`. */
+  readonly where: string;
   readonly retention: RetentionCaps | undefined;
   /** First retry delay while blocked, in ms (doubled per failure up to 30 s). */
   readonly retryMs: number;
@@ -41,19 +44,23 @@ export interface CommitGateOptions {
   readonly clock: Clock;
   readonly timers: Timers;
   readonly log: (message: string) => void;
-  readonly onCommit: ((stats: Readonly<CommitGateStats>) => void) | undefined;
+  readonly onCommit: ((stats: Readonly<IngestStats>) => void) | undefined;
+  /** Acknowledging stopped (the mqtt.js front door drops its connections so the broker keeps the messages). */
+  readonly onBlock?: () => void;
+  /** Acknowledging resumed. */
+  readonly onResume?: () => void;
 }
 
 /**
- * Group commit with held acknowledgements: messages submitted in one event-loop turn are
- * appended to the inbox in one transaction, and released (acknowledged) in arrival order only
+ * The one group-commit engine of durable ingest. Messages submitted in one event-loop turn are
+ * appended to the inbox in one transaction and released (acknowledged) in arrival order only
  * after it commits. When a commit cannot happen (a `block` cap, a full disk, any SQLite error)
- * nothing is released: the messages stay held, and the commit is retried with backoff until it
- * succeeds. Held messages whose publisher went away are released with an error instead, never
- * committed: their publisher sends them again when it reconnects.
+ * nothing is released: the messages stay held, `onBlock` runs, and the commit is retried with
+ * backoff until it succeeds. Held messages nobody waits for any more are given back with an
+ * error instead, never committed: their broker or publisher sends them again.
  */
 export class CommitGate {
-  readonly stats: CommitGateStats = { received: 0, stored: 0, duplicates: 0, deadLettered: 0, dropped: 0, abandoned: 0, commits: 0, blocks: 0 };
+  readonly stats: IngestStats = { received: 0, stored: 0, duplicates: 0, deadLettered: 0, dropped: 0, abandoned: 0, commits: 0, blocks: 0 };
   #pending: GatedMessage[] = [];
   #scheduled = false;
   #blocked = false;
@@ -71,7 +78,7 @@ export class CommitGate {
   /** Holds `message` until the next group commit. */
   submit(message: GatedMessage): void {
     if (this.#closed) {
-      message.release(new Error(`mqtt source "${this.options.name}" is closed`));
+      message.release(new Error(`${this.options.where} is closed`));
       return;
     }
     this.stats.received++;
@@ -90,14 +97,16 @@ export class CommitGate {
     return this.#blocked;
   }
 
-  /** Stops retrying and releases every held message unacknowledged. */
+  /** Commits what is pending unless blocked, stops retrying, and gives back whatever is still held. */
   close(): void {
+    if (this.#closed) return;
+    if (!this.#blocked) this.#drain();
     this.#closed = true;
     if (this.#retryTimer !== undefined) this.options.timers.clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     const held = this.#pending;
     this.#pending = [];
-    for (const m of held) m.release(new Error(`mqtt source "${this.options.name}" closed before the message was committed`));
+    for (const m of held) m.release(new Error(`${this.options.where} closed before the message was committed`));
   }
 
   /** Commits what is pending (as much as a `block` cap lets in); blocks on failure. */
@@ -116,11 +125,11 @@ export class CommitGate {
         return this.#block(failure);
       }
     }
-    if (take < batch.length) return this.#block(`the inbox is at its cap (${describeRetention(this.options.retention)}, policy "block")`);
+    if (take < batch.length) return this.#block(atCap(this.options.retention));
     if (this.#blocked) {
       this.#blocked = false;
-      this.#failures = 0;
-      this.options.log(`[runnel] mqtt source "${this.options.name}": resuming`);
+      this.options.log(`[runnel] ${this.options.where}: resuming`);
+      this.options.onResume?.();
     }
   }
 
@@ -140,12 +149,13 @@ export class CommitGate {
         ? `the disk holding ${this.inbox.store.path} is full (SQLITE_FULL); free some space: ingest resumes by itself`
         : `committing to the inbox failed: ${messageOf(error)}`;
     }
-    if (!result.accepted) return `the inbox is at its cap (${describeRetention(this.options.retention)}, policy "block")`;
+    if (!result.accepted) return atCap(this.options.retention);
     const stats = this.stats;
     stats.commits++;
     stats.stored += result.stored;
     stats.duplicates += result.duplicates;
     stats.deadLettered += rejections.length;
+    this.#failures = 0;
     if (result.dropped > 0) this.#dropped(result.dropped, now);
     this.options.onCommit?.(stats);
     for (const m of batch) m.release();
@@ -164,7 +174,7 @@ export class CommitGate {
       rows.push(rows.at(-1)! + (m ? 1 : 0));
       bytes.push(bytes.at(-1)! + (m ? messageSize(m.topic, m.payload) : 0));
     }
-    const fits = (k: number): boolean => rows[k] === 0 || this.inbox.hasRoom(rows[k], bytes[k], now);
+    const fits = (k: number): boolean => rows[k] === 0 || this.inbox.hasRoom(rows[k]!, bytes[k]!, now);
     if (fits(batch.length)) return batch.length;
     let lo = 0;
     let hi = batch.length;
@@ -183,7 +193,7 @@ export class CommitGate {
       if (m.wanted()) kept.push(m);
       else {
         this.stats.abandoned++;
-        m.release(new Error('the publisher disconnected before the message was committed; it sends it again'));
+        m.release(new Error('the connection closed before the message was committed; it comes again'));
       }
     }
     this.#pending = kept;
@@ -195,25 +205,26 @@ export class CommitGate {
     this.stats.blocks++;
     if (!this.#blocked) {
       this.#blocked = true;
-      this.options.log(`[runnel] mqtt source "${this.options.name}": stopped acknowledging (${this.#pending.length} message(s) held, their publishers get no acknowledgement yet): ${reason}`);
+      this.options.log(`[runnel] ${this.options.where}: stopped acknowledging (${this.#pending.length} message(s) held, unacknowledged): ${reason}`);
+      this.options.onBlock?.();
     }
     const delay = Math.min(30_000, this.options.retryMs * 2 ** Math.min(this.#failures - 1, 8));
     // A `block` cap frees up when rows are consumed: check for room at the base rate.
-    const atCap = !this.inbox.hasRoom(1, 0, this.options.clock.now());
+    const full = !this.inbox.hasRoom(1, 0, this.options.clock.now());
     this.#retryTimer = this.options.timers.setTimeout(() => {
       this.#retryTimer = undefined;
       if (!this.inbox.hasRoom(1, 0, this.options.clock.now())) {
         this.#abandonUnwanted();
         this.#block(reason);
       } else this.#drain();
-    }, atCap ? this.options.retryMs : delay);
+    }, full ? this.options.retryMs : delay);
   }
 
   #dropped(count: number, now: number): void {
     this.stats.dropped += count;
     if (now - this.#lastDropLog >= 10_000) {
       this.#lastDropLog = now;
-      this.options.log(`[runnel] mqtt source "${this.options.name}": inbox at its cap (${describeRetention(this.options.retention)}): dropped the ${count} oldest messages (${this.stats.dropped} so far)`);
+      this.options.log(`[runnel] ${this.options.where}: inbox at its cap (${describeRetention(this.options.retention)}): dropped the ${count} oldest messages (${this.stats.dropped} so far)`);
     }
   }
 
@@ -223,6 +234,8 @@ export class CommitGate {
     this.inbox.pruneKeys(now - this.options.dedupeWindowMs);
   }
 }
+
+const atCap = (caps: RetentionCaps | undefined): string => `the inbox is at its cap (${describeRetention(caps)}, policy "block")`;
 
 /** The caps in words, for log lines. */
 export function describeRetention(caps: RetentionCaps | undefined): string {

@@ -1,34 +1,24 @@
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import net from 'node:net';
-import { systemClock } from '../../core/clock.js';
 import type { PBegin } from '../../core/pipeline.js';
 import type { PCollection } from '../../core/pcollection.js';
 import type { PTransform } from '../../core/ptransform.js';
-import { Inbox } from '../../store/inbox.js';
-import { Store } from '../../store/store.js';
+import type { Inbox } from '../../store/inbox.js';
+import type { Store } from '../../store/store.js';
 import { read } from '../../transforms/read.js';
-import { jsonPayload } from '../payload-codecs.js';
-import { CommitGate, type CommitGateStats, type GatedMessage } from './commit-gate.js';
-import { systemTimers } from './connection.js';
-import { validateDedupe } from './dedupe.js';
+import type { GatedMessage, IngestStats } from './commit-gate.js';
 import { inboxSource } from './inbox-source.js';
-import { ingestDecoder } from './ingest-decoder.js';
-import type { MqttIngestOptions } from './ingest.js';
-import { parseTopicFilter, topicMatches } from './topic-filter.js';
+import { openIngest, type IngestOptions } from './ingest-options.js';
+import { topicMatches } from './topic-filter.js';
 
-/**
- * Options of `startEmbeddedBroker`: where to listen, plus the ingest options of `MqttIngest`
- * (name, topics, codec, dedupe, durability, retention, …) with the same meaning and defaults.
- */
-export interface EmbeddedBrokerOptions extends Omit<MqttIngestOptions, 'connection' | 'qos' | 'connections' | 'onCommit'> {
+/** Options of `startEmbeddedBroker`: where to listen, plus the shared ingest options (as `MqttIngest` takes them). */
+export interface EmbeddedBrokerOptions extends IngestOptions {
   /** The database the inbox lives in (read it with `source()` or `inboxSource`). */
   readonly store: Store;
   /** TCP port; default 1883, 0 picks a free one. */
   readonly port?: number;
   /** Address to listen on; default `127.0.0.1` (`0.0.0.0` to let other devices publish: there is no authentication). */
   readonly host?: string;
-  /** Called after each committed batch, before its acknowledgements go out (for metrics). */
-  readonly onCommit?: (stats: Readonly<CommitGateStats>) => void;
 }
 
 /** Options of `EmbeddedBroker.source`. */
@@ -48,7 +38,7 @@ export interface EmbeddedBroker {
   readonly aedes: Aedes;
   /** The source's inbox rows, as committed. */
   readonly inbox: Inbox;
-  readonly stats: Readonly<CommitGateStats>;
+  readonly stats: Readonly<IngestStats>;
   /** True while acknowledging is stopped (a `block` cap, a full disk, a failing commit). */
   readonly blocked: boolean;
   /**
@@ -83,29 +73,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const port = options.port ?? 1883;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new RangeError(`${where}: port must be an integer from 0 to 65535 (0 picks a free one), got ${port}`);
   const host = options.host ?? '127.0.0.1';
-  const durability = options.durability ?? 'process';
-  if (durability !== 'process' && durability !== 'power') throw new TypeError(`${where}: durability must be "process" or "power", got "${String(durability)}"`);
-  if (durability === 'power' && store.path === ':memory:') throw new TypeError(`${where}: durability "power" needs a database file, not :memory:`);
-  const filters = (typeof options.topics === 'string' ? [options.topics] : options.topics).map(parseTopicFilter);
-  if (filters.length === 0) throw new TypeError(`${where}: topics must name at least one filter`);
-  const dedupe = options.dedupe ?? (options.eventTimeField ? 'content' : 'none');
-  validateDedupe(dedupe, where);
-  const codec = options.codec ?? jsonPayload();
-  const clock = options.clock ?? systemClock;
-  const decode = ingestDecoder({ codec, eventTimeField: options.eventTimeField, dedupe, maxPayloadBytes: options.maxPayloadBytes ?? 256 * 1024, clock });
-
-  // `power`: the inbox is written through a second connection whose commits are fsynced.
-  const inboxStore = durability === 'power' && store.db.pragma('synchronous', { simple: true }) !== 2 ? Store.open(store.path, { synchronous: 'FULL' }) : store;
-  const gate = new CommitGate(new Inbox(inboxStore, name, options.retention), {
-    name,
-    retention: options.retention,
-    retryMs: options.retryMs ?? 200,
-    dedupeWindowMs: options.dedupeWindowMs ?? 24 * 3600_000,
-    clock,
-    timers: options.timers ?? systemTimers,
-    log: options.log ?? ((m: string) => console.warn(m)),
-    onCommit: options.onCommit,
-  });
+  const ingest = openIngest(store, options, where);
+  const { gate, filters, decode, codec } = ingest;
 
   let persistence: IncomingPackets | undefined;
   const always = (): boolean => true;
@@ -140,9 +109,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       server.listen(port, host, () => resolve());
     });
   } catch (error) {
-    gate.close();
+    ingest.close();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    if (inboxStore !== store) inboxStore.close();
     throw new Error(`${where}: cannot listen on ${host}:${port}: ${(error as Error).message}`);
   }
   const bound = (server.address() as net.AddressInfo).port;
@@ -164,7 +132,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await closed;
-      if (inboxStore !== store) inboxStore.close();
+      ingest.close();
     },
   };
 }
