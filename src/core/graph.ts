@@ -3,7 +3,7 @@ import type { DoFn, TupleTag } from './do-fn.js';
 import type { PCollection } from './pcollection.js';
 import type { Source } from './source.js';
 import type { StatefulDoFn } from './state.js';
-import type { WindowFn } from '../windowing/window-fns.js';
+import type { WindowFn } from './windowing/window-fns.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the graph is type-erased; the typed API is in transforms/ */
 

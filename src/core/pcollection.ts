@@ -11,8 +11,8 @@ import { parDo } from '../transforms/par-do.js';
 import { partition } from '../transforms/partition.js';
 import { withKeys } from '../transforms/with-keys.js';
 import { windowInto, withTimestamps } from '../transforms/windowing.js';
-import type { WindowFn } from '../windowing/window-fns.js';
-import type { WindowingStrategy, WindowOptions } from '../windowing/strategy.js';
+import type { WindowFn } from './windowing/window-fns.js';
+import type { WindowingStrategy, WindowOptions } from './windowing/strategy.js';
 
 function named<In, Out>(transform: PTransform<In, Out>, name: string | undefined): PTransform<In, Out> {
   return name === undefined ? transform : transform.withName(name);

@@ -2,7 +2,7 @@ import type { GraphNode, PrimitiveSpec } from './graph.js';
 import { PCollection } from './pcollection.js';
 import { PTransform, type ExpandContext } from './ptransform.js';
 import type { PipelineResult, RunOptions } from '../runner/types.js';
-import { DEFAULT_WINDOWING, type WindowingStrategy } from '../windowing/strategy.js';
+import { DEFAULT_WINDOWING, type WindowingStrategy } from './windowing/strategy.js';
 
 /** The input of root transforms such as `create` and `readCsv`. */
 export class PBegin {

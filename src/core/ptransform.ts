@@ -1,7 +1,7 @@
 import type { GraphNode, PrimitiveSpec } from './graph.js';
 import type { PCollection } from './pcollection.js';
 import type { Pipeline } from './pipeline.js';
-import type { WindowingStrategy } from '../windowing/strategy.js';
+import type { WindowingStrategy } from './windowing/strategy.js';
 
 /** Given to `expand`: the pipeline, the transform's full name, and a way to add primitives. */
 export interface ExpandContext {

@@ -14,7 +14,7 @@ import { runInference } from '../ml/infer/run-inference.js';
 import type { ServedModel } from '../ml/infer/served-model.js';
 import type { FrameModel } from '../ml/infer/types.js';
 import type { PredictionResult } from '../ml/infer/prediction.js';
-import { fixedWindows } from '../windowing/window-fns.js';
+import { fixedWindows } from '../core/windowing/window-fns.js';
 import { FEATURES, READINGS, STATS, TARGET, WINDOW_MS } from './model.js';
 import { FEATURES_STAGE } from './samples.js';
 

@@ -7,7 +7,7 @@ import type { ReadResult, Source, SourceReader } from '../core/source.js';
 import { MAX_TIMESTAMP } from '../core/time.js';
 import { GLOBAL_WINDOW } from '../core/window.js';
 import { read } from '../transforms/read.js';
-import { BoundedOutOfOrderness } from '../windowing/watermark.js';
+import { BoundedOutOfOrderness } from '../core/windowing/watermark.js';
 import type { TimestampedValue } from './test-stream.js';
 
 interface Checkpoint {

@@ -1,8 +1,8 @@
 import type { PCollection } from '../core/pcollection.js';
 import { PTransform, type ExpandContext } from '../core/ptransform.js';
-import { windowingStrategy, type WindowingStrategy, type WindowOptions } from '../windowing/strategy.js';
-import { afterCount, repeatedly } from '../windowing/triggers.js';
-import { globalWindows, type WindowFn } from '../windowing/window-fns.js';
+import { windowingStrategy, type WindowingStrategy, type WindowOptions } from '../core/windowing/strategy.js';
+import { afterCount, repeatedly } from '../core/windowing/triggers.js';
+import { globalWindows, type WindowFn } from '../core/windowing/window-fns.js';
 import { ElementwiseTransform } from './element-wise.js';
 import { nameAfter } from './naming.js';
 

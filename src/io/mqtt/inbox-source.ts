@@ -4,7 +4,7 @@ import type { ReadResult, Source, SourceContext, SourceReader } from '../../core
 import { GLOBAL_WINDOW } from '../../core/window.js';
 import { Inbox } from '../../store/inbox.js';
 import type { Store } from '../../store/store.js';
-import { BoundedOutOfOrderness } from '../../windowing/watermark.js';
+import { BoundedOutOfOrderness } from '../../core/windowing/watermark.js';
 import type { PayloadCodec } from '../payload-codecs.js';
 import { topicFields, topicMatches, type TopicFilter } from './topic-filter.js';
 

@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import { NO_FIRING } from '../../core/pane.js';
 import type { StatefulBundleContext, StatefulContext, StatefulDoFn, StateSpec, Timer, TimerDomain } from '../../core/state.js';
 import type { BoundedWindow } from '../../core/window.js';
-import type { WindowingStrategy } from '../../windowing/strategy.js';
+import type { WindowingStrategy } from '../../core/windowing/strategy.js';
 import type { DeadLetters } from '../dead-letters.js';
 import type { Slot } from '../keyed-slots.js';
 import { StateTable } from '../state-table.js';

@@ -1,4 +1,4 @@
-import { GLOBAL_WINDOW, IntervalWindow, type BoundedWindow } from '../core/window.js';
+import { GLOBAL_WINDOW, IntervalWindow, type BoundedWindow } from '../window.js';
 
 /** Assigns each element's event time to windows. */
 export interface WindowFn {

@@ -14,8 +14,8 @@ import {
   type PipelineResult,
   type Trigger,
   type WindowedValue,
-} from '../../src/index.js';
-import { testStream, timestamped, type TestStream } from '../../src/testing/index.js';
+} from '../../../src/index.js';
+import { testStream, timestamped, type TestStream } from '../../../src/testing/index.js';
 
 const S = 1000;
 

@@ -1,4 +1,4 @@
-import { MIN_TIMESTAMP } from '../core/time.js';
+import { MIN_TIMESTAMP } from '../time.js';
 
 /**
  * The watermark of a source whose data arrives at most `maxLateness` ms out of order: the

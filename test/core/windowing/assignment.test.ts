@@ -13,7 +13,7 @@ import {
   sum,
   type KV,
   type WindowedValue,
-} from '../../src/index.js';
+} from '../../../src/index.js';
 
 const S = 1000;
 
