@@ -14,7 +14,7 @@ import LogisticRegression from 'ml-logistic-regression';
 import { GaussianNB } from 'ml-naivebayes';
 import MLR from 'ml-regression-multivariate-linear';
 import { accuracy, rmse, seededRandom } from '../src/ml/evaluate/index.js';
-import { frameOf, type FrameLike } from '../src/ml/infer/types.js';
+import { frameOf, type FrameLike } from '../src/kernels/frame.js';
 import { fitGaussianNB, fitLinearRegression, fitLogisticRegression } from '../src/ml/train/index.js';
 import { measure, printTable } from './harness.js';
 

@@ -7,7 +7,7 @@
  * `predict`/`predictProba`.
  * Run it with: npx tsx examples/naive-bayes.ts [seattle-weather.csv]
  */
-import { frameOf, type FrameLike } from '../src/ml/infer/types.js';
+import { frameOf, type FrameLike } from '../src/kernels/frame.js';
 import { classificationReport, takeLabels, takeRows, trainTestSplit, type Report } from '../src/ml/evaluate/index.js';
 import { fitGaussianNB, type GaussianNBModel } from '../src/ml/train/index.js';
 import { predictInPipeline } from './run-onnx.js';

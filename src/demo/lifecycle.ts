@@ -7,7 +7,8 @@
 import { rmse } from '../ml/evaluate/metrics.js';
 import type { FrameModelOptions } from '../ml/infer/frame-settings.js';
 import type { ServedModel } from '../ml/infer/served-model.js';
-import { frameOf, type FrameModel, type ModelHandler } from '../ml/infer/types.js';
+import { type FrameModel, type ModelHandler } from '../ml/infer/types.js';
+import { frameOf } from '../kernels/frame.js';
 import { fitLinearRegression } from '../ml/train/linear-regression.js';
 import type { ModelRegistry } from '../sync/directory-registry.js';
 import type { ModelManifest } from '../sync/manifest.js';

@@ -7,7 +7,7 @@ import type { DoFn, FinishBundleContext, ProcessContext } from '../core/do-fn.js
 import type { PCollection } from '../core/pcollection.js';
 import { composite, type PTransform } from '../core/ptransform.js';
 import type { BoundedWindow } from '../core/window.js';
-import type { FrameLike } from '../ml/infer/types.js';
+import type { FrameLike } from '../kernels/frame.js';
 import { checkFeatureNames, readFeatures, typed, type FeatureRecord, type NonFinitePolicy } from './records.js';
 
 /** Named feature rows with their keys and event times; `view` is a plain `Float32Array` [rows × cols]. */

@@ -2,7 +2,7 @@
  * Fitting and applying `FittedStatistics` with the WASM kernels: one kernel call per statistic
  * over a whole frame [n × d] in linear memory (the stats family fits, the scale family applies).
  */
-import type { FrameLike } from '../ml/infer/types.js';
+import type { FrameLike } from '../kernels/frame.js';
 import { FITTED_PARAMS, fittedStatistics, type FittedKind, type FittedStatistics } from './fitted.js';
 import { readFeatures, type FeatureRecord } from './records.js';
 import { Workspace } from './workspace.js';

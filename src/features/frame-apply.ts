@@ -6,7 +6,7 @@
  */
 import type { PCollection } from '../core/pcollection.js';
 import { composite, type PTransform } from '../core/ptransform.js';
-import type { FrameLike } from '../ml/infer/types.js';
+import type { FrameLike } from '../kernels/frame.js';
 import type { FeatureFrame } from './feature-frame.js';
 import { applyParams } from './fitting.js';
 import { parseFitted, type FittedStatistics } from './fitted.js';

@@ -1,11 +1,32 @@
 import type { F32Block, KernelArena } from './arena.js';
 
 /**
+ * A batch of rows: row-major values `[rows × cols]` and one name per column. What feature
+ * transforms produce, trainers fit and models run on; a `Frame` in WASM memory is one, and so is
+ * a plain `Float32Array` wrapped with `frameOf`.
+ */
+export interface FrameLike {
+  /** Row-major values; at least `rows × cols` long (extra values are ignored). */
+  readonly view: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+  readonly names: readonly string[];
+}
+
+/** Wraps a plain `Float32Array` as a frame. */
+export function frameOf(view: Float32Array, names: readonly string[]): FrameLike {
+  const cols = names.length;
+  if (cols === 0) throw new RangeError('frameOf: needs at least one column name');
+  if (view.length % cols !== 0) throw new RangeError(`frameOf: ${view.length} values do not fill rows of ${cols} columns`);
+  return { view, rows: view.length / cols, cols, names };
+}
+
+/**
  * A row-major f32 frame [rows × cols] in WASM memory with named columns: the unit numeric
  * stages pass to kernels (`frame.ptr`, `frame.rows`, `frame.cols`). Names travel with the data
  * so a model knows its inputs.
  */
-export class Frame {
+export class Frame implements FrameLike {
   readonly #index: ReadonlyMap<string, number>;
 
   constructor(

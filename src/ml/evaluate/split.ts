@@ -3,7 +3,7 @@
  * cross-validation folds, as row indices; `takeRows`/`takeLabels` materialise them.
  */
 import { seededRandom } from '../../common/random.js';
-import { frameOf, type FrameLike } from '../infer/types.js';
+import { frameOf, type FrameLike } from '../../kernels/frame.js';
 
 export { seededRandom };
 

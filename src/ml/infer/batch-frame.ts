@@ -5,7 +5,8 @@
  * under a reject policy) is refused with a reason naming the mismatch, and the batch goes on.
  */
 import { FEATURES_KEY } from '../onnx/builders/common.js';
-import type { FrameLike, FrameModel } from './types.js';
+import type { FrameModel } from './types.js';
+import type { FrameLike } from '../../kernels/frame.js';
 
 /** One example: numbers in the model's feature order, or a record of numbers by feature name. */
 export type Example = Float32Array | Float64Array | readonly number[] | Readonly<Record<string, number>>;

@@ -12,7 +12,8 @@ import { readGraph } from '../onnx/decode-graph.js';
 import { matchLinear, type LinearPlan } from './fast-linear.js';
 import { frameSettings, type FrameModelOptions } from './frame-settings.js';
 import { ModelBatchStats, type InferenceMetrics } from './metrics.js';
-import type { FloatTensor, FrameLike, FrameModel, ModelHandler, ModelOutputs, TensorDescription } from './types.js';
+import type { FloatTensor, FrameModel, ModelHandler, ModelOutputs, TensorDescription } from './types.js';
+import type { FrameLike } from '../../kernels/frame.js';
 import { applyNanPolicy, checkFrameColumns, type NanPolicy } from './validate.js';
 
 /** Options of the fast-path handler. */

@@ -13,10 +13,9 @@ export { keyedModelHandler, KeyedModels, type KeyedModelOptions } from './keyed-
 export { batchElementsFn, type HeldBatch, type HeldExample } from './batch-elements.js';
 export { BatchFrame, type Example } from './batch-frame.js';
 export { splitRows, type InferenceValues, type PredictionResult } from './prediction.js';
+export { frameOf, type FrameLike } from '../../kernels/frame.js';
 export {
-  frameOf,
   type FloatTensor,
-  type FrameLike,
   type FrameModel,
   type LoadedModel,
   type ModelHandler,

@@ -1,18 +1,11 @@
 /**
  * The model-handler contract RunInference builds on (like Beam's ModelHandler): load bytes into a
  * model, describe its inputs/outputs, run one batch, release it. Frames are columnar
- * `Float32Array`s `[rows × cols]` with column names; the kernels' `Frame` fits as is.
+ * `Float32Array`s `[rows × cols]` with column names (`FrameLike`, from `kernels/`); the kernels'
+ * `Frame` fits as is.
  */
+import type { FrameLike } from '../../kernels/frame.js';
 import type { NanPolicy } from './validate.js';
-
-/** A batch of rows: row-major values `[rows × cols]` and one name per column. */
-export interface FrameLike {
-  /** Row-major values; at least `rows × cols` long (extra values are ignored). */
-  readonly view: Float32Array;
-  readonly rows: number;
-  readonly cols: number;
-  readonly names: readonly string[];
-}
 
 /** Element types a tensor may have, as onnxruntime names them. */
 export type TensorType = 'float32' | 'float64' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool' | 'string' | (string & {});
@@ -73,12 +66,4 @@ export interface FrameModel extends LoadedModel {
 /** Loads models from bytes (an ONNX blob from the registry, a file, a test builder). */
 export interface ModelHandler<TOptions, TModel extends LoadedModel = LoadedModel> {
   load(bytes: Uint8Array, options?: TOptions): Promise<TModel>;
-}
-
-/** Wraps a plain `Float32Array` as a frame. */
-export function frameOf(view: Float32Array, names: readonly string[]): FrameLike {
-  const cols = names.length;
-  if (cols === 0) throw new RangeError('frameOf: needs at least one column name');
-  if (view.length % cols !== 0) throw new RangeError(`frameOf: ${view.length} values do not fill rows of ${cols} columns`);
-  return { view, rows: view.length / cols, cols, names };
 }

@@ -3,7 +3,7 @@
  * order, and NaN values under the model's policy. Every failure names what does not match.
  */
 import { RunnelError } from '../../common/errors.js';
-import type { FrameLike } from './types.js';
+import type { FrameLike } from '../../kernels/frame.js';
 
 /** What to do with NaN inputs: reject the batch, pass them on (tree ensembles route missing values), or impute one value per feature. */
 export type NanPolicy = 'reject' | 'pass' | { impute: readonly number[] };

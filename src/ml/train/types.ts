@@ -3,10 +3,10 @@
  * and any adapter for an external framework's exported model implements it, so evaluation,
  * grid search and the model lifecycle treat them alike.
  */
-import type { FrameLike } from '../infer/types.js';
+import type { FrameLike } from '../../kernels/frame.js';
 import type { BuildOptions } from '../onnx/builders/common.js';
 
-export type { FrameLike } from '../infer/types.js';
+export type { FrameLike } from '../../kernels/frame.js';
 
 /** Options of `toOnnx`: the builders' options; feature names come from the model. */
 export type ExportOptions = Omit<BuildOptions, 'featureNames'>;

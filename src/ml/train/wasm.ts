@@ -3,7 +3,7 @@
  * blocks freed together, frames staged whole or streamed in chunks, labels as f64.
  */
 import { F32Block, F64Block, Frame, kernels, type KernelExports, type KernelArena } from '../../kernels/index.js';
-import type { FrameLike } from '../infer/types.js';
+import type { FrameLike } from '../../kernels/frame.js';
 
 /** Rows per chunk when a frame outside WASM memory is streamed through a staging block. */
 export const CHUNK_ROWS = 16_384;

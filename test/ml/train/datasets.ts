@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { frameFromRows } from './data.js';
-import type { FrameLike } from '../../../src/ml/infer/types.js';
+import type { FrameLike } from '../../../src/kernels/frame.js';
 
 /** A labelled dataset: the frame (float32, as trainers see it) and integer class labels. */
 export interface Dataset {

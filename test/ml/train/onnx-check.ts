@@ -1,6 +1,6 @@
 /** Checks a trained model's ONNX export against its predict on onnxruntime-web and -node. */
 import { expect } from 'vitest';
-import type { FrameLike } from '../../../src/ml/infer/types.js';
+import type { FrameLike } from '../../../src/kernels/frame.js';
 import { isClassifier, type TrainedModel } from '../../../src/ml/train/index.js';
 import { expectClose, expectRuntimesAgree, labels, runBoth, type Tolerance } from '../runtimes.js';
 
