@@ -61,6 +61,8 @@ export { Store, type StoreOptions, type Synchronous } from './store/store.js';
 export * from './features/index.js';
 
 export * from './ml/infer/index.js';
+export { onnxHandlerForDevice, runInferenceOptionsForDevice } from './config/inference-settings.js';
+export { loadDeviceProfile, type DeviceProfile } from './config/device-profile.js';
 export * from './ml/train/index.js';
 export * from './ml/evaluate/index.js';
 

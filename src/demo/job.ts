@@ -10,7 +10,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { DeviceProfile } from '../config/device-profile.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../io/mqtt/embedded-broker.js';
 import { MqttSink } from '../io/mqtt/sink.js';
-import { onnxHandlerForDevice } from '../ml/infer/device-settings.js';
+import { onnxHandlerForDevice } from '../config/inference-settings.js';
 import { FastPathModelHandler } from '../ml/infer/fast-path-handler.js';
 import { OnnxModelHandler } from '../ml/infer/onnx-handler.js';
 import { servedModel } from '../ml/infer/served-model.js';

@@ -2,7 +2,6 @@
 export { OnnxModelHandler, LoadedOnnxModel, type OnnxHandlerOptions, type OnnxModelOptions } from './onnx-handler.js';
 export { FastPathModelHandler, LoadedFastModel, type FastPathHandlerOptions } from './fast-path-handler.js';
 export type { FrameModelOptions } from './frame-settings.js';
-export { onnxHandlerForDevice, runInferenceOptionsForDevice } from './device-settings.js';
 export { loadOnnxRuntime, onnxRuntimeLoaded, type OrtModule } from './runtime.js';
 export { LatencyWindow, RunInferenceMetrics, type InferenceMetrics, type RunInferenceSnapshot } from './metrics.js';
 export { applyNanPolicy, checkFrameColumns, findNanRows, type NanPolicy } from './validate.js';

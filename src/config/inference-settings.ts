@@ -1,11 +1,12 @@
 /**
  * Inference settings from a device profile (`devices/*.json`), for the CLI and for programs that
  * start a pipeline on a board: the ONNX handler runs with the profile's inference threads, and
- * RunInference batches at most the profile's `inference.maxBatch` rows.
+ * RunInference batches at most the profile's `inference.maxBatch` rows. It lives here, not in
+ * ml/infer, so that inference does not depend on how boards are described.
  */
-import type { DeviceProfile } from '../../config/device-profile.js';
-import { OnnxModelHandler, type OnnxHandlerOptions } from './onnx-handler.js';
-import type { RunInferenceOptions } from './run-inference.js';
+import type { DeviceProfile } from './device-profile.js';
+import { OnnxModelHandler, type OnnxHandlerOptions } from '../ml/infer/onnx-handler.js';
+import type { RunInferenceOptions } from '../ml/infer/run-inference.js';
 
 /**
  * An ONNX handler whose runtime uses `profile.threads.inference` WASM threads. The thread count is

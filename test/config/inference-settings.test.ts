@@ -8,10 +8,11 @@ import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { Pipeline, collect, create } from '../../src/index.js';
 import { loadDeviceProfile, type DeviceProfile } from '../../src/config/device-profile.js';
-import { onnxHandlerForDevice, onnxRuntimeLoaded, runInference, runInferenceOptionsForDevice, servedModel, type PredictionResult } from '../../src/ml/infer/index.js';
+import { onnxHandlerForDevice, runInferenceOptionsForDevice } from '../../src/config/inference-settings.js';
+import { onnxRuntimeLoaded, runInference, servedModel, type PredictionResult } from '../../src/ml/infer/index.js';
 import { linearRegressionModel } from '../../src/ml/onnx/index.js';
 import { randomMatrix, seededRng } from '../../src/ml/testing/random-models.js';
-import { expectClose } from './compare.js';
+import { expectClose } from '../ml/compare.js';
 import { SEED } from '../seed.js';
 
 const F = 6;
