@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { Store } from '../src/index.js';
+import { Store, run } from '../src/index.js';
 import { runWithKills, seededRandom } from '../src/testing/index.js';
 import { buildPipeline } from '../test/runner/fixtures/windowed-job.js';
 
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(target) || target < 1) throw new Error(`kills must be a positive integer, got "${arg}"`);
   const dir = mkdtempSync(join(tmpdir(), 'runnel-soak-'));
   const reference = Store.open(join(dir, 'reference.db'));
-  await buildPipeline().run({ store: reference });
+  await run(buildPipeline(), { store: reference });
   reference.close();
   const expected = outbox(join(dir, 'reference.db'));
   const random = seededRandom(Date.now() % 2 ** 31);

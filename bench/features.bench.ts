@@ -13,6 +13,7 @@ import {
   fixedWindows,
   scaleToZScore,
   windowStats,
+  run as runDirect,
   type FeatureFrame,
   type FeatureRecord,
   type WindowStat,
@@ -48,7 +49,7 @@ async function runPipeline(input: readonly unknown[], build: Build): Promise<num
   const p = new Pipeline();
   const out = collect<unknown>();
   build(p.apply(create(input as unknown[]))).apply(out);
-  await p.run({ bundleSize: 1000 });
+  await runDirect(p, { bundleSize: 1000 });
   return out.values.length;
 }
 

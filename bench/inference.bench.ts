@@ -18,6 +18,7 @@ import type { Source } from '../src/core/source.js';
 import { MIN_TIMESTAMP } from '../src/core/time.js';
 import { linearRegressionModel, logisticRegressionModel, treeEnsembleRegressorModel } from '../src/ml/onnx/index.js';
 import { randomFrame, randomMatrix, randomTrees, seededRng } from '../src/ml/testing/random-models.js';
+import { run as runDirect } from '../src/runner/direct-runner.js';
 
 const FEATURES = 16;
 const NODE_OPTIONS = { intraOpNumThreads: 1, interOpNumThreads: 1 };
@@ -134,12 +135,12 @@ async function pipelineOverhead(): Promise<void> {
     const runPipeline = async (): Promise<void> => {
       const p = new Pipeline();
       p.apply(create(examples)).apply(runInference<number[]>(served, { maxBatchSize: batch }));
-      await p.run({ bundleSize: batch });
+      await runDirect(p, { bundleSize: batch });
     };
     const runIdentity = async (): Promise<void> => {
       const p = new Pipeline();
       p.apply(create(examples)).map((e) => e);
-      await p.run({ bundleSize: batch });
+      await runDirect(p, { bundleSize: batch });
     };
     let [bareMs, pipelineMs, identityMs] = [Infinity, Infinity, Infinity];
     for (let round = 0; round < 3; round++) {
@@ -194,7 +195,7 @@ async function hotSwaps(checkpoints: [string, number | null][], fastPath: boolea
   let swaps = 0;
   let loading: Promise<unknown> | undefined;
   const started = performance.now();
-  await p.run({
+  await runDirect(p, {
     bundleSize: 64,
     signal: controller.signal,
     onProgress: () => {

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import { printTable } from './harness.js';
+import { run as runDirect } from '../src/runner/direct-runner.js';
 
 type Qos = 0 | 1;
 
@@ -215,7 +216,7 @@ async function runnelForward(url: string, qos: Qos, alerts: number, db: string):
     .filter((r) => (r['temperature'] as number) > 50, 'hot')
     .apply(writeOutbox());
   const controller = new AbortController();
-  const running = p.run({ store, signal: controller.signal, onProgress: () => sink.notify() });
+  const running = runDirect(p, { store, signal: controller.signal, onProgress: () => sink.notify() });
   await untilTrue(() => ingest !== undefined, 1);
   meter.progress = () => sink.stats.delivered;
   meter.ready();

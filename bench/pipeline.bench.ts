@@ -2,7 +2,7 @@
  * Runner overhead: 1e6 elements through map → filter → withKeys → combinePerKey(sum) over
  * 1,000 keys, against a hand-written loop doing the same work in the same run.
  */
-import { Pipeline, create, sum, collect, type KV } from '../src/index.js';
+import { Pipeline, create, sum, collect, run as runDirect, type KV } from '../src/index.js';
 import { measure, printTable } from './harness.js';
 
 const N = 1_000_000;
@@ -27,7 +27,7 @@ async function viaRunner(input: readonly number[], bundleSize: number): Promise<
   const p = new Pipeline();
   const out = collect<KV<number, KV<number, number>['value']>>();
   p.apply(create(input)).map(double).filter(notMultipleOf3).withKeys(keyOf).combinePerKey(sum()).apply(out);
-  await p.run({ bundleSize });
+  await runDirect(p, { bundleSize });
   return new Map(out.values.map((e) => [e.key, e.value]));
 }
 

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pipeline, Store, fixedWindows, kv, mean, type KV, type Synchronous } from '../src/index.js';
+import { Pipeline, Store, fixedWindows, kv, mean, run as runDirect, type KV, type Synchronous } from '../src/index.js';
 import { eventStream, seededRandom, timestamped, type TimestampedValue } from '../src/testing/index.js';
 import { printTable } from './harness.js';
 
@@ -29,7 +29,7 @@ async function runOnce(input: TimestampedValue<KV<number, number>>[], bundleSize
     .combinePerKey(mean())
     .map(() => void outputs++);
   const started = performance.now();
-  await p.run({ bundleSize, ...(store ? { store } : {}) });
+  await runDirect(p, { bundleSize, ...(store ? { store } : {}) });
   const ms = performance.now() - started;
   store?.close();
   rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@
  * Shared by the training examples: serve an exported ONNX model with `runInference` in a
  * pipeline (as a device would) and collect one prediction per row, in order.
  */
-import { Pipeline, collect, create } from '../src/index.js';
+import { Pipeline, collect, create, run } from '../src/index.js';
 import { OnnxModelHandler, runInference, servedModel, type FrameLike, type InferenceValues } from '../src/ml/infer/index.js';
 
 /** Runs each row of `frame` through `onnx` in a pipeline; returns the model outputs per row. */
@@ -13,7 +13,7 @@ export async function predictInPipeline(onnx: Uint8Array, id: string, frame: Fra
   const p = new Pipeline();
   p.apply(create(rows)).apply(runInference<number[]>(model, { maxBatchSize: 256 })).apply(out);
   try {
-    const result = await p.run({ bundleSize: 500 });
+    const result = await run(p, { bundleSize: 500 });
     if (result.deadLetterCount > 0) throw new Error(`${result.deadLetterCount} rows were rejected by model "${id}": ${result.deadLetters[0]!.reason}`);
   } finally {
     await model.close();

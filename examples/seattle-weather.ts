@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Pipeline, collect, readCsv } from '../src/index.js';
+import { Pipeline, collect, readCsv, run } from '../src/index.js';
 import { allocFrame, kernels } from '../src/kernels/index.js';
 
 /** Path of `seattle-weather.csv` inside the installed vega-datasets package. */
@@ -37,7 +37,7 @@ export async function readDays(csvPath: string): Promise<{ days: Day[]; rejected
       return { date: r.date, precipitation: r.precipitation, tempMax: r.temp_max, tempMin: r.temp_min, wind: r.wind, weather: r.weather, season: (2 * Math.PI * dayOfYear) / 365.25 };
     }, 'day')
     .apply(out);
-  const result = await p.run();
+  const result = await run(p);
   return { days: out.values.sort((a, b) => a.date.localeCompare(b.date)), rejected: result.deadLetterCount };
 }
 

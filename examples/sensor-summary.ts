@@ -2,7 +2,7 @@
  * A first pipeline: per-sensor statistics from a CSV of readings.
  * Run it with: npx tsx examples/sensor-summary.ts <readings.csv> [summary.jsonl]
  */
-import { Pipeline, allOf, count, kv, max, mean, readCsv, writeJsonl, type PipelineResult } from '../src/index.js';
+import { Pipeline, allOf, count, kv, max, mean, readCsv, writeJsonl, run, type PipelineResult } from '../src/index.js';
 
 /** Builds and runs the pipeline; returns the run's result (dead letters included). */
 export async function summarise(csvPath: string, outPath: string): Promise<PipelineResult> {
@@ -12,7 +12,7 @@ export async function summarise(csvPath: string, outPath: string): Promise<Pipel
     .map((r) => kv(r.sensor, r.temp))
     .combinePerKey(allOf({ n: count(), mean: mean(), max: max() }), 'stats')
     .apply(writeJsonl(outPath));
-  return p.run();
+  return run(p);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

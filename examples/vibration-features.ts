@@ -18,6 +18,7 @@ import {
   fixedWindows,
   serializeFitted,
   windowStats,
+  run,
   type FeatureFrame,
 } from '../src/index.js';
 import { accuracy } from '../src/ml/evaluate/index.js';
@@ -76,7 +77,7 @@ export async function vibrationExample(seed = 7): Promise<VibrationExample> {
     .apply(stats)
     .apply(featureVector<string>(stats.featureNames))
     .apply(out);
-  await p.run();
+  await run(p);
   const all = concatFrames(out.values);
 
   const pick = (test: boolean) => {

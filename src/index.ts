@@ -51,7 +51,7 @@ export { afterWatermark, afterCount, afterProcessingTime, repeatedly, defaultTri
 export { DEFAULT_WINDOWING, type WindowingStrategy, type WindowOptions, type AccumulationMode } from './core/windowing/strategy.js';
 export { BoundedOutOfOrderness } from './core/windowing/watermark.js';
 
-export { DirectRunner } from './runner/direct-runner.js';
+export { DirectRunner, run } from './runner/direct-runner.js';
 export type { RunOptions, RunProgress, PipelineResult, DeadLetter, OperatorMetrics } from './runner/types.js';
 
 export * from './io/index.js';

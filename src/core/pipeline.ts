@@ -14,12 +14,12 @@ export type Applicable<In, Out> = PTransform<In, Out> | ((input: In) => Out);
 
 /**
  * A dataflow graph under construction. Apply root transforms to it, then transforms to the
- * collections they return; `run()` executes it with the direct runner.
+ * collections they return; `run(pipeline)` (from `runner/`) executes it.
  *
  * @example
  * const p = new Pipeline();
  * p.apply(create([1, 2, 3])).map((x) => x * x).apply(collect());
- * await p.run();
+ * await run(p);
  */
 export class Pipeline {
   readonly #nodes: GraphNode[] = [];
@@ -55,7 +55,7 @@ export class Pipeline {
     }
   }
 
-  /** Runs the pipeline to completion with the direct runner. */
+  /** @deprecated Use `run(pipeline, options)`; this method goes when its last callers have moved. */
   async run(options: RunOptions = {}): Promise<PipelineResult> {
     const { DirectRunner } = await import('../runner/direct-runner.js');
     return new DirectRunner(options).run(this);

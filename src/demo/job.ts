@@ -24,6 +24,7 @@ import { demoPipeline, PREDICTIONS_STAGE, type Prediction } from './pipeline.js'
 import { SampleTable } from './samples.js';
 import { startSensors, type SensorStats } from './sensors.js';
 
+import { run } from '../runner/direct-runner.js';
 /** Options of `runDemo`. */
 export interface DemoOptions {
   /** Folder of the database (`runnel.db`) and the registry (`registry/`). */
@@ -120,7 +121,7 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
     const egress = options.publish ? await startEgress(broker.url, store) : undefined;
     if (egress) closers.push(() => egress.close());
     const stop = new AbortController();
-    const running = pipeline.run({ store, signal: stop.signal, bundleSize: profile?.bundle.maxElements ?? 1000, idleWaitMs: 20, onProgress: () => egress?.sink.notify() });
+    const running = run(pipeline, { store, signal: stop.signal, bundleSize: profile?.bundle.maxElements ?? 1000, idleWaitMs: 20, onProgress: () => egress?.sink.notify() });
     running.catch(() => undefined); // awaited below; this keeps an early failure from being unhandled meanwhile
 
     const sensors = await startSensors(broker.url, { sensors: options.sensors, rate: options.rate, seed: options.seed });

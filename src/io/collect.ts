@@ -35,7 +35,7 @@ export class Collect<T> extends PTransform<PCollection<T>, void> {
   }
 }
 
-/** Makes a `Collect` sink: `const out = collect<number>(); pc.apply(out); await p.run(); out.values`. */
+/** Makes a `Collect` sink: `const out = collect<number>(); pc.apply(out); await run(p); out.values`. */
 export function collect<T>(): Collect<T> {
   return new Collect<T>();
 }

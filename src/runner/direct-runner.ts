@@ -11,6 +11,15 @@ const DEFAULT_BUNDLE_SIZE = 1000;
 const DEFAULT_IDLE_WAIT_MS = 20;
 
 /**
+ * Runs `pipeline` to completion in this process: `await run(p)`, or `await run(p, { store })` for a
+ * durable run that resumes from the store's last commit. A pipeline is only a graph; running it is
+ * the runner's business, so the graph does not import its runner.
+ */
+export function run(pipeline: Pipeline, options: RunOptions = {}): Promise<PipelineResult> {
+  return new DirectRunner(options).run(pipeline);
+}
+
+/**
  * Runs a pipeline in-process, step by step, until every source has ended or `signal` fires.
  * Bounded and unbounded sources run on the same engine; with `store` the run is durable.
  */

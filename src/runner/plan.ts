@@ -77,7 +77,7 @@ export function plan(pipeline: Pipeline, deadLetters: DeadLetters, clock: Clock,
         break;
       }
       case 'outbox':
-        if (!durable) throw new TypeError(`"${name}" writes to the outbox, which needs a durable run: run({ store })`);
+        if (!durable) throw new TypeError(`"${name}" writes to the outbox, which needs a durable run: run(pipeline, { store })`);
         operators.push({ operator: new OutboxOperator(name), inputs: inputIds(node), outputs: [] });
         break;
     }

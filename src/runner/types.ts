@@ -15,7 +15,7 @@ export interface DeadLetter {
   readonly at: number;
 }
 
-/** Options of `Pipeline.run()` / `DirectRunner`. */
+/** Options of `run(pipeline, options)` / `new DirectRunner(options)`. */
 export interface RunOptions {
   /** Elements read from a source per bundle (default 1000). */
   bundleSize?: number;

@@ -2,6 +2,7 @@ import type { Pipeline } from '../core/pipeline.js';
 import type { RunOptions } from '../runner/types.js';
 import { Store } from '../store/store.js';
 
+import { run } from '../runner/direct-runner.js';
 /** One row of a durable run's outbox: the stable output id and what was committed with it. */
 export interface OutboxRow {
   readonly outputId: string;
@@ -38,7 +39,7 @@ export async function runWithStops(path: string, build: () => Pipeline, stopAfte
     const controller = new AbortController();
     let done = 0;
     try {
-      await build().run({ ...options, store, signal: controller.signal, onProgress: () => ++done >= steps && controller.abort() });
+      await run(build(), { ...options, store, signal: controller.signal, onProgress: () => ++done >= steps && controller.abort() });
     } finally {
       store.close();
     }

@@ -6,7 +6,7 @@
  */
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import { Pipeline, collect, create } from '../../src/index.js';
+import { Pipeline, collect, create, run } from '../../src/index.js';
 import { loadDeviceProfile, type DeviceProfile } from '../../src/config/device-profile.js';
 import { onnxHandlerForDevice, runInferenceOptionsForDevice } from '../../src/config/inference-settings.js';
 import { onnxRuntimeLoaded, runInference, servedModel, type PredictionResult } from '../../src/ml/infer/index.js';
@@ -31,7 +31,7 @@ describe(`inference settings from a device profile (seed ${SEED})`, () => {
     const out = collect<PredictionResult<number[]>>();
     const p = new Pipeline();
     p.apply(create(x)).apply(runInference<number[]>(model, runInferenceOptionsForDevice(profile))).apply(out);
-    const result = await p.run({ bundleSize: 1000 });
+    const result = await run(p, { bundleSize: 1000 });
     expect(result.deadLetterCount).toBe(0);
     expect(ort.env.wasm.numThreads).toBe(2);
     const expected = x.map((row) => row.reduce((s, v, j) => s + v * weights[j]!, bias));

@@ -27,6 +27,7 @@ import {
   scaleToZScore,
   selectFeatures,
   serializeFitted,
+  run,
   type FeatureFrame,
   type KV,
   type FeatureRecord,
@@ -84,12 +85,12 @@ function twinParams(kind: FittableKind, records: readonly FeatureRecord[]): Reco
   }
 }
 
-async function run<T>(records: readonly unknown[], transform: PTransform<PCollection<FeatureRecord>, PCollection<T>> | ((pc: PCollection<FeatureRecord>) => PCollection<T>)) {
+async function runOn<T>(records: readonly unknown[], transform: PTransform<PCollection<FeatureRecord>, PCollection<T>> | ((pc: PCollection<FeatureRecord>) => PCollection<T>)) {
   const p = new Pipeline();
   const out = collect<T>();
   const input = p.apply(create(records as FeatureRecord[]));
   (typeof transform === 'function' ? transform(input) : input.apply(transform)).apply(out);
-  const result = await p.run({ bundleSize: 64 });
+  const result = await run(p, { bundleSize: 64 });
   return { values: out.values, result };
 }
 
@@ -178,10 +179,10 @@ describe(`fitted statistics (seed ${SEED})`, () => {
       ['robust', (f) => scaleRobust({ fitted: f })],
     ];
     for (const [kind, transform] of cases) {
-      const { values: [fitted] } = await run<FittedStatistics>(records, fitFeatures(kind, { features: FEATURES }));
+      const { values: [fitted] } = await runOn<FittedStatistics>(records, fitFeatures(kind, { features: FEATURES }));
       expect(fitted!.params).toEqual(fitStatistics(kind, records, { features: FEATURES }).params);
       expect(fitted!.fittedOn.rows).toBe(700);
-      const { values } = await run<FeatureRecord>(records, transform(fitted!));
+      const { values } = await runOn<FeatureRecord>(records, transform(fitted!));
       const p = twinParams(kind, records);
       const [center, spread] = kind === 'zscore' ? [p['mean']!, p['std']!] : kind === 'minMax' ? [p['min']!, p['max']!.map((hi, c) => hi - p['min']![c]!)] : [p['median']!, p['iqr']!];
       const want = new Float64Array(700 * 5);
@@ -194,19 +195,19 @@ describe(`fitted statistics (seed ${SEED})`, () => {
 
   it('impute fills null, absent and NaN values (mean fitted on a warm-up; constant), clip bounds; other fields are kept', async () => {
     const records = randomRecords(rngFor(22), 500, 60);
-    const { values } = await run<FeatureRecord>(records, impute({ strategy: 'mean', features: FEATURES, warmUp: 500 }));
+    const { values } = await runOn<FeatureRecord>(records, impute({ strategy: 'mean', features: FEATURES, warmUp: 500 }));
     const mean = ref.stats.colMeanFinite(frameOf(records), 500, 5);
     const want = new Float64Array(2500);
     ref.scale.imputeConst(frameOf(records), 500, 5, mean, want);
     expect(maxAbsDiff(frameOf(values), Float64Array.from(want, Math.fround))).toBeLessThan(1e-4 * Math.max(...mean.map(Math.abs)));
     expect(values.every((r, i) => r['id'] === records[i]!['id'])).toBe(true);
 
-    const constant = await run<FeatureRecord>(records, impute({ strategy: 'constant', features: FEATURES, value: -1 }));
+    const constant = await runOn<FeatureRecord>(records, impute({ strategy: 'constant', features: FEATURES, value: -1 }));
     const filled = frameOf(records).map((v) => (Number.isFinite(v) ? Math.fround(v) : -1));
     expect(maxAbsDiff(frameOf(constant.values), filled)).toBe(0);
 
     const complete = randomRecords(rngFor(23), 300);
-    const clipped = await run<FeatureRecord>(complete, clip({ features: FEATURES, min: -1, max: [1, 2, 3, 4, 5] }));
+    const clipped = await runOn<FeatureRecord>(complete, clip({ features: FEATURES, min: -1, max: [1, 2, 3, 4, 5] }));
     const bounds = new Float64Array(300 * 5);
     ref.scale.clip(frameOf(complete), 300, 5, [-1, -1, -1, -1, -1], [1, 2, 3, 4, 5], bounds);
     expect(maxAbsDiff(frameOf(clipped.values), bounds)).toBe(0);
@@ -215,7 +216,7 @@ describe(`fitted statistics (seed ${SEED})`, () => {
   it("impute({ strategy: 'last' }) forward-fills per key across bundles as one pass of the twin over each key's sequence", async () => {
     const rng = rngFor(26);
     const records: FeatureRecord[] = randomRecords(rng, 400, 150).map((r) => ({ ...r, key: rng() < 0.5 ? 'a' : 'b' }));
-    const { values } = await run<FeatureRecord>(records, impute({ strategy: 'last', features: FEATURES, key: (r) => r['key'] }));
+    const { values } = await runOn<FeatureRecord>(records, impute({ strategy: 'last', features: FEATURES, key: (r) => r['key'] }));
     expect(values.length).toBe(400);
     for (const key of ['a', 'b']) {
       const mine = records.filter((r) => r['key'] === key);
@@ -231,13 +232,13 @@ describe(`fitted statistics (seed ${SEED})`, () => {
     const rng = rngFor(27);
     const records: FeatureRecord[] = randomRecords(rng, 600).map((r) => ({ ...r, key: rng() < 0.4 ? 'a' : 'b' }));
     const options = { features: FEATURES, warmUp: 50, key: (r: FeatureRecord) => r['key'] };
-    const { values: fits } = await run<KV<unknown, FittedStatistics>>(records, fitOnWarmUp('robust', options));
+    const { values: fits } = await runOn<KV<unknown, FittedStatistics>>(records, fitOnWarmUp('robust', options));
     expect(fits.map((f) => f.key).sort()).toEqual(['a', 'b']); // once per key
-    const { values: streamed } = await run<FeatureRecord>(records, scaleRobust(options));
+    const { values: streamed } = await runOn<FeatureRecord>(records, scaleRobust(options));
     for (const { key, value: fitted } of fits) {
       const mine = records.filter((r) => r['key'] === key);
       expect(fitted.params).toEqual(fitStatistics('robust', mine.slice(0, 50), { features: FEATURES }).params);
-      const { values: applied } = await run<FeatureRecord>(mine, scaleRobust({ fitted: serializeFitted(fitted) }));
+      const { values: applied } = await runOn<FeatureRecord>(mine, scaleRobust({ fitted: serializeFitted(fitted) }));
       expect(streamed.filter((r) => r['key'] === key)).toEqual(applied);
     }
   });
@@ -245,7 +246,7 @@ describe(`fitted statistics (seed ${SEED})`, () => {
   it('bad input goes to the dead letters with the field and the reason; the rest is scaled', async () => {
     const fitted = fittedStatistics('zscore', ['x'], { mean: [10], std: [2] });
     const records: unknown[] = [{ x: 12 }, { y: 1 }, { x: 'warm' }, { x: NaN }, { x: null }, 7, { x: 8 }];
-    const { values, result } = await run<FeatureRecord>(records, scaleToZScore({ fitted }));
+    const { values, result } = await runOn<FeatureRecord>(records, scaleToZScore({ fitted }));
     expect(values).toEqual([{ x: 1 }, { x: -1 }]);
     expect(result.deadLetters.map((d) => d.reason)).toEqual([
       'feature "x" is missing',
@@ -256,12 +257,12 @@ describe(`fitted statistics (seed ${SEED})`, () => {
     ]);
     expect(result.deadLetters.every((d) => d.stage === 'scaleToZScore/apply')).toBe(true);
 
-    const kept = await run<FeatureRecord>([{ x: NaN }, { x: 12 }], scaleToZScore({ fitted, nonFinite: 'keep' }));
+    const kept = await runOn<FeatureRecord>([{ x: NaN }, { x: 12 }], scaleToZScore({ fitted, nonFinite: 'keep' }));
     expect(kept.values).toEqual([{ x: NaN }, { x: 1 }]);
     // A bounded input shorter than the warm-up is fitted on what it has when it ends.
-    const short = await run<FeatureRecord>([{ x: 1 }, { x: 3 }, { x: 5 }], scaleToZScore({ features: ['x'], warmUp: 1000 }));
+    const short = await runOn<FeatureRecord>([{ x: 1 }, { x: 3 }, { x: 5 }], scaleToZScore({ features: ['x'], warmUp: 1000 }));
     expect(short.values.map((r) => r['x'])).toEqual([-1, 0, 1].map((z) => Math.fround(z * Math.sqrt(1.5))));
-    const warm = await run<FeatureRecord>([{ x: 1 }, { x: 'bad' }, { x: 3 }], scaleToZScore({ features: ['x'], warmUp: 2 }));
+    const warm = await runOn<FeatureRecord>([{ x: 1 }, { x: 'bad' }, { x: 3 }], scaleToZScore({ features: ['x'], warmUp: 2 }));
     expect(warm.values).toEqual([{ x: -1 }, { x: 1 }]); // the bad record is not part of the warm-up
     expect(warm.result.deadLetters.map((d) => [d.stage, d.reason])).toEqual([['scaleToZScore/fit', 'feature "x" must be a number, got a string ("bad")']]);
   });
@@ -281,15 +282,15 @@ describe(`fitted statistics (seed ${SEED})`, () => {
     expect(maxAbsDiff(applyStatistics(fitted, frame).view, want)).toBeLessThan(1e-6);
     expect(frame.view[3]).toBe(Math.fround(records[0]!['d'] as number)); // the input frame is not changed
 
-    const { values: frames } = await run<FeatureFrame>(records, (pc) => pc.apply(featureVector(names)).apply(applyToFrames(serializeFitted(fitted))));
+    const { values: frames } = await runOn<FeatureFrame>(records, (pc) => pc.apply(featureVector(names)).apply(applyToFrames(serializeFitted(fitted))));
     expect(maxAbsDiff(Float32Array.from(frames.flatMap((f) => Array.from(f.view))), want)).toBeLessThan(1e-6);
-    const missing = await run<FeatureFrame>(records.slice(0, 5), (pc) => pc.apply(featureVector(['a'])).apply(applyToFrames(fitted)));
+    const missing = await runOn<FeatureFrame>(records.slice(0, 5), (pc) => pc.apply(featureVector(['a'])).apply(applyToFrames(fitted)));
     expect(missing.result.deadLetters[0]!.reason).toMatch(/the frame has no feature "d" \(the fitted statistics need d, b\)/);
   });
 
   it('featureVector assembles named frames; selectFeatures / dropFeatures pick columns by name', async () => {
     const records: FeatureRecord[] = randomRecords(rngFor(24), 130).map((r) => ({ ...r, key: `k${(r['id'] as number) % 3}` }));
-    const { values: frames, result } = await run<FeatureFrame<string>>([...records, { a: 1 }], (pc) =>
+    const { values: frames, result } = await runOn<FeatureFrame<string>>([...records, { a: 1 }], (pc) =>
       pc.apply(featureVector<string>(['c', 'a', 'b'])).apply(selectFeatures<string>(['a', 'b', 'c'])).apply(dropFeatures<string>(['b'])),
     );
     expect(result.deadLetters.map((d) => d.reason)).toEqual(['feature "c" is missing']);

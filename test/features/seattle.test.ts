@@ -12,6 +12,7 @@ import {
   scaleToZScore,
   serializeFitted,
   windowStats,
+  run,
   type FeatureFrame,
   type FeatureRecord,
   type FittedStatistics,
@@ -58,7 +59,7 @@ async function featurePipeline(fitted: string): Promise<{ monthly: FeatureFrame[
     .apply(rolling('mean', 7, { features: ['temp_max'] }))
     .apply(featureVector(['temp_max', ...lagged.featureNames, 'temp_max_mean7'], { key: (r) => r['t'] as number, nonFinite: 'keep' }))
     .apply(series);
-  const result = await p.run({ bundleSize: 200, onDeadLetter: (d) => deadLettersSeen.push(d) });
+  const result = await run(p, { bundleSize: 200, onDeadLetter: (d) => deadLettersSeen.push(d) });
   return { monthly: monthly.values, series: series.values, deadLetters: result.deadLetterCount };
 }
 
@@ -75,7 +76,7 @@ describe('a feature pipeline over real readings (vega-datasets seattle-weather.c
     const fit = new Pipeline();
     const artifacts = collect<FittedStatistics>();
     days(fit).apply(fitFeatures('zscore', { features: FEATURES })).apply(artifacts);
-    await fit.run();
+    await run(fit);
     const json = serializeFitted(artifacts.values[0]!);
 
     const { monthly, series, deadLetters } = await featurePipeline(json);

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Pipeline, Store, impute, kv, rolling, scaleToZScore, writeOutbox, type FeatureRecord } from '../../src/index.js';
+import { Pipeline, Store, impute, kv, rolling, scaleToZScore, writeOutbox, run, type FeatureRecord } from '../../src/index.js';
 import * as ref from '../../src/kernels/reference/index.js';
 import { readOutbox, runWithStops, testStream, timestamped } from '../../src/testing/index.js';
 import { SEED, gaussian, maxAbsDiff, rngFor } from './helpers.js';
@@ -34,7 +34,7 @@ function buildPipeline(data: readonly FeatureRecord[], fill = false): Pipeline {
 
 async function uninterrupted(path: string, build: () => Pipeline): Promise<void> {
   const store = Store.open(path);
-  await build().run({ store });
+  await run(build(), { store });
   store.close();
 }
 

@@ -12,6 +12,7 @@ import {
   lags,
   rolling,
   windowStats,
+  run,
   type FeatureRecord,
   type RollingStat,
   type WindowFeatures,
@@ -77,7 +78,7 @@ async function runWindowed<T>(data: readonly Reading[], transform: PTransform<PC
     .windowInto(fixedWindows(W))
     .apply(transform)
     .apply(out);
-  const result = await p.run({ bundleSize: 97 });
+  const result = await run(p, { bundleSize: 97 });
   expect(result.deadLetterCount).toBe(0);
   return out.values;
 }
@@ -164,7 +165,7 @@ describe(`per-window features vs the plain-TS twins (seed ${SEED})`, () => {
       .apply(lags(2, { features: ['x', 'y'], key: (r) => r['k'], mode: 'stream' }))
       .apply(rolling('std', 5, { features: ['x'], key: (r) => r['k'], mode: 'stream' }))
       .apply(out);
-    await p.run({ bundleSize: 37 });
+    await run(p, { bundleSize: 37 });
     expect(out.values.length).toBe(data.length);
     for (const key of ['a', 'b']) {
       const mine = data.filter((r) => r.k === key);

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Pipeline, collect, create, readCsv, writeCsv } from '../../src/index.js';
+import { Pipeline, collect, create, readCsv, writeCsv, run } from '../../src/index.js';
 
 function tempFile(name: string, content?: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'runnel-csv-')), name);
@@ -35,7 +35,7 @@ describe('readCsv', () => {
       const p = new Pipeline();
       const out = collect<{ sensor: string; temp: number; ok: boolean; at: number }>();
       p.apply(readCsv(path, { schema: { temp: 'number', ok: 'boolean', at: 'timestamp' } })).apply(out);
-      const result = await p.run({ bundleSize });
+      const result = await run(p, { bundleSize });
       expect(out.values.map((r) => r.sensor)).toEqual(['s1', 's4, north', 's5 "quoted"', 's8\ntwo lines', 's9', 's12']);
       expect(out.values[0]).toEqual({ sensor: 's1', temp: 21.5, ok: true, at: Date.UTC(2024, 0, 1) });
       expect(out.values[1]).toMatchObject({ temp: 23.5, ok: false, at: Date.UTC(2024, 0, 1, 0, 0, 3) });
@@ -58,19 +58,19 @@ describe('readCsv', () => {
     const p = new Pipeline();
     const out = collect<Record<string, unknown>>();
     p.apply(readCsv(path, { columns: ['name', 'n'], delimiter: '\t', schema: { n: 'integer' } })).apply(out);
-    await p.run();
+    await run(p);
     expect(out.values).toEqual([{ name: 'a', n: 1 }, { name: 'b', n: 2 }]);
   });
 
   it('fails the run with a clear message for a missing file or a schema column the header lacks', async () => {
     const missing = new Pipeline();
     missing.apply(readCsv('/nonexistent/readings.csv'));
-    await expect(missing.run()).rejects.toThrow('[readCsv] cannot open source: file "/nonexistent/readings.csv" does not exist');
+    await expect(run(missing)).rejects.toThrow('[readCsv] cannot open source: file "/nonexistent/readings.csv" does not exist');
 
     const path = tempFile('h.csv', 'a,b\n1,2\n');
     const wrong = new Pipeline();
     wrong.apply(readCsv(path, { schema: { c: 'number' } }));
-    await expect(wrong.run()).rejects.toThrow('the schema names column(s) "c" that the header (a, b) lacks');
+    await expect(run(wrong)).rejects.toThrow('the schema names column(s) "c" that the header (a, b) lacks');
   });
 
   it('rejects an unknown schema type when the pipeline is built', () => {
@@ -88,13 +88,13 @@ describe('writeCsv', () => {
     const path = tempFile('out.csv');
     const w = new Pipeline();
     w.apply(create(rows)).apply(writeCsv(path));
-    await w.run({ bundleSize: 2 });
+    await run(w, { bundleSize: 2 });
     expect(readFileSync(path, 'utf8').split('\n')[0]).toBe('sensor,temp,note');
 
     const r = new Pipeline();
     const out = collect<Record<string, unknown>>();
     r.apply(readCsv(path, { schema: { temp: 'number' } })).apply(out);
-    const result = await r.run();
+    const result = await run(r);
     expect(result.deadLetterCount).toBe(0);
     expect(out.values).toEqual(rows);
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Pipeline, collect, create, readJsonl, readText, writeJsonl, writeText } from '../../src/index.js';
+import { Pipeline, collect, create, readJsonl, readText, writeJsonl, writeText, run } from '../../src/index.js';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'runnel-io-'));
@@ -26,7 +26,7 @@ describe('readJsonl', () => {
     const p = new Pipeline();
     const out = collect<Record<string, unknown>>();
     p.apply(readJsonl(path, { schema: { sensor: 'string', temp: 'number', at: 'timestamp' } })).apply(out);
-    const result = await p.run({ bundleSize: 2 });
+    const result = await run(p, { bundleSize: 2 });
     expect(out.values).toEqual([
       { sensor: 'a', temp: 20.5, at: Date.UTC(2024, 0, 1) },
       { sensor: 'd', temp: 21, at: 3, extra: true },
@@ -45,13 +45,13 @@ describe('readJsonl', () => {
     const values = [{ a: 1, b: [1, 2] }, 'text', 3.5, null];
     const w = new Pipeline();
     w.apply(create<unknown>([...values, undefined])).apply(writeJsonl(path));
-    const written = await w.run();
+    const written = await run(w);
     expect(written.deadLetters).toEqual([expect.objectContaining({ stage: 'writeJsonl/write', reason: 'cannot write undefined as JSON' })]);
 
     const r = new Pipeline();
     const out = collect<unknown>();
     r.apply(readJsonl(path)).apply(out);
-    await r.run();
+    await run(r);
     expect(out.values).toEqual(values);
   });
 });
@@ -64,7 +64,7 @@ describe('readText / writeText', () => {
     p.apply(readText(join(dir, 'in.txt')))
       .map((line) => line.toUpperCase())
       .apply(writeText(join(dir, 'out.txt'), { format: (s: string) => `<${s}>` }));
-    await p.run({ bundleSize: 3 });
+    await run(p, { bundleSize: 3 });
     expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('<ALPHA>\n<BETA>\n<>\n<GAMMA>\n');
   });
 
@@ -73,7 +73,7 @@ describe('readText / writeText', () => {
     for (const word of ['one', 'two']) {
       const p = new Pipeline();
       p.apply(create([word])).apply(writeText(path, { append: true }));
-      await p.run();
+      await run(p);
     }
     expect(readFileSync(path, 'utf8')).toBe('one\ntwo\n');
   });

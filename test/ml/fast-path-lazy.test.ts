@@ -5,7 +5,7 @@
  * (F+3)·u·(Σ|xw| + |b|), u = 2⁻²⁴ (float32 inputs and weights, one rounding per output step).
  */
 import { describe, expect, it } from 'vitest';
-import { Pipeline, collect, create } from '../../src/index.js';
+import { Pipeline, collect, create, run } from '../../src/index.js';
 import { FastPathModelHandler, OnnxModelHandler, onnxRuntimeLoaded, runInference, servedModel, type PredictionResult } from '../../src/ml/infer/index.js';
 import { gaussianNaiveBayesModel, linearRegressionModel, logisticRegressionModel } from '../../src/ml/onnx/index.js';
 import { randomMatrix, seededRng } from '../../src/ml/testing/random-models.js';
@@ -27,7 +27,7 @@ describe(`fast path without onnxruntime-web (seed ${SEED})`, () => {
       const out = collect<PredictionResult<number[]>>();
       const p = new Pipeline();
       p.apply(create(examples)).apply(runInference<number[]>(model, { maxBatchSize: 64 })).apply(out);
-      expect((await p.run({ bundleSize: 100 })).deadLetterCount).toBe(0);
+      expect((await run(p, { bundleSize: 100 })).deadLetterCount).toBe(0);
       out.values.forEach((r, i) => {
         const x = examples[i]!;
         const want = x.reduce((s, xj, j) => s + xj * v.w[j]!, v.b);

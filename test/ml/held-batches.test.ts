@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Pipeline, Store, VirtualClock, collect, kv, writeOutbox, type KV } from '../../src/index.js';
+import { Pipeline, Store, VirtualClock, collect, kv, writeOutbox, run, type KV } from '../../src/index.js';
 import { OnnxModelHandler, keyedModelHandler, runInference, servedModel, type PredictionResult } from '../../src/ml/infer/index.js';
 import { linearRegressionModel } from '../../src/ml/onnx/index.js';
 import { randomMatrix, seededRng } from '../../src/ml/testing/random-models.js';
@@ -82,7 +82,7 @@ describe(`runInference with maxWaitMs (seed ${SEED})`, () => {
       const referenceClock = new VirtualClock(0);
       const whole = build();
       const reference = Store.open(join(dir, 'reference.db'));
-      await whole.p.run({ store: reference, clock: referenceClock });
+      await run(whole.p, { store: reference, clock: referenceClock });
       await whole.provider.close();
       reference.close();
 
@@ -91,13 +91,13 @@ describe(`runInference with maxWaitMs (seed ${SEED})`, () => {
       const clock = new VirtualClock(0);
       let stops = 0;
       let heldAtStop = 0;
-      for (let run = 0; run < 60; run++) {
+      for (let attempt = 0; attempt < 60; attempt++) {
         const store = Store.open(path);
         const job = build();
         const controller = new AbortController();
         const stopAfter = 1 + Math.floor(rng() * 12);
         let steps = 0;
-        await job.p.run({ store, clock, signal: controller.signal, onProgress: () => ++steps >= stopAfter && controller.abort() });
+        await run(job.p, { store, clock, signal: controller.signal, onProgress: () => ++steps >= stopAfter && controller.abort() });
         await job.provider.close();
         if (controller.signal.aborted) {
           stops++;
@@ -146,7 +146,7 @@ describe(`runInference with maxWaitMs (seed ${SEED})`, () => {
       .apply(out);
     const steps: string[] = [];
     let seen = 0;
-    await p.run({
+    await run(p, {
       clock,
       onProgress: () => {
         steps.push(out.values.slice(seen).map((r) => r.key).join(','));

@@ -4,7 +4,7 @@
  * virtual clock; a model per key with an LRU cap; hot swap under load with corrupt versions.
  */
 import { describe, expect, it } from 'vitest';
-import { Pipeline, VirtualClock, collect, create, kv, type KV } from '../../src/index.js';
+import { Pipeline, VirtualClock, collect, create, kv, run, type KV } from '../../src/index.js';
 import {
   OnnxModelHandler,
   keyedModelHandler,
@@ -44,7 +44,7 @@ describe(`runInference (seed ${SEED})`, () => {
       const out = collect<PredictionResult<number[]>>();
       const p = new Pipeline();
       p.apply(create(examples)).apply(runInference<number[]>(model, { maxBatchSize })).apply(out);
-      const result = await p.run({ bundleSize: 100 });
+      const result = await run(p, { bundleSize: 100 });
       expect(result.deadLetterCount).toBe(0);
       expect(out.values.map((r) => r.example)).toEqual(examples);
       expect(new Set(out.values.map((r) => r.modelId))).toEqual(new Set(['lin']));
@@ -84,7 +84,7 @@ describe(`runInference (seed ${SEED})`, () => {
     const out = collect<PredictionResult<unknown>>();
     const p = new Pipeline();
     p.apply(create(input as number[][])).apply(runInference<number[]>(model)).apply(out as never); // junk on purpose
-    const result = await p.run();
+    const result = await run(p);
     expectClose(out.values.map(prediction), good.map(m.predict), TOL, 'served examples');
     expect(result.deadLetters.map((d) => d.reason)).toEqual([
       'example has 3 values; model "lin" takes 4 features ("a", "b", "c", "d")',
@@ -101,7 +101,7 @@ describe(`runInference (seed ${SEED})`, () => {
     const model = servedModel(handler, new Uint8Array([8, 1, 18, 3, 1, 2]), { id: 'broken' });
     const p = new Pipeline();
     p.apply(create([[1, 2, 3, 4]])).apply(runInference<number[]>(model));
-    const result = await p.run();
+    const result = await run(p);
     expect(result.deadLetters).toHaveLength(1);
     expect(result.deadLetters[0]!.reason).toMatch(/^no model to run: model "broken" \(6 bytes\) rejected: /);
     expect(model.metrics.snapshot().failedLoads).toBe(1);
@@ -127,7 +127,7 @@ describe(`runInference (seed ${SEED})`, () => {
       .apply(runInference<number[]>(model, { minBatchSize: 10, maxWaitMs: 100 }))
       .apply(out);
     const seen: number[] = [];
-    await p.run({ clock, onProgress: () => seen.push(out.values.length) });
+    await run(p, { clock, onProgress: () => seen.push(out.values.length) });
     expect(seen).toEqual([0, 0, 0, 5, 15]);
     expectClose(out.values.map(prediction), x.map(m.predict), TOL, 'held examples');
     expect(model.metrics.snapshot().numBatches).toBe(2);
@@ -142,7 +142,7 @@ describe(`runInference (seed ${SEED})`, () => {
     const p = new Pipeline();
     const x = rows(rng, 7);
     p.apply(create(x)).apply(runInference<number[]>(model, { minBatchSize: 100, maxWaitMs: 60_000 })).apply(out);
-    await p.run({ bundleSize: 3 });
+    await run(p, { bundleSize: 3 });
     expectClose(out.values.map(prediction), x.map(m.predict), TOL, 'flushed at end');
     await model.close();
   });
@@ -158,7 +158,7 @@ describe(`runInference (seed ${SEED})`, () => {
       const out = collect<KV<string, PredictionResult<Record<string, number>>>>();
       const p = new Pipeline();
       p.apply(create([...input, 'not keyed' as unknown as (typeof input)[number]])).apply(runInference<string, Record<string, number>>(model, { ...options, keyed: true })).apply(out);
-      const result = await p.run({ bundleSize: 20 });
+      const result = await run(p, { bundleSize: 20 });
       expect(result.deadLetters.map((d) => d.reason)).toEqual(['runInference with keyed: true needs { key, value } elements (apply withKeys first)']);
       const byExample = new Map(out.values.map((r) => [r.value.example, r]));
       expect(out.values).toHaveLength(60);
@@ -179,7 +179,7 @@ describe(`runInference (seed ${SEED})`, () => {
     const out = collect<KV<string, PredictionResult<number[]>>>();
     const p = new Pipeline();
     p.apply(create(input)).apply(runInference<string, number[]>(keyed, { maxBatchSize: 4 })).apply(out);
-    await p.run({ bundleSize: 10 });
+    await run(p, { bundleSize: 10 });
     expect(out.values).toHaveLength(60);
     for (const { key, value } of out.values) {
       expect(value.modelId).toBe(key);
@@ -204,7 +204,7 @@ describe(`runInference (seed ${SEED})`, () => {
     const swaps: Promise<unknown>[] = [];
     const rejected: string[] = [];
     let step = 0;
-    await p.run({
+    await run(p, {
       bundleSize: 20,
       onProgress: () => {
         step++;

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Pipeline, Store, collect, kv, writeOutbox, type KV } from '../../src/index.js';
+import { Pipeline, Store, collect, kv, writeOutbox, run, type KV } from '../../src/index.js';
 import { OnnxModelHandler, runStatefulInference, servedModel, type PredictionResult } from '../../src/ml/infer/index.js';
 import { torchGruModel } from '../../src/ml/onnx/index.js';
 import { randomMatrix, seededRng } from '../../src/ml/testing/random-models.js';
@@ -45,7 +45,7 @@ describe(`runStatefulInference (seed ${SEED})`, () => {
     const out = collect<KV<string, PredictionResult<number[]>>>();
     const p = new Pipeline();
     p.apply(stream(readings, 7)).apply(runStatefulInference<string, number[]>(model, { state: { h0: 'hn' } })).apply(out);
-    const result = await p.run();
+    const result = await run(p);
     expect(result.deadLetterCount).toBe(0);
     const h = new Map<string, number[][]>();
     const expected = readings.map(({ key, value }) => {
@@ -78,7 +78,7 @@ describe(`runStatefulInference (seed ${SEED})`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'runnel-rnn-'));
     const reference = Store.open(join(dir, 'ref.db'));
     const whole = build();
-    await whole.p.run({ store: reference });
+    await run(whole.p, { store: reference });
     await whole.model.close();
     reference.close();
     const path = join(dir, 'resumed.db');
@@ -86,9 +86,9 @@ describe(`runStatefulInference (seed ${SEED})`, () => {
       const store = Store.open(path);
       const controller = new AbortController();
       let steps = 0;
-      const run = build();
-      await run.p.run({ store, signal: controller.signal, onProgress: () => ++steps >= stopAfter && controller.abort() });
-      await run.model.close();
+      const job = build();
+      await run(job.p, { store, signal: controller.signal, onProgress: () => ++steps >= stopAfter && controller.abort() });
+      await job.model.close();
       store.close();
     }
     const expected = readOutbox(join(dir, 'ref.db'));

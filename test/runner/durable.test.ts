@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Pipeline, Store, create, fixedWindows, kv, mean, sum, writeOutbox } from '../../src/index.js';
+import { Pipeline, Store, create, fixedWindows, kv, mean, sum, writeOutbox, run } from '../../src/index.js';
 import { eventStream, readOutbox, runWithKills, runWithStops, seededRandom, timestamped, type OutboxRow } from '../../src/testing/index.js';
 import { buildPipeline } from './fixtures/windowed-job.js';
 
@@ -22,7 +22,7 @@ function deadLetterCount(path: string): number {
 async function uncrashedRun(): Promise<{ rows: OutboxRow[]; deadLetters: number }> {
   const path = tempDb();
   const store = Store.open(path);
-  await buildPipeline().run({ store });
+  await run(buildPipeline(), { store });
   store.close();
   return { rows: readOutbox(path), deadLetters: deadLetterCount(path) };
 }
@@ -49,7 +49,7 @@ describe('durable runs', () => {
     const job = (store: Store, signal?: AbortSignal, onProgress?: () => void) => {
       const p = new Pipeline();
       p.apply(eventStream(events, { maxLateness: 0 })).windowInto(fixedWindows(10_000)).combinePerKey(mean()).apply(writeOutbox());
-      return p.run({ store, bundleSize: 1000, ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) });
+      return run(p, { store, bundleSize: 1000, ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) });
     };
     const referencePath = tempDb();
     const referenceStore = Store.open(referencePath);
@@ -95,6 +95,6 @@ describe('durable runs', () => {
   it('writeOutbox without a store is refused with what to do', async () => {
     const p = new Pipeline();
     p.apply(create([kv('a', 1)])).windowInto(fixedWindows(1000)).combinePerKey(sum()).apply(writeOutbox());
-    await expect(p.run()).rejects.toThrow('writes to the outbox, which needs a durable run: run({ store })');
+    await expect(run(p)).rejects.toThrow('writes to the outbox, which needs a durable run: run(pipeline, { store })');
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Pipeline, create, collect, kv, mean, sum, type KV } from '../../src/index.js';
+import { Pipeline, create, collect, kv, mean, sum, run, type KV } from '../../src/index.js';
 
 type Event = { key: string | number; value: number };
 
@@ -34,7 +34,7 @@ async function runKeyed(input: Event[], bundleSize: number) {
   keyed.combinePerKey(sum()).apply(sums);
   keyed.combinePerKey(mean()).apply(means);
   keyed.groupByKey().apply(groups);
-  await p.run({ bundleSize });
+  await run(p, { bundleSize });
   const byKey = <V>(c: { values: KV<string | number, V>[] }) => new Map(c.values.map((e) => [e.key, e.value]));
   return { sums: byKey(sums), means: byKey(means), groups: byKey(groups), emitted: sums.values.length };
 }

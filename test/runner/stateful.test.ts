@@ -18,6 +18,7 @@ import {
   sum,
   valueState,
   writeOutbox,
+  run,
   type KV,
   type StatefulDoFn,
 } from '../../src/index.js';
@@ -38,7 +39,7 @@ describe('statefulParDo', () => {
     const p = new Pipeline();
     const out = collect<string>();
     p.apply(create([kv('a', 1), kv('b', 2), kv('a', 3), kv('a', 4), kv('b', 5)])).apply(statefulParDo(counter)).apply(out);
-    await p.run({ bundleSize: 2 });
+    await run(p, { bundleSize: 2 });
     expect(out.values).toEqual(['a#1=1', 'b#1=2', 'a#2=3', 'a#3=4', 'b#2=5']);
   });
 
@@ -68,7 +69,7 @@ describe('statefulParDo', () => {
       .windowInto(fixedWindows(10 * S))
       .apply(statefulParDo(sorter))
       .apply(out);
-    await p.run();
+    await run(p);
     expect(out.values).toEqual([
       { key: 'a', sorted: [2, 5], total: 7, at: 9999 },
       { key: 'b', sorted: [9], total: 9, at: 9999 },
@@ -101,7 +102,7 @@ describe('statefulParDo', () => {
     )
       .apply(statefulParDo(watchdog))
       .apply(out);
-    await p.run({ clock });
+    await run(p, { clock });
     expect(out.values).toEqual(['a quiet since its reading 1', 'b quiet since its reading 2']);
   });
 
@@ -117,7 +118,7 @@ describe('statefulParDo', () => {
     const p = new Pipeline();
     const out = collect<number>();
     p.apply(create([kv('a', 1), kv('a', -1), kv('a', 2)])).apply(statefulParDo(picky)).apply(out);
-    const result = await p.run();
+    const result = await run(p);
     expect(out.values).toEqual([1, 3]);
     expect(result.deadLetters.map((d) => d.reason)).toEqual(['negative reading -1']);
   });
@@ -153,14 +154,14 @@ describe('statefulParDo', () => {
     };
     const dir = mkdtempSync(join(tmpdir(), 'runnel-stateful-'));
     const reference = Store.open(join(dir, 'ref.db'));
-    await buildPipeline().run({ store: reference });
+    await run(buildPipeline(), { store: reference });
     reference.close();
     const path = join(dir, 'resumed.db');
     for (const stopAfter of [7, 23, 31, 55, 1000]) {
       const store = Store.open(path);
       const controller = new AbortController();
       let steps = 0;
-      await buildPipeline().run({ store, signal: controller.signal, onProgress: () => ++steps >= stopAfter && controller.abort() });
+      await run(buildPipeline(), { store, signal: controller.signal, onProgress: () => ++steps >= stopAfter && controller.abort() });
       store.close();
     }
     expect(payloads(path)).toEqual(payloads(join(dir, 'ref.db')));

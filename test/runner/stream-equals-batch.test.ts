@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Pipeline, collect, create, fixedWindows, kv, sum, type KV } from '../../src/index.js';
+import { Pipeline, collect, create, fixedWindows, kv, sum, run, type KV } from '../../src/index.js';
 import { eventStream, timestamped } from '../../src/testing/index.js';
 
 type Event = { key: string; value: number; t: number };
@@ -9,7 +9,7 @@ async function batch(events: Event[], size: number): Promise<string[]> {
   const p = new Pipeline();
   const out = collect<KV<string, number>>();
   p.apply(create(events)).withTimestamps((e) => e.t).map((e) => kv(e.key, e.value)).windowInto(fixedWindows(size)).combinePerKey(sum()).apply(out);
-  await p.run();
+  await run(p);
   return out.elements.map((e) => `${e.value.key}@${e.window.start}=${e.value.value}`).sort();
 }
 
@@ -20,7 +20,7 @@ async function streaming(arrivals: Event[], size: number, maxLateness: number, b
     .windowInto(fixedWindows(size))
     .combinePerKey(sum())
     .apply(out);
-  const result = await p.run({ bundleSize });
+  const result = await run(p, { bundleSize });
   return { rows: out.elements.map((e) => `${e.value.key}@${e.window.start}=${e.value.value}`).sort(), elements: out.elements, result };
 }
 

@@ -14,6 +14,7 @@ import {
   sum,
   topK,
   toList,
+  run,
   type PCollection,
   type PTransform,
 } from '../../src/index.js';
@@ -31,7 +32,7 @@ describe('element-wise transforms', () => {
         yield x + 1;
       })
       .apply(out);
-    const result = await p.run();
+    const result = await run(p);
     expect(out.values).toEqual([10, 11, 30, 31, 40, 41]);
     expect(result.deadLetterCount).toBe(0);
     // map → filter → flatMap → collect's DoFn fuse into one operator.
@@ -42,11 +43,11 @@ describe('element-wise transforms', () => {
   it('assertDeepEqual passes on equal multisets and fails the run otherwise', async () => {
     const ok = new Pipeline();
     ok.apply(create([3, 1, 2])).map((x) => x * x).apply(assertDeepEqual([1, 4, 9]));
-    await expect(ok.run()).resolves.toBeDefined();
+    await expect(run(ok)).resolves.toBeDefined();
 
     const bad = new Pipeline();
     bad.apply(create([3, 1, 2])).map((x) => x * x).apply(assertDeepEqual([1, 4, 10]));
-    await expect(bad.run()).rejects.toThrow(/assertDeepEqual: expected \(any order\) \[1,10,4\]/);
+    await expect(run(bad)).rejects.toThrow(/assertDeepEqual: expected \(any order\) \[1,10,4\]/);
   });
 });
 
@@ -69,7 +70,7 @@ describe('keyed transforms', () => {
     keyed.combinePerKey(min()).apply(assertDeepEqual([kv('a', 20), kv('b', 10), kv('c', -5)]));
     keyed.combinePerKey(max()).apply(assertDeepEqual([kv('a', 24), kv('b', 14), kv('c', -5)]));
     keyed.combinePerKey(topK(2)).apply(assertDeepEqual([kv('a', [24, 22]), kv('b', [14, 10]), kv('c', [-5])]));
-    await p.run({ bundleSize: 2 });
+    await run(p, { bundleSize: 2 });
   });
 
   it('groupByKey groups values; structured keys compare by value', async () => {
@@ -79,7 +80,7 @@ describe('keyed transforms', () => {
       .map((x) => kv({ site: x % 2 ? 'odd' : 'even' }, x))
       .groupByKey()
       .apply(out);
-    await p.run({ bundleSize: 1 });
+    await run(p, { bundleSize: 1 });
     expect(out.values).toEqual([
       { key: { site: 'odd' }, value: [1, 3, 5] },
       { key: { site: 'even' }, value: [2, 4] },
@@ -93,7 +94,7 @@ describe('keyed transforms', () => {
     const empty = p.apply(create<number>([]));
     empty.combineGlobally(sum()).apply(total);
     empty.combineGlobally(toList<number>()).apply(items);
-    await p.run();
+    await run(p);
     expect(total.values).toEqual([0]);
     expect(items.values).toEqual([[]]);
   });
@@ -102,7 +103,7 @@ describe('keyed transforms', () => {
     const p = new Pipeline();
     const out = collect<unknown>();
     p.apply(create<unknown>([kv('a', 1), 42, kv('a', 2)])).apply(groupByKeyUnchecked()).apply(out);
-    const result = await p.run();
+    const result = await run(p);
     expect(out.values).toEqual([{ key: 'a', value: [1, 2] }]);
     expect(result.deadLetters).toHaveLength(1);
     expect(result.deadLetters[0]).toMatchObject({ stage: 'groupByKey', payload: 42 });
@@ -117,7 +118,7 @@ describe('flatten', () => {
     const b = p.apply(create([10, 20, 30]));
     pcollections(a, b, a).apply(flatten()).apply(assertDeepEqual([1, 2, 10, 20, 30, 1, 2]));
     a.flattenWith(b).combineGlobally(sum()).apply(assertDeepEqual([63]));
-    await p.run({ bundleSize: 2 });
+    await run(p, { bundleSize: 2 });
   });
 });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Pipeline, allOf, collect, count, create, kv, max, mean, min, sum, toList, topK, type CombineFn } from '../../src/index.js';
+import { Pipeline, allOf, collect, count, create, kv, max, mean, min, sum, toList, topK, run, type CombineFn } from '../../src/index.js';
 
 /** Folds `values` into one accumulator. */
 function fold<I, A, O>(fn: CombineFn<I, A, O>, values: readonly I[]): A {
@@ -56,7 +56,7 @@ describe('built-in combiners', () => {
     p.apply(create([kv('a', 1), kv('b', 5), kv('a', 3)]))
       .combinePerKey(allOf({ n: count(), mean: mean(), max: max() }))
       .apply(out);
-    await p.run();
+    await run(p);
     expect(out.values).toEqual([
       { key: 'a', value: { n: 2, mean: 2, max: 3 } },
       { key: 'b', value: { n: 1, mean: 5, max: 5 } },
@@ -75,7 +75,7 @@ describe('built-in combiners', () => {
     const out = collect<unknown>();
     p.apply(create([kv('a', 1), kv('a', -1), kv('a', 2)])).combinePerKey(picky, 'total').apply(out);
     const progress: number[] = [];
-    const result = await p.run({ bundleSize: 1, onProgress: (pr) => progress.push(pr.elementsRead) });
+    const result = await run(p, { bundleSize: 1, onProgress: (pr) => progress.push(pr.elementsRead) });
     expect(out.values).toEqual([{ key: 'a', value: 3 }]);
     expect(result.deadLetters).toEqual([expect.objectContaining({ stage: 'total', reason: 'negative reading -1', payload: { key: 'a', value: -1 } })]);
     expect(progress).toEqual([1, 2, 3]);

@@ -6,6 +6,7 @@ import {
   composite,
   parDoWithOutputs,
   tag,
+  run,
   type DoFn,
   type FinishBundleContext,
   type PCollection,
@@ -44,7 +45,7 @@ describe('parDo', () => {
     const p = new Pipeline();
     const sums = collect<number>();
     p.apply(create([1, 2, 3, 4, 5])).parDo(fn).apply(sums);
-    await p.run({ bundleSize: 2 });
+    await run(p, { bundleSize: 2 });
     expect(fn.calls).toEqual([
       'setup',
       'startBundle', 'process 1', 'process 2', 'finishBundle',
@@ -72,14 +73,14 @@ describe('parDo', () => {
     outputs.main.apply(main);
     outputs.errors.apply(assertDeepEqual(['negative: -1']));
     outputs.big.apply(assertDeepEqual([500]));
-    await p.run();
+    await run(p);
     expect(main.elements.map((e) => [e.value, e.timestamp])).toEqual([[5, 1005], [7, 1007]]);
   });
 
   it('a process() that returns an iterable emits each value', async () => {
     const p = new Pipeline();
     p.apply(create(['a b', 'c'])).parDo({ process: (line: string) => line.split(' ') }).apply(assertDeepEqual(['a', 'b', 'c']));
-    await p.run();
+    await run(p);
   });
 
   it('an error in setup() fails the run and names the stage; teardown still runs', async () => {
@@ -95,7 +96,7 @@ describe('parDo', () => {
       },
       'loadModel',
     );
-    await expect(p.run()).rejects.toThrow('[loadModel] setup() failed: model file missing');
+    await expect(run(p)).rejects.toThrow('[loadModel] setup() failed: model file missing');
     expect(calls).toEqual(['teardown']);
   });
 });
@@ -108,7 +109,7 @@ describe('partition', () => {
     parts[0]!.apply(assertDeepEqual([0, 3, 6]));
     parts[1]!.apply(assertDeepEqual([1, 4]));
     parts[2]!.apply(assertDeepEqual([2, 5]));
-    const result = await p.run();
+    const result = await run(p);
     expect(result.deadLetters).toEqual([
       expect.objectContaining({ stage: 'byMod', payload: 99, reason: expect.stringMatching(/returned 3; expected an integer in \[0, 2\]/) }),
     ]);
@@ -146,7 +147,7 @@ describe('dead letters', () => {
         return n;
       }, 'parse')
       .apply(out);
-    const result = await p.run();
+    const result = await run(p);
     expect(out.values).toEqual([1, 2, 4]);
     expect(result.deadLetterCount).toBe(1);
     expect(result.deadLetters[0]).toMatchObject({ stage: 'parse', payload: 'x', reason: 'not a number: "x"' });
@@ -158,7 +159,7 @@ describe('dead letters', () => {
       if (x === 2) throw new Error('boom');
       return true;
     }, 'check');
-    await expect(p.run({ failFast: true })).rejects.toThrow('[check] boom (element: 2)');
+    await expect(run(p, { failFast: true })).rejects.toThrow('[check] boom (element: 2)');
   });
 
   it('keeps at most maxDeadLettersInResult but counts all and reports each', async () => {
@@ -167,7 +168,7 @@ describe('dead letters', () => {
       throw new Error('always');
     });
     const seen: number[] = [];
-    const result = await p.run({ maxDeadLettersInResult: 5, onDeadLetter: (d) => seen.push(d.payload as number) });
+    const result = await run(p, { maxDeadLettersInResult: 5, onDeadLetter: (d) => seen.push(d.payload as number) });
     expect(result.deadLetters).toHaveLength(5);
     expect(result.deadLetterCount).toBe(50);
     expect(seen).toHaveLength(50);

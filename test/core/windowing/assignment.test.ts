@@ -11,6 +11,7 @@ import {
   sessions,
   slidingWindows,
   sum,
+  run,
   type KV,
   type WindowedValue,
 } from '../../../src/index.js';
@@ -64,7 +65,7 @@ describe('aggregation per window (batch)', () => {
     ]);
     const out = collect<KV<string, number>>();
     input.windowInto(fixedWindows(10 * S)).combinePerKey(sum()).apply(out);
-    await p.run();
+    await run(p);
     const rows = out.elements.map((e) => [e.value.key, e.value.value, e.window.start, e.timestamp, e.pane.timing, e.pane.isLast]);
     expect(rows).toEqual([
       ['a', 3, 0, 9999, 'onTime', true],
@@ -80,7 +81,7 @@ describe('aggregation per window (batch)', () => {
     ]);
     const out = collect<number>();
     input.windowInto(slidingWindows(10 * S, 5 * S)).combineGlobally(count()).apply(out);
-    await p.run();
+    await run(p);
     expect(out.elements.map((e) => [e.window.start / S, e.value])).toEqual([
       [0, 1],
       [5, 2],
@@ -95,7 +96,7 @@ describe('aggregation per window (batch)', () => {
       .apply(countWindows(3))
       .groupByKey()
       .apply(out);
-    await p.run({ bundleSize: 2 });
+    await run(p, { bundleSize: 2 });
     expect(out.values.map((e) => e.value)).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
     expect(out.elements.map((e) => e.pane.index)).toEqual([0, 1, 2]);
   });
@@ -131,7 +132,7 @@ describe('sessions', () => {
         const p = new Pipeline();
         const out = collect<KV<string, number[]>>();
         p.apply(create(input)).withTimestamps((e) => e.t).map((e) => kv(e.key, e.t)).windowInto(sessions(gap)).groupByKey().apply(out);
-        await p.run({ bundleSize });
+        await run(p, { bundleSize });
         const got = out.elements.map((e: WindowedValue<KV<string, number[]>>) =>
           `${e.value.key} ${e.window.start}..${e.window.end} ${[...e.value.value].sort((a, b) => a - b).join(',')}`,
         );

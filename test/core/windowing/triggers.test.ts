@@ -9,6 +9,7 @@ import {
   fixedWindows,
   kv,
   sum,
+  run,
   type AccumulationMode,
   type KV,
   type PipelineResult,
@@ -31,7 +32,7 @@ async function runSums(
     .windowInto(fixedWindows(10 * S), options)
     .combinePerKey(sum())
     .apply(out);
-  const result = await p.run({ clock: new VirtualClock(1_000_000) });
+  const result = await run(p, { clock: new VirtualClock(1_000_000) });
   const panes = out.elements.map((e): Pane => [e.value.value, e.pane.timing, e.pane.index, e.pane.isLast]);
   return { panes, elements: out.elements, result };
 }
