@@ -6,7 +6,7 @@
  */
 import { kv, type KV } from '../core/element.js';
 import { Pipeline } from '../core/pipeline.js';
-import type { WindowFeatures } from '../features/pane.js';
+import type { WindowFeatures } from '../features/window-features.js';
 import { windowStats } from '../features/window-stats.js';
 import type { EmbeddedBroker } from '../io/mqtt/embedded-broker.js';
 import { writeOutbox } from '../io/outbox.js';

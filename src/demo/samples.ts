@@ -7,7 +7,7 @@
  * found by a join when training.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { WindowFeatures } from '../features/pane.js';
+import type { WindowFeatures } from '../features/window-features.js';
 import { decodeJson } from '../store/json-codec.js';
 import { OutboxQueue } from '../store/outbox-queue.js';
 import type { Store } from '../store/store.js';

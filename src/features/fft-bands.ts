@@ -4,7 +4,7 @@
  * and one band-energy kernel call per feature.
  */
 import type { FftWindow } from '../kernels/fft-plan.js';
-import { windowTransform, type PaneFeature, type PaneOptions, type WindowFeatureTransform } from './pane.js';
+import { windowTransform, type PaneFeature, type PaneOptions, type WindowFeatureTransform } from './window-features.js';
 import { typed, type FeatureRecord } from './records.js';
 
 /** The spectrum settings of `fftBands` (and of `windowStats`' `fft` option). */

@@ -8,12 +8,12 @@
 import type { PCollection } from '../core/pcollection.js';
 import { composite, type PTransform } from '../core/ptransform.js';
 import { statefulParDo } from '../transforms/stateful-par-do.js';
-import { ApplyFittedFn } from './apply-fn.js';
-import { fittedStatistics, parseFitted, type FittedStatistics } from './fitted.js';
-import type { FittableKind } from './fitting.js';
+import { ApplyFittedFn } from './fitted/apply-records.js';
+import { fittedStatistics, parseFitted, type FittedStatistics } from './fitted/artifact.js';
+import type { FittableKind } from './fitted/fit.js';
 import { checkFeatureNames, typed, type FeatureRecord, type NonFinitePolicy } from './records.js';
 import { ForwardFillFn } from './forward-fill.js';
-import { DEFAULT_WARM_UP, WarmUpFitFn, type FittedRecord, type WarmUpOutput } from './warm-up.js';
+import { DEFAULT_WARM_UP, WarmUpFitFn, type FittedRecord, type WarmUpOutput } from './fitted/warm-up.js';
 
 /** Records in, records out (`R`: the caller's record type; what is read from it is checked per record). */
 export type RecordTransform<R = FeatureRecord> = PTransform<PCollection<R>, PCollection<R>>;

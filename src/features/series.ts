@@ -12,7 +12,7 @@ import { valueState } from '../core/state.js';
 import type { StatsExports } from '../kernels/exports.js';
 import { statefulParDo } from '../transforms/stateful-par-do.js';
 import { KeyedBundleFn, type HeldRows, type KeyedState } from './keyed-bundle.js';
-import { paneTransform, type PaneOptions } from './pane.js';
+import { paneTransform, type PaneOptions } from './window-features.js';
 import { checkFeatureNames, typed, type FeatureRecord, type NonFinitePolicy } from './records.js';
 import type { Workspace } from './workspace.js';
 

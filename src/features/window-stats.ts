@@ -4,7 +4,7 @@
  */
 import type { StatsExports } from '../kernels/exports.js';
 import { bandsFeature, type FftBandsSpec } from './fft-bands.js';
-import { windowTransform, type Pane, type PaneFeature, type PaneOptions, type WindowFeatureTransform } from './pane.js';
+import { windowTransform, type Pane, type PaneFeature, type PaneOptions, type WindowFeatureTransform } from './window-features.js';
 import { typed, type FeatureRecord } from './records.js';
 import type { Workspace } from './workspace.js';
 

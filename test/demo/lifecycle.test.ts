@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/common/random.js';
-import type { WindowFeatures } from '../../src/features/pane.js';
+import type { WindowFeatures } from '../../src/features/window-features.js';
 import { Lifecycle } from '../../src/demo/lifecycle.js';
 import { FEATURES, WINDOW_MS, persistenceModel } from '../../src/demo/model.js';
 import { SampleTable } from '../../src/demo/samples.js';

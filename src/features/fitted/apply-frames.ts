@@ -4,13 +4,13 @@
  * frame); `applyToFrames` does it in a pipeline after `featureVector`, one kernel call per frame
  * and no object per row.
  */
-import type { PCollection } from '../core/pcollection.js';
-import { composite, type PTransform } from '../core/ptransform.js';
-import type { FrameLike } from '../kernels/frame.js';
-import type { FeatureFrame } from './feature-frame.js';
-import { applyParams } from './fitting.js';
-import { parseFitted, type FittedStatistics } from './fitted.js';
-import { Workspace } from './workspace.js';
+import type { PCollection } from '../../core/pcollection.js';
+import { composite, type PTransform } from '../../core/ptransform.js';
+import type { FrameLike } from '../../kernels/frame.js';
+import type { FeatureFrame } from '../feature-frame.js';
+import { applyParams } from './fit.js';
+import { parseFitted, type FittedStatistics } from './artifact.js';
+import { Workspace } from '../workspace.js';
 
 /** Column of each of the artifact's features in `frame`; throws naming the missing one. */
 function columnsOf(fitted: FittedStatistics, frame: FrameLike): number[] {

@@ -2,10 +2,10 @@
  * Fitting and applying `FittedStatistics` with the WASM kernels: one kernel call per statistic
  * over a whole frame [n × d] in linear memory (the stats family fits, the scale family applies).
  */
-import type { FrameLike } from '../kernels/frame.js';
-import { FITTED_PARAMS, fittedStatistics, type FittedKind, type FittedStatistics } from './fitted.js';
-import { readFeatures, type FeatureRecord } from './records.js';
-import { Workspace } from './workspace.js';
+import type { FrameLike } from '../../kernels/frame.js';
+import { FITTED_PARAMS, fittedStatistics, type FittedKind, type FittedStatistics } from './artifact.js';
+import { readFeatures, type FeatureRecord } from '../records.js';
+import { Workspace } from '../workspace.js';
 
 /** Kinds whose parameters come from data (the others are given as constants). */
 export type FittableKind = Exclude<FittedKind, 'imputeConstant' | 'clip'>;

@@ -5,13 +5,13 @@
  * artifact once per key). In a durable run the state is persisted with each step, so after a
  * restart the fitted statistics are restored, not refitted.
  */
-import { kv, type KV } from '../core/element.js';
-import type { StatefulContext, StatefulDoFn, TimerSpec } from '../core/state.js';
-import { bagState, eventTimer, valueState } from '../core/state.js';
-import { fitParams, fitsFiniteRowsOnly, type FittableKind } from './fitting.js';
-import { fittedStatistics, type FittedStatistics } from './fitted.js';
-import { readFeatures, type FeatureRecord, type NonFinitePolicy } from './records.js';
-import { Workspace } from './workspace.js';
+import { kv, type KV } from '../../core/element.js';
+import type { StatefulContext, StatefulDoFn, TimerSpec } from '../../core/state.js';
+import { bagState, eventTimer, valueState } from '../../core/state.js';
+import { fitParams, fitsFiniteRowsOnly, type FittableKind } from './fit.js';
+import { fittedStatistics, type FittedStatistics } from './artifact.js';
+import { readFeatures, type FeatureRecord, type NonFinitePolicy } from '../records.js';
+import { Workspace } from '../workspace.js';
 
 /** Default warm-up length of the streaming fitters (records per key). */
 export const DEFAULT_WARM_UP = 1000;

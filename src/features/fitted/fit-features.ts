@@ -3,17 +3,17 @@
  * collection (a training set read from CSV or the store) and emits it once, to be written as
  * JSON and given to the scaling transforms of the training and inference pipelines as `fitted`.
  */
-import type { CombineFn } from '../core/combine-fn.js';
-import type { KV } from '../core/element.js';
-import type { PCollection } from '../core/pcollection.js';
-import { MIN_TIMESTAMP } from '../core/time.js';
-import { composite, type PTransform } from '../core/ptransform.js';
-import { statefulParDo } from '../transforms/stateful-par-do.js';
-import { fitParams, fitsFiniteRowsOnly, isFittable, type FittableKind } from './fitting.js';
-import { fittedStatistics, type FittedStatistics } from './fitted.js';
-import { checkFeatureNames, readFeatures, typed, type FeatureRecord, type NonFinitePolicy } from './records.js';
+import type { CombineFn } from '../../core/combine-fn.js';
+import type { KV } from '../../core/element.js';
+import type { PCollection } from '../../core/pcollection.js';
+import { MIN_TIMESTAMP } from '../../core/time.js';
+import { composite, type PTransform } from '../../core/ptransform.js';
+import { statefulParDo } from '../../transforms/stateful-par-do.js';
+import { fitParams, fitsFiniteRowsOnly, isFittable, type FittableKind } from './fit.js';
+import { fittedStatistics, type FittedStatistics } from './artifact.js';
+import { checkFeatureNames, readFeatures, typed, type FeatureRecord, type NonFinitePolicy } from '../records.js';
 import { DEFAULT_WARM_UP, WarmUpFitFn } from './warm-up.js';
-import { Workspace } from './workspace.js';
+import { Workspace } from '../workspace.js';
 
 /** Accumulator: the rows kept for fitting (JSON, so a durable run can persist it) and their time range. */
 interface FitAccumulator {

@@ -4,12 +4,12 @@
  * per run of consecutive records sharing an artifact (normally one per bundle, or one per key when a
  * warm-up fitter feeds it), and emits the records with the features replaced.
  */
-import type { DoFn, FinishBundleContext, ProcessContext } from '../core/do-fn.js';
-import type { BoundedWindow } from '../core/window.js';
-import { applyParams } from './fitting.js';
-import type { FittedStatistics } from './fitted.js';
-import { readFeatures, type FeatureRecord, type NonFinitePolicy } from './records.js';
-import { Workspace } from './workspace.js';
+import type { DoFn, FinishBundleContext, ProcessContext } from '../../core/do-fn.js';
+import type { BoundedWindow } from '../../core/window.js';
+import { applyParams } from './fit.js';
+import type { FittedStatistics } from './artifact.js';
+import { readFeatures, type FeatureRecord, type NonFinitePolicy } from '../records.js';
+import { Workspace } from '../workspace.js';
 
 /** How the DoFn finds the record and its artifact in an input element. */
 export interface ApplySource<In> {
