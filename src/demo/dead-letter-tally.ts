@@ -4,7 +4,7 @@
  * payload or carry numbers are folded together: a quote holding a digit or longer than 22
  * characters becomes `"…"` (a field name such as `"temp"` stays), and a number `N`.
  */
-import type { Statement } from 'better-sqlite3';
+import { DeadLetters } from '../store/dead-letters.js';
 import type { Store } from '../store/store.js';
 
 /** One stage-and-reason group. */
@@ -24,17 +24,17 @@ export function reasonKind(reason: string): string {
 export class DeadLetterTally {
   #lastId: number;
   readonly #counts = new Map<string, { stage: string; reason: string; count: number }>();
-  readonly #after: Statement<[number], { id: number; stage: string; reason: string }>;
+  readonly #letters: DeadLetters;
 
   /** Counts rows added from now on. */
   constructor(store: Store) {
-    this.#lastId = (store.db.prepare('SELECT coalesce(max(id), 0) AS id FROM dead_letters').get() as { id: number }).id;
-    this.#after = store.db.prepare('SELECT id, stage, reason FROM dead_letters WHERE id > ? ORDER BY id LIMIT 5000');
+    this.#letters = new DeadLetters(store);
+    this.#lastId = this.#letters.lastId();
   }
 
   /** Reads new rows and returns every group, largest first. */
   update(): DeadLetterCount[] {
-    for (let rows = this.#after.all(this.#lastId); rows.length > 0; rows = this.#after.all(this.#lastId)) {
+    for (let rows = this.#letters.after(this.#lastId, 5000); rows.length > 0; rows = this.#letters.after(this.#lastId, 5000)) {
       for (const row of rows) {
         const reason = reasonKind(row.reason);
         const key = `${row.stage}\n${reason}`;

@@ -15,6 +15,7 @@ import { FastPathModelHandler } from '../ml/infer/fast-path-handler.js';
 import { OnnxModelHandler } from '../ml/infer/onnx-handler.js';
 import { servedModel } from '../ml/infer/served-model.js';
 import type { PipelineResult } from '../runner/types.js';
+import { OutboxQueue } from '../store/outbox-queue.js';
 import { Store } from '../store/store.js';
 import { DirectoryRegistry } from '../sync/directory-registry.js';
 import { DeadLetterTally, type DeadLetterCount } from './dead-letter-tally.js';
@@ -23,8 +24,8 @@ import { MODEL_NAME, modelId, persistenceModel } from './model.js';
 import { demoPipeline, PREDICTIONS_STAGE, type Prediction } from './pipeline.js';
 import { SampleTable } from './samples.js';
 import { startSensors, type SensorStats } from './sensors.js';
-
 import { run } from '../runner/direct-runner.js';
+
 /** Options of `runDemo`. */
 export interface DemoOptions {
   /** Folder of the database (`runnel.db`) and the registry (`registry/`). */
@@ -96,6 +97,7 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
   try {
     const samples = new SampleTable(store);
     const deadLetters = new DeadLetterTally(store);
+    const predictionsWaiting = new OutboxQueue(store, [PREDICTIONS_STAGE]);
     const registry = new DirectoryRegistry(join(options.dir, 'registry'));
     const champion = await startingChampion(registry, report);
     // Linear models run on the WASM fast path (no onnxruntime-web in memory); others fall back to it.
@@ -156,7 +158,7 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
         duplicateWindows: samples.counts.duplicates,
         predictions: counts.predictions,
         published: egress?.sink.stats.delivered ?? 0,
-        outboxWaiting: (store.db.prepare('SELECT count(*) AS n FROM outbox WHERE stage = ?').get(PREDICTIONS_STAGE) as { n: number }).n,
+        outboxWaiting: predictionsWaiting.depth(),
         deadLetters: deadLetters.update(),
         model: lifecycle.champion,
         retrains,

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../core/clock.js';
 import type { Pipeline } from '../core/pipeline.js';
 import { DeadLetters } from './dead-letters.js';
-import { DurableSteps } from './durable-steps.js';
+import { StepLog } from '../store/step-log.js';
 import { Executor } from './executor.js';
 import { plan } from './plan.js';
 import type { DeadLetter, PipelineResult, RunOptions } from './types.js';
@@ -50,7 +50,7 @@ export class DirectRunner {
           }
         : options.onDeadLetter,
     });
-    const durable = options.store ? new DurableSteps(options.store) : undefined;
+    const durable = options.store ? new StepLog(options.store) : undefined;
     const executor = new Executor(plan(pipeline, deadLetters, clock, { durable: durable !== undefined }), deadLetters, clock);
     const bundleSize = options.bundleSize ?? DEFAULT_BUNDLE_SIZE;
     let failure: unknown;

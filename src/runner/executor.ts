@@ -4,7 +4,7 @@ import { messageOf, RunnelError } from '../common/errors.js';
 import type { SourceReader } from '../core/source.js';
 import { MIN_TIMESTAMP } from '../core/time.js';
 import type { DeadLetters } from './dead-letters.js';
-import type { Restored, StepChanges } from './durable-steps.js';
+import type { Restored, StepChanges } from '../store/step-log.js';
 import type { Plan, PlannedOperator, PlannedSource } from './plan.js';
 import type { DeadLetter, OperatorMetrics } from './types.js';
 

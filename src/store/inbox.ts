@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { resolve } from 'node:path';
+import { DeadLetters } from './dead-letters.js';
 import type { Store } from './store.js';
 
 /** One message to buffer. */
@@ -180,7 +181,7 @@ export class Inbox {
        VALUES (max(coalesce((SELECT max(id) FROM inbox), 0), (SELECT id FROM inbox_floor)) + 1, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertKey = db.prepare('INSERT OR IGNORE INTO inbox_keys (source, key, at) VALUES (?, ?, ?)');
-    const insertDeadLetter = db.prepare('INSERT INTO dead_letters (stage, reason, payload, event_time, at) VALUES (?, ?, ?, NULL, ?)');
+    const deadLetters = new DeadLetters(store);
     const count = db.prepare(
       'INSERT INTO inbox_usage (source, dropped, duplicates) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET dropped = dropped + excluded.dropped, duplicates = duplicates + excluded.duplicates',
     );
@@ -275,7 +276,7 @@ export class Inbox {
         stored++;
         bytes += size;
       }
-      for (const r of rejections) insertDeadLetter.run(source, r.reason, deadLetterPayload(r.topic, r.payload), r.at);
+      for (const r of rejections) deadLetters.add({ stage: source, reason: r.reason, payload: deadLetterPayload(r.topic, r.payload), at: r.at });
       if (this.#counters) {
         this.#counters.rows += stored;
         this.#counters.bytes += bytes;
@@ -354,8 +355,8 @@ export class Inbox {
 }
 
 /** The dead-letter payload of a message that could not be decoded: topic and raw bytes (base64). */
-export function deadLetterPayload(topic: string, payload: Uint8Array): string {
-  return JSON.stringify({ topic, payloadBase64: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64') });
+function deadLetterPayload(topic: string, payload: Uint8Array): { topic: string; payloadBase64: string } {
+  return { topic, payloadBase64: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64') };
 }
 
 /** Buffered rows of any source, filtered by topic and event time (for replay and inspection). */
@@ -368,4 +369,9 @@ export function scanInbox(store: Store, scan: InboxScan): InboxRow[] {
   if (scan.toEventTime !== undefined) (where.push('event_time <= ?'), params.push(scan.toEventTime));
   const sql = `SELECT ${COLUMNS} FROM inbox WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
   return (store.db.prepare(sql).all(...params, scan.limit) as RawRow[]).map(toRow);
+}
+
+/** The largest inbox row id of any source (0 for an empty inbox): where a replay of what is buffered now ends. */
+export function lastInboxId(store: Store): number {
+  return (store.db.prepare('SELECT max(id) AS id FROM inbox').get() as { id: number | null }).id ?? 0;
 }

@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3';
+import { DeadLetters } from './dead-letters.js';
 import type { Store } from './store.js';
 
 /** One row of the outbox, as a sink reads it. */
@@ -30,6 +31,8 @@ export class OutboxQueue {
   readonly #selectArgs: (afterId: number, limit: number) => unknown[];
   readonly #delete: (ids: readonly number[]) => void;
   readonly #reject: (rows: readonly Undeliverable[], at: number) => void;
+  readonly #depth: Statement;
+  readonly #stagesArgs: unknown[];
 
   /** `stages`: the outbox stages this queue serves (all when omitted). */
   constructor(store: Store, stages?: readonly string[]) {
@@ -41,18 +44,18 @@ export class OutboxQueue {
     );
     const stageJson = stages ? JSON.stringify(stages) : undefined;
     this.#selectArgs = (afterId, limit) => (stageJson === undefined ? [afterId, limit] : [afterId, stageJson, limit]);
+    this.#depth = db.prepare(`SELECT count(*) AS n FROM outbox WHERE 1 ${stageFilter}`);
+    this.#stagesArgs = stageJson === undefined ? [] : [stageJson];
     const remove = db.prepare('DELETE FROM outbox WHERE id = ?');
     // One statement per delivered group, not one per row: the ids travel as one JSON array.
     const removeMany = db.prepare<[string]>('DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))');
     this.#delete = (ids: readonly number[]) => {
       removeMany.run(JSON.stringify(ids));
     };
-    const toDeadLetter = db.prepare(
-      'INSERT INTO dead_letters (stage, reason, payload, event_time, at) SELECT ?, ?, payload, event_time, ? FROM outbox WHERE id = ?',
-    );
+    const deadLetters = new DeadLetters(store);
     this.#reject = db.transaction((rows: readonly Undeliverable[], at: number) => {
       for (const row of rows) {
-        toDeadLetter.run(row.stage, row.reason, at, row.id);
+        deadLetters.addFromOutbox(row.id, row.stage, row.reason, at);
         remove.run(row.id);
       }
     });
@@ -61,6 +64,11 @@ export class OutboxQueue {
   /** Up to `limit` rows with an id above `afterId`, oldest first. */
   after(afterId: number, limit: number): OutboxRow[] {
     return this.#after.all(...this.#selectArgs(afterId, limit)) as OutboxRow[];
+  }
+
+  /** Rows waiting to be delivered. */
+  depth(): number {
+    return (this.#depth.get(...this.#stagesArgs) as { n: number }).n;
   }
 
   /** Deletes delivered rows, in one statement. */
@@ -72,4 +80,20 @@ export class OutboxQueue {
   undeliverable(rows: readonly Undeliverable[], at: number): void {
     if (rows.length > 0) this.#reject(rows, at);
   }
+}
+
+/** One committed output with everything stored with it (`committedOutputs`). */
+export interface CommittedOutput {
+  readonly outputId: string;
+  readonly stage: string;
+  /** The output value as stored (Runnel's JSON). */
+  readonly payload: string;
+  readonly eventTime: number;
+  readonly window: string;
+  readonly pane: string;
+}
+
+/** Every row of the outbox in commit order, with window and pane: what a durable run committed. */
+export function committedOutputs(store: Store): CommittedOutput[] {
+  return store.db.prepare('SELECT output_id AS outputId, stage, payload, event_time AS eventTime, window, pane FROM outbox ORDER BY id').all() as CommittedOutput[];
 }

@@ -1,26 +1,17 @@
 import type { Pipeline } from '../core/pipeline.js';
 import type { RunOptions } from '../runner/types.js';
+import { committedOutputs, type CommittedOutput } from '../store/outbox-queue.js';
 import { Store } from '../store/store.js';
-
 import { run } from '../runner/direct-runner.js';
+
 /** One row of a durable run's outbox: the stable output id and what was committed with it. */
-export interface OutboxRow {
-  readonly outputId: string;
-  readonly stage: string;
-  /** The output value as stored (Runnel's JSON). */
-  readonly payload: string;
-  readonly eventTime: number;
-  readonly window: string;
-  readonly pane: string;
-}
+export type OutboxRow = CommittedOutput;
 
 /** The outbox of the database at `path`, in commit order. */
 export function readOutbox(path: string): OutboxRow[] {
   const store = Store.open(path);
   try {
-    return store.db
-      .prepare('SELECT output_id AS outputId, stage, payload, event_time AS eventTime, window, pane FROM outbox ORDER BY id')
-      .all() as OutboxRow[];
+    return committedOutputs(store);
   } finally {
     store.close();
   }

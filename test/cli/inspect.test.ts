@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { GLOBAL_WINDOW, NO_FIRING, Store } from '../../src/index.js';
-import { DurableSteps } from '../../src/runner/durable-steps.js';
+import { StepLog } from '../../src/store/step-log.js';
 import { Inbox } from '../../src/store/inbox.js';
 import type { StoreReport } from '../../src/store/inspect.js';
 import { seededRandom } from '../../src/testing/index.js';
@@ -48,7 +48,7 @@ function fill(path: string, random: () => number, now: number): Expected {
     const key = `${stage}|${reason}`;
     expected.deadLetters.set(key, (expected.deadLetters.get(key) ?? 0) + 1);
   }
-  const steps = new DurableSteps(store);
+  const steps = new StepLog(store);
   steps.load();
   for (const stage of ['alerts', 'summary']) {
     const n = Math.floor(random() * 40);

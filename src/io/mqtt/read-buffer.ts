@@ -7,7 +7,7 @@ import type { PTransform } from '../../core/ptransform.js';
 import type { ReadResult, Source, SourceContext, SourceReader } from '../../core/source.js';
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from '../../core/time.js';
 import { GLOBAL_WINDOW } from '../../core/window.js';
-import { scanInbox, type InboxRow } from '../../store/inbox.js';
+import { lastInboxId, scanInbox, type InboxRow } from '../../store/inbox.js';
 import type { Store } from '../../store/store.js';
 import { read } from '../../transforms/read.js';
 import type { PayloadCodec } from '../payload-codecs.js';
@@ -130,7 +130,7 @@ export function readBuffer(store: Store, options: ReadBufferOptions = {}): PTran
     bounded: true,
     open(context, checkpoint) {
       const from = checkpoint as Checkpoint | undefined;
-      const lastId = from?.lastId ?? ((store.db.prepare('SELECT max(id) AS id FROM inbox').get() as { id: number | null }).id ?? 0);
+      const lastId = from?.lastId ?? lastInboxId(store);
       return new BufferReader(store, options, filter, context, lastId, from?.afterId ?? 0);
     },
   };

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GLOBAL_WINDOW, NO_FIRING, Store } from '../../../src/index.js';
 import { connectMqtt } from '../../../src/io/mqtt/connection.js';
 import { MqttSink, type MqttSinkOptions } from '../../../src/io/mqtt/sink.js';
-import { DurableSteps } from '../../../src/runner/durable-steps.js';
+import { StepLog } from '../../../src/store/step-log.js';
 import { seededRandom } from '../../../src/testing/index.js';
 import { describeWithMosquitto, startAedes, startMosquitto, type TestBroker } from '../../support/mosquitto.js';
 import { SEED } from '../../seed.js';
@@ -48,7 +48,7 @@ function readings(random: () => number, n: number, from = 0): Reading[] {
 
 /** Commits `values` to the outbox the way the durable runner does: one step, one transaction. */
 function commitOutputs(store: Store, stage: string, values: readonly unknown[]): void {
-  const steps = new DurableSteps(store);
+  const steps = new StepLog(store);
   steps.load();
   steps.commit({
     sources: [],

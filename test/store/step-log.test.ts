@@ -3,7 +3,7 @@ import { NO_FIRING } from '../../src/core/pane.js';
 import { GLOBAL_WINDOW } from '../../src/core/window.js';
 import { seededRandom } from '../../src/ml/evaluate/split.js';
 import type { OutboxEntry, StateEntry } from '../../src/runner/operators/operator.js';
-import { DurableSteps, type StepChanges } from '../../src/runner/durable-steps.js';
+import { StepLog, type StepChanges } from '../../src/store/step-log.js';
 import { decodeJson } from '../../src/store/json-codec.js';
 import { Store } from '../../src/store/store.js';
 import { SEED } from '../seed.js';
@@ -14,7 +14,7 @@ const step = (outbox: OutboxEntry[], state: StateEntry[] = []): StepChanges => (
 it(`commits each step's outbox rows and state in order, as many as it is given (seed ${SEED})`, () => {
   const random = seededRandom(SEED);
   const store = Store.open(':memory:');
-  const steps = new DurableSteps(store);
+  const steps = new StepLog(store);
   steps.load();
   const expectedOutbox: [string, unknown][] = [];
   const expectedState = new Map<string, string>();
@@ -46,7 +46,7 @@ it(`commits each step's outbox rows and state in order, as many as it is given (
 
 it('a step that fails halfway leaves no rows behind for the next one', () => {
   const store = Store.open(':memory:');
-  const steps = new DurableSteps(store);
+  const steps = new StepLog(store);
   steps.load();
   // 100 rows encode (64 go in one statement, 36 wait), then a BigInt cannot be encoded.
   expect(() => steps.commit(step(outputs([...Array.from({ length: 100 }, (_, i) => i), 10n])))).toThrow(/BigInt/);

@@ -1,36 +1,54 @@
 import type { Statement } from 'better-sqlite3';
-import { decodeJson, encodeJson } from '../store/json-codec.js';
-import { RowBatcher } from '../store/row-batcher.js';
-import type { Store } from '../store/store.js';
-import type { OutboxEntry, StateEntry } from './operators/operator.js';
-import type { DeadLetter } from './types.js';
+import { DeadLetters, type DeadLetterRecord } from './dead-letters.js';
+import { decodeJson, encodeJson } from './json-codec.js';
+import { RowBatcher } from './row-batcher.js';
+import type { Store } from './store.js';
 
-/** Everything one step changed, to commit at once. */
+/** A serialised keyed-state entry of a stage; `value: null` deletes it. */
+export interface StateRow {
+  readonly window: string;
+  readonly key: string;
+  readonly value: string | null;
+}
+
+/** An output of a step, bound for the outbox. */
+export interface OutputRecord {
+  readonly stage: string;
+  readonly value: unknown;
+  readonly timestamp: number;
+  readonly window: { readonly id: string };
+  readonly pane: unknown;
+}
+
+/** Everything one step of a durable run changed, to commit at once. */
 export interface StepChanges {
   readonly sources: readonly { readonly name: string; readonly checkpoint: unknown }[];
-  readonly state: readonly { readonly stage: string; readonly entries: readonly StateEntry[] }[];
-  readonly outbox: readonly OutboxEntry[];
-  readonly deadLetters: readonly DeadLetter[];
+  readonly state: readonly { readonly stage: string; readonly entries: readonly StateRow[] }[];
+  readonly outbox: readonly OutputRecord[];
+  readonly deadLetters: readonly (Omit<DeadLetterRecord, 'eventTime'> & { readonly timestamp?: number })[];
 }
 
 /** What a durable run resumes from. */
 export interface Restored {
   readonly checkpoints: ReadonlyMap<string, unknown>;
-  readonly state: ReadonlyMap<string, StateEntry[]>;
+  readonly state: ReadonlyMap<string, StateRow[]>;
   /** Steps committed so far. */
   readonly step: number;
 }
 
 /**
- * Loads a durable run's checkpoint and commits each step in one SQLite transaction: source
- * offsets, state changes, outbox rows and dead letters. A crash between commits loses only
- * the uncommitted step, which is read again from the sources on restart.
+ * A durable run's log of steps: loads its checkpoint and commits each step in one SQLite
+ * transaction — source offsets, state changes, outbox rows (each with its stable id
+ * `stage:step:n`), dead letters and the step number. A crash between commits loses only the
+ * uncommitted step, which is read again from the sources on restart.
  */
-export class DurableSteps {
+export class StepLog {
   #step = 0;
+  readonly #store: Store;
   readonly #commit: (changes: StepChanges) => void;
 
-  constructor(private readonly store: Store) {
+  constructor(store: Store) {
+    this.#store = store;
     const db = store.db;
     const upsertState = new RowBatcher(db, 'INSERT INTO state (operator, window, key, value)', 4, 'ON CONFLICT (operator, window, key) DO UPDATE SET value = excluded.value');
     const deleteState = db.prepare('DELETE FROM state WHERE operator = ? AND window = ? AND key = ?');
@@ -38,7 +56,7 @@ export class DurableSteps {
       'INSERT INTO offsets (source, checkpoint, updated_at) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET checkpoint = excluded.checkpoint, updated_at = excluded.updated_at',
     );
     const insertOutbox = new RowBatcher(db, 'INSERT INTO outbox (output_id, stage, payload, event_time, window, pane, created_at)', 7);
-    const insertDeadLetter = db.prepare('INSERT INTO dead_letters (stage, reason, payload, event_time, at) VALUES (?, ?, ?, ?, ?)');
+    const deadLetters = new DeadLetters(store);
     const setStep = db.prepare("INSERT INTO meta (key, value) VALUES ('step', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     const commit = db.transaction((changes: StepChanges) => {
       const step = this.#step + 1;
@@ -56,7 +74,7 @@ export class DurableSteps {
         insertOutbox.add(`${o.stage}:${step}:${n}`, o.stage, encodeJson(o.value), o.timestamp, o.window.id, paneJson, now);
       }
       insertOutbox.flush();
-      for (const d of changes.deadLetters) insertDeadLetter.run(d.stage, d.reason, safeJson(d.payload), d.timestamp ?? null, d.at);
+      for (const d of changes.deadLetters) deadLetters.add({ stage: d.stage, reason: d.reason, payload: d.payload, eventTime: d.timestamp, at: d.at });
       setStep.run(String(step));
       this.#step = step;
     });
@@ -72,12 +90,12 @@ export class DurableSteps {
 
   /** Reads the checkpoint left by earlier runs (empty for a new database). */
   load(): Restored {
-    const db = this.store.db;
+    const db = this.#store.db;
     const checkpoints = new Map<string, unknown>();
     for (const row of db.prepare('SELECT source, checkpoint FROM offsets').all() as { source: string; checkpoint: string }[]) {
       checkpoints.set(row.source, decodeJson(row.checkpoint));
     }
-    const state = new Map<string, StateEntry[]>();
+    const state = new Map<string, StateRow[]>();
     for (const row of db.prepare('SELECT operator, window, key, value FROM state').all() as { operator: string; window: string; key: string; value: string }[]) {
       const list = state.get(row.operator) ?? [];
       list.push({ window: row.window, key: row.key, value: row.value });
@@ -99,7 +117,7 @@ export class DurableSteps {
   }
 }
 
-function writeState(stage: string, entries: readonly StateEntry[], upsert: RowBatcher, remove: Statement): void {
+function writeState(stage: string, entries: readonly StateRow[], upsert: RowBatcher, remove: Statement): void {
   for (const { window, key, value } of entries) {
     if (value === null) {
       upsert.flush(); // keep the order of an upsert and a later delete of the same key
@@ -109,12 +127,4 @@ function writeState(stage: string, entries: readonly StateEntry[], upsert: RowBa
     upsert.add(stage, window, key, value);
   }
   upsert.flush();
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return encodeJson(value) ?? 'null';
-  } catch {
-    return JSON.stringify(String(value));
-  }
 }
