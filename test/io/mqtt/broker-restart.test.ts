@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { expect, it } from 'vitest';
-import { Pipeline, Store, writeOutbox } from '../../../src/index.js';
+import { Pipeline, Store, run, writeOutbox } from '../../../src/index.js';
 import { connectMqtt, type MqttConnection } from '../../../src/io/mqtt/connection.js';
 import type { MqttIngest } from '../../../src/io/mqtt/ingest.js';
 import { MqttSink } from '../../../src/io/mqtt/sink.js';
@@ -71,7 +71,7 @@ describeWithMosquitto('Mosquitto restart under a running job (persistent session
       )
         .filter((r) => (r['temperature'] as number) > 50, 'hot')
         .apply(writeOutbox());
-      running = p.run({ store, signal: controller.signal, idleWaitMs: 5, onProgress: () => sink.notify() });
+      running = run(p, { store, signal: controller.signal, idleWaitMs: 5, onProgress: () => sink.notify() });
       await until(() => ingest !== undefined, 'the job to subscribe');
 
       publisher = await mqtt.connectAsync(broker.url, { clientId: 'sensors-publisher', protocolVersion: 5, clean: false, reconnectPeriod: 50, properties: { sessionExpiryInterval: 600 } });

@@ -13,7 +13,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { collect, Pipeline, type PBegin, type PCollection, type PTransform } from '../../../src/index.js';
+import { collect, Pipeline, run, type PBegin, type PCollection, type PTransform } from '../../../src/index.js';
 import type { IngestStats } from '../../../src/io/mqtt/commit-gate.js';
 import type { IngestOptions } from '../../../src/io/mqtt/ingest-options.js';
 import { csvPayload, float32Payload } from '../../../src/io/payload-codecs.js';
@@ -141,7 +141,7 @@ export function ingestContract(kind: IngestKind): void {
     const p = new Pipeline();
     p.apply(ingest.source()).apply(out);
     const controller = new AbortController();
-    await p.run({ store, signal: controller.signal, idleWaitMs: 5, onProgress: () => out.values.length >= good.length && controller.abort() });
+    await run(p, { store, signal: controller.signal, idleWaitMs: 5, onProgress: () => out.values.length >= good.length && controller.abort() });
     const expected = good.map((m) => {
       const [, site, , device, ...rest] = m.topic.split('/');
       return { ...(JSON.parse(m.payload as string) as object), site, device, rest: rest.join('/') };

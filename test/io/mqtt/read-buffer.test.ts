@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Pipeline, Store } from '../../../src/index.js';
+import { Pipeline, Store, run } from '../../../src/index.js';
 import { readBuffer } from '../../../src/io/mqtt/read-buffer.js';
 import { jsonPayload } from '../../../src/io/payload-codecs.js';
 import { Inbox, type InboxMessage } from '../../../src/store/inbox.js';
@@ -62,7 +62,7 @@ describe('readBuffer', () => {
     const p = new Pipeline();
     const out = collect<Record<string, unknown>>();
     p.apply(readBuffer(store, { source: 'line1', topic: 'sensors/+device/temp', from, to, codec: jsonPayload() })).apply(out);
-    const result = await p.run({ bundleSize: 97 });
+    const result = await run(p, { bundleSize: 97 });
     expect(out.values).toEqual(want.map((s) => ({ ...s.reading, device: s.message.topic.split('/')[1] })));
     expect(out.elements.map((e) => e.timestamp)).toEqual(want.map((s) => s.message.eventTime));
     expect(result.deadLetters.map((d) => (d.payload as { topic: string }).topic)).toEqual(bad.map((s) => s.message.topic));
@@ -77,7 +77,7 @@ describe('readBuffer', () => {
     p.apply(readBuffer(store, { topic: 'sensors/d1/#' })).apply(out);
     let late = 0;
     // A message arriving while the replay runs belongs to the live stream, not to this read.
-    await p.run({ bundleSize: 10, onProgress: () => void new Inbox(store, 'line1').append([{ ...sent[0]!.message, topic: 'sensors/d1/temp', dedupeKey: `late${late++}` }]) });
+    await run(p, { bundleSize: 10, onProgress: () => void new Inbox(store, 'line1').append([{ ...sent[0]!.message, topic: 'sensors/d1/temp', dedupeKey: `late${late++}` }]) });
     const want = sent.filter((s) => s.message.topic.startsWith('sensors/d1/'));
     expect(late).toBeGreaterThan(2);
     expect(out.values.map((m) => [m.topic, m.payload.toString()])).toEqual(want.map((s) => [s.message.topic, Buffer.from(s.message.payload).toString()]));

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Pipeline, Store, collect } from '../../../src/index.js';
+import { Pipeline, Store, collect, run } from '../../../src/index.js';
 import type { MqttIngest } from '../../../src/io/mqtt/ingest.js';
 import { mqttSource, type MqttSourceOptions } from '../../../src/io/mqtt/source.js';
 import { jsonPayload } from '../../../src/io/payload-codecs.js';
@@ -21,7 +21,7 @@ async function runUntil(store: Store, options: MqttSourceOptions, stop: (values:
   p.apply(mqttSource(store, { ...options, onStart: (i) => (ingest = i) })).apply(out);
   const controller = new AbortController();
   const deadline = Date.now() + 20_000;
-  const result = await p.run({
+  const result = await run(p, {
     store,
     signal: controller.signal,
     idleWaitMs: 5,
