@@ -68,9 +68,7 @@ export class KernelArena {
 
   /** Allocates an f32 block holding a copy of `values` (rounded to f32). */
   f32Of(values: ArrayLike<number>): F32Block {
-    const block = this.allocF32(values.length);
-    block.view.set(values);
-    return block;
+    return filled(this.allocF32(values.length), values);
   }
 
   #allocBytes(length: number, size: number, name: string): number {
@@ -89,9 +87,7 @@ export class KernelArena {
 
   /** Allocates an f64 block holding a copy of `values`. */
   f64Of(values: ArrayLike<number>): F64Block {
-    const block = this.allocF64(values.length);
-    block.view.set(values);
-    return block;
+    return filled(this.allocF64(values.length), values);
   }
 
   /** Returns a block to the heap; the block must not be used afterwards. */
@@ -111,4 +107,10 @@ export class KernelArena {
   get memoryBytes(): number {
     return this.#exports.memory.buffer.byteLength;
   }
+}
+
+/** `block` with `values` copied in. */
+function filled<B extends F32Block | F64Block>(block: B, values: ArrayLike<number>): B {
+  block.view.set(values);
+  return block;
 }
