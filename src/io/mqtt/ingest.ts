@@ -58,7 +58,10 @@ export class MqttIngest {
     return this.#ingest.gate.blocked;
   }
 
-  /** Opens the inbox, connects and subscribes. Rejects with a clear error when the broker refuses. */
+  /**
+   * Opens the inbox, connects and subscribes; resolves once the broker has confirmed the
+   * subscription (SUBACK) or already held the session. Rejects with a clear error when the broker refuses.
+   */
   static async start(store: Store, options: MqttIngestOptions): Promise<MqttIngest> {
     if (typeof options.name !== 'string' || options.name === '') throw new TypeError('mqtt source: name is required (rows and offsets are filed under it)');
     const where = `mqtt source "${options.name}"`;
@@ -107,20 +110,23 @@ export class MqttIngest {
     const connection = await connectMqtt(options, handler);
     acks = new AckGate(connection.client);
     this.#connections.push(connection);
-    const subscribe = (): void => {
-      connection.client.subscribe(filters as string[], { qos }, (error) => {
-        if (error) log(`[runnel] ${where}: subscribe to ${filters.join(', ')} failed: ${error.message}`);
+    const subscribe = (): Promise<void> =>
+      new Promise((resolve) => {
+        connection.client.subscribe(filters as string[], { qos }, (error) => {
+          if (error) log(`[runnel] ${where}: subscribe to ${filters.join(', ')} failed: ${error.message}`);
+          resolve();
+        });
       });
-    };
     connection.client.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) => {
       // QoS 1/2 went through the handler above; QoS 0 has no acknowledgement to hold.
       if (packet.qos === 0) gate.submit({ decoded: decode(topic, payload, 0), release: ignore, wanted: always });
     });
     connection.onConnect((sessionPresent) => {
-      if (!sessionPresent) subscribe();
+      if (!sessionPresent) void subscribe();
     });
     connection.onError((error) => log(`[runnel] ${where}: ${error.message}`));
-    if (!connection.sessionPresent) subscribe();
+    // Once this resolves the broker queues matching messages for the session, whoever publishes next.
+    if (!connection.sessionPresent) await subscribe();
   }
 
   /**

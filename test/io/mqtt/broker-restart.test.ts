@@ -11,6 +11,7 @@ import { mqttSource } from '../../../src/io/mqtt/source.js';
 import { Inbox } from '../../../src/store/inbox.js';
 import { seededRandom } from '../../../src/testing/index.js';
 import { describeWithMosquitto, startMosquitto } from '../../support/mosquitto.js';
+import { until } from '../../support/until.js';
 import { SEED } from '../../seed.js';
 
 const FAST_BACKOFF = { initialMs: 50, maxMs: 200 };
@@ -19,14 +20,6 @@ interface Reading {
   device: string;
   temperature: number;
   seq: number;
-}
-
-async function until(condition: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describeWithMosquitto('Mosquitto restart under a running job (persistent sessions)', () => {
@@ -72,7 +65,7 @@ describeWithMosquitto('Mosquitto restart under a running job (persistent session
         .filter((r) => (r['temperature'] as number) > 50, 'hot')
         .apply(writeOutbox());
       running = run(p, { store, signal: controller.signal, idleWaitMs: 5, onProgress: () => sink.notify() });
-      await until(() => ingest !== undefined, 'the job to subscribe');
+      await until(() => ingest !== undefined, 'the job to subscribe', 15_000);
 
       publisher = await mqtt.connectAsync(broker.url, { clientId: 'sensors-publisher', protocolVersion: 5, clean: false, reconnectPeriod: 50, properties: { sessionExpiryInterval: 600 } });
       const publish = (readings: Reading[]): Promise<unknown> =>
@@ -80,20 +73,20 @@ describeWithMosquitto('Mosquitto restart under a running job (persistent session
 
       const before = batch(200);
       await publish(before);
-      await until(() => sink.stats.delivered === before.filter((r) => r.temperature > 50).length, 'the first alerts');
+      await until(() => sink.stats.delivered === before.filter((r) => r.temperature > 50).length, 'the first alerts', 15_000);
 
       const duringDown = batch(300);
       const buffered = batch(100);
       let confirmedLater: Promise<unknown> | undefined;
       await broker.restart(async () => {
-        await until(() => !sinkConnection.client.connected && !publisher!.connected, 'the clients to see the broker gone');
+        await until(() => !sinkConnection.client.connected && !publisher!.connected, 'the clients to see the broker gone', 15_000);
         // Published while the broker is away: the publisher holds them until it returns.
         confirmedLater = publish(duringDown);
         // Messages already in the inbox when the broker went away: the job turns them into outputs now.
         new Inbox(store, 'sensors').append(buffered.map((r) => ({ topic: `sensors/${r.device}`, payload: Buffer.from(JSON.stringify(r)), qos: 1 as const, arrivedAt: Date.now(), eventTime: Date.now() })));
         const hot = buffered.filter((r) => r.temperature > 50).length;
         const waiting = (): number => (store.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
-        await until(() => waiting() === hot, 'outputs made while the broker is down');
+        await until(() => waiting() === hot, 'outputs made while the broker is down', 15_000);
         await new Promise((r) => setTimeout(r, 500)); // down a while longer
         expect(waiting()).toBe(hot); // not confirmed, so not deleted
       });
@@ -101,7 +94,7 @@ describeWithMosquitto('Mosquitto restart under a running job (persistent session
 
       const all = [...before, ...duringDown, ...buffered];
       const hot = all.filter((r) => r.temperature > 50);
-      await until(() => received.size >= hot.length, `all ${hot.length} alerts at the consumer`);
+      await until(() => received.size >= hot.length, `all ${hot.length} alerts at the consumer`, 15_000);
       await sink.drained();
       expect([...received.values()].sort((a, b) => a.seq - b.seq)).toEqual(hot.sort((a, b) => a.seq - b.seq));
       expect(received.size).toBe(hot.length); // each output id once: no output was made twice

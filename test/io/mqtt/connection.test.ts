@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectMqtt, reconnectDelay, toMqttOptions, type Timers } from '../../../src/io/mqtt/connection.js';
 import { describeWithMosquitto, generateCertificates, startAedes, startMosquitto, type TestBroker, type TestCertificates } from '../../support/mosquitto.js';
+import { until } from '../../support/until.js';
 
 describe('MQTT connection options', () => {
   it('ask for a durable MQTT 5 session', () => {
@@ -42,20 +43,16 @@ describeWithMosquitto('MQTT reconnect backoff on injected timers (Mosquitto)', (
     const broker = await startMosquitto();
     const scheduled: { ms: number; run: () => void }[] = [];
     const timers: Timers = { setTimeout: (run, ms) => scheduled.push({ ms, run }), clearTimeout: () => {} };
-    const waitFor = async (condition: () => boolean) => {
-      for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
-      expect(condition()).toBe(true);
-    };
     const connection = await connectMqtt({ url: broker.url, clientId: 'backoff', backoff: { initialMs: 100, maxMs: 1000 }, timers, connectTimeoutMs: 1000 });
     const sessions: boolean[] = [];
     connection.onConnect((present) => sessions.push(present));
     let stopped = false;
     const restarting = broker.restart(async () => {
       // While the broker is down, run each attempt the virtual clock allows and watch it fail.
-      await waitFor(() => scheduled.length === 1);
+      await until(() => scheduled.length === 1, 'the first reconnect to be scheduled');
       for (let attempt = 1; attempt < 3; attempt++) {
         scheduled[attempt - 1]!.run();
-        await waitFor(() => scheduled.length === attempt + 1);
+        await until(() => scheduled.length === attempt + 1, `reconnect attempt ${attempt + 1} to be scheduled`);
       }
       stopped = true;
     });
@@ -63,7 +60,7 @@ describeWithMosquitto('MQTT reconnect backoff on injected timers (Mosquitto)', (
     expect(stopped).toBe(true);
     expect(scheduled.map((s) => s.ms)).toEqual([100, 200, 400]);
     scheduled[2]!.run();
-    await waitFor(() => sessions.length === 1);
+    await until(() => sessions.length === 1, 'the reconnect');
     expect(sessions).toEqual([true]); // Mosquitto persisted the session across its restart
     expect(connection.client.connected).toBe(true);
     await connection.close();

@@ -11,6 +11,7 @@ import { MqttSink, type MqttSinkOptions } from '../../../src/io/mqtt/sink.js';
 import { StepLog } from '../../../src/store/step-log.js';
 import { seededRandom } from '../../../src/testing/index.js';
 import { describeWithMosquitto, startAedes, startMosquitto, type TestBroker } from '../../support/mosquitto.js';
+import { until } from '../../support/until.js';
 import { SEED } from '../../seed.js';
 
 interface Reading {
@@ -63,13 +64,6 @@ function outboxRows(store: Store): { output_id: string; payload: string }[] {
 }
 
 const tempStore = (): Store => Store.open(join(mkdtempSync(join(tmpdir(), 'runnel-sink-')), 'runnel.db'));
-const until = async (condition: () => boolean, what: string, ms = 10_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 function sinkContract(kind: BrokerKind): void {
   let broker: TestBroker;
@@ -154,7 +148,7 @@ function sinkContract(kind: BrokerKind): void {
       const received = await consumer(true); // stays connected: no session needed, and aedes's persistent-session QoS 2 path loses messages
       const s = (await sink(store, { qos, stages: ['alerts'] })).start();
       await s.drained();
-      await until(() => received.length >= want.length, 'the consumer to receive every output');
+      await until(() => received.length >= want.length, 'the consumer to receive every output', 10_000);
       expect(firstOfEach(received)).toEqual(want);
       expect(outboxRows(store).every((r) => r.output_id.startsWith('other:'))).toBe(true);
       expect(outboxRows(store)).toHaveLength(20);
@@ -173,7 +167,7 @@ function sinkContract(kind: BrokerKind): void {
     await s.drained();
     let whileDown: { output_id: string; payload: string }[] = [];
     await broker.restart(async () => {
-      await until(() => !clients.some((c) => c.connected), 'the clients to notice the broker is gone');
+      await until(() => !clients.some((c) => c.connected), 'the clients to notice the broker is gone', 10_000);
       commitOutputs(store, 'alerts', readings(random, 400, 100));
       whileDown = outboxRows(store);
       await new Promise((r) => setTimeout(r, 500)); // the broker stays down a while
@@ -183,7 +177,7 @@ function sinkContract(kind: BrokerKind): void {
     expect(whileDown).toHaveLength(400);
     await s.drained();
     const want = expected(whileDown);
-    await until(() => new Set(received.map((r) => r.id)).size >= 500, 'every output after the restart');
+    await until(() => new Set(received.map((r) => r.id)).size >= 500, 'every output after the restart', 10_000);
     expect(firstOfEach(received).slice(100)).toEqual(want);
     expect(outboxRows(store)).toEqual([]);
   }, 30_000);
@@ -221,7 +215,7 @@ function sinkContract(kind: BrokerKind): void {
     const received = await consumer();
     const s = (await sink(store)).start();
     await s.drained();
-    await until(() => received.length >= 29, 'the good outputs');
+    await until(() => received.length >= 29, 'the good outputs', 10_000);
     expect(received.map((r) => (r.value as Reading).seq)).toEqual(values.map((v) => v.seq).filter((seq) => seq !== 4));
     const letters = store.db.prepare('SELECT stage, reason, payload FROM dead_letters').all() as { stage: string; reason: string; payload: string }[];
     expect(letters).toHaveLength(1);
@@ -248,12 +242,12 @@ describeWithMosquitto('MqttSink on a connectMqtt connection (Mosquitto)', () => 
       let inFlightAtClose = 0;
       connection.client.once('close', () => (inFlightAtClose = s.stats.inFlight)); // registered before the sink's own listener
       const s = new MqttSink<Reading>(store, { client: connection.client, topic: (r) => `alerts/${r.device}`, pollMs: 10, retryMs: 50 }).start();
-      await until(() => s.stats.delivered > 2000 && s.stats.inFlight > 0, 'publishes in flight');
+      await until(() => s.stats.delivered > 2000 && s.stats.inFlight > 0, 'publishes in flight', 10_000);
       await broker.restart(() => new Promise((r) => setTimeout(r, 200)));
       expect(inFlightAtClose).toBeGreaterThan(0);
       await s.drained();
       expect(outboxRows(store)).toEqual([]);
-      await until(() => ids.size === 20_000, 'every output at the consumer');
+      await until(() => ids.size === 20_000, 'every output at the consumer', 10_000);
       s.stop();
     } finally {
       await Promise.all([connection.close(), consumer.close()]);
@@ -277,11 +271,11 @@ describe('MqttSink', () => {
     try {
       commitOutputs(store, 'alerts', readings(seededRandom(SEED + 4), 10));
       const s = new MqttSink<Reading>(store, { client, topic: 'alerts/all', idField: 'outputId', pollMs: 10 }).start();
-      await until(() => held.length === 10, 'the broker to receive all 10 publishes');
+      await until(() => held.length === 10, 'the broker to receive all 10 publishes', 10_000);
       await new Promise((r) => setTimeout(r, 100));
       expect(outboxRows(store)).toHaveLength(10);
       for (const release of held.splice(0, 4)) release();
-      await until(() => s.stats.delivered === 4, 'four acknowledgements');
+      await until(() => s.stats.delivered === 4, 'four acknowledgements', 10_000);
       await new Promise((r) => setTimeout(r, 50));
       expect(outboxRows(store).map((r) => r.output_id)).toEqual([4, 5, 6, 7, 8, 9].map((n) => `alerts:1:${n}`));
       for (const release of held.splice(0)) release();

@@ -14,20 +14,23 @@ import { SEED } from '../../seed.js';
 const tempPath = () => join(mkdtempSync(join(tmpdir(), 'runnel-mqtt-source-')), 'runnel.db');
 
 /** Runs a pipeline reading `options` until `stop` says so (checked after every step). */
-async function runUntil(store: Store, options: MqttSourceOptions, stop: (values: Record<string, unknown>[], ingest: MqttIngest | undefined) => boolean) {
+/** Runs a pipeline reading `options`' source until `stop`; `started` resolves once the source is subscribed. */
+function runUntil(store: Store, options: MqttSourceOptions, stop: (values: Record<string, unknown>[], ingest: MqttIngest | undefined) => boolean) {
   const out = collect<Record<string, unknown>>();
   const p = new Pipeline();
   let ingest: MqttIngest | undefined;
-  p.apply(mqttSource(store, { ...options, onStart: (i) => (ingest = i) })).apply(out);
+  let subscribed: () => void = () => {};
+  const started = new Promise<void>((resolve) => (subscribed = resolve));
+  p.apply(mqttSource(store, { ...options, onStart: (i) => ((ingest = i), subscribed()) })).apply(out);
   const controller = new AbortController();
   const deadline = Date.now() + 20_000;
-  const result = await run(p, {
+  const finished = run(p, {
     store,
     signal: controller.signal,
     idleWaitMs: 5,
     onProgress: () => (stop(out.values, ingest) || Date.now() > deadline) && controller.abort(),
-  });
-  return { values: out.values, elements: out.elements, result };
+  }).then((result) => ({ values: out.values, elements: out.elements, result }));
+  return { started, finished };
 }
 
 describeWithMosquitto('mqttSource in a durable pipeline (Mosquitto)', () => {
@@ -54,14 +57,14 @@ describeWithMosquitto('mqttSource in a durable pipeline (Mosquitto)', () => {
     };
     let store = Store.open(path);
     let steps = 0;
-    const first = await runUntil(store, options, () => ++steps > 5);
+    const first = await runUntil(store, options, () => ++steps > 5).finished;
     store.close();
     // The session exists now: publish while the pipeline is down, then resume.
     for (let id = 0; id < 60; id++) {
       await publisher.publishAsync(`site/s${id % 2}/sensors/d${id % 3}/temp/c`, JSON.stringify({ id, at: 1000 + id, t: id / 2 }), { qos: 1 });
     }
     store = Store.open(path);
-    const second = await runUntil(store, options, (values) => values.length >= 60);
+    const second = await runUntil(store, options, (values) => values.length >= 60).finished;
     expect(first.values).toEqual([]);
     expect(second.values.map((v) => v['id'])).toEqual(Array.from({ length: 60 }, (_, i) => i));
     expect(second.values[5]).toEqual({ id: 5, at: 1005, t: 2.5, site: 's1', device: 'd2', rest: 'temp/c' });
@@ -70,7 +73,7 @@ describeWithMosquitto('mqttSource in a durable pipeline (Mosquitto)', () => {
     // A third run gets nothing again, and the consumed rows are gone.
     store = Store.open(path);
     steps = 0;
-    const { values: empty } = await runUntil(store, options, () => ++steps > 20);
+    const { values: empty } = await runUntil(store, options, () => ++steps > 20).finished;
     expect(empty).toEqual([]);
     expect((store.db.prepare("SELECT count(*) AS n FROM inbox WHERE source = 'temps'").get() as { n: number }).n).toBe(0);
     store.close();
@@ -118,13 +121,13 @@ describeWithMosquitto('mqttSource in a durable pipeline (Mosquitto)', () => {
       log: () => {},
     };
     let published = false;
-    const run = runUntil(store, options, (values, ingest) => published && values.length >= expectedGood && (ingest?.stats.deadLettered ?? 0) >= expectedBad);
-    await new Promise((r) => setTimeout(r, 300));
+    const running = runUntil(store, options, (values, ingest) => published && values.length >= expectedGood && (ingest?.stats.deadLettered ?? 0) >= expectedBad);
+    await running.started;
     for (let i = 0; i < order.length; i += 500) {
       await Promise.all(order.slice(i, i + 500).map((m) => publisher.publishAsync(m.topic, m.payload, { qos: 1 })));
     }
     published = true;
-    const { values } = await run;
+    const { values } = await running.finished;
     const letters = store.db.prepare("SELECT reason, payload FROM dead_letters WHERE stage = 'fuzz'").all() as { reason: string; payload: string }[];
     store.close();
     expect(values.length).toBe(expectedGood);
