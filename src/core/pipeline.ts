@@ -1,7 +1,6 @@
 import type { GraphNode, PrimitiveSpec } from './graph.js';
 import { PCollection } from './pcollection.js';
 import { PTransform, type ExpandContext } from './ptransform.js';
-import type { PipelineResult, RunOptions } from '../runner/types.js';
 import { DEFAULT_WINDOWING, type WindowingStrategy } from './windowing/strategy.js';
 
 /** The input of root transforms such as `create` and `readCsv`. */
@@ -53,12 +52,6 @@ export class Pipeline {
     } finally {
       this.#scope.pop();
     }
-  }
-
-  /** @deprecated Use `run(pipeline, options)`; this method goes when its last callers have moved. */
-  async run(options: RunOptions = {}): Promise<PipelineResult> {
-    const { DirectRunner } = await import('../runner/direct-runner.js');
-    return new DirectRunner(options).run(this);
   }
 
   #claimName(transform: PTransform<unknown, unknown>): string {

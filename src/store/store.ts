@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { RunnelError } from '../core/errors.js';
+import { RunnelError } from '../common/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
 /** `NORMAL` survives a killed process; `FULL` also survives a power cut, at an fsync per commit. */

@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.js';
-import { messageOf } from '../../core/errors.js';
+import { messageOf } from '../../common/errors.js';
 import { messageSize, type Inbox, type InboxMessage, type InboxRejection, type RetentionCaps } from '../../store/inbox.js';
 import type { Timers } from './connection.js';
 import type { DecodedMessage } from './ingest-decoder.js';

@@ -1,5 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { RunnelError } from '../../core/errors.js';
+import { RunnelError } from '../../common/errors.js';
 
 /** Timers, injected so reconnect backoff runs on virtual time in tests. */
 export interface Timers {

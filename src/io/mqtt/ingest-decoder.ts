@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.js';
-import { messageOf } from '../../core/errors.js';
+import { messageOf } from '../../common/errors.js';
 import type { InboxMessage, InboxRejection } from '../../store/inbox.js';
 import type { PayloadCodec } from '../payload-codecs.js';
 import { checkField } from '../schema.js';

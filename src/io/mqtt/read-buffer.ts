@@ -1,5 +1,5 @@
 import { Bundle } from '../../core/bundle.js';
-import { messageOf } from '../../core/errors.js';
+import { messageOf } from '../../common/errors.js';
 import { NO_FIRING } from '../../core/pane.js';
 import type { PBegin } from '../../core/pipeline.js';
 import type { PCollection } from '../../core/pcollection.js';

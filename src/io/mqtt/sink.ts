@@ -1,6 +1,6 @@
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import { systemClock, type Clock } from '../../core/clock.js';
-import { messageOf } from '../../core/errors.js';
+import { messageOf } from '../../common/errors.js';
 import { decodeJson } from '../../store/json-codec.js';
 import { OutboxQueue, type OutboxRow, type Undeliverable } from '../../store/outbox-queue.js';
 import type { Store } from '../../store/store.js';

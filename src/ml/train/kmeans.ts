@@ -6,7 +6,7 @@
  * squared distance to the nearest centre is the anomaly score.
  */
 import { beginGraph, finishModel } from '../onnx/builders/common.js';
-import { seededRandom } from '../evaluate/split.js';
+import { seededRandom } from '../../common/random.js';
 import type { ExportOptions, FrameLike, TrainedModel, Trainer } from './types.js';
 import { checkColumns, checkFinite, forEachChunk, withWorkspace } from './wasm.js';
 
