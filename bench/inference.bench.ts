@@ -12,13 +12,13 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { run as runDirect } from '../src/runner/direct-runner.js';
 import { measure, printTable } from './harness.js';
 import { Bundle } from '../src/core/bundle.js';
 import type { Source } from '../src/core/source.js';
 import { MIN_TIMESTAMP } from '../src/core/time.js';
 import { linearRegressionModel, logisticRegressionModel, treeEnsembleRegressorModel } from '../src/ml/onnx/index.js';
 import { randomFrame, randomMatrix, randomTrees, seededRng } from '../src/ml/testing/random-models.js';
-import { run as runDirect } from '../src/runner/direct-runner.js';
 
 const FEATURES = 16;
 const NODE_OPTIONS = { intraOpNumThreads: 1, interOpNumThreads: 1 };

@@ -13,8 +13,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
-import { printTable } from './harness.js';
 import { run as runDirect } from '../src/runner/direct-runner.js';
+import { printTable } from './harness.js';
 
 type Qos = 0 | 1;
 

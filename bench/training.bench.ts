@@ -13,8 +13,8 @@ import { Matrix } from 'ml-matrix';
 import LogisticRegression from 'ml-logistic-regression';
 import { GaussianNB } from 'ml-naivebayes';
 import MLR from 'ml-regression-multivariate-linear';
-import { accuracy, rmse, seededRandom } from '../src/ml/evaluate/index.js';
 import { frameOf, type FrameLike } from '../src/kernels/frame.js';
+import { accuracy, rmse, seededRandom } from '../src/ml/evaluate/index.js';
 import { fitGaussianNB, fitLinearRegression, fitLogisticRegression } from '../src/ml/train/index.js';
 import { measure, printTable } from './harness.js';
 

@@ -8,12 +8,13 @@
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { DeviceProfile } from '../config/device-profile.js';
+import { onnxHandlerForDevice } from '../config/inference-settings.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../io/mqtt/embedded-broker.js';
 import { MqttSink } from '../io/mqtt/sink.js';
-import { onnxHandlerForDevice } from '../config/inference-settings.js';
 import { FastPathModelHandler } from '../ml/infer/fast-path-handler.js';
 import { OnnxModelHandler } from '../ml/infer/onnx-handler.js';
 import { servedModel } from '../ml/infer/served-model.js';
+import { run } from '../runner/direct-runner.js';
 import type { PipelineResult } from '../runner/types.js';
 import { OutboxQueue } from '../store/outbox-queue.js';
 import { Store } from '../store/store.js';
@@ -24,7 +25,6 @@ import { MODEL_NAME, modelId, persistenceModel } from './model.js';
 import { demoPipeline, PREDICTIONS_STAGE, type Prediction } from './pipeline.js';
 import { SampleTable } from './samples.js';
 import { startSensors, type SensorStats } from './sensors.js';
-import { run } from '../runner/direct-runner.js';
 
 /** Options of `runDemo`. */
 export interface DemoOptions {

@@ -4,11 +4,11 @@
  * the handler that serves them, and the challenger is promoted only when its RMSE beats the
  * champion's by the margin: pushed to the registry, then hot-swapped into the served model.
  */
+import { frameOf } from '../kernels/frame.js';
 import { rmse } from '../ml/evaluate/metrics.js';
 import type { FrameModelOptions } from '../ml/infer/frame-settings.js';
 import type { ServedModel } from '../ml/infer/served-model.js';
 import { type FrameModel, type ModelHandler } from '../ml/infer/types.js';
-import { frameOf } from '../kernels/frame.js';
 import { fitLinearRegression } from '../ml/train/linear-regression.js';
 import type { ModelRegistry } from '../sync/directory-registry.js';
 import type { ModelManifest } from '../sync/manifest.js';

@@ -6,6 +6,7 @@
  */
 import { kv, type KV } from '../core/element.js';
 import { Pipeline } from '../core/pipeline.js';
+import { fixedWindows } from '../core/windowing/window-fns.js';
 import type { WindowFeatures } from '../features/window-features.js';
 import { windowStats } from '../features/window-stats.js';
 import type { EmbeddedBroker } from '../io/mqtt/embedded-broker.js';
@@ -14,7 +15,6 @@ import { runInference } from '../ml/infer/run-inference.js';
 import type { ServedModel } from '../ml/infer/served-model.js';
 import type { FrameModel } from '../ml/infer/types.js';
 import type { PredictionResult } from '../ml/infer/prediction.js';
-import { fixedWindows } from '../core/windowing/window-fns.js';
 import { FEATURES, READINGS, STATS, TARGET, WINDOW_MS } from './model.js';
 import { FEATURES_STAGE } from './samples.js';
 

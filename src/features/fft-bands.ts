@@ -4,8 +4,8 @@
  * and one band-energy kernel call per feature.
  */
 import type { FftWindow } from '../kernels/fft-plan.js';
-import { windowTransform, type PaneFeature, type PaneOptions, type WindowFeatureTransform } from './window-features.js';
 import { typed, type FeatureRecord } from './records.js';
+import { windowTransform, type PaneFeature, type PaneOptions, type WindowFeatureTransform } from './window-features.js';
 
 /** The spectrum settings of `fftBands` (and of `windowStats`' `fft` option). */
 export interface FftBandsSpec {

@@ -4,8 +4,8 @@
  * them) NaN or ±Infinity. The thrown `RunnelError` (`BAD_INPUT`) becomes the element's dead-letter
  * reason, so each message names the field and says what was wrong.
  */
-import { RunnelError } from '../common/errors.js';
 
+import { RunnelError } from '../common/errors.js';
 import type { PTransform } from '../core/ptransform.js';
 
 /** A record with named fields, some of them numeric features. */

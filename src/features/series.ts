@@ -12,8 +12,8 @@ import { valueState } from '../core/state.js';
 import type { StatsExports } from '../kernels/exports.js';
 import { statefulParDo } from '../transforms/stateful-par-do.js';
 import { KeyedBundleFn, type HeldRows, type KeyedState } from './keyed-bundle.js';
-import { paneTransform, type PaneOptions } from './window-features.js';
 import { checkFeatureNames, typed, type FeatureRecord, type NonFinitePolicy } from './records.js';
+import { paneTransform, type PaneOptions } from './window-features.js';
 import type { Workspace } from './workspace.js';
 
 /** A record transform that also says which features it adds. */

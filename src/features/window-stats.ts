@@ -4,8 +4,8 @@
  */
 import type { StatsExports } from '../kernels/exports.js';
 import { bandsFeature, type FftBandsSpec } from './fft-bands.js';
-import { windowTransform, type Pane, type PaneFeature, type PaneOptions, type WindowFeatureTransform } from './window-features.js';
 import { typed, type FeatureRecord } from './records.js';
+import { windowTransform, type Pane, type PaneFeature, type PaneOptions, type WindowFeatureTransform } from './window-features.js';
 import type { Workspace } from './workspace.js';
 
 /** Statistics `windowStats` computes (population moments; `zcr` is the zero-crossing rate). */

@@ -1,5 +1,5 @@
-import type { Clock } from '../core/clock.js';
 import { messageOf, RunnelError } from '../common/errors.js';
+import type { Clock } from '../core/clock.js';
 import type { DeadLetter } from './types.js';
 
 /** Thrown through user code to stop a `failFast` run; never dead-lettered itself. */

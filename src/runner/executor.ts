@@ -1,6 +1,6 @@
+import { messageOf, RunnelError } from '../common/errors.js';
 import type { Clock } from '../core/clock.js';
 import { Bundle } from '../core/bundle.js';
-import { messageOf, RunnelError } from '../common/errors.js';
 import type { SourceReader } from '../core/source.js';
 import { MIN_TIMESTAMP } from '../core/time.js';
 import type { DeadLetters } from './dead-letters.js';

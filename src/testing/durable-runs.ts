@@ -1,8 +1,8 @@
 import type { Pipeline } from '../core/pipeline.js';
+import { run } from '../runner/direct-runner.js';
 import type { RunOptions } from '../runner/types.js';
 import { committedOutputs, type CommittedOutput } from '../store/outbox-queue.js';
 import { Store } from '../store/store.js';
-import { run } from '../runner/direct-runner.js';
 
 /** One row of a durable run's outbox: the stable output id and what was committed with it. */
 export type OutboxRow = CommittedOutput;

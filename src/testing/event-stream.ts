@@ -6,8 +6,8 @@ import type { PTransform } from '../core/ptransform.js';
 import type { ReadResult, Source, SourceReader } from '../core/source.js';
 import { MAX_TIMESTAMP } from '../core/time.js';
 import { GLOBAL_WINDOW } from '../core/window.js';
-import { read } from '../transforms/read.js';
 import { BoundedOutOfOrderness } from '../core/windowing/watermark.js';
+import { read } from '../transforms/read.js';
 import type { TimestampedValue } from './test-stream.js';
 
 interface Checkpoint {

@@ -6,9 +6,9 @@
  */
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
+import { onnxHandlerForDevice, runInferenceOptionsForDevice } from '../../src/config/inference-settings.js';
 import { Pipeline, collect, create, run } from '../../src/index.js';
 import { loadDeviceProfile, type DeviceProfile } from '../../src/config/device-profile.js';
-import { onnxHandlerForDevice, runInferenceOptionsForDevice } from '../../src/config/inference-settings.js';
 import { onnxRuntimeLoaded, runInference, servedModel, type PredictionResult } from '../../src/ml/infer/index.js';
 import { linearRegressionModel } from '../../src/ml/onnx/index.js';
 import { randomMatrix, seededRng } from '../../src/ml/testing/random-models.js';

@@ -4,9 +4,9 @@
  * example that does not fit the model (wrong length, missing or unexpected feature names, NaN
  * under a reject policy) is refused with a reason naming the mismatch, and the batch goes on.
  */
+import type { FrameLike } from '../../kernels/frame.js';
 import { FEATURES_KEY } from '../onnx/builders/common.js';
 import type { FrameModel } from './types.js';
-import type { FrameLike } from '../../kernels/frame.js';
 
 /** One example: numbers in the model's feature order, or a record of numbers by feature name. */
 export type Example = Float32Array | Float64Array | readonly number[] | Readonly<Record<string, number>>;

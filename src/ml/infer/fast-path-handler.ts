@@ -6,6 +6,7 @@
  * onnxruntime-web. Input checks and the NaN policy are the ONNX handler's.
  */
 import { RunnelError, messageOf } from '../../common/errors.js';
+import type { FrameLike } from '../../kernels/frame.js';
 import { kernels as sharedKernels, type F32Block, type Kernels } from '../../kernels/index.js';
 import { readModelInfo } from '../onnx/decode.js';
 import { readGraph } from '../onnx/decode-graph.js';
@@ -13,7 +14,6 @@ import { matchLinear, type LinearPlan } from './fast-linear.js';
 import { frameSettings, type FrameModelOptions } from './frame-settings.js';
 import { ModelBatchStats, type InferenceMetrics } from './metrics.js';
 import type { FloatTensor, FrameModel, ModelHandler, ModelOutputs, TensorDescription } from './types.js';
-import type { FrameLike } from '../../kernels/frame.js';
 import { applyNanPolicy, checkFrameColumns, type NanPolicy } from './validate.js';
 
 /** Options of the fast-path handler. */

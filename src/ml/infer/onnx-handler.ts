@@ -5,12 +5,12 @@
  */
 import type * as Ort from 'onnxruntime-web';
 import { RunnelError, messageOf } from '../../common/errors.js';
+import type { FrameLike } from '../../kernels/frame.js';
 import { readModelInfo } from '../onnx/decode.js';
 import { frameSettings, type FrameModelOptions } from './frame-settings.js';
 import { ModelBatchStats, type InferenceMetrics } from './metrics.js';
 import { loadOnnxRuntime, type OrtModule } from './runtime.js';
 import type { FloatTensor, FrameModel, ModelHandler, ModelOutputs, TensorDescription, TensorValue } from './types.js';
-import type { FrameLike } from '../../kernels/frame.js';
 import { applyNanPolicy, checkFrameColumns, type NanPolicy } from './validate.js';
 
 /** Options of the handler (the runtime). */

@@ -9,9 +9,9 @@
  * `minBatchSize` wait or the oldest waited `maxWaitMs`. Each result keeps its example's own
  * event time and window.
  */
+import { messageOf } from '../../common/errors.js';
 import type { DoFn, FinishBundleContext, ProcessContext } from '../../core/do-fn.js';
 import { kv, type KV } from '../../core/element.js';
-import { messageOf } from '../../common/errors.js';
 import type { PCollection } from '../../core/pcollection.js';
 import { PTransform } from '../../core/ptransform.js';
 import { parDo } from '../../transforms/par-do.js';

@@ -6,8 +6,8 @@
  * r-th example of every key, so a key's examples run in order and keys share batches.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- a model's load options do not matter here */
-import { kv, type KV } from '../../core/element.js';
 import { messageOf } from '../../common/errors.js';
+import { kv, type KV } from '../../core/element.js';
 import type { PCollection } from '../../core/pcollection.js';
 import { PTransform } from '../../core/ptransform.js';
 import { valueState, type StatefulBundleContext, type StatefulDoFn, type ValueStateSpec } from '../../core/state.js';

@@ -1,6 +1,6 @@
+import { messageOf } from '../../common/errors.js';
 import type { Bundle } from '../../core/bundle.js';
 import type { Clock } from '../../core/clock.js';
-import { messageOf } from '../../common/errors.js';
 import type { PaneTiming } from '../../core/pane.js';
 import { END_OF_GLOBAL_WINDOW } from '../../core/time.js';
 import { GLOBAL_WINDOW, IntervalWindow, type BoundedWindow } from '../../core/window.js';

@@ -1,6 +1,6 @@
+import { RunnelError, messageOf } from '../../common/errors.js';
 import type { DoFn, FinishBundleContext, ProcessContext, TupleTag } from '../../core/do-fn.js';
 import type { Bundle } from '../../core/bundle.js';
-import { RunnelError, messageOf } from '../../common/errors.js';
 import type { ElementwiseStage } from '../../core/graph.js';
 import { NO_FIRING as NO_PANE, type PaneInfo } from '../../core/pane.js';
 import type { BoundedWindow } from '../../core/window.js';
