@@ -76,6 +76,7 @@ export type { IngestStats } from './io/mqtt/commit-gate.js';
 export { connectMqtt, toMqttOptions, type MqttConnection, type MqttConnectionOptions, type Backoff, type Timers } from './io/mqtt/connection.js';
 export { inboxSource, type InboxSourceOptions } from './io/mqtt/inbox-source.js';
 export type { DedupeBy } from './io/mqtt/dedupe.js';
-export { jsonPayload, csvPayload, float32Payload, type PayloadCodec } from './io/payload-codecs.js';
+export { jsonPayload, csvPayload, float32Payload, type PayloadCodec, type JsonPayloadOptions } from './io/payload-codecs.js';
+export type { JsonLimits } from './io/json-limits.js';
 export { Inbox, type RetentionCaps, type RetentionPolicy, type InboxUsage, type InboxRow } from './store/inbox.js';
 export { inspectStore, type StoreReport, type InspectOptions, type InboxReport, type DeadLetterGroup, type OutboxReport, type OffsetReport } from './store/inspect.js';

@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { checkJsonShape, validateJsonLimits, type JsonLimits } from './json-limits.js';
 import { castTextRecord, checkJsonRecord, validateSchema, type Schema } from './schema.js';
 
 /** Turns a message payload into a record; throws an Error whose message is the dead-letter reason. */
@@ -17,16 +18,29 @@ function text(payload: Uint8Array): string {
   }
 }
 
-/** JSON objects, checked against `schema` when given (field types, required fields). */
-export function jsonPayload(options: { schema?: Schema } = {}): PayloadCodec {
+/** Options of `jsonPayload`. */
+export interface JsonPayloadOptions extends JsonLimits {
+  /** Field types and required fields to check. */
+  readonly schema?: Schema;
+}
+
+/**
+ * JSON objects, checked against `schema` when given (field types, required fields). A payload
+ * nested deeper than `maxDepth` (64) or holding more than `maxValues` (65,536) values is refused
+ * before it is parsed (see `json-limits.ts`): what parsing costs is not bounded by bytes.
+ */
+export function jsonPayload(options: JsonPayloadOptions = {}): PayloadCodec {
   const schema = options.schema;
   if (schema) validateSchema(schema, 'jsonPayload');
+  const limits = validateJsonLimits(options, 'jsonPayload');
   return {
     name: 'json',
     decode(payload) {
       let value: unknown;
+      const json = text(payload);
+      checkJsonShape(json, limits);
       try {
-        value = JSON.parse(text(payload));
+        value = JSON.parse(json);
       } catch (error) {
         throw new Error(`payload is not valid JSON (${(error as Error).message})`);
       }
