@@ -1,7 +1,7 @@
 /**
  * Independent plain-TS references in f64 for the trainer tests: least squares by Householder QR
- * (no normal equations), a linear solve by Gaussian elimination, and logistic/softmax regression
- * by accelerated gradient descent run to convergence.
+ * (no normal equations), a linear solve by Gaussian elimination, logistic/softmax regression
+ * by accelerated gradient descent run to convergence, and k-means (k-means++ seeding, Lloyd).
  */
 
 /** Least squares min ‖A·x - b‖ by Householder QR; A is m × p (rows). */
@@ -114,4 +114,83 @@ export function logisticGd(rows: readonly (readonly number[])[], y: readonly num
     }
   }
   return w;
+}
+
+/**
+ * Best of `restarts` k-means runs in plain f64: greedy k-means++ seeding over all rows (each
+ * centre the best of 2 + ⌊ln k⌋ D²-weighted candidates, scikit-learn's seeding), then Lloyd until
+ * no row changes cluster (an empty cluster takes the row farthest from its centre). Returns the
+ * lowest inertia (Σ squared distance to the nearest centre) and its centres.
+ */
+export function kMeansReference(rows: readonly (readonly number[])[], k: number, restarts: number, rng: () => number): { inertia: number; centers: number[][] } {
+  const d = rows[0]!.length, x = Float64Array.from(rows.flat());
+  let best: { inertia: number; centers: Float64Array } = { inertia: Infinity, centers: new Float64Array(0) };
+  for (let r = 0; r < restarts; r++) {
+    const run = lloydReference(x, d, seedReference(x, d, k, rng));
+    if (run.inertia < best.inertia) best = run;
+  }
+  return { inertia: best.inertia, centers: Array.from({ length: k }, (_, c) => Array.from(best.centers.subarray(c * d, c * d + d))) };
+}
+
+/** Squared distance between row i of x and row c of centres (both flat, d wide). */
+function sqDist(x: Float64Array, i: number, centers: Float64Array, c: number, d: number): number {
+  let s = 0;
+  for (let j = 0; j < d; j++) s += (x[i * d + j]! - centers[c * d + j]!) ** 2;
+  return s;
+}
+
+/** Greedy k-means++ over all rows. */
+function seedReference(x: Float64Array, d: number, k: number, rng: () => number): Float64Array {
+  const n = x.length / d, centers = new Float64Array(k * d);
+  const first = Math.floor(rng() * n);
+  centers.set(x.subarray(first * d, first * d + d));
+  let near: Float64Array = Float64Array.from({ length: n }, (_, i) => sqDist(x, i, centers, 0, d));
+  for (let c = 1; c < k; c++) {
+    let pick: { row: number; near: Float64Array; pot: number } | undefined;
+    for (let t = 0; t < 2 + Math.floor(Math.log(k)); t++) {
+      let u = rng() * near.reduce((a, b) => a + b, 0), row = 0;
+      while (row < n - 1 && (u -= near[row]!) > 0) row++;
+      const next = near.map((v, i) => Math.min(v, sqDist(x, i, x, row, d)));
+      const pot = next.reduce((a, b) => a + b, 0);
+      if (!pick || pot < pick.pot) pick = { row, near: next, pot };
+    }
+    centers.set(x.subarray(pick!.row * d, pick!.row * d + d), c * d);
+    near = pick!.near;
+  }
+  return centers;
+}
+
+/** Lloyd from `centers` until the assignment repeats; the inertia is of the final centres. */
+function lloydReference(x: Float64Array, d: number, centers: Float64Array): { inertia: number; centers: Float64Array } {
+  const n = x.length / d, k = centers.length / d;
+  const labels = new Int32Array(n).fill(-1), own = new Float64Array(n);
+  for (let it = 0; it < 10_000; it++) {
+    let changed = false;
+    for (let i = 0; i < n; i++) {
+      let c = 0, best = sqDist(x, i, centers, 0, d);
+      for (let q = 1; q < k; q++) {
+        const s = sqDist(x, i, centers, q, d);
+        if (s < best) [c, best] = [q, s];
+      }
+      own[i] = best;
+      if (labels[i] !== c) [labels[i], changed] = [c, true];
+    }
+    if (!changed) break;
+    const sums = new Float64Array(k * d), counts = new Float64Array(k);
+    for (let i = 0; i < n; i++) {
+      counts[labels[i]!]!++;
+      for (let j = 0; j < d; j++) sums[labels[i]! * d + j]! += x[i * d + j]!;
+    }
+    for (let c = 0; c < k; c++) {
+      if (counts[c]! > 0) for (let j = 0; j < d; j++) centers[c * d + j] = sums[c * d + j]! / counts[c]!;
+      else {
+        const far = own.indexOf(Math.max(...own));
+        centers.set(x.subarray(far * d, far * d + d), c * d);
+        own[far] = -Infinity;
+      }
+    }
+  }
+  let inertia = 0;
+  for (let i = 0; i < n; i++) inertia += sqDist(x, i, centers, labels[i]!, d);
+  return { inertia, centers };
 }
