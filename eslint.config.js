@@ -1,13 +1,14 @@
 // ESLint with typescript-eslint's type-aware rules over everything the root tsconfig compiles.
 // Formatting is Prettier's job (eslint-config-prettier turns off the rules that would fight it).
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ['dist/', 'build/', 'node_modules/', 'assembly/', 'coverage/', '**/*.cjs'] },
   js.configs.recommended,
-  ...tseslint.configs.recommendedTypeChecked,
+  tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
