@@ -174,7 +174,7 @@ export class CommitGate {
       rows.push(rows.at(-1)! + (m ? 1 : 0));
       bytes.push(bytes.at(-1)! + (m ? messageSize(m.topic, m.payload) : 0));
     }
-    const fits = (k: number): boolean => rows[k] === 0 || this.inbox.hasRoom(rows[k]!, bytes[k]!, now);
+    const fits = (k: number): boolean => rows[k] === 0 || this.inbox.hasRoom(rows[k], bytes[k], now);
     if (fits(batch.length)) return batch.length;
     let lo = 0;
     let hi = batch.length;

@@ -1,4 +1,4 @@
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { RunnelError } from '../../common/errors.js';
 
 /** Timers, injected so reconnect backoff runs on virtual time in tests. */
@@ -49,8 +49,11 @@ export interface MqttConnectionOptions {
   readonly timers?: Timers;
 }
 
-/** mqtt.js's acknowledgement hook (called per QoS 1/2 message; MQTT 5 only). */
-export type AckHandler = NonNullable<IClientOptions['customHandleAcks']>;
+/**
+ * mqtt.js's acknowledgement hook (called per QoS 1/2 message; MQTT 5 only), with the packet
+ * typed (mqtt.js declares it `any`).
+ */
+export type AckHandler = (topic: string, payload: Buffer, packet: IPublishPacket, ack: (error: Error | number, code?: number) => void) => void;
 
 const WEEK_S = 7 * 24 * 3600;
 

@@ -111,7 +111,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   } catch (error) {
     ingest.close();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    throw new Error(`${where}: cannot listen on ${host}:${port}: ${(error as Error).message}`);
+    throw new Error(`${where}: cannot listen on ${host}:${port}: ${(error as Error).message}`, { cause: error });
   }
   const bound = (server.address() as net.AddressInfo).port;
 

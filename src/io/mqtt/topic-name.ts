@@ -5,7 +5,7 @@
 export function topicNameProblem(topic: unknown): string | undefined {
   if (typeof topic !== 'string') return `a topic must be a string, got ${topic === null ? 'null' : typeof topic}`;
   if (topic.length === 0) return 'the topic is empty';
-  if (/[+#\u0000]/.test(topic)) return `topic "${topic}" contains a wildcard (+ or #) or a NUL character, which only subscriptions may use`;
+  if (/[+#]/.test(topic) || topic.includes('\u0000')) return `topic "${topic}" contains a wildcard (+ or #) or a NUL character, which only subscriptions may use`;
   if (Buffer.byteLength(topic, 'utf8') > 65_535) return 'the topic is longer than 65,535 bytes';
   return undefined;
 }

@@ -13,7 +13,8 @@ describeWithMosquitto('AckGate on mqtt.js (Mosquitto)', () => {
     let gate: AckGate | undefined;
     const connection = await connectMqtt({ url: broker.url, clientId: 'gated' }, (_topic, payload, packet, ack) => {
       events.push(`message ${payload.toString()}`);
-      waiting.push({ id: packet.messageId!, token: gate!.hold(packet.messageId!) });
+      const id = packet.messageId!;
+      waiting.push({ id, token: gate!.hold(id) });
       ack(0);
     });
     gate = new AckGate(connection.client);

@@ -9,9 +9,10 @@ function referenceMatch(filter: string, topic: string): boolean {
   if (topic.startsWith('$') && /^[+#]/.test(filter)) return false;
   const pattern = filter
     .split('/')
-    .map((l) => (l === '+' ? '[^/]*' : l === '#' ? '\u0000' : l.replace(/[.*?^${}()|[\]\\]/g, '\\$&')))
+    // `#` (not escaped, and only ever a whole last level) is turned into "this level and below" last.
+    .map((l) => (l === '+' ? '[^/]*' : l.replace(/[.*?^${}()|[\]\\]/g, '\\$&')))
     .join('/')
-    .replace(/\/?\u0000$/, '(/.*)?');
+    .replace(/\/?#$/, '(/.*)?');
   return new RegExp(`^${pattern}$`).test(topic);
 }
 
