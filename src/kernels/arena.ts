@@ -1,8 +1,8 @@
 /** The raw exports every kernels build has: its memory and a non-GC allocator. */
 export interface ArenaExports {
   readonly memory: WebAssembly.Memory;
-  alloc(bytes: number): number;
-  free(ptr: number): void;
+  alloc: (bytes: number) => number;
+  free: (ptr: number) => void;
 }
 
 /** Element types a block can hold, by their typed-array constructor. */
