@@ -297,7 +297,7 @@ function memory(labels: readonly (keyof typeof SCENARIOS)[]): void {
     return;
   }
   const bare = spawnSync(process.execPath, ['--expose-gc', '-e', 'gc(); console.log(JSON.stringify({ rss: process.memoryUsage().rss / 2 ** 20, checkpoints: [] }))'], { encoding: 'utf8' });
-  const rows: (string | number)[][] = [['bare node (nothing imported)', JSON.parse(bare.stdout).rss as number, '']];
+  const rows: (string | number)[][] = [['bare node (nothing imported)', (JSON.parse(bare.stdout) as { rss: number }).rss, '']];
   for (const label of labels) {
     const scenario = SCENARIOS[label];
     const res = spawnSync(process.execPath, ['--expose-gc', file, '--rss-child', scenario], { encoding: 'utf8' });

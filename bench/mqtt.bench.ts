@@ -92,8 +92,10 @@ class Meter {
     let last = this.#t0;
     const guard = setInterval(() => {
       const now = this.progress();
-      if (now !== seen) (seen = now), (last = performance.now());
-      else if (performance.now() - last > 5000) {
+      if (now !== seen) {
+        seen = now;
+        last = performance.now();
+      } else if (performance.now() - last > 5000) {
         this.received = now;
         this.done(last, false);
         process.exit(0);

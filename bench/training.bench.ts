@@ -79,7 +79,7 @@ function baselineCase(task: Task, x: number[][], y: Float64Array, xt: number[][]
   const labels = Array.from(y);
   if (task === 'linear') {
     const ys = labels.map((v) => [v]);
-    return scored(() => new MLR(x, ys, { statistics: false }), (m) => rmse(yTest, (m.predict(xt) as number[][]).map((r) => r[0]!)));
+    return scored(() => new MLR(x, ys, { statistics: false }), (m) => rmse(yTest, m.predict(xt).map((r) => r[0]!)));
   }
   if (task === 'naive-bayes') {
     const fit = (): GaussianNB => {

@@ -31,7 +31,7 @@ export function loadDeviceProfile(nameOrPath: string): DeviceProfile {
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`device profile ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`device profile ${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   return validateDeviceProfile(data, path);
 }

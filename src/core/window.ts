@@ -10,6 +10,8 @@ export interface BoundedWindow {
   readonly id: string;
   /** The latest timestamp an element of this window can have; the window fires after it. */
   maxTimestamp(): number;
+  /** How the window reads in messages (late data, dead-letter reasons). */
+  toString(): string;
 }
 
 /** The window `[start, end)` used by fixed, sliding and session windows. */

@@ -69,7 +69,7 @@ export class SampleTable {
   /** Stores windows (a window already stored is counted as a duplicate and left as it was). */
   add(windows: readonly WindowFeatures[]): void {
     for (const w of windows) {
-      const changes = this.#insert.run(String(w.key), w.windowStart, JSON.stringify(FEATURES.map((f) => w[f])), w[TARGET] as number).changes;
+      const changes = this.#insert.run(String(w.key), w.windowStart, JSON.stringify(FEATURES.map((f) => w[f])), w[TARGET]).changes;
       if (changes === 1) this.counts.windows++;
       else this.counts.duplicates++;
     }

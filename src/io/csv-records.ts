@@ -124,7 +124,7 @@ export class CsvRecordReader {
   }
 
   #parseText(text: string): string[][] {
-    return parse(text, { delimiter: this.delimiter, relax_column_count: true, skip_empty_lines: false }) as string[][];
+    return parse(text, { delimiter: this.delimiter, relax_column_count: true, skip_empty_lines: false });
   }
 }
 

@@ -26,7 +26,7 @@ export class LineStream {
       info = await stat(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new Error(code === 'ENOENT' ? `file "${path}" does not exist` : `cannot read "${path}" (${code ?? String(error)})`);
+      throw new Error(code === 'ENOENT' ? `file "${path}" does not exist` : `cannot read "${path}" (${code ?? String(error)})`, { cause: error });
     }
     if (!info.isFile()) throw new Error(`"${path}" is not a file`);
     return new LineStream(path);

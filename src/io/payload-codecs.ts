@@ -42,7 +42,7 @@ export function jsonPayload(options: JsonPayloadOptions = {}): PayloadCodec {
       try {
         value = JSON.parse(json);
       } catch (error) {
-        throw new Error(`payload is not valid JSON (${(error as Error).message})`);
+        throw new Error(`payload is not valid JSON (${(error as Error).message})`, { cause: error });
       }
       if (schema) return checkJsonRecord(value, schema);
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -66,14 +66,14 @@ export function csvPayload(options: { columns: readonly string[]; schema?: Schem
       if (/[\r\n]/.test(line)) throw new Error('a CSV payload must be one line');
       let rows: string[][];
       try {
-        rows = parse(line, { delimiter, relax_quotes: false }) as string[][];
+        rows = parse(line, { delimiter, relax_quotes: false });
       } catch (error) {
-        throw new Error(`payload is not a CSV line (${(error as Error).message})`);
+        throw new Error(`payload is not a CSV line (${(error as Error).message})`, { cause: error });
       }
       const fields = rows[0] ?? [];
       if (fields.length !== columns.length) throw new Error(`expected ${columns.length} CSV fields (${columns.join(', ')}), got ${fields.length}`);
       const record: Record<string, string> = {};
-      columns.forEach((name, i) => (record[name] = fields[i]!));
+      columns.forEach((name: string, i) => (record[name] = fields[i]!));
       return castTextRecord(record, schema);
     },
   };

@@ -73,7 +73,7 @@ export function parseField(name: string, text: string | undefined, spec: FieldSp
       try {
         return JSON.parse(trimmed) as unknown;
       } catch (error) {
-        throw new Error(`field "${name}": not valid JSON (${(error as Error).message})`);
+        throw new Error(`field "${name}": not valid JSON (${(error as Error).message})`, { cause: error });
       }
   }
 }
@@ -93,7 +93,7 @@ export function checkField(name: string, value: unknown, spec: FieldSpec): unkno
     (type === 'integer' && Number.isSafeInteger(value)) ||
     (type === 'boolean' && kind === 'boolean') ||
     (type === 'timestamp' && (kind === 'number' || kind === 'string'));
-  if (!ok) throw new Error(`field "${name}" should be ${type}, got ${kind === 'number' ? value : JSON.stringify(value)}`);
+  if (!ok) throw new Error(`field "${name}" should be ${type}, got ${typeof value === 'number' ? value : JSON.stringify(value)}`);
   return type === 'timestamp' ? parseTimestamp(name, value as number | string) : value;
 }
 

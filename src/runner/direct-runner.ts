@@ -53,7 +53,8 @@ export class DirectRunner {
     const durable = options.store ? new StepLog(options.store) : undefined;
     const executor = new Executor(plan(pipeline, deadLetters, clock, { durable: durable !== undefined }), deadLetters, clock);
     const bundleSize = options.bundleSize ?? DEFAULT_BUNDLE_SIZE;
-    let failure: unknown;
+    // Boxed, so that even a thrown `undefined` counts as a failure.
+    let failure: { error: unknown } | undefined;
     try {
       await executor.open(durable?.load());
       // A pipeline without sources still gets one sweep, so combineGlobally can emit its default.
@@ -64,14 +65,14 @@ export class DirectRunner {
         if (!busy && executor.active && !options.signal?.aborted) await sleep(options.idleWaitMs ?? DEFAULT_IDLE_WAIT_MS);
       } while (executor.active && !options.signal?.aborted);
     } catch (error) {
-      failure = error;
+      failure = { error };
     }
     try {
       await executor.close();
     } catch (error) {
-      failure ??= error;
+      failure ??= { error };
     }
-    if (failure !== undefined) throw failure;
+    if (failure) throw failure.error;
     return {
       deadLetters: deadLetters.kept,
       deadLetterCount: deadLetters.count,

@@ -123,22 +123,22 @@ export class Executor {
 
   /** Tears operators down and closes sources, even after a failure; rethrows the first error. */
   async close(): Promise<void> {
-    let first: unknown;
+    let first: { error: unknown } | undefined; // boxed: a thrown `undefined` is a failure too
     for (const { planned } of this.#states) {
       try {
         await planned.operator.teardown();
       } catch (error) {
-        first ??= error;
+        first ??= { error };
       }
     }
     for (const { reader } of this.#sources) {
       try {
         await reader.close();
       } catch (error) {
-        first ??= error;
+        first ??= { error };
       }
     }
-    if (first !== undefined) throw first;
+    if (first) throw first.error;
   }
 
   /** Per-operator counters. */

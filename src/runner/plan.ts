@@ -131,7 +131,7 @@ function fuseChain(
   });
   const output = new OutputBuffer(outputs.length);
   const tail = tailNode && aggregator(tailNode, deadLetters, clock, durable, output);
-  if (tail) fused.add(tailNode!);
+  if (tail) fused.add(tailNode);
   else outputs[0] = chain.at(-1)!.outputs[0]!.id;
   return { operator: new FusedOperator(stages, output, deadLetters, tail), inputs: [head.inputs[0]!.id], outputs };
 }

@@ -142,12 +142,12 @@ const countersInMemory = new WeakMap<object, Map<string, Counters>>();
 function countersOf(store: Store): Map<string, Counters> {
   if (store.path === ':memory:') {
     let map = countersInMemory.get(store.db);
-    if (!map) countersInMemory.set(store.db, (map = new Map()));
+    if (!map) countersInMemory.set(store.db, (map = new Map<string, Counters>()));
     return map;
   }
   const file = resolve(store.path);
   let map = countersByFile.get(file);
-  if (!map) countersByFile.set(file, (map = new Map()));
+  if (!map) countersByFile.set(file, (map = new Map<string, Counters>()));
   return map;
 }
 
@@ -363,10 +363,15 @@ function deadLetterPayload(topic: string, payload: Uint8Array): { topic: string;
 export function scanInbox(store: Store, scan: InboxScan): InboxRow[] {
   const where: string[] = ['id > ?'];
   const params: (string | number)[] = [scan.afterId ?? 0];
-  if (scan.source !== undefined) (where.push('source = ?'), params.push(scan.source));
-  if (scan.topic !== undefined) (where.push('topic = ?'), params.push(scan.topic));
-  if (scan.fromEventTime !== undefined) (where.push('event_time >= ?'), params.push(scan.fromEventTime));
-  if (scan.toEventTime !== undefined) (where.push('event_time <= ?'), params.push(scan.toEventTime));
+  const filter = (condition: string, value: string | number | undefined): void => {
+    if (value === undefined) return;
+    where.push(condition);
+    params.push(value);
+  };
+  filter('source = ?', scan.source);
+  filter('topic = ?', scan.topic);
+  filter('event_time >= ?', scan.fromEventTime);
+  filter('event_time <= ?', scan.toEventTime);
   const sql = `SELECT ${COLUMNS} FROM inbox WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
   return (store.db.prepare(sql).all(...params, scan.limit) as RawRow[]).map(toRow);
 }

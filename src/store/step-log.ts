@@ -70,7 +70,10 @@ export class StepLog {
       for (const o of changes.outbox) {
         const n = ordinals.get(o.stage) ?? 0;
         ordinals.set(o.stage, n + 1);
-        if (o.pane !== pane) (pane = o.pane), (paneJson = encodeJson(o.pane));
+        if (o.pane !== pane) {
+          pane = o.pane;
+          paneJson = encodeJson(o.pane);
+        }
         insertOutbox.add(`${o.stage}:${step}:${n}`, o.stage, encodeJson(o.value), o.timestamp, o.window.id, paneJson, now);
       }
       insertOutbox.flush();

@@ -143,7 +143,7 @@ export class DirectoryRegistry implements ModelRegistry {
     try {
       data = JSON.parse(readFileSync(path, 'utf8'));
     } catch (error) {
-      throw new Error(`${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `not valid JSON (${(error as Error).message})`}`);
+      throw new Error(`${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `not valid JSON (${(error as Error).message})`}`, { cause: error });
     }
     const manifest = parseManifest(data, path);
     if (manifest.name !== name || manifest.version !== version) throw new Error(`${path}: says ${manifest.name} version ${manifest.version}, but lies in ${name}/${version}`);

@@ -36,7 +36,7 @@ class CombineGlobally<In, Out> extends PTransform<PCollection<In>, PCollection<O
 export function combinePerKey<K, In, Acc, Out>(
   fn: CombineFn<In, Acc, Out>,
 ): PTransform<PCollection<KV<K, In>>, PCollection<KV<K, Out>>> {
-  return new CombinePerKey<K, In, Out>(fn as CombineFn<In, unknown, Out>);
+  return new CombinePerKey<K, In, Out>(fn);
 }
 
 /**
@@ -44,5 +44,5 @@ export function combinePerKey<K, In, Acc, Out>(
  * still yields one output, `fn`'s result for no inputs (e.g. 0 for `sum()`), as in Beam.
  */
 export function combineGlobally<In, Acc, Out>(fn: CombineFn<In, Acc, Out>): PTransform<PCollection<In>, PCollection<Out>> {
-  return new CombineGlobally<In, Out>(fn as CombineFn<In, unknown, Out>);
+  return new CombineGlobally<In, Out>(fn);
 }

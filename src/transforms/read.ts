@@ -12,7 +12,7 @@ class Read<T> extends PTransform<PBegin, PCollection<T>> {
   }
 
   expand(_input: PBegin, context: ExpandContext): PCollection<T> {
-    return context.addNode({ kind: 'read', source: this.source as Source<unknown> }, [], 1)[0] as PCollection<T>;
+    return context.addNode({ kind: 'read', source: this.source }, [], 1)[0] as PCollection<T>;
   }
 }
 

@@ -16,6 +16,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { OnnxModelHandler, frameOf } from '../../src/ml/infer/index.js';
 import { FEATURES } from '../../src/demo/model.js';
+import type { ModelManifest } from '../../src/sync/manifest.js';
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
@@ -31,9 +32,9 @@ describe('runnel CLI', () => {
   });
 
   it('a bad option or command exits 2 with a hint', async () => {
-    await expect(run('node', [CLI, 'demo', '--sensors', '0'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--sensors must be a positive integer/) });
-    await expect(run('node', [CLI, 'demo', '--device', 'toaster'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/device profile "toaster" not found/) });
-    await expect(run('node', [CLI, 'frobnicate'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "frobnicate"/) });
+    await expect(run('node', [CLI, 'demo', '--sensors', '0'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--sensors must be a positive integer/) as unknown });
+    await expect(run('node', [CLI, 'demo', '--device', 'toaster'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/device profile "toaster" not found/) as unknown });
+    await expect(run('node', [CLI, 'frobnicate'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "frobnicate"/) as unknown });
   });
 
   it('demo: the full loop on compiled JS, then a second start on the same folder resumes', { timeout: 40_000 }, async () => {
@@ -69,10 +70,10 @@ describe('runnel CLI', () => {
     expect(version).toBeGreaterThanOrEqual(1);
     const vdir = join(dir, 'registry', 'next-window-temp', String(version));
     const bytes = new Uint8Array(readFileSync(join(vdir, 'model.onnx')));
-    const manifest = JSON.parse(readFileSync(join(vdir, 'manifest.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(vdir, 'manifest.json'), 'utf8')) as ModelManifest;
     expect(manifest).toMatchObject({ name: 'next-window-temp', version, approved: true, inputs: [{ name: 'features', features: FEATURES }] });
     expect(manifest.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
-    expect(manifest.metrics.rmse).toBeLessThan(manifest.metrics.championRmse * 0.98);
+    expect(manifest.metrics['rmse']).toBeLessThan(manifest.metrics['championRmse']! * 0.98);
     const model = await new OnnxModelHandler().load(bytes);
     const x = new Float32Array(FEATURES.map((f) => (f.startsWith('temp') ? 30 : 1)));
     const y = (await model.run(frameOf(x, FEATURES)))['prediction']!.data[0]!;

@@ -93,7 +93,7 @@ describe('runnel inspect', () => {
   });
 
   it('says when the file is not there, and has --help', async () => {
-    await expect(run('node', [CLI, 'inspect', '/nonexistent/runnel.db'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/no database at \/nonexistent\/runnel.db/) });
+    await expect(run('node', [CLI, 'inspect', '/nonexistent/runnel.db'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/no database at \/nonexistent\/runnel.db/) as unknown });
     expect((await run('node', [CLI, 'inspect', '--help'])).stdout).toMatch(/dead letters\s+rejected input grouped by stage and reason/);
     expect((await run('node', [CLI, '--help'])).stdout).toMatch(/inspect\s+summarise a Runnel database/);
   });

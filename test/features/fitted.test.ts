@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   FITTED_PARAMS,
-  PCollection,
+  type PCollection,
   applyStatistics,
   applyToFrames,
-  PTransform,
+  type PTransform,
   Pipeline,
   clip,
   collect,
@@ -62,7 +62,7 @@ function randomRecords(rng: () => number, n: number, holes = 0): FeatureRecord[]
 
 /** Records as an f64 frame [n × d] (missing → NaN). */
 function frameOf(records: readonly FeatureRecord[]): Float64Array {
-  return Float64Array.from(records.flatMap((r) => FEATURES.map((f) => (typeof r[f] === 'number' ? (r[f] as number) : NaN))));
+  return Float64Array.from(records.flatMap((r) => FEATURES.map((f) => (typeof r[f] === 'number' ? r[f] : NaN))));
 }
 
 /** The twins' fit of `kind` (scalers on complete rows, imputers per column on finite values). */

@@ -52,7 +52,7 @@ async function featurePipeline(fitted: string): Promise<{ monthly: FeatureFrame[
   const series = collect<FeatureFrame>();
   const scaled = days(p).apply(scaleToZScore({ fitted }));
   const stats = windowStats(STATS, { features: FEATURES });
-  scaled.windowInto(fixedWindows(MONTH)).apply(stats).apply(featureVector(stats.featureNames, { key: (r) => r['windowStart'] as number, nonFinite: 'keep' })).apply(monthly);
+  scaled.windowInto(fixedWindows(MONTH)).apply(stats).apply(featureVector(stats.featureNames, { key: (r) => r['windowStart'], nonFinite: 'keep' })).apply(monthly);
   const lagged = lags(1, { features: ['precipitation'] });
   scaled
     .apply(lagged)
@@ -89,7 +89,7 @@ describe('a feature pipeline over real readings (vega-datasets seattle-weather.c
     const x = Float64Array.from(data.flatMap((r) => r.values));
     const mean = ref.stats.colMean(x, n, 4);
     const std = ref.stats.colStd(x, n, 4, 0);
-    expect(maxAbsDiff(JSON.parse(json).params.mean, mean)).toBeLessThan(1e-9 * 60);
+    expect(maxAbsDiff((JSON.parse(json) as FittedStatistics).params['mean']!, mean)).toBeLessThan(1e-9 * 60);
     const z = new Float64Array(n * 4);
     ref.scale.zscore(x, n, 4, mean, std, z);
     const zf = z.map(Math.fround);

@@ -102,6 +102,6 @@ describe(`streaming scaleToZScore (seed ${SEED})`, () => {
     expect(await runWithStops(join(dir, 'resumed.db'), build, [4, 9, 15, 30])).toBeGreaterThanOrEqual(3);
     const rows = readOutbox(join(dir, 'resumed.db'));
     expect(rows).toEqual(readOutbox(join(dir, 'reference.db')));
-    expect(rows.filter((r) => typeof JSON.parse(r.payload)[1] === 'number').length).toBe(data.length - 3 * 19); // NaN for each sensor's first 19 rows
+    expect(rows.filter((r) => typeof (JSON.parse(r.payload) as unknown[])[1] === 'number').length).toBe(data.length - 3 * 19); // NaN for each sensor's first 19 rows
   });
 });

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  PCollection,
-  PTransform,
+  type PCollection,
+  type PTransform,
   Pipeline,
   WINDOW_STATS,
   collect,

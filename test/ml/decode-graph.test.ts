@@ -9,7 +9,7 @@ const f32 = fc.float({ noNaN: true });
 const int64 = fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }));
 const dims = fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 });
 
-const tensor: fc.Arbitrary<TensorSpec> = fc.tuple(dims, fc.constantFrom('float', 'int64', 'int32') as fc.Arbitrary<TensorSpec['elem']>, fc.option(name, { nil: undefined })).chain(([d, elem, n]) => {
+const tensor: fc.Arbitrary<TensorSpec> = fc.tuple(dims, fc.constantFrom<TensorSpec['elem']>('float', 'int64', 'int32'), fc.option(name, { nil: undefined })).chain(([d, elem, n]) => {
   const count = d.reduce((a, b) => a * b, 1);
   const values = elem === 'float' ? fc.array(f32, { minLength: count, maxLength: count }) : elem === 'int32' ? fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { minLength: count, maxLength: count }) : fc.array(int64, { minLength: count, maxLength: count });
   return values.map((data) => ({ elem, dims: d, data: data as number[], ...(n !== undefined ? { name: n } : {}) }));

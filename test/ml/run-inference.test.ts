@@ -83,7 +83,7 @@ describe(`runInference (seed ${SEED})`, () => {
     ];
     const out = collect<PredictionResult<unknown>>();
     const p = new Pipeline();
-    p.apply(create(input as number[][])).apply(runInference<number[]>(model)).apply(out as never); // junk on purpose
+    p.apply(create(input as number[][])).apply(runInference<number[]>(model)).apply(out); // junk on purpose
     const result = await run(p);
     expectClose(out.values.map(prediction), good.map(m.predict), TOL, 'served examples');
     expect(result.deadLetters.map((d) => d.reason)).toEqual([

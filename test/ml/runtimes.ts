@@ -27,7 +27,7 @@ async function run(rt: typeof ortWeb, bytes: Uint8Array, feeds: Record<string, F
 /** Runs the model on both runtimes. */
 export async function runBoth(bytes: Uint8Array, feeds: Record<string, Feed>, fetches?: string[]): Promise<{ web: Outs; node: Outs }> {
   const web = await run(ortWeb, bytes, feeds, fetches);
-  const node = await run(ortNode as unknown as typeof ortWeb, bytes, feeds, fetches);
+  const node = await run(ortNode, bytes, feeds, fetches);
   return { web, node };
 }
 

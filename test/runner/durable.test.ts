@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Pipeline, Store, create, fixedWindows, kv, mean, sum, writeOutbox, run } from '../../src/index.js';
+import { Pipeline, Store, create, fixedWindows, kv, mean, sum, writeOutbox, run, type PaneInfo } from '../../src/index.js';
 import { eventStream, readOutbox, runWithKills, runWithStops, seededRandom, timestamped, type OutboxRow } from '../../src/testing/index.js';
 import { buildPipeline } from './fixtures/windowed-job.js';
 
@@ -31,7 +31,7 @@ describe('durable runs', () => {
   it('a run stopped after any step and resumed produces exactly the uninterrupted outputs', async () => {
     const reference = await uncrashedRun();
     expect(reference.rows.length).toBeGreaterThan(100);
-    expect(reference.rows.some((r) => JSON.parse(r.pane).timing === 'late')).toBe(true);
+    expect(reference.rows.some((r) => (JSON.parse(r.pane) as PaneInfo).timing === 'late')).toBe(true);
     expect(reference.deadLetters).toBeGreaterThan(0); // some readings are later than the allowed lateness
     const random = seededRandom(3);
     for (let trial = 0; trial < 5; trial++) {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DirectoryRegistry, type PushDetails } from '../../src/sync/directory-registry.js';
+import type { ModelManifest } from '../../src/sync/manifest.js';
 import { seededRandom } from '../../src/testing/random.js';
 import { SEED } from '../seed.js';
 
@@ -37,7 +38,7 @@ describe(`DirectoryRegistry (seed ${SEED})`, () => {
     for (const [i, bytes] of blobs.entries()) {
       const dir = join(registry.root, 'temp', String(i + 1));
       expect(new Uint8Array(readFileSync(join(dir, 'model.onnx')))).toEqual(bytes);
-      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
       expect(manifest).toMatchObject({ name: 'temp', version: i + 1, approved: true, ...details(i) });
       expect(manifest.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
       expect(Date.now() - Date.parse(manifest.createdAt)).toBeLessThan(60_000);
@@ -57,7 +58,7 @@ describe(`DirectoryRegistry (seed ${SEED})`, () => {
     const dir = (v: number) => join(registry.root, 'temp', String(v));
     writeFileSync(join(dir(4), 'model.onnx'), Uint8Array.from(blobs[3]!, (b, i) => (i === 7 ? b ^ 1 : b))); // one bit flipped
     writeFileSync(join(dir(3), 'manifest.json'), '{"name": "temp", "vers');
-    const withdrawn = { ...JSON.parse(readFileSync(join(dir(2), 'manifest.json'), 'utf8')), approved: false };
+    const withdrawn = { ...(JSON.parse(readFileSync(join(dir(2), 'manifest.json'), 'utf8')) as ModelManifest), approved: false };
     writeFileSync(join(dir(2), 'manifest.json'), JSON.stringify(withdrawn));
     const pulled = await registry.pull('temp');
     expect(pulled?.manifest.version).toBe(1);

@@ -123,5 +123,5 @@ describe('flatten', () => {
 });
 
 function groupByKeyUnchecked(): PTransform<PCollection<unknown>, PCollection<unknown>> {
-  return groupByKey<unknown, unknown>() as unknown as PTransform<PCollection<unknown>, PCollection<unknown>>;
+  return groupByKey<unknown, unknown>();
 }

@@ -77,7 +77,7 @@ function fail(detail: string): never {
  * Reads an artifact from JSON text or a parsed object, checking format, version, kind and
  * parameter lengths; throws a `TypeError` saying what is wrong.
  */
-export function parseFitted(input: string | unknown): FittedStatistics {
+export function parseFitted(input: unknown): FittedStatistics {
   let raw = input;
   if (typeof input === 'string') {
     try {
@@ -110,7 +110,7 @@ export function parseFitted(input: string | unknown): FittedStatistics {
     format: FITTED_FORMAT,
     version: FITTED_VERSION,
     kind: kind as FittedKind,
-    featureNames: names as string[],
+    featureNames: names,
     params,
     fittedOn: { rows, from: time(on['from']), to: time(on['to']) },
   };

@@ -73,7 +73,7 @@ export interface FitFeaturesOptions {
  * global window, when the input ends). Records with a missing or non-numeric feature are dead letters.
  */
 export function fitFeatures<R extends object = FeatureRecord>(kind: FittableKind, options: FitFeaturesOptions): PTransform<PCollection<R>, PCollection<FittedStatistics>> {
-  if (!isFittable(kind)) throw new TypeError(`fitFeatures(kind): "${kind}" is not fitted from data`);
+  if (!isFittable(kind)) throw new TypeError(`fitFeatures(kind): "${String(kind)}" is not fitted from data`);
   const { features } = options;
   checkFeatureNames('fitFeatures', features);
   const imputing = !fitsFiniteRowsOnly(kind);
@@ -109,7 +109,7 @@ export interface FitOnWarmUpOptions<R = FeatureRecord> extends FitFeaturesOption
  * like the scalers', so a restart of a durable run does not emit it again.
  */
 export function fitOnWarmUp<R extends object = FeatureRecord>(kind: FittableKind, options: FitOnWarmUpOptions<R>): PTransform<PCollection<R>, PCollection<KV<unknown, FittedStatistics>>> {
-  if (!isFittable(kind)) throw new TypeError(`fitOnWarmUp(kind): "${kind}" is not fitted from data`);
+  if (!isFittable(kind)) throw new TypeError(`fitOnWarmUp(kind): "${String(kind)}" is not fitted from data`);
   const { features } = options;
   checkFeatureNames('fitOnWarmUp', features);
   const warmUp = options.warmUp ?? DEFAULT_WARM_UP;

@@ -92,7 +92,7 @@ export interface FitOptions {
  * all finite, the imputers on each column's finite values. A non-numeric field throws.
  */
 export function fitStatistics(kind: FittableKind, data: FrameLike | readonly FeatureRecord[], options: FitOptions = {}): FittedStatistics {
-  if (!isFittable(kind)) throw new TypeError(`fitStatistics(kind): "${kind}" is not fitted from data; use one of ${FITTABLE.join(', ')}`);
+  if (!isFittable(kind)) throw new TypeError(`fitStatistics(kind): "${String(kind)}" is not fitted from data; use one of ${FITTABLE.join(', ')}`);
   const ws = new Workspace();
   const { names, n, block } = Array.isArray(data) ? recordsInto(ws, data as readonly FeatureRecord[], options.features, kind) : frameInto(ws, data as FrameLike, options.features, kind);
   const params = fitParams(ws, kind, block.ptr, n, names.length);

@@ -51,7 +51,7 @@ export interface GridSearch<O, M extends TrainedModel> {
 /** Every combination of the grid's values, in order (the last option varies fastest). */
 export function gridCandidates<O extends object>(grid: ParamGrid<O>, base?: O): O[] {
   let out: Record<string, unknown>[] = [{ ...base }];
-  for (const [key, values] of Object.entries(grid) as [string, readonly unknown[] | undefined][]) {
+  for (const [key, values] of Object.entries<readonly unknown[] | undefined>(grid)) {
     if (!values || values.length === 0) throw new RangeError(`gridSearch: option "${key}" has no candidate values`);
     out = out.flatMap((o) => values.map((v) => ({ ...o, [key]: v })));
   }

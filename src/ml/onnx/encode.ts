@@ -226,7 +226,7 @@ function writeTensor(w: ProtoWriter, t: TensorSpec): void {
   if (t.dims.length > 0) w.packedVarints(1, t.dims);
   w.intField(2, ELEM_TYPES[t.elem]);
   if (t.elem === 'float') w.packedFloats(4, t.data as ArrayLike<number>);
-  else if (count > 0) w.packedVarints(t.elem === 'int32' ? 5 : 7, t.data as ArrayLike<number | bigint>);
+  else if (count > 0) w.packedVarints(t.elem === 'int32' ? 5 : 7, t.data);
   if (t.name !== undefined) w.stringField(8, t.name);
 }
 

@@ -93,7 +93,7 @@ export class GraphBuilder {
 
   /** A float32 constant of the given dims. */
   floats(dims: readonly number[], data: ArrayLike<number>, name?: string): string {
-    return this.constant({ elem: 'float', dims, data: Float32Array.from(data as ArrayLike<number>), ...(name ? { name } : {}) });
+    return this.constant({ elem: 'float', dims, data: Float32Array.from(data), ...(name ? { name } : {}) });
   }
 
   /** An int64 constant of the given dims (shapes, axes). */

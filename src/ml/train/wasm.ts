@@ -2,7 +2,7 @@
  * Moves training data into WASM memory for the kernels in `assembly/train.ts`: a workspace of
  * blocks freed together, frames staged whole or streamed in chunks, labels as f64.
  */
-import { F32Block, F64Block, Frame, kernels, type KernelExports, type KernelArena } from '../../kernels/index.js';
+import { type F32Block, type F64Block, Frame, kernels, type KernelExports, type KernelArena } from '../../kernels/index.js';
 import type { FrameLike } from '../../kernels/frame.js';
 
 /** Rows per chunk when a frame outside WASM memory is streamed through a staging block. */

@@ -3,7 +3,7 @@ import type { Bundle } from '../../core/bundle.js';
 import type { Clock } from '../../core/clock.js';
 import type { PaneTiming } from '../../core/pane.js';
 import { END_OF_GLOBAL_WINDOW } from '../../core/time.js';
-import { GLOBAL_WINDOW, IntervalWindow, type BoundedWindow } from '../../core/window.js';
+import { GLOBAL_WINDOW, type IntervalWindow, type BoundedWindow } from '../../core/window.js';
 import type { WindowingStrategy } from '../../core/windowing/strategy.js';
 import { planTrigger, type Condition, type TriggerPlan } from '../../core/windowing/triggers.js';
 import type { Aggregation } from '../aggregation.js';

@@ -63,7 +63,7 @@ describe('model selection', () => {
     expect(timed.results.map((r) => r.options.l2)).toEqual([0, 1]);
     expect(timed.skipped.map((o) => o.l2)).toEqual([2, 3, 4]);
     expect(timed.model).toBeUndefined();
-    expect(gridCandidates({ a: [1, 2], b: ['x', 'y'] } as { a?: number[]; b?: string[] })).toHaveLength(4);
+    expect(gridCandidates({ a: [1, 2], b: ['x', 'y'] })).toHaveLength(4);
   });
 
   it('reports print as tables', () => {

@@ -18,9 +18,9 @@ export const IRIS_FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'pe
 
 /** Iris as a frame and integer labels 0, 1, 2 (setosa, versicolor, virginica). */
 export function iris(): { frame: FrameLike; labels: number[]; rows: number[][] } {
-  const rows = getNumbers() as number[][];
-  const names = [...new Set(getClasses() as string[])];
-  const labels = (getClasses() as string[]).map((c) => names.indexOf(c));
+  const rows = getNumbers();
+  const names = [...new Set(getClasses())];
+  const labels = getClasses().map((c) => names.indexOf(c));
   return { frame: frameOf(Float32Array.from(rows.flat()), IRIS_FEATURES), labels, rows };
 }
 

@@ -28,7 +28,7 @@ describe(`linear regression (seed ${SEED})`, () => {
     const qr = lstsqQr(rows.map((r) => [...r, 1]), Array.from(y));
     expectCoefs('OLS vs QR', [...model.params.weights, model.params.intercept], qr, 1e-8);
     const ml = new MLR(rows, Array.from(y, (v) => [v]), { statistics: false });
-    const mlCoefs = (ml.weights as number[][]).map((r) => r[0]!);
+    const mlCoefs = ml.weights.map((r) => r[0]!);
     expectCoefs('OLS vs ml-regression', [...model.params.weights, model.params.intercept], mlCoefs, 1e-6);
     // The bound is tight enough to fail: a tiny ridge moves the answer past it.
     const ridge = fitLinearRegression(frame, y, { l2: 50 });
@@ -53,7 +53,7 @@ describe(`linear regression (seed ${SEED})`, () => {
     const batch = fitLinearRegression(frame, y, { l2: 1 });
     const acc = new NormalEquations(frame.names);
     const cuts = [0, 1, 7, 300, 301, 1234, 2000];
-    for (let i = 0; i + 1 < cuts.length; i++) acc.update(sliceFrame(frame, cuts[i]!, cuts[i + 1]!), y.subarray(cuts[i]!, cuts[i + 1]!));
+    for (let i = 0; i + 1 < cuts.length; i++) acc.update(sliceFrame(frame, cuts[i]!, cuts[i + 1]!), y.subarray(cuts[i], cuts[i + 1]));
     const inc = acc.solve({ l2: 1 });
     expectCoefs('incremental', [...inc.params.weights, inc.params.intercept], [...batch.params.weights, batch.params.intercept], 1e-10);
     const a = new NormalEquations(frame.names).update(sliceFrame(frame, 0, 999), y.subarray(0, 999));

@@ -56,7 +56,7 @@ describe(`Gaussian naive Bayes (seed ${SEED})`, () => {
     const batch = fitGaussianNB(frame, labels, { varSmoothing: 1e-6 });
     const acc = new GaussianNB(frame.names, { varSmoothing: 1e-6, classes: [0, 1, 2] });
     const cuts = [0, 2, 3, 400, 777, 1000];
-    for (let i = 0; i + 1 < cuts.length; i++) acc.partialFit(sliceFrame(frame, cuts[i]!, cuts[i + 1]!), labels.slice(cuts[i]!, cuts[i + 1]!));
+    for (let i = 0; i + 1 < cuts.length; i++) acc.partialFit(sliceFrame(frame, cuts[i]!, cuts[i + 1]!), labels.slice(cuts[i], cuts[i + 1]));
     const inc = acc.model();
     const close = (a: number[][], b: number[][]): void => a.forEach((r, c) => r.forEach((v, j) => expect(Math.abs(v - b[c]![j]!)).toBeLessThan(1e-12 * (1 + Math.abs(v)))));
     close(inc.params.means, batch.params.means);
