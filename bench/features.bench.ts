@@ -4,7 +4,7 @@
  * Shows what batching through the kernels gains once records, bundles and grouping are paid for.
  */
 import {
-  PCollection,
+  type PCollection,
   Pipeline,
   applyToFrames,
   collect,
@@ -43,12 +43,22 @@ function frames(input: readonly FeatureRecord[]): FeatureFrame[] {
   }));
 }
 
-type Build = (p: PCollection<any>) => PCollection<unknown>; // eslint-disable-line @typescript-eslint/no-explicit-any -- records or frames
+/** One timed pipeline over records or frames: `run` builds and runs it, returning the output count. */
+interface Case {
+  readonly task: string;
+  readonly label: string;
+  readonly data: readonly unknown[];
+  readonly run: () => Promise<number>;
+}
 
-async function runPipeline(input: readonly unknown[], build: Build): Promise<number> {
+function pipelineCase<T>(task: string, data: readonly T[], label: string, build: (p: PCollection<T>) => PCollection<unknown>): Case {
+  return { task, label, data, run: () => runPipeline(data, build) };
+}
+
+async function runPipeline<T>(input: readonly T[], build: (p: PCollection<T>) => PCollection<unknown>): Promise<number> {
   const p = new Pipeline();
   const out = collect<unknown>();
-  build(p.apply(create(input as unknown[]))).apply(out);
+  build(p.apply(create(input))).apply(out);
   await runDirect(p, { bundleSize: 1000 });
   return out.values.length;
 }
@@ -92,26 +102,26 @@ export async function run(): Promise<void> {
   // The frame cases are fast: run the same frames 10 times over so that each timing lasts long enough.
   const inputFrames = Array.from({ length: 10 }, () => frames(input)).flat();
   const timed = (p: PCollection<FeatureRecord>) => p.withTimestamps((r) => r['t'] as number).windowInto(fixedWindows(PANE));
-  const cases: [string, readonly unknown[], string, Build][] = [
-    ['z-score, 8 features, records', input, 'scaleToZScore({ fitted })', (p) => p.apply(scaleToZScore({ fitted }))],
-    ['z-score, 8 features, records', input, 'map (plain TS per record)', (p) => p.map(scaleRecord)],
-    [`z-score, 8 features, frames of ${PANE} rows (×10)`, inputFrames, 'applyToFrames(fitted)', (p) => p.apply(applyToFrames(fitted))],
-    [`z-score, 8 features, frames of ${PANE} rows (×10)`, inputFrames, 'map (twin per frame)', (p) => p.map(scaleFrame)],
-    [`windowStats, 8 stats × 8 features, panes of ${PANE}`, input, 'windowStats (kernels per pane)', (p) => timed(p).apply(windowStats(STATS, { features: FEATURES }))],
-    [`windowStats, 8 stats × 8 features, panes of ${PANE}`, input, 'groupByKey + twins per pane', (p) => timed(p).withKeys(() => null).groupByKey().map((g) => twinStats(g.value))],
+  const cases: Case[] = [
+    pipelineCase('z-score, 8 features, records', input, 'scaleToZScore({ fitted })', (p) => p.apply(scaleToZScore({ fitted }))),
+    pipelineCase('z-score, 8 features, records', input, 'map (plain TS per record)', (p) => p.map(scaleRecord)),
+    pipelineCase(`z-score, 8 features, frames of ${PANE} rows (×10)`, inputFrames, 'applyToFrames(fitted)', (p) => p.apply(applyToFrames(fitted))),
+    pipelineCase(`z-score, 8 features, frames of ${PANE} rows (×10)`, inputFrames, 'map (twin per frame)', (p) => p.map(scaleFrame)),
+    pipelineCase(`windowStats, 8 stats × 8 features, panes of ${PANE}`, input, 'windowStats (kernels per pane)', (p) => timed(p).apply(windowStats(STATS, { features: FEATURES }))),
+    pipelineCase(`windowStats, 8 stats × 8 features, panes of ${PANE}`, input, 'groupByKey + twins per pane', (p) => timed(p).withKeys(() => null).groupByKey().map((g) => twinStats(g.value))),
   ];
   // Each task's two implementations are timed in alternation, so load from other processes hits both alike.
   const rows: (string | number)[][] = [];
   for (let i = 0; i < cases.length; i += 2) {
     const pair = [cases[i]!, cases[i + 1]!];
     const samples: number[][] = [[], []];
-    for (const [, data, , build] of pair) await runPipeline(data, build); // warm-up
+    for (const c of pair) await c.run(); // warm-up
     for (let r = 0; r < 7; r++) {
-      for (let j = 0; j < 2; j++) samples[j]!.push((await measure(() => runPipeline(pair[j]![1], pair[j]![3]), { warmup: 0, runs: 1 })).medianMs);
+      for (let j = 0; j < 2; j++) samples[j]!.push((await measure(() => pair[j]!.run(), { warmup: 0, runs: 1 })).medianMs);
     }
     const [ours, base] = samples.map((t) => t.sort((a, b) => a - b)[3]!);
-    const n = pair[0]![1] === inputFrames ? 10 * N : N;
-    rows.push([pair[0]![0], pair[0]![2], ours!, n / (ours! / 1000), base! / ours!], [pair[1]![0], pair[1]![2], base!, n / (base! / 1000), 1]);
+    const n = pair[0]!.data === inputFrames ? 10 * N : N;
+    rows.push([pair[0]!.task, pair[0]!.label, ours!, n / (ours! / 1000), base! / ours!], [pair[1]!.task, pair[1]!.label, base!, n / (base! / 1000), 1]);
   }
   printTable(`feature transforms in a pipeline, ${N.toLocaleString('en-US')} records (frames: 10 × ${N.toLocaleString('en-US')} rows)`, ['task', 'implementation', 'median ms', 'rows/s', '× plain TS'], rows);
 }

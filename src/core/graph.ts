@@ -2,31 +2,36 @@ import type { CombineFn } from './combine-fn.js';
 import type { DoFn, TupleTag } from './do-fn.js';
 import type { PCollection } from './pcollection.js';
 import type { Source } from './source.js';
-import type { StatefulDoFn } from './state.js';
+import type { ErasedStatefulDoFn } from './state.js';
 import type { WindowFn } from './windowing/window-fns.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- the graph is type-erased; the typed API is in transforms/ */
+/**
+ * A user function of one element, its element type erased (the typed API is in transforms/):
+ * any one-argument function fits. The runner calls it as `(value: unknown) => R` with the
+ * elements of the collection it was applied to.
+ */
+export type ElementFn<R> = (value: never) => R;
 
 /** An element-wise step; chains of these are fused into one operator by the runner. */
 export type ElementwiseStage =
-  | { readonly type: 'map'; readonly fn: (value: any) => unknown }
-  | { readonly type: 'withKeys'; readonly fn: (value: any) => unknown }
-  | { readonly type: 'timestamp'; readonly fn: (value: any) => number }
+  | { readonly type: 'map'; readonly fn: ElementFn<unknown> }
+  | { readonly type: 'withKeys'; readonly fn: ElementFn<unknown> }
+  | { readonly type: 'timestamp'; readonly fn: ElementFn<number> }
   | { readonly type: 'assignWindows'; readonly windowFn: WindowFn }
-  | { readonly type: 'filter'; readonly fn: (value: any) => boolean }
-  | { readonly type: 'flatMap'; readonly fn: (value: any) => Iterable<unknown> }
-  | { readonly type: 'doFn'; readonly fn: DoFn<any, any>; readonly tags: readonly TupleTag<unknown>[] };
+  | { readonly type: 'filter'; readonly fn: ElementFn<boolean> }
+  | { readonly type: 'flatMap'; readonly fn: ElementFn<Iterable<unknown>> }
+  | { readonly type: 'doFn'; readonly fn: DoFn<unknown, unknown>; readonly tags: readonly TupleTag<unknown>[] };
 
 /** What a primitive transform does; composites expand into these. */
 export type PrimitiveSpec =
   | { readonly kind: 'read'; readonly source: Source<unknown> }
   | { readonly kind: 'elementwise'; readonly stage: ElementwiseStage }
   | { readonly kind: 'groupByKey' }
-  | { readonly kind: 'combinePerKey'; readonly fn: CombineFn<any, any, any> }
-  | { readonly kind: 'combineGlobally'; readonly fn: CombineFn<any, any, any> }
+  | { readonly kind: 'combinePerKey'; readonly fn: CombineFn<unknown, unknown, unknown> }
+  | { readonly kind: 'combineGlobally'; readonly fn: CombineFn<unknown, unknown, unknown> }
   | { readonly kind: 'flatten' }
   | { readonly kind: 'outbox' }
-  | { readonly kind: 'statefulParDo'; readonly fn: StatefulDoFn<any, any, any, any, any> };
+  | { readonly kind: 'statefulParDo'; readonly fn: ErasedStatefulDoFn };
 
 /**
  * One applied primitive transform. `outputs[0]` is the main output; for a `doFn` stage with

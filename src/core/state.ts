@@ -1,8 +1,6 @@
 import type { CombineFn } from './combine-fn.js';
 import type { BoundedWindow } from './window.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- specs carry their types as phantom parameters */
-
 /** Declares a value cell: one value per key and window. */
 export interface ValueStateSpec<T> {
   readonly kind: 'value';
@@ -21,8 +19,8 @@ export interface CombiningStateSpec<I, A, O> {
   readonly fn: CombineFn<I, A, O>;
 }
 
-/** Any state declaration. */
-export type StateSpec = ValueStateSpec<any> | BagStateSpec<any> | CombiningStateSpec<any, any, any>;
+/** Any state declaration (every typed spec is assignable to it; `StateOf` recovers the types). */
+export type StateSpec = ValueStateSpec<unknown> | BagStateSpec<unknown> | CombiningStateSpec<unknown, unknown, unknown>;
 
 /** A value cell. */
 export interface ValueState<T> {
@@ -50,7 +48,7 @@ export type StateOf<S> = S extends ValueStateSpec<infer T>
   ? ValueState<T>
   : S extends BagStateSpec<infer T>
     ? BagState<T>
-    : S extends CombiningStateSpec<infer I, any, infer O>
+    : S extends CombiningStateSpec<infer I, unknown, infer O>
       ? CombiningState<I, O>
       : never;
 
@@ -135,3 +133,6 @@ export interface StatefulDoFn<K, V, Out, S extends Record<string, StateSpec> = R
   finishBundle?(context: StatefulBundleContext<K, Out, S, T>): void | Promise<void>;
   teardown?(): void | Promise<void>;
 }
+
+/** A stateful DoFn as the graph and the runner hold it, its types erased. */
+export type ErasedStatefulDoFn = StatefulDoFn<unknown, unknown, unknown, Record<string, StateSpec>, Record<string, TimerSpec>>;

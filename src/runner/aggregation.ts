@@ -1,29 +1,31 @@
 import type { CombineFn } from '../core/combine-fn.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- accumulators are type-erased at run time */
-
-/** What a keyed aggregation keeps per key and window, and how it turns into output. */
-export interface Aggregation {
-  create(): any;
-  add(accumulator: any, value: unknown): any;
-  merge(accumulators: any[]): any;
+/**
+ * What a keyed aggregation keeps per key and window (`A`, its accumulator), and how it turns
+ * into output. The operator holds accumulators as `unknown` and hands them back to the
+ * aggregation that made them.
+ */
+export interface Aggregation<A = unknown> {
+  create(): A;
+  add(accumulator: A, value: unknown): A;
+  merge(accumulators: A[]): A;
   /** The output of a pane; must not share mutable parts with the accumulator. */
-  extract(accumulator: any): unknown;
+  extract(accumulator: A): unknown;
 }
 
 /** `groupByKey`: the accumulator is the list of values. */
-export const groupAggregation: Aggregation = {
+export const groupAggregation: Aggregation<unknown[]> = {
   create: () => [],
-  add: (values: unknown[], value) => {
+  add: (values, value) => {
     values.push(value);
     return values;
   },
-  merge: (lists: unknown[][]) => ([] as unknown[]).concat(...lists),
-  extract: (values: unknown[]) => values.slice(),
+  merge: (lists) => ([] as unknown[]).concat(...lists),
+  extract: (values) => values.slice(),
 };
 
 /** `combinePerKey` / `combineGlobally`: the CombineFn's accumulator. */
-export function combineAggregation(fn: CombineFn<any, any, any>): Aggregation {
+export function combineAggregation<A>(fn: CombineFn<unknown, A, unknown>): Aggregation<A> {
   return {
     create: () => fn.createAccumulator(),
     add: (acc, value) => fn.addInput(acc, value),

@@ -135,14 +135,14 @@ export function toList<T>(): CombineFn<T, T[], T[]> {
   };
 }
 
-type OutputsOf<F> = { [K in keyof F]: F[K] extends CombineFn<any, any, infer O> ? O : never }; // eslint-disable-line @typescript-eslint/no-explicit-any
-type InputOf<F> = F[keyof F] extends CombineFn<infer I, any, any> ? I : never; // eslint-disable-line @typescript-eslint/no-explicit-any
+type OutputsOf<F> = { [K in keyof F]: F[K] extends CombineFn<unknown, unknown, infer O> ? O : never };
+type InputOf<F> = F[keyof F] extends CombineFn<infer I, unknown, unknown> ? I : never;
 
 /**
  * Runs several combiners over the same input in one pass; the output has one field per
  * combiner: `combinePerKey(allOf({ mean: mean(), max: max(), n: count() }))`.
  */
-export function allOf<F extends Record<string, CombineFn<any, any, any>>>( // eslint-disable-line @typescript-eslint/no-explicit-any
+export function allOf<F extends Record<string, CombineFn<unknown, unknown, unknown>>>(
   fns: F,
 ): CombineFn<InputOf<F>, Record<string, unknown>, OutputsOf<F>> {
   const entries = Object.entries(fns);

@@ -42,5 +42,5 @@ export function arraySource<T>(values: readonly T[]): Source<T> {
 /** A bounded collection of the given values, in the global window (as Beam's Create). */
 export function create<T>(values: readonly T[]): PTransform<PBegin, PCollection<T>> {
   if (!Array.isArray(values)) throw new TypeError('create(values): values must be an array');
-  return read(arraySource(values), 'create');
+  return read(arraySource<T>(values), 'create');
 }

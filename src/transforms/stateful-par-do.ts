@@ -1,15 +1,13 @@
 import type { KV } from '../core/element.js';
 import type { PCollection } from '../core/pcollection.js';
 import { PTransform, type ExpandContext } from '../core/ptransform.js';
-import type { StatefulDoFn, StateSpec, TimerSpec } from '../core/state.js';
+import type { ErasedStatefulDoFn, StatefulDoFn, StateSpec, TimerSpec } from '../core/state.js';
 import { classOf, nameAfter } from './naming.js';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- the graph is type-erased */
 
 class StatefulParDo<K, V, Out> extends PTransform<PCollection<KV<K, V>>, PCollection<Out>> {
   readonly defaultName: string;
 
-  constructor(private readonly fn: StatefulDoFn<K, V, Out, any, any>) {
+  constructor(private readonly fn: ErasedStatefulDoFn) {
     super();
     this.defaultName = nameAfter('statefulParDo', classOf(fn));
   }
@@ -30,5 +28,5 @@ export function statefulParDo<K, V, Out, S extends Record<string, StateSpec>, T 
     if (spec.domain !== 'eventTime' && spec.domain !== 'processingTime') throw new TypeError(`statefulParDo: timer "${name}" has an unknown domain`);
   }
   if (Object.keys(fn.timers ?? {}).length > 0 && !fn.onTimer) throw new TypeError('statefulParDo: the DoFn declares timers but has no onTimer()');
-  return new StatefulParDo(fn as StatefulDoFn<K, V, Out, any, any>);
+  return new StatefulParDo<K, V, Out>(fn);
 }

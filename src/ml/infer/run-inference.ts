@@ -25,8 +25,6 @@ import type { PredictionResult } from './prediction.js';
 import type { ModelProvider, ServedModel } from './served-model.js';
 import type { FrameModel } from './types.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- element types are erased inside the DoFn */
-
 /** Options of `runInference`. */
 export interface RunInferenceOptions {
   /** Largest batch run at once; default 1024. */
@@ -53,7 +51,7 @@ export class RunInference<In, Out> extends PTransform<PCollection<In>, PCollecti
   readonly #o: Required<Pick<RunInferenceOptions, 'maxBatchSize' | 'minBatchSize'>> & RunInferenceOptions;
 
   constructor(
-    private readonly provider: ModelProvider<any>,
+    private readonly provider: ModelProvider<unknown>,
     options: RunInferenceOptions,
   ) {
     super();
@@ -92,7 +90,7 @@ class InferenceDoFn implements DoFn<unknown, unknown> {
   readonly #frame = new BatchFrame();
 
   constructor(
-    private readonly provider: ModelProvider<any>,
+    private readonly provider: ModelProvider<unknown>,
     private readonly options: RunInferenceOptions & { maxBatchSize: number },
     /** A model per key: examples are grouped by key, each group on its key's model. */
     private readonly perKeyModel: boolean,
@@ -167,13 +165,13 @@ class InferenceDoFn implements DoFn<unknown, unknown> {
  * const model = servedModel(new OnnxModelHandler(), onnxBytes);
  * readings.apply(runInference(model, { maxBatchSize: 256 })).map((r) => r.inference['prediction']![0]);
  */
-export function runInference<K, T extends Example = Example>(model: KeyedModels<K, any, FrameModel>, options?: RunInferenceOptions): RunInference<KV<K, T>, KV<K, PredictionResult<T>>>;
+export function runInference<K, T extends Example = Example>(model: KeyedModels<K, unknown, FrameModel>, options?: RunInferenceOptions): RunInference<KV<K, T>, KV<K, PredictionResult<T>>>;
 export function runInference<K, T extends Example = Example>(
-  model: ServedModel<any, FrameModel>,
+  model: ServedModel<unknown, FrameModel>,
   options: RunInferenceOptions & { keyed: true },
 ): RunInference<KV<K, T>, KV<K, PredictionResult<T>>>;
-export function runInference<T extends Example = Example>(model: ServedModel<any, FrameModel>, options?: RunInferenceOptions): RunInference<T, PredictionResult<T>>;
-export function runInference(model: ModelProvider<any>, options: RunInferenceOptions = {}): RunInference<unknown, unknown> {
+export function runInference<T extends Example = Example>(model: ServedModel<unknown, FrameModel>, options?: RunInferenceOptions): RunInference<T, PredictionResult<T>>;
+export function runInference(model: ModelProvider<unknown>, options: RunInferenceOptions = {}): RunInference<unknown, unknown> {
   if (typeof model?.lease !== 'function') throw new TypeError('runInference(model): give a servedModel(...) or a keyedModelHandler(...)');
   return new RunInference(model, options);
 }

@@ -5,7 +5,6 @@
  * computed it and a restart resumes it. A bundle's examples run in rounds: round r batches the
  * r-th example of every key, so a key's examples run in order and keys share batches.
  */
-/* eslint-disable @typescript-eslint/no-explicit-any -- a model's load options do not matter here */
 import { messageOf } from '../../common/errors.js';
 import { kv, type KV } from '../../core/element.js';
 import type { PCollection } from '../../core/pcollection.js';
@@ -192,7 +191,7 @@ export class StatefulInference<K, T> extends PTransform<PCollection<KV<K, T>>, P
  * Runs a recurrent model per key: `{ key, value: example }` in, `{ key, value: PredictionResult }`
  * out, each key's state carried from call to call in keyed state (see the module comment).
  */
-export function runStatefulInference<K, T extends Example = Example>(model: ServedModel<any, FrameModel>, options: StatefulInferenceOptions): StatefulInference<K, T> {
+export function runStatefulInference<K, T extends Example = Example>(model: ServedModel<unknown, FrameModel>, options: StatefulInferenceOptions): StatefulInference<K, T> {
   const entries = Object.entries(options?.state ?? {});
   if (entries.length === 0) throw new TypeError('runStatefulInference: option state must map each state input to the output that feeds it, e.g. { h0: "hn" }');
   return new StatefulInference<K, T>(model, options);

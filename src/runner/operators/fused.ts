@@ -1,16 +1,19 @@
 import { RunnelError, messageOf } from '../../common/errors.js';
 import type { DoFn, FinishBundleContext, ProcessContext, TupleTag } from '../../core/do-fn.js';
 import type { Bundle } from '../../core/bundle.js';
-import type { ElementwiseStage } from '../../core/graph.js';
+import type { ElementFn, ElementwiseStage } from '../../core/graph.js';
 import { NO_FIRING as NO_PANE, type PaneInfo } from '../../core/pane.js';
 import type { BoundedWindow } from '../../core/window.js';
 import type { DeadLetters } from '../dead-letters.js';
 import type { AggregatingOperator, DurableState, Operator, OutputBuffer } from './operator.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- element types are erased at run time */
-
 /** Passes one element (value and metadata, unboxed) to the next stage of a fused chain. */
-type Emit = (value: any, timestamp: number, window: BoundedWindow, pane: PaneInfo) => void;
+type Emit = (value: unknown, timestamp: number, window: BoundedWindow, pane: PaneInfo) => void;
+
+/** A stage's function as the chain calls it: with the elements of the collection it was applied to. */
+function callable<R>(fn: ElementFn<R>): (value: unknown) => R {
+  return fn as (value: unknown) => R;
+}
 
 /** One stage of a chain, with the ports its tagged outputs go to. */
 export interface FusedStage {
@@ -29,7 +32,7 @@ export interface FusedStage {
 export class FusedOperator implements Operator {
   readonly stages: readonly string[];
   readonly #head: Emit;
-  readonly #doFns: { name: string; fn: DoFn<any, any>; finish: FinishBundleContext<any> }[] = [];
+  readonly #doFns: { name: string; fn: DoFn<unknown, unknown>; finish: FinishBundleContext<unknown> }[] = [];
 
   /**
    * `tail`, when given, is a keyed aggregation the chain's main output feeds directly; it writes
@@ -122,7 +125,7 @@ export class FusedOperator implements Operator {
     const dead = this.deadLetters;
     switch (stage.type) {
       case 'map': {
-        const fn = stage.fn;
+        const fn = callable(stage.fn);
         return (value, timestamp, window, pane) => {
           let result: unknown;
           try {
@@ -135,7 +138,7 @@ export class FusedOperator implements Operator {
         };
       }
       case 'withKeys': {
-        const fn = stage.fn;
+        const fn = callable(stage.fn);
         return (value, timestamp, window, pane) => {
           let key: unknown;
           try {
@@ -148,7 +151,7 @@ export class FusedOperator implements Operator {
         };
       }
       case 'filter': {
-        const fn = stage.fn;
+        const fn = callable(stage.fn);
         return (value, timestamp, window, pane) => {
           let keep: boolean;
           try {
@@ -161,7 +164,7 @@ export class FusedOperator implements Operator {
         };
       }
       case 'flatMap': {
-        const fn = stage.fn;
+        const fn = callable(stage.fn);
         return (value, timestamp, window, pane) => {
           // Outputs emitted before a generator throws stay emitted, as in Beam.
           try {
@@ -172,7 +175,7 @@ export class FusedOperator implements Operator {
         };
       }
       case 'timestamp': {
-        const fn = stage.fn;
+        const fn = callable(stage.fn);
         return (value, timestamp, window, pane) => {
           let eventTime: number;
           try {
@@ -202,7 +205,7 @@ export class FusedOperator implements Operator {
   #compileKeyedTail({ name, stage }: FusedStage, tail: AggregatingOperator): Emit {
     const dead = this.deadLetters;
     if (stage.type !== 'withKeys') throw new Error('unreachable: keyed tail after a non-withKeys stage');
-    const fn = stage.fn;
+    const fn = callable(stage.fn);
     return (value, timestamp, window) => {
       let key: unknown;
       try {
@@ -215,7 +218,7 @@ export class FusedOperator implements Operator {
     };
   }
 
-  #compileDoFn(name: string, fn: DoFn<any, any>, tags: readonly TupleTag<unknown>[], tagPorts: readonly number[], next: Emit): Emit {
+  #compileDoFn(name: string, fn: DoFn<unknown, unknown>, tags: readonly TupleTag<unknown>[], tagPorts: readonly number[], next: Emit): Emit {
     const dead = this.deadLetters;
     const tagEmit = new Map<string, Emit>(tags.map((t, i) => [t.id, this.#portEmitter(tagPorts[i]!)]));
     const emitterOf = (t: TupleTag<unknown>): Emit => {
@@ -223,7 +226,7 @@ export class FusedOperator implements Operator {
       if (emit === undefined) throw new RangeError(`outputTo: tag "${t.id}" is not declared for stage "${name}"`);
       return emit;
     };
-    const context: ProcessContext<any> & { timestamp: number; window: BoundedWindow; pane: PaneInfo } = {
+    const context: ProcessContext<unknown> & { timestamp: number; window: BoundedWindow; pane: PaneInfo } = {
       timestamp: 0,
       window: undefined as unknown as BoundedWindow,
       pane: undefined as unknown as PaneInfo,
@@ -231,7 +234,7 @@ export class FusedOperator implements Operator {
       outputTo: (t, value) => emitterOf(t)(value, context.timestamp, context.window, context.pane),
       outputWithTimestamp: (value, timestamp) => next(value, timestamp, context.window, context.pane),
     };
-    const finish: FinishBundleContext<any> = {
+    const finish: FinishBundleContext<unknown> = {
       output: (value, timestamp, window) => next(value, timestamp, window, NO_PANE),
       outputTo: (t, value, timestamp, window) => emitterOf(t)(value, timestamp, window, NO_PANE),
       reject: (reason, value, timestamp) => dead.reject(name, reason, value, timestamp),

@@ -1,7 +1,7 @@
 import type { Bundle } from '../../core/bundle.js';
 import type { Clock } from '../../core/clock.js';
 import { NO_FIRING } from '../../core/pane.js';
-import type { StatefulBundleContext, StatefulContext, StatefulDoFn, StateSpec, Timer, TimerDomain } from '../../core/state.js';
+import type { ErasedStatefulDoFn, StatefulBundleContext, StatefulContext, StateSpec, Timer, TimerDomain } from '../../core/state.js';
 import type { BoundedWindow } from '../../core/window.js';
 import type { WindowingStrategy } from '../../core/windowing/strategy.js';
 import type { DeadLetters } from '../dead-letters.js';
@@ -10,8 +10,6 @@ import { StateTable } from '../state-table.js';
 import type { WindowEntry } from '../windowed-table.js';
 import { isKV, notKeyedReason } from './keyed-input.js';
 import { OutputBuffer, type DurableState, type Operator, type StateEntry } from './operator.js';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- user state is type-erased at run time */
 
 /** The state of one key in one window: the DoFn's cells and its set timers. */
 interface KeyState {
@@ -29,7 +27,7 @@ const MAX_TIMER_ROUNDS = 10_000;
 /** Options of the stateful operator. */
 export interface StatefulOptions {
   readonly name: string;
-  readonly fn: StatefulDoFn<any, any, any, any, any>;
+  readonly fn: ErasedStatefulDoFn;
   readonly windowing: WindowingStrategy;
   readonly deadLetters: DeadLetters;
   readonly clock: Clock;
@@ -175,9 +173,9 @@ export class StatefulOperator implements Operator {
   #makeContext(): Context {
     const cells = (): Record<string, unknown> => this.#slot!.state.cells;
     const state: Record<string, unknown> = {};
-    for (const [name, spec] of Object.entries((this.#o.fn.state ?? {}) as Record<string, StateSpec>)) state[name] = cellAccessor(name, spec, cells);
+    for (const [name, spec] of Object.entries(this.#o.fn.state ?? {})) state[name] = cellAccessor(name, spec, cells);
     const timers: Record<string, Timer> = {};
-    for (const [name, spec] of Object.entries((this.#o.fn.timers ?? {}) as Record<string, { domain: TimerDomain }>)) {
+    for (const [name, spec] of Object.entries(this.#o.fn.timers ?? {})) {
       timers[name] = {
         set: (time) => {
           if (!Number.isFinite(time)) throw new RangeError(`timer "${name}": time must be a finite number of ms, got ${time}`);
@@ -189,23 +187,27 @@ export class StatefulOperator implements Operator {
       };
     }
     const output = this.output;
-    const self = this;
+    const clock = this.#o.clock;
+    // The getters read the operator's current key, window and time (set by #enter).
+    const key = (): unknown => this.#slot!.key;
+    const window = (): BoundedWindow => this.#window!;
+    const timestamp = (): number => this.#timestamp;
     return {
       get key() {
-        return self.#slot!.key;
+        return key();
       },
       get window() {
-        return self.#window!;
+        return window();
       },
       get timestamp() {
-        return self.#timestamp;
+        return timestamp();
       },
       get processingTime() {
-        return self.#o.clock.now();
+        return clock.now();
       },
       state: state as Context['state'],
       timers,
-      output: (value) => output.ports[0]!.push(value, self.#timestamp, self.#window!, NO_FIRING),
+      output: (value) => output.ports[0]!.push(value, timestamp(), window(), NO_FIRING),
     };
   }
 }
