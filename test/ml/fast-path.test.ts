@@ -175,7 +175,8 @@ describe(`fast path vs onnxruntime-web (seed ${SEED})`, () => {
     const [a, b] = [(await fi.run(frameOf(x, names)))['prediction']!.data as Float32Array, (await oi.run(frameOf(x, names)))['prediction']!.data as Float32Array];
     const bound = bounds(c, Float32Array.from(x, (v, i) => (Number.isNaN(v) ? impute[i % c.features]! : v)), 5);
     bound.forEach((e, i) => expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(e));
-    expect((f as LoadedFastModel).metrics()).toMatchObject({ numBatches: 0, failedBatches: 5 });
+    // Five refused runs on `f` above, four when a one-feature model skips the reversed-names one.
+    expect((f as LoadedFastModel).metrics()).toMatchObject({ numBatches: 0, failedBatches: c.features > 1 ? 5 : 4 });
     await Promise.all([f, o, fi, oi].map((m) => m.release()));
     await expect(f.run(frameOf(x, names))).rejects.toThrow(/released/);
   });
