@@ -12,7 +12,13 @@ export class DeadLetters {
 
   constructor(
     private readonly clock: Clock,
-    private readonly options: { failFast: boolean; maxKept: number; onDeadLetter?: ((d: DeadLetter) => void) | undefined },
+    private readonly options: {
+      failFast: boolean;
+      maxKept: number;
+      /** False in a durable run: the store keeps every payload, the result keeps stage, reason and time. */
+      keepPayloads: boolean;
+      onDeadLetter?: ((d: DeadLetter) => void) | undefined;
+    },
   ) {}
 
   /** Records that `stage` rejected `payload` because of `error`. */
@@ -26,7 +32,7 @@ export class DeadLetters {
       ? { stage, reason, payload, at: this.clock.now() }
       : { stage, reason, payload, timestamp, at: this.clock.now() };
     this.count++;
-    if (this.kept.length < this.options.maxKept) this.kept.push(letter);
+    if (this.kept.length < this.options.maxKept) this.kept.push(this.options.keepPayloads ? letter : { ...letter, payload: undefined });
     this.options.onDeadLetter?.(letter);
   }
 }

@@ -43,6 +43,9 @@ export class DirectRunner {
     const deadLetters = new DeadLetters(clock, {
       failFast: options.failFast ?? false,
       maxKept: options.maxDeadLettersInResult ?? 10_000,
+      // A durable run commits every dead letter, payload included, to the store; holding thousands
+      // of payloads in memory as well could take a small device's heap.
+      keepPayloads: options.store === undefined,
       onDeadLetter: options.store
         ? (d) => {
             stepDeadLetters.push(d);

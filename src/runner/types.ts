@@ -23,7 +23,10 @@ export interface RunOptions {
   failFast?: boolean;
   /** Processing-time clock (default: the system clock). */
   clock?: Clock;
-  /** Dead letters kept in the result (default 10,000); more are counted, not kept. */
+  /**
+   * Dead letters kept in the result (default 10,000); more are counted, not kept. In a durable
+   * run they are kept without their payloads: the store's `dead_letters` has every one whole.
+   */
   maxDeadLettersInResult?: number;
   /** Called with every dead letter as it happens, e.g. to log or store it. */
   onDeadLetter?: (deadLetter: DeadLetter) => void;

@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/core/clock.js';
 import type { SourceContext } from '../../../src/core/source.js';
 import { MIN_TIMESTAMP } from '../../../src/core/time.js';
-import { inboxSource } from '../../../src/io/mqtt/inbox-source.js';
+import { inboxSource, QUARANTINED } from '../../../src/io/mqtt/inbox-source.js';
 import { parseTopicFilter } from '../../../src/io/mqtt/topic-filter.js';
 import { jsonPayload } from '../../../src/io/payload-codecs.js';
 import { Inbox } from '../../../src/store/inbox.js';
@@ -36,11 +36,73 @@ it(`reads the inbox in commit order with a bounded-out-of-orderness watermark, r
   expect((await reader.read(1000)).bundle.length).toBe(120);
   expect((await reader.read(10)).idle).toBe(true); // caught up: rows 0–69 (committed) go, no others
   expect(inbox.usage().rows).toBe(130);
+  await reader.close();
   const resumed = await source.open(context, JSON.parse(JSON.stringify(checkpoint)));
   expect(resumed.watermark()).toBe(Math.max(...times.slice(0, 70)) - 250);
   const rest = await resumed.read(1000);
   expect(rest.bundle.values.map((v) => v['i'])).toEqual(Array.from({ length: 130 }, (_, i) => 70 + i));
   expect((await resumed.read(10)).idle).toBe(true);
   expect(letters).toEqual([]);
+  store.close();
+});
+
+/** Ten rows of `{ i }` in a fresh inbox `m`, and a reader factory over it. */
+function tenRows() {
+  const store = Store.open(join(mkdtempSync(join(tmpdir(), 'runnel-inbox-source-')), 'runnel.db'));
+  new Inbox(store, 'm').append(Array.from({ length: 10 }, (_, i) => ({ topic: 'dev/x', payload: Buffer.from(JSON.stringify({ i, pad: 'x'.repeat(100) })), qos: 1 as const, arrivedAt: i, eventTime: i })));
+  const letters: { reason: string; payload: unknown }[] = [];
+  const context: SourceContext = { clock: new VirtualClock(), deadLetter: (reason, payload) => letters.push({ reason, payload }) };
+  const source = inboxSource(store, { name: 'm', codec: jsonPayload(), filters: [parseTopicFilter('dev/#')], maxLateness: 0 });
+  return { store, letters, open: async (checkpoint?: unknown) => source.open(context, checkpoint && JSON.parse(JSON.stringify(checkpoint))) };
+}
+
+const ids = (r: { bundle: { values: Record<string, unknown>[] } }): unknown[] => r.bundle.values.map((v) => v['i']);
+
+it('a row in flight for two deaths of the process is quarantined as a dead letter; the others are processed once each', async () => {
+  const { store, letters, open } = tenRows();
+  // Life 1: rows 0–3 committed, then the process dies (no close) while rows 4–7 are in flight.
+  let reader = await open();
+  expect(ids(await reader.read(4))).toEqual([0, 1, 2, 3]);
+  let checkpoint = reader.checkpoint!();
+  expect(ids(await reader.read(4))).toEqual([4, 5, 6, 7]);
+  // Life 2: rows 4–7 come one at a time; row 4 is fine, the process dies on row 5.
+  reader = await open(checkpoint);
+  expect(ids(await reader.read(4))).toEqual([4]);
+  checkpoint = reader.checkpoint!();
+  expect(ids(await reader.read(4))).toEqual([5]);
+  // Life 3: row 5 was in flight for both deaths, alone the second time: quarantined, not processed.
+  reader = await open(checkpoint);
+  const quarantined = await reader.read(4);
+  expect(ids(quarantined)).toEqual([]);
+  expect(letters).toHaveLength(1);
+  expect(letters[0]!.reason).toBe(QUARANTINED);
+  expect(JSON.parse(Buffer.from((letters[0]!.payload as { payloadBase64: string }).payloadBase64, 'base64').toString())).toMatchObject({ i: 5 });
+  checkpoint = reader.checkpoint!();
+  // The rest of the suspect range still goes one by one, then bundles are whole again.
+  expect(ids(await reader.read(4))).toEqual([6]);
+  reader.checkpoint!();
+  expect(ids(await reader.read(4))).toEqual([7]);
+  reader.checkpoint!();
+  expect(ids(await reader.read(4))).toEqual([8, 9]);
+  await reader.close();
+  store.close();
+});
+
+it('a clean close leaves no suspicion, and bundles are bounded in payload bytes', async () => {
+  const { store, letters, open } = tenRows();
+  let reader = await open();
+  expect(ids(await reader.read(4))).toEqual([0, 1, 2, 3]);
+  const checkpoint = reader.checkpoint!();
+  expect(ids(await reader.read(4))).toEqual([4, 5, 6, 7]);
+  await reader.close();
+  reader = await open(checkpoint);
+  expect(ids(await reader.read(4))).toEqual([4, 5, 6, 7]);
+  await reader.close();
+  expect(letters).toEqual([]);
+  const rowBytes = Buffer.byteLength(JSON.stringify({ i: 0, pad: 'x'.repeat(100) }));
+  const small = await inboxSource(store, { name: 'm', codec: jsonPayload(), filters: [parseTopicFilter('dev/#')], maxLateness: 0, maxBundleBytes: 3 * rowBytes + 1 }).open({ clock: new VirtualClock(), deadLetter: () => {} });
+  expect(ids(await small.read(100))).toEqual([0, 1, 2]);
+  const tiny = await inboxSource(store, { name: 'm', codec: jsonPayload(), filters: [parseTopicFilter('dev/#')], maxLateness: 0, maxBundleBytes: 1 }).open({ clock: new VirtualClock(), deadLetter: () => {} });
+  expect(ids(await tiny.read(100))).toEqual([0]); // a row larger than the bound still goes, alone
   store.close();
 });
