@@ -10,7 +10,8 @@
  * (`softmaxHessianVector`) is one O(n·k·d) pass, like the gradient. L-BFGS is the alternative.
  */
 import { logisticRegressionModel } from '../onnx/builders/logistic-regression.js';
-import { featureScaling, newton, softmaxLbfgs, softmaxNewtonCg, type LogisticProblem, type SolverResult } from './logistic-solvers.js';
+import { featureScaling, type LogisticProblem } from './logistic-problem.js';
+import { newton, softmaxLbfgs, softmaxNewtonCg, type SolverResult } from './logistic-solvers.js';
 import { argmaxLabels, sigmoidPairs, softmaxRows } from './probabilities.js';
 import type { ExportOptions, FrameLike, TrainedClassifier, Trainer } from './types.js';
 import { checkColumns, checkFinite, checkLabels, encodeClasses, forEachChunk, stageFrame, withWorkspace } from './wasm.js';

@@ -11,21 +11,9 @@
  * the documented objective in raw units.
  */
 import { lbfgs, type LbfgsStop } from './lbfgs.js';
-import { SoftmaxObjective, standardise } from './softmax-objective.js';
+import { SoftmaxObjective } from './softmax-objective.js';
 import { solveSpd } from './solve.js';
-import type { Workspace } from './wasm.js';
-
-/** The staged problem: frame and labels in WASM memory, n rows of d features. */
-export interface LogisticProblem {
-  ws: Workspace;
-  x: number;
-  y: number;
-  n: number;
-  d: number;
-  l2: number;
-  /** Per-feature means and scales 1/√(variance + λ) of the standardised coordinates. */
-  scaling: FeatureScaling;
-}
+import { standardise, type LogisticProblem } from './logistic-problem.js';
 
 /** What a solver returns: rows of [w…, b] (one row for binary), and how it stopped. */
 export interface SolverResult {
@@ -36,30 +24,6 @@ export interface SolverResult {
   /** Max |gradient| in standardised coordinates at the returned point. */
   gradient: number;
   stop: LbfgsStop;
-}
-
-/** Means μⱼ and scales cⱼ = 1/√(varⱼ + λ) of each feature (cⱼ = 1 for a constant feature at λ = 0). */
-export interface FeatureScaling {
-  mean: Float64Array;
-  scale: Float64Array;
-}
-
-/** Column means and scales of a row-major float32 frame, accumulated in f64. */
-export function featureScaling(view: Float32Array, n: number, d: number, l2: number): FeatureScaling {
-  const mean = new Float64Array(d), m2 = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) {
-      // Welford: stable for features with a large offset (a sensor reading near 1,000 ± 0.1).
-      const delta = view[i * d + j]! - mean[j]!;
-      mean[j]! += delta / (i + 1);
-      m2[j]! += delta * (view[i * d + j]! - mean[j]!);
-    }
-  }
-  const scale = m2.map((s) => {
-    const v = s / n + l2;
-    return v > 0 ? 1 / Math.sqrt(v) : 1;
-  });
-  return { mean, scale };
 }
 
 /** Rounding slack of an objective that is a mean of n non-negative terms: n·ε relative. */

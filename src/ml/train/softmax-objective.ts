@@ -6,7 +6,7 @@
  * and the optimum found is the raw objective's. Centring removes the coupling between a
  * feature with a large offset and the intercept; scaling puts every feature's curvature near 1.
  */
-import type { FeatureScaling, LogisticProblem } from './logistic-solvers.js';
+import { standardise, type LogisticProblem } from './logistic-problem.js';
 import type { F64Block } from '../../kernels/index.js';
 
 /** The standardised softmax objective over a staged problem; `k` rows of D = d + 1 parameters. */
@@ -114,18 +114,5 @@ export class SoftmaxObjective {
       out[c * D + d] = Math.max(diag[c * D + d]! / n, 1e-300);
       for (let j = 0; j < d; j++) out[c * D + j] = Math.max(scaling.scale[j]! ** 2 * (diag[c * D + j]! / n + this.#l2), 1e-300);
     }
-  }
-}
-
-/**
- * A raw-coordinate gradient h (k rows of D = d + 1) in standardised coordinates:
- * ∂f/∂θⱼ = cⱼ·(hⱼ − μⱼ·h_b), ∂f/∂θ_b = h_b.
- */
-export function standardise(h: Float64Array, k: number, s: FeatureScaling, out: Float64Array): void {
-  const d = s.mean.length, D = d + 1;
-  for (let c = 0; c < k; c++) {
-    const hb = h[c * D + d]!;
-    out[c * D + d] = hb;
-    for (let j = 0; j < d; j++) out[c * D + j] = s.scale[j]! * (h[c * D + j]! - s.mean[j]! * hb);
   }
 }
