@@ -38,6 +38,8 @@ export interface InboxRejection {
   readonly payload: Uint8Array;
   readonly reason: string;
   readonly at: number;
+  /** The broker marked it a redelivery (MQTT DUP flag): this dead letter may repeat an earlier one. */
+  readonly redelivered?: boolean;
 }
 
 /** What happens at a cap: `block` stops taking messages; `dropOldest` deletes the oldest rows (counted). */
@@ -276,7 +278,7 @@ export class Inbox {
         stored++;
         bytes += size;
       }
-      for (const r of rejections) deadLetters.add({ stage: source, reason: r.reason, payload: deadLetterPayload(r.topic, r.payload), at: r.at });
+      for (const r of rejections) deadLetters.add({ stage: source, reason: r.reason, payload: deadLetterPayload(r.topic, r.payload, r.redelivered), at: r.at });
       if (this.#counters) {
         this.#counters.rows += stored;
         this.#counters.bytes += bytes;
@@ -354,9 +356,10 @@ export class Inbox {
   }
 }
 
-/** The dead-letter payload of a message that could not be decoded: topic and raw bytes (base64). */
-function deadLetterPayload(topic: string, payload: Uint8Array): { topic: string; payloadBase64: string } {
-  return { topic, payloadBase64: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64') };
+/** The dead-letter payload of a message that could not be decoded: topic, raw bytes (base64), and whether the broker marked it a redelivery. */
+function deadLetterPayload(topic: string, payload: Uint8Array, redelivered = false): { topic: string; payloadBase64: string; redelivered?: true } {
+  const payloadBase64 = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
+  return redelivered ? { topic, payloadBase64, redelivered } : { topic, payloadBase64 };
 }
 
 /** Buffered rows of any source, filtered by topic and event time (for replay and inspection). */

@@ -86,7 +86,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       // A will (published for a closed or absent client) has nobody to resend it: never abandoned.
       const publisher = client !== null && !client.closed && packet.qos > 0 ? client : undefined;
       const message: GatedMessage = {
-        decoded: decode(topic, payload, packet.qos),
+        decoded: decode(topic, payload, packet.qos, packet.dup),
         release: (error) => callback(error ?? null),
         wanted: publisher ? () => !publisher.closed : always,
       };

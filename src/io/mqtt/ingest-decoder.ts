@@ -23,23 +23,24 @@ const OVERSIZED_KEPT = 1024;
 
 /**
  * Turns a received payload into an inbox row (event time, dedupe key) or, when it is too large
- * or its codec or schema refuses it, a dead letter with the topic, the reason and the raw bytes.
- * Never throws on bad input.
+ * or its codec or schema refuses it, a dead letter with the topic, the reason and the raw bytes
+ * (and `redelivered` when the broker set the DUP flag: after a crash a bad message comes again,
+ * and its dead letter says it may be a repeat). Never throws on bad input.
  */
-export function ingestDecoder(options: IngestDecoderOptions): (topic: string, payload: Buffer, qos: 0 | 1 | 2) => DecodedMessage {
+export function ingestDecoder(options: IngestDecoderOptions): (topic: string, payload: Buffer, qos: 0 | 1 | 2, redelivered?: boolean) => DecodedMessage {
   const { codec, eventTimeField, dedupe, maxPayloadBytes, clock } = options;
-  return (topic, payload, qos) => {
+  return (topic, payload, qos, redelivered = false) => {
     const arrivedAt = clock.now();
     if (payload.byteLength > maxPayloadBytes) {
       const reason = `payload of ${payload.byteLength} bytes exceeds maxPayloadBytes (${maxPayloadBytes}); first ${OVERSIZED_KEPT} bytes kept`;
-      return { rejection: { topic, payload: payload.subarray(0, OVERSIZED_KEPT), reason, at: arrivedAt } };
+      return { rejection: { topic, payload: payload.subarray(0, OVERSIZED_KEPT), reason, at: arrivedAt, redelivered } };
     }
     try {
       const record = codec.decode(payload);
       const eventTime = eventTimeField === undefined ? arrivedAt : (checkField(eventTimeField, record[eventTimeField], 'timestamp') as number);
       return { message: { topic, payload, qos, arrivedAt, eventTime, dedupeKey: dedupeKey(dedupe, topic, eventTime, payload, record) } };
     } catch (error) {
-      return { rejection: { topic, payload, reason: `${codec.name} payload rejected: ${messageOf(error)}`, at: arrivedAt } };
+      return { rejection: { topic, payload, reason: `${codec.name} payload rejected: ${messageOf(error)}`, at: arrivedAt, redelivered } };
     }
   };
 }

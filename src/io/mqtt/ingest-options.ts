@@ -52,7 +52,7 @@ export interface OpenedIngest {
   readonly filters: readonly TopicFilter[];
   readonly codec: PayloadCodec;
   /** A received payload as an inbox row or a dead letter (never throws). */
-  readonly decode: (topic: string, payload: Buffer, qos: 0 | 1 | 2) => DecodedMessage;
+  readonly decode: (topic: string, payload: Buffer, qos: 0 | 1 | 2, redelivered?: boolean) => DecodedMessage;
   readonly durability: Durability;
   /** Gives back what is held and closes the store opened for `power`. */
   close(): void;
@@ -78,6 +78,10 @@ export function openIngest(store: Store, options: IngestOptions, where: string, 
   const clock = options.clock ?? systemClock;
   const decode = ingestDecoder({ codec, eventTimeField: options.eventTimeField, dedupe, maxPayloadBytes, clock });
 
+  const log = options.log ?? ((m: string) => console.warn(m));
+  if (dedupe === 'none') {
+    log(`[runnel] ${where}: no dedupe key (neither eventTimeField nor dedupe is set), so a QoS 1/2 message the broker sends again after a crash or a lost acknowledgement is stored twice (at least once). For exactly once, set dedupe: { field: '<a unique id or sequence field>' }, or eventTimeField.`);
+  }
   const inboxStore = durability === 'power' && store.db.pragma('synchronous', { simple: true }) !== 2 ? Store.open(store.path, { synchronous: 'FULL' }) : store;
   const gate = new CommitGate(new Inbox(inboxStore, options.name, options.retention), {
     where,
@@ -86,7 +90,7 @@ export function openIngest(store: Store, options: IngestOptions, where: string, 
     dedupeWindowMs: options.dedupeWindowMs ?? 24 * 3600_000,
     clock,
     timers: options.timers ?? systemTimers,
-    log: options.log ?? ((m: string) => console.warn(m)),
+    log,
     onCommit: options.onCommit,
     ...hooks,
   });

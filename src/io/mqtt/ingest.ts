@@ -97,7 +97,7 @@ export class MqttIngest {
     let acks: AckGate | undefined;
     const handler: AckHandler = (topic, payload, packet, ack) => {
       const id = packet.messageId;
-      const decoded = decode(topic, payload, packet.qos);
+      const decoded = decode(topic, payload, packet.qos, packet.dup);
       if (acks === undefined || id === undefined) {
         gate.submit({ decoded, release: (error?: Error) => error === undefined && ack(0), wanted: always });
         return;

@@ -265,6 +265,15 @@ export function ingestContract(kind: IngestKind): void {
     expect(ingest.inbox.read(0, 1000).map((r) => idOf(r.payload)).sort((a, b) => a - b)).toEqual(range(400));
   });
 
+  it('says at start when it has no dedupe key, since redeliveries are then stored twice', async () => {
+    await start({ topics: 'plain/#' });
+    expect(logs.join('\n')).toMatch(/no dedupe key .* stored twice \(at least once\)\. For exactly once, set dedupe/);
+    logs.length = 0;
+    await start({ topics: 'keyed/#', dedupe: { field: 'id' } });
+    await start({ topics: 'timed/#', eventTimeField: 'at' });
+    expect(logs.join('\n')).not.toMatch(/no dedupe key/);
+  });
+
   it('checks the shared options at once, naming the option', async () => {
     const store = tempStore();
     open.push({ store, clients: [] });

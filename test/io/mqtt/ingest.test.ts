@@ -46,6 +46,26 @@ describeWithMosquitto('durable ingest contract: MqttIngest on Mosquitto', () => 
     },
   };
   ingestContract(kind);
+
+  it('a bad payload the broker sends again (DUP) after a failed commit is dead-lettered once, marked redelivered', async () => {
+    const store = tempStore();
+    // The dead letter's commit fails until the trigger goes: the broker gets no PUBACK and redelivers with DUP set.
+    store.db.exec("CREATE TRIGGER refuse BEFORE INSERT ON dead_letters BEGIN SELECT RAISE(ABORT, 'refused by test'); END;");
+    const ingest = await MqttIngest.start(store, { name: 'sensors', topics: 'dup/#', qos: 1, retryMs: 20, log: () => {}, connection: { url: broker.url, clientId: `ingest-${++ingests}` } });
+    const publisher = await connectClient(broker.url, 'dup-publisher', 5);
+    try {
+      await publisher.publishAsync('dup/a', 'not json', { qos: 1 });
+      await until(() => ingest.stats.blocks >= 2 && ingest.stats.received >= 2, 'a redelivery');
+      store.db.exec('DROP TRIGGER refuse');
+      await until(() => ingest.stats.deadLettered === 1, 'the dead letter');
+      const letters = store.db.prepare('SELECT payload FROM dead_letters').all() as { payload: string }[];
+      expect(letters.map((l) => JSON.parse(l.payload) as unknown)).toEqual([{ topic: 'dup/a', payloadBase64: Buffer.from('not json').toString('base64'), redelivered: true }]);
+    } finally {
+      await publisher.endAsync();
+      await ingest.close();
+      store.close();
+    }
+  });
 });
 
 describe('durable ingest contract: the embedded broker', () => {
