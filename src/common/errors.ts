@@ -6,10 +6,13 @@ export type RunnelErrorCode =
   | 'BUFFER_FULL'
   | 'CONNECT_FAILED'
   | 'DISK_FULL'
+  | 'KERNELS_INVALID'
+  | 'KERNELS_MISSING'
   | 'MODEL_REJECTED'
   | 'PIPELINE_INVALID'
   | 'SOURCE_FAILED'
-  | 'SINK_FAILED';
+  | 'SINK_FAILED'
+  | 'STORE_LOCKED';
 
 /** A runtime failure with a string `code`, the stage it happened in, and its cause. */
 export class RunnelError extends Error {
