@@ -1,3 +1,5 @@
+import { MAX_TIMESTAMP, MIN_TIMESTAMP } from '../core/time.js';
+
 /** The type of a field in a record schema. */
 export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'timestamp' | 'json';
 
@@ -51,21 +53,19 @@ export function parseField(name: string, text: string | undefined, spec: FieldSp
   switch (type) {
     case 'string':
       return text;
-    case 'number': {
-      const n = trimmed === 'NaN' ? NaN : Number(trimmed);
-      if (Number.isNaN(n) && trimmed !== 'NaN') throw new Error(`field "${name}": "${text}" is not a number`);
-      return n;
-    }
+    case 'number':
+      return parseDecimal(name, text!, trimmed);
     case 'integer': {
-      const n = Number(trimmed);
-      if (!Number.isSafeInteger(n)) throw new Error(`field "${name}": "${text}" is not an integer`);
+      const n = parseDecimal(name, text!, trimmed);
+      if (!Number.isInteger(n)) throw new Error(`field "${name}": ${quote(text!)} is not an integer`);
+      if (!Number.isSafeInteger(n)) throw new Error(`field "${name}": ${quote(text!)} is beyond the exact integer range (±${Number.MAX_SAFE_INTEGER})`);
       return n;
     }
     case 'boolean': {
       const lower = trimmed.toLowerCase();
       if (TRUE.has(lower)) return true;
       if (FALSE.has(lower)) return false;
-      throw new Error(`field "${name}": "${text}" is not a boolean (true/false, 1/0, yes/no)`);
+      throw new Error(`field "${name}": ${quote(text!)} is not a boolean (true/false, 1/0, yes/no)`);
     }
     case 'timestamp':
       return parseTimestamp(name, trimmed);
@@ -93,15 +93,64 @@ export function checkField(name: string, value: unknown, spec: FieldSpec): unkno
     (type === 'integer' && Number.isSafeInteger(value)) ||
     (type === 'boolean' && kind === 'boolean') ||
     (type === 'timestamp' && (kind === 'number' || kind === 'string'));
-  if (!ok) throw new Error(`field "${name}" should be ${type}, got ${typeof value === 'number' ? value : JSON.stringify(value)}`);
+  if (!ok) throw new Error(`field "${name}" should be ${type}, got ${typeof value === 'number' ? value : preview(value)}`);
+  if (kind === 'number' && type !== 'json' && !Number.isFinite(value)) throw new Error(`field "${name}" should be a finite number, got ${String(value)} (beyond ±${Number.MAX_VALUE})`);
   return type === 'timestamp' ? parseTimestamp(name, value as number | string) : value;
 }
 
-/** Epoch milliseconds from a number, a numeric string, or an ISO 8601 date-time. */
+/** Epoch milliseconds from a number, a decimal string, or an ISO 8601 date (and time). */
 function parseTimestamp(name: string, value: number | string): number {
-  const ms = typeof value === 'number' ? value : /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms)) throw new Error(`field "${name}": "${value}" is not a timestamp (epoch ms or ISO 8601)`);
+  let ms: number;
+  if (typeof value === 'number') ms = value;
+  else if (ISO_8601.test(value.trim())) ms = Date.parse(value.trim());
+  else ms = parseDecimal(name, value, value.trim(), 'is not a timestamp (epoch ms or ISO 8601)');
+  if (!(ms >= MIN_TIMESTAMP && ms <= MAX_TIMESTAMP)) {
+    const what = typeof value === 'number' ? String(value) : quote(value);
+    throw new Error(`field "${name}": ${what} is not a timestamp (epoch ms within ±${MAX_TIMESTAMP}, or ISO 8601)`);
+  }
   return ms;
+}
+
+/**
+ * A date, or a date and time with an optional offset (`T` or a space between them). Date.parse
+ * alone would also take `"foo 7"` or `"1 2"` as dates in 2001.
+ */
+const ISO_8601 = /^[+-]?\d{4,6}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+
+/** Decimal notation only: digits with an optional sign, point and exponent. */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+
+/**
+ * The finite number that decimal text stands for. `Number()` alone would also take hexadecimal,
+ * binary and octal (`0x10`), `Infinity`, and overflow to ±Infinity (`1e400`); each is refused
+ * with what was wrong. `what` replaces "is not a number" in the reason for text that is no number at all.
+ */
+function parseDecimal(name: string, text: string, trimmed: string, what = 'is not a number'): number {
+  const problem = DECIMAL.test(trimmed) ? undefined : nonDecimal(trimmed) ?? what;
+  if (problem !== undefined) throw new Error(`field "${name}": ${quote(text)} ${problem}`);
+  const n = Number(trimmed);
+  if (!Number.isFinite(n)) throw new Error(`field "${name}": ${quote(text)} overflows a number (beyond ±${Number.MAX_VALUE})`);
+  return n;
+}
+
+/** What is wrong with numeric-looking text that is not decimal, when it is one of the usual suspects. */
+function nonDecimal(text: string): string | undefined {
+  const notation = /^[+-]?0([xbo])/i.exec(text)?.[1]?.toLowerCase();
+  if (notation) return `is in ${notation === 'x' ? 'hexadecimal' : notation === 'b' ? 'binary' : 'octal'} notation; only decimal numbers are accepted`;
+  if (/^[+-]?(?:infinity|inf)$/i.test(text)) return 'is not a finite number';
+  if (/^[+-]?nan$/i.test(text)) return 'is not a number (for a missing value, make the field optional and leave it empty)';
+  return undefined;
+}
+
+/** A JSON value for a reason, cut like `quote`. */
+function preview(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/** `text` quoted for a reason; long text is cut, so a hostile field cannot make the reason huge. */
+function quote(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
 
 /** Applies `schema` to a record of text fields: typed fields converted, others kept as text. */
@@ -114,7 +163,7 @@ export function castTextRecord(record: Record<string, string>, schema: Schema): 
 /** Checks a decoded JSON object against `schema`; timestamps become epoch ms. */
 export function checkJsonRecord(value: unknown, schema: Schema): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error(`expected a JSON object, got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
+    throw new Error(`expected a JSON object, got ${Array.isArray(value) ? 'an array' : preview(value)}`);
   }
   const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
   for (const [name, spec] of Object.entries(schema)) out[name] = checkField(name, out[name], spec);
