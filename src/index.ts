@@ -59,6 +59,7 @@ export { writeOutbox } from './io/outbox.js';
 export { Store, type StoreOptions, type Synchronous } from './store/store.js';
 
 export * from './features/index.js';
+export { loadKernels } from './kernels/module.js';
 
 export * from './ml/infer/index.js';
 export { onnxHandlerForDevice, runInferenceOptionsForDevice } from './config/inference-settings.js';

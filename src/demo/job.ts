@@ -10,6 +10,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { DeviceProfile } from '../config/device-profile.js';
 import { onnxHandlerForDevice } from '../config/inference-settings.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../io/mqtt/embedded-broker.js';
+import { loadKernels } from '../kernels/module.js';
 import { MqttSink } from '../io/mqtt/sink.js';
 import { FastPathModelHandler } from '../ml/infer/fast-path-handler.js';
 import { OnnxModelHandler } from '../ml/infer/onnx-handler.js';
@@ -87,6 +88,8 @@ export interface DemoReporter {
 }
 
 export async function runDemo(options: DemoOptions, report: DemoReporter): Promise<DemoSummary> {
+  // First, before the broker acknowledges anything: a missing or bad kernels file stops the job here.
+  loadKernels();
   const profile = options.profile;
   const databasePath = join(options.dir, 'runnel.db');
   const store = Store.open(databasePath, profile ? { cacheMiB: profile.sqlite.cacheMiB, synchronous: profile.sqlite.synchronous } : {});

@@ -74,6 +74,11 @@ export function paneTransform<Out>(
       .groupByKey('group')
       .parDo<Out>(
         {
+          // The kernels load here, when the run sets up: a missing or bad kernels file fails the run
+          // before it reads input instead of turning every pane into a dead letter.
+          setup() {
+            ws ??= new Workspace();
+          },
           process({ key: k, value: rows }, ctx) {
             ws ??= new Workspace();
             // The group is this transform's own intermediate value: sorting it in place is safe.

@@ -149,3 +149,26 @@ export interface TrainExports {
   /** Nearest centre (k × d f64) per row: assign (n i32), dist (n f64); returns Σ dist. */
   nearestCenter: (x: number, n: number, d: number, c: number, k: number, assign: number, dist: number) => number;
 }
+
+/**
+ * What each export of the kernels module must be, checked when the module loads so that a stale
+ * or foreign `.wasm` fails at start rather than on the first element that calls a missing kernel.
+ * A record over `KernelExports`, so a signature added above without its name here does not compile.
+ */
+export const KERNEL_EXPORT_KINDS: Readonly<Record<keyof KernelExports, 'function' | 'memory'>> = {
+  memory: 'memory', alloc: 'function', free: 'function',
+  sumF32: 'function', meanF32: 'function', colCount: 'function', colSum: 'function', colMean: 'function', colVar: 'function',
+  colStd: 'function', colMin: 'function', colMax: 'function', colPtp: 'function', colRms: 'function', colSkew: 'function',
+  colKurt: 'function', colQuantiles: 'function', colMedian: 'function', colMeanFinite: 'function', colMedianFinite: 'function',
+  colZcr: 'function',
+  zscore: 'function', minMaxScale: 'function', robustScale: 'function', clip: 'function', imputeConst: 'function',
+  imputeLast: 'function', countNonFinite: 'function', nonFiniteMask: 'function',
+  movingAverage: 'function', ema: 'function', biquadDesign: 'function', biquad: 'function', fir: 'function', diff: 'function',
+  lags: 'function', resampleLinear: 'function',
+  fftTableLen: 'function', fftInit: 'function', rfft: 'function', spectrumMagnitude: 'function', bandEnergies: 'function',
+  dot: 'function', gemv: 'function', gemm: 'function', xtxAccumulate: 'function', xtyAccumulate: 'function', cholesky: 'function',
+  choleskySolve: 'function',
+  gramAccumulate: 'function', logisticTerms: 'function', softmaxGradient: 'function', softmaxHessianVector: 'function',
+  softmaxHessianDiagonal: 'function', affine: 'function', classMoments: 'function', gaussianJll: 'function', binColumns: 'function',
+  histogram: 'function', nearestCenter: 'function',
+};

@@ -1,24 +1,19 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const WASM_FILE = join('build', 'kernels.wasm');
+/** The environment variable that names the kernels file explicitly. */
+export const KERNELS_VARIABLE = 'RUNNEL_KERNELS';
 
 /**
- * Finds `build/kernels.wasm` by walking up from this module, so the same code works from
- * `src/` under tsx/vitest and from `dist/src/` on a device. `RUNNEL_KERNELS` overrides it.
+ * Where the kernels are loaded from: the file `RUNNEL_KERNELS` names (relative to the working
+ * directory), else the package's own `build/kernels.wasm`. The package's file is found from this
+ * module's own location, never by searching: `src/kernels/locate.ts` (tsx, vitest) is two folders
+ * below the package root and `dist/src/kernels/locate.js` (compiled) three, so a stray copy in
+ * some parent folder is never loaded by accident.
  */
 export function locateKernels(): string {
-  const override = process.env['RUNNEL_KERNELS'];
-  if (override) return override;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let depth = 0; depth < 5; depth++) {
-    const candidate = join(dir, WASM_FILE);
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error(
-    `Cannot find ${WASM_FILE}: build the WebAssembly kernels with "npm run build:wasm" ` +
-      `(or set RUNNEL_KERNELS to the .wasm file's path).`,
-  );
+  const override = process.env[KERNELS_VARIABLE];
+  if (override) return resolve(override);
+  const up = import.meta.url.endsWith('.ts') ? '../../' : '../../../';
+  return fileURLToPath(new URL(`${up}build/kernels.wasm`, import.meta.url));
 }

@@ -48,10 +48,17 @@ export class Executor {
   }
 
   /**
-   * Opens sources (resuming from `restored` checkpoints in a durable run), loads operators'
-   * saved state, and sets operators up.
+   * Loads operators' saved state and sets operators up, then opens sources (resuming from
+   * `restored` checkpoints in a durable run). Set-up comes first so that a stage that cannot start
+   * (a missing kernels file, a model that does not load) fails the run before a source takes any
+   * input: opening an MQTT source already acknowledges messages and dead-letters bad ones.
    */
   async open(restored?: Pick<Restored, 'checkpoints' | 'state'>): Promise<void> {
+    for (const { planned } of this.#states) {
+      const durable = planned.operator.durable;
+      if (restored && durable) durable.restore(restored.state.get(durable.stage) ?? []);
+      await planned.operator.setup();
+    }
     for (const planned of this.plan.sources) {
       const context = {
         clock: this.clock,
@@ -68,11 +75,6 @@ export class Executor {
       }
       this.#sources.push({ planned, reader, done: false });
       this.#watermarks.set(planned.output, reader.watermark());
-    }
-    for (const { planned } of this.#states) {
-      const durable = planned.operator.durable;
-      if (restored && durable) durable.restore(restored.state.get(durable.stage) ?? []);
-      await planned.operator.setup();
     }
   }
 

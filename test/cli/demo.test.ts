@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -35,6 +35,18 @@ describe('runnel CLI', () => {
     await expect(run('node', [CLI, 'demo', '--sensors', '0'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--sensors must be a positive integer/) as unknown });
     await expect(run('node', [CLI, 'demo', '--device', 'toaster'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/device profile "toaster" not found/) as unknown });
     await expect(run('node', [CLI, 'frobnicate'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "frobnicate"/) as unknown });
+  });
+
+  it('demo with a missing or corrupt kernels file exits 1 with the path and the fix, before it opens the database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runnel-demo-'));
+    const corrupt = join(dir, 'corrupt.wasm');
+    writeFileSync(corrupt, 'not WebAssembly');
+    for (const [file, code] of [[join(dir, 'missing.wasm'), 'KERNELS_MISSING'], [corrupt, 'KERNELS_INVALID']] as const) {
+      const failed = run('node', [CLI, 'demo', '--duration', '5', '--dir', dir], { env: { ...process.env, RUNNEL_KERNELS: file } });
+      await expect(failed).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(file) as unknown });
+      await expect(failed).rejects.toMatchObject({ stderr: expect.stringMatching(new RegExp(`npm run build:wasm.*\\(${code}\\)`)) as unknown });
+    }
+    expect(existsSync(join(dir, 'runnel.db'))).toBe(false); // nothing ingested, nothing dead-lettered
   });
 
   it('demo: the full loop on compiled JS, then a second start on the same folder resumes', { timeout: 40_000 }, async () => {

@@ -13,6 +13,7 @@ import { fitParams, fitsFiniteRowsOnly, isFittable, type FittableKind } from './
 import { fittedStatistics, type FittedStatistics } from './artifact.js';
 import { checkFeatureNames, readFeatures, typed, type FeatureRecord, type NonFinitePolicy } from '../records.js';
 import { DEFAULT_WARM_UP, WarmUpFitFn } from './warm-up.js';
+import { kernels } from '../../kernels/module.js';
 import { Workspace } from '../workspace.js';
 
 /** Accumulator: the rows kept for fitting (JSON, so a durable run can persist it) and their time range. */
@@ -82,6 +83,11 @@ export function fitFeatures<R extends object = FeatureRecord>(kind: FittableKind
     input
       .parDo<TimedRow>(
         {
+          // The fit runs in the kernels once the input ends: load them at set-up, so a missing
+          // kernels file fails the run before it reads the input rather than after.
+          setup() {
+            kernels();
+          },
           process(record, ctx) {
             const values = new Array<number>(features.length);
             readFeatures(record, features, policy, values, 0, imputing);

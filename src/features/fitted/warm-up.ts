@@ -56,6 +56,11 @@ export class WarmUpFitFn<K> implements StatefulDoFn<K, FeatureRecord, WarmUpOutp
     this.#row = new Float64Array(features.length);
   }
 
+  /** Loads the kernels when the run sets up, so a missing kernels file fails it before any input is read. */
+  setup(): void {
+    this.#ws ??= new Workspace();
+  }
+
   process(record: FeatureRecord, ctx: Context<K>): void {
     const fitted = ctx.state.fitted.read();
     if (fitted && this.#matches(fitted)) {
