@@ -1,7 +1,8 @@
 /**
  * On-device training: Runnel's WASM trainers vs the JavaScript libraries the seed would reach
  * for (ml-regression-multivariate-linear, ml-naivebayes, ml-logistic-regression), n = 1e4, 1e5,
- * 1e6 rows of d = 16 synthetic features, with held-out accuracy side by side and peak memory.
+ * 1e6 rows of d = 16 synthetic features (binary and 4-class logistic), with held-out accuracy
+ * side by side and peak memory.
  * Each (task, implementation, n) runs in its own Node process so its peak RSS is its own:
  * "peak ΔRSS" is the process's maximum RSS minus its RSS once the data was built.
  * Inputs are prepared outside the timings in each library's own format (Float32Array frame
@@ -20,7 +21,7 @@ import { measure, printTable } from './harness.js';
 
 const D = 16;
 const TEST_ROWS = 10_000;
-type Task = 'linear' | 'naive-bayes' | 'logistic';
+type Task = 'linear' | 'naive-bayes' | 'logistic' | 'softmax';
 type Impl = 'runnel' | 'baseline';
 
 interface CaseResult {
@@ -39,7 +40,14 @@ function makeData(task: Task, n: number): { x: Float32Array; y: Float64Array } {
   const x = new Float32Array(rows * D), y = new Float64Array(rows);
   const w = Array.from({ length: D }, () => gauss());
   const centres = Array.from({ length: 3 }, () => Array.from({ length: D }, () => gauss() * 0.6));
+  const classWeights = Array.from({ length: 4 }, () => Array.from({ length: D }, () => gauss()));
   for (let i = 0; i < rows; i++) {
+    if (task === 'softmax') {
+      for (let j = 0; j < D; j++) x[i * D + j] = gauss();
+      const z = classWeights.map((cw) => cw.reduce((s, v, j) => s + v * x[i * D + j]!, 0) + gauss());
+      y[i] = z.indexOf(Math.max(...z));
+      continue;
+    }
     if (task === 'naive-bayes') {
       const c = Math.floor(rng() * 3);
       for (let j = 0; j < D; j++) x[i * D + j] = centres[c]![j]! + gauss() * (1 + 0.1 * j);
@@ -135,11 +143,12 @@ const TITLES: Record<Task, [string, string, string]> = {
   linear: ['Linear regression (OLS): Runnel vs ml-regression-multivariate-linear', 'RMSE', 'lower'],
   'naive-bayes': ['Gaussian naive Bayes (3 classes): Runnel vs ml-naivebayes', 'accuracy', 'higher'],
   logistic: ['Logistic regression (binary): Runnel Newton vs ml-logistic-regression (100 gradient steps)', 'accuracy', 'higher'],
+  softmax: ['Logistic regression (4 classes): Runnel Newton-CG (softmax) vs ml-logistic-regression (one-vs-rest, 100 gradient steps each)', 'accuracy', 'higher'],
 };
 
 export async function run(): Promise<void> {
   const sizes = (process.env['RUNNEL_BENCH_TRAIN_SIZES'] ?? '1e4,1e5,1e6').split(',').map(Number);
-  for (const task of ['linear', 'naive-bayes', 'logistic'] as Task[]) {
+  for (const task of ['linear', 'naive-bayes', 'logistic', 'softmax'] as Task[]) {
     const [title, metric] = TITLES[task];
     const rows: (string | number)[][] = [];
     for (const n of sizes) {
