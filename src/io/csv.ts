@@ -5,13 +5,13 @@ import type { PTransform } from '../core/ptransform.js';
 import type { SourceContext } from '../core/source.js';
 import { read } from '../transforms/read.js';
 import { CsvRecordReader } from './csv-records.js';
-import { lineFileSource, type LineDecoder } from './file-source.js';
+import { isOverlong, lineFileSource, rejectOverlong, validateLineFileOptions, type LineDecoder, type LineFileOptions } from './file-source.js';
 import { fileSink, type FileSinkOptions } from './file-sink.js';
-import type { NumberedLine } from './line-stream.js';
+import { DEFAULT_MAX_LINE_BYTES, type NumberedLine } from './line-stream.js';
 import { castTextRecord, validateSchema, type RecordOf, type Schema } from './schema.js';
 
 /** Options of `readCsv`. */
-export interface ReadCsvOptions<S extends Schema> {
+export interface ReadCsvOptions<S extends Schema> extends LineFileOptions {
   /** Field separator (default `,`). */
   delimiter?: string;
   /** Column names for a file without a header row; by default the first row is the header. */
@@ -25,6 +25,7 @@ class CsvDecoder implements LineDecoder<Record<string, unknown>> {
   #columns: readonly string[] | undefined;
 
   constructor(
+    private readonly path: string,
     private readonly context: SourceContext,
     private readonly options: ReadCsvOptions<Schema>,
   ) {
@@ -33,6 +34,27 @@ class CsvDecoder implements LineDecoder<Record<string, unknown>> {
   }
 
   decode(lines: readonly NumberedLine[], out: Record<string, unknown>[], last: boolean): void {
+    let from = 0;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (!isOverlong(line)) continue;
+      // An overlong line ends any record in progress: the lines before it are framed as at the end of the file.
+      this.#decodeRecords(lines.slice(from, i), out, true);
+      if (this.#columns === undefined) {
+        throw new Error(`the header of "${this.path}" (line ${line.lineNumber}) is ${line.overlongBytes} bytes, beyond maxLineBytes (${this.options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES})`);
+      }
+      rejectOverlong(this.context, line, this.options);
+      from = i + 1;
+    }
+    this.#decodeRecords(from === 0 ? lines : lines.slice(from), out, last);
+    if (last && this.#columns === undefined && this.options.schema) {
+      // A header-only file is an empty dataset; a file without even a header cannot be checked against the schema.
+      const names = Object.keys(this.options.schema).join(', ');
+      throw new Error(`"${this.path}" has no header row (the file is empty), so the schema's columns (${names}) cannot be found; give columns for a file without a header`);
+    }
+  }
+
+  #decodeRecords(lines: readonly NumberedLine[], out: Record<string, unknown>[], last: boolean): void {
     const { records, rejects } = this.#records.read(lines, last);
     for (const r of rejects) this.context.deadLetter(r.reason, { line: r.firstLine, text: r.text });
     for (const { fields, firstLine, text } of records) {
@@ -56,12 +78,12 @@ class CsvDecoder implements LineDecoder<Record<string, unknown>> {
   }
 
   #header(fields: string[]): string[] {
-    const columns = fields.map((f, i) => (i === 0 ? f.replace(/^\uFEFF/, '') : f).trim());
+    const columns = fields.map((f) => f.trim());
     const duplicate = columns.find((c, i) => columns.indexOf(c) !== i);
-    if (duplicate !== undefined) throw new Error(`the header names column "${duplicate}" twice`);
+    if (duplicate !== undefined) throw new Error(`the header of "${this.path}" names column "${duplicate}" twice`);
     const missing = Object.keys(this.options.schema ?? {}).filter((name) => !columns.includes(name));
     if (missing.length > 0) {
-      throw new Error(`the schema names column(s) ${missing.map((m) => `"${m}"`).join(', ')} that the header (${columns.join(', ')}) lacks`);
+      throw new Error(`the schema names column(s) ${missing.map((m) => `"${m}"`).join(', ')} that the header of "${this.path}" (${columns.join(', ')}) lacks`);
     }
     return columns;
   }
@@ -69,8 +91,10 @@ class CsvDecoder implements LineDecoder<Record<string, unknown>> {
 
 /**
  * Reads a CSV file as one record (an object keyed by column name) per row. A row that cannot
- * be parsed, has the wrong number of fields, or does not match `schema` becomes a dead letter
- * with its line number; the rest of the file is read.
+ * be parsed, has the wrong number of fields, does not match `schema`, or has a line longer than
+ * `maxLineBytes` becomes a dead letter with its line number; the rest of the file is read. A
+ * file with only a header row is an empty dataset; with a `schema` and no `columns`, a file
+ * without a header row (an empty file) fails the read, naming the file.
  */
 export function readCsv<S extends Schema>(path: string, options: ReadCsvOptions<S> & { schema: S }): PTransform<PBegin, PCollection<RecordOf<S> & Record<string, unknown>>>;
 export function readCsv(path: string, options?: ReadCsvOptions<Schema>): PTransform<PBegin, PCollection<Record<string, string>>>;
@@ -79,7 +103,8 @@ export function readCsv(path: string, options: ReadCsvOptions<Schema> = {}): PTr
   if (options.delimiter !== undefined && options.delimiter.length !== 1) {
     throw new TypeError(`readCsv: delimiter must be one character, got "${options.delimiter}"`);
   }
-  return read(lineFileSource(path, (context) => new CsvDecoder(context, options)), 'readCsv');
+  validateLineFileOptions(options, 'readCsv');
+  return read(lineFileSource(path, (context) => new CsvDecoder(path, context, options), options), 'readCsv');
 }
 
 /** Options of `writeCsv`. */

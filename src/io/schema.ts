@@ -94,7 +94,7 @@ export function checkField(name: string, value: unknown, spec: FieldSpec): unkno
     (type === 'boolean' && kind === 'boolean') ||
     (type === 'timestamp' && (kind === 'number' || kind === 'string'));
   if (!ok) throw new Error(`field "${name}" should be ${type}, got ${typeof value === 'number' ? value : preview(value)}`);
-  if (kind === 'number' && type !== 'json' && !Number.isFinite(value)) throw new Error(`field "${name}" should be a finite number, got ${String(value)} (beyond ±${Number.MAX_VALUE})`);
+  if (typeof value === 'number' && type !== 'json' && !Number.isFinite(value)) throw new Error(`field "${name}" should be a finite number, got ${String(value)} (beyond ±${Number.MAX_VALUE})`);
   return type === 'timestamp' ? parseTimestamp(name, value as number | string) : value;
 }
 

@@ -2,17 +2,27 @@ import type { PBegin } from '../core/pipeline.js';
 import type { PCollection } from '../core/pcollection.js';
 import type { PTransform } from '../core/ptransform.js';
 import { read } from '../transforms/read.js';
-import { lineFileSource } from './file-source.js';
+import { isOverlong, lineFileSource, rejectOverlong, validateLineFileOptions, type LineFileOptions } from './file-source.js';
 import { fileSink, type FileSinkOptions } from './file-sink.js';
 
-/** Reads a text file as one element per line (line endings removed). */
-export function readText(path: string): PTransform<PBegin, PCollection<string>> {
+/** Options of `readText`. */
+export type ReadTextOptions = LineFileOptions;
+
+/**
+ * Reads a text file as one element per line (line endings and a leading byte-order mark
+ * removed). A line longer than `maxLineBytes` is a dead letter with its line number.
+ */
+export function readText(path: string, options: ReadTextOptions = {}): PTransform<PBegin, PCollection<string>> {
+  validateLineFileOptions(options, 'readText');
   return read(
-    lineFileSource<string>(path, () => ({
+    lineFileSource<string>(path, (context) => ({
       decode: (lines, out) => {
-        for (const line of lines) out.push(line.text);
+        for (const line of lines) {
+          if (isOverlong(line)) rejectOverlong(context, line, options);
+          else out.push(line.text);
+        }
       },
-    })),
+    }), options),
     'readText',
   );
 }

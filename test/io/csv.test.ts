@@ -70,7 +70,7 @@ describe('readCsv', () => {
     const path = tempFile('h.csv', 'a,b\n1,2\n');
     const wrong = new Pipeline();
     wrong.apply(readCsv(path, { schema: { c: 'number' } }));
-    await expect(run(wrong)).rejects.toThrow('the schema names column(s) "c" that the header (a, b) lacks');
+    await expect(run(wrong)).rejects.toThrow(`the schema names column(s) "c" that the header of "${path}" (a, b) lacks`);
   });
 
   it('rejects an unknown schema type when the pipeline is built', () => {
