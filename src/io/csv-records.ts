@@ -22,12 +22,15 @@ export interface CsvReject {
  */
 export class CsvRecordReader {
   #pending: NumberedLine[] = [];
+  #pendingLength = 0;
   #quotes = 0;
 
   constructor(
     private readonly delimiter: string,
     /** Lines a single record may span before its opening quote is judged unterminated. */
     private readonly maxRecordLines = 64,
+    /** Characters a record spanning lines may hold before its opening quote is judged unterminated. */
+    private readonly maxRecordLength = Infinity,
   ) {}
 
   /** Parses a batch of lines; `last` flushes what is pending at the end of the file. */
@@ -41,6 +44,7 @@ export class CsvRecordReader {
       if (line === undefined && !(last && this.#pending.length > 0)) break;
       if (line !== undefined) {
         this.#pending.push(line);
+        this.#pendingLength += line.text.length;
         this.#quotes += countQuotes(line.text);
       }
       const pending = this.#pending;
@@ -58,7 +62,7 @@ export class CsvRecordReader {
             this.#reset();
           } else rejectFirst = true;
         }
-      } else if (pending.length >= this.maxRecordLines || line === undefined) rejectFirst = true;
+      } else if (pending.length >= this.maxRecordLines || this.#pendingLength > this.maxRecordLength || line === undefined) rejectFirst = true;
       if (rejectFirst) {
         // Reject the first line only and frame the lines after it again.
         const [first, ...rest] = pending;
@@ -74,6 +78,7 @@ export class CsvRecordReader {
 
   #reset(): void {
     this.#pending = [];
+    this.#pendingLength = 0;
     this.#quotes = 0;
   }
 

@@ -29,7 +29,8 @@ class CsvDecoder implements LineDecoder<Record<string, unknown>> {
     private readonly context: SourceContext,
     private readonly options: ReadCsvOptions<Schema>,
   ) {
-    this.#records = new CsvRecordReader(options.delimiter ?? ',');
+    // A record spanning lines is held until it ends: it gets the cap of one line too.
+    this.#records = new CsvRecordReader(options.delimiter ?? ',', 64, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
     this.#columns = options.columns;
   }
 

@@ -66,6 +66,14 @@ describe('maxLineBytes', () => {
     expect(result.deadLetters.map((d) => d.reason)).toEqual(['line 2: unterminated quoted field', 'line 3: 302 bytes exceed maxLineBytes (100); first 100 bytes kept']);
   });
 
+  it('caps a CSV record spanning lines too: an open quote that would hold more is judged unterminated', async () => {
+    // Without the cap, the quote closing on the last line would make lines 2-13 one record.
+    const lines = ['id,note', '1,"open', ...Array.from({ length: 10 }, (_, i) => `${i + 2},${'w'.repeat(30)}`), 'end"'];
+    const { values: rows, result } = await values(readCsv(tempFile('open.csv', lines.join('\n')), { maxLineBytes: 100 }));
+    expect(rows.map((r) => (r as { id: string }).id)).toEqual(['2', '3', '4', '5', '6', '7', '8', '9', '10', '11']);
+    expect(result.deadLetters.map((d) => d.reason)).toEqual(['line 2: unterminated quoted field', 'line 13: unterminated quoted field']);
+  });
+
   it('fails the read, naming the file, when the CSV header itself is too long', async () => {
     const path = tempFile('wide.csv', `${Array.from({ length: 100 }, (_, i) => `column${i}`).join(',')}\n1\n`);
     const p = new Pipeline();
