@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RunnelError } from '../common/errors.js';
+import { StoreLock } from './lock.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
 /** `NORMAL` survives a killed process; `FULL` also survives a power cut, at an fsync per commit. */
@@ -18,34 +19,49 @@ export interface StoreOptions {
 /**
  * The one SQLite database of a Runnel process (WAL mode): offsets, keyed state, timers,
  * outbox and dead letters. Opening it runs pending migrations; a database written by a newer
- * Runnel is refused.
+ * Runnel is refused. While open, the process holds the database's exclusive lock (`StoreLock`,
+ * `<db>-lock`): another process that opens it is refused with `STORE_LOCKED`.
  */
 export class Store {
+  readonly #lock: StoreLock | undefined;
+
   private constructor(
     /** The better-sqlite3 connection; transactions must be synchronous. */
     readonly db: Database.Database,
     readonly path: string,
-  ) {}
+    lock: StoreLock | undefined,
+  ) {
+    this.#lock = lock;
+  }
 
-  /** Opens (creating if needed) the database at `path`. */
+  /**
+   * Opens (creating if needed) the database at `path` and takes its lock. Throws a `RunnelError`
+   * `STORE_LOCKED` naming the path (and the holder's PID) when another process has it open; stores
+   * of one process share the lock. Read-only tools (`runnel inspect`) do not need it.
+   */
   static open(path: string, options: StoreOptions = {}): Store {
     const synchronous = options.synchronous ?? 'NORMAL';
     if (synchronous !== 'NORMAL' && synchronous !== 'FULL') {
       throw new TypeError(`Store.open: synchronous must be "NORMAL" or "FULL", got "${String(synchronous)}"`);
     }
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
+    const inMemory = path === ':memory:' || path === '';
+    if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+    // Locked before the database is touched: a refused process must not even migrate it.
+    const lock = inMemory ? undefined : StoreLock.acquire(path);
+    let db: Database.Database | undefined;
     try {
+      db = new Database(path);
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${synchronous}`);
       db.pragma(`cache_size = -${Math.round((options.cacheMiB ?? 8) * 1024)}`);
       db.pragma('busy_timeout = 5000');
       migrate(db, path);
     } catch (error) {
-      db.close();
+      db?.close();
+      lock?.release();
       throw error;
     }
-    return new Store(db, path);
+    return new Store(db, path, lock);
   }
 
   /** The schema version of the open database. */
@@ -53,8 +69,10 @@ export class Store {
     return this.db.pragma('user_version', { simple: true }) as number;
   }
 
+  /** Closes the connection and gives back this store's share of the lock. */
   close(): void {
     if (this.db.open) this.db.close();
+    this.#lock?.release();
   }
 }
 

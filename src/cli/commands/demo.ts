@@ -17,7 +17,8 @@ topic predictions/<sensor>); retraining every few seconds (a ridge regression ch
 against the serving champion on the same held-out windows, promoted only if 2 % better);
 and model sync to a directory registry (<dir>/registry/<model>/<version>/model.onnx +
 manifest.json). A second start on the same --dir resumes: it pulls the newest approved model
-from the registry and continues from the committed offsets.
+from the registry and continues from the committed offsets. One process per --dir: a start on
+a folder another demo is using is refused (STORE_LOCKED, exit 1).
 
 Options:
   --duration <s>       seconds to run (default 60); Ctrl-C stops early and cleanly
