@@ -121,6 +121,10 @@ export class FusedOperator implements Operator {
     };
   }
 
+  // Each element-wise stage type has its own closure with its own try/catch, though map,
+  // withKeys and filter look alike: routing them through one shared `attempt(fn, …)` helper
+  // measured 7.3–9.0M elements/s against 10.9–14.3M on the pipeline bench at bundle 10,000
+  // (three alternating runs each, 2026-12-06, loaded machine), so the twins stay.
   #compile({ name, stage, tagPorts }: FusedStage, next: Emit): Emit {
     const dead = this.deadLetters;
     switch (stage.type) {
