@@ -9,6 +9,14 @@ import type { DeadLetter, PipelineResult, RunOptions } from './types.js';
 
 const DEFAULT_BUNDLE_SIZE = 1000;
 const DEFAULT_IDLE_WAIT_MS = 20;
+/**
+ * A busy run hands the event loop back at least this often (one `setImmediate`): steps of a
+ * synchronous source resolve in microtasks only, so without it a backlog was drained with no
+ * socket read, timer or sink pump in between (an MQTT job held the whole backlog in memory and
+ * stalled its own ingest and sink for seconds).
+ */
+const YIELD_EVERY_MS = 5;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Runs `pipeline` to completion in this process: `await run(p)`, or `await run(p, { store })` for a
@@ -60,12 +68,17 @@ export class DirectRunner {
     let failure: { error: unknown } | undefined;
     try {
       await executor.open(durable?.load());
+      let turn = performance.now();
       // A pipeline without sources still gets one sweep, so combineGlobally can emit its default.
       do {
         const busy = await executor.step(bundleSize);
         durable?.commit(executor.takeChanges(stepDeadLetters.splice(0)));
         options.onProgress?.({ bundles: executor.bundles, elementsRead: executor.elementsRead, deadLetters: deadLetters.count });
-        if (!busy && executor.active && !options.signal?.aborted) await sleep(options.idleWaitMs ?? DEFAULT_IDLE_WAIT_MS);
+        if (!executor.active || options.signal?.aborted) continue;
+        if (!busy) await sleep(options.idleWaitMs ?? DEFAULT_IDLE_WAIT_MS);
+        else if (performance.now() - turn >= YIELD_EVERY_MS) await nextTurn();
+        else continue;
+        turn = performance.now();
       } while (executor.active && !options.signal?.aborted);
     } catch (error) {
       failure = { error };
