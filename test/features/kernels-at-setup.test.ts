@@ -1,8 +1,9 @@
 /**
- * A missing or corrupt kernels file fails a pipeline of feature stages when it sets up, before it
- * reads input: the process exits 1 with a message naming the file and the fix, and the database
- * holds no dead letter, output or offset. (Before, each pane failed on its own and became a dead
- * letter, and the job exited 0.) Run as a device runs it: compiled JS (npm test builds dist/ first).
+ * A missing or corrupt kernels file fails a pipeline of feature stages (or of inference on the WASM
+ * fast path) when it sets up or is built, before it reads input: the process exits 1 with a
+ * message naming the file and the fix, and the database holds no dead letter, output or offset.
+ * (Before, each pane failed on its own and became a dead letter, and the job exited 0.) Run as a
+ * device runs it: compiled JS (npm test builds dist/ first).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const MODES = ['windowStats', 'fitFeatures', 'fitOnWarmUp'];
+const MODES = ['windowStats', 'fitFeatures', 'fitOnWarmUp', 'runInference'];
 const JOB = join(ROOT, 'dist', 'test', 'features', 'fixtures', 'feature-job.js');
 
 /** Runs the job on a fresh database with `RUNNEL_KERNELS` set to `kernels` (unset when undefined). */
@@ -45,7 +46,7 @@ function badKernels(): { missing: string; corrupt: string; truncated: string } {
   return { missing: join(dir, 'nowhere', 'kernels.wasm'), corrupt, truncated };
 }
 
-describe('a missing or bad kernels file fails a feature pipeline at set-up', () => {
+describe('a missing or bad kernels file fails a feature or fast-path inference pipeline at start', () => {
   it('control: with the package kernels the job reads its input (one malformed reading becomes a dead letter)', () => {
     for (const mode of MODES) {
       const r = runJob(mode, undefined);

@@ -4,12 +4,13 @@
  * virtual clock; a model per key with an LRU cap; hot swap under load with corrupt versions.
  */
 import { describe, expect, it } from 'vitest';
-import { Pipeline, VirtualClock, collect, create, kv, run, type KV } from '../../src/index.js';
+import { Pipeline, RunnelError, VirtualClock, collect, create, kv, run, type KV } from '../../src/index.js';
 import {
   OnnxModelHandler,
   keyedModelHandler,
   runInference,
   servedModel,
+  type FrameModel,
   type PredictionResult,
 } from '../../src/ml/infer/index.js';
 import { linearRegressionModel } from '../../src/ml/onnx/index.js';
@@ -105,6 +106,16 @@ describe(`runInference (seed ${SEED})`, () => {
     expect(result.deadLetters).toHaveLength(1);
     expect(result.deadLetters[0]!.reason).toMatch(/^no model to run: model "broken" \(6 bytes\) rejected: /);
     expect(model.metrics.snapshot().failedLoads).toBe(1);
+  });
+
+  it('a kernels file that cannot load fails the run instead of dead-lettering every example', async () => {
+    const missing = new RunnelError('KERNELS_MISSING', 'cannot load the WebAssembly kernels: /nowhere/kernels.wasm: no such file');
+    const model = servedModel<{ id?: string }, FrameModel>({ load: () => Promise.reject(missing) }, new Uint8Array([1]), { id: 'needs-kernels' });
+    const deadLetters: unknown[] = [];
+    const p = new Pipeline();
+    p.apply(create([[1, 2, 3, 4], [5, 6, 7, 8]])).apply(runInference<number[]>(model));
+    await expect(run(p, { onDeadLetter: (d) => deadLetters.push(d) })).rejects.toBe(missing);
+    expect(deadLetters).toEqual([]);
   });
 
   it('maxWaitMs on a virtual clock: examples wait for minBatchSize or maxWaitMs, then run with their own timestamps', async () => {

@@ -40,8 +40,12 @@ export class FastPathModelHandler<M extends FrameModel = FrameModel> implements 
   /** Why the last model handed to the fallback did not take the fast path. */
   lastFallbackReason: string | undefined;
 
+  readonly #kernels: Kernels;
+
+  /** Loads the kernels now (the process-wide ones unless `options.kernels`), so a missing or bad kernels file fails here, at start, rather than at the first model load. */
   constructor(private readonly options: FastPathHandlerOptions<M> = {}) {
     this.now = options.now ?? (() => performance.now());
+    this.#kernels = options.kernels ?? sharedKernels();
   }
 
   /** Why `bytes` cannot take the fast path, or undefined when it can. */
@@ -62,7 +66,7 @@ export class FastPathModelHandler<M extends FrameModel = FrameModel> implements 
       this.fallbackLoads++;
       return this.options.fallback.load(bytes, { ...options, id });
     }
-    const model = new LoadedFastModel(m.plan, m.metadata, id, bytes.byteLength, options, this.options.kernels ?? sharedKernels(), this.now, start);
+    const model = new LoadedFastModel(m.plan, m.metadata, id, bytes.byteLength, options, this.#kernels, this.now, start);
     this.fastLoads++;
     return model;
   }

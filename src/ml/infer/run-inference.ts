@@ -9,7 +9,7 @@
  * `minBatchSize` wait or the oldest waited `maxWaitMs`. Each result keeps its example's own
  * event time and window.
  */
-import { messageOf } from '../../common/errors.js';
+import { messageOf, RunnelError } from '../../common/errors.js';
 import type { DoFn, FinishBundleContext, ProcessContext } from '../../core/do-fn.js';
 import { kv, type KV } from '../../core/element.js';
 import type { PCollection } from '../../core/pcollection.js';
@@ -136,6 +136,8 @@ class InferenceDoFn implements DoFn<unknown, unknown> {
     try {
       lease = await this.provider.lease(key);
     } catch (error) {
+      // A deployment error is no element's fault: fail the run rather than dead-letter all input.
+      if (error instanceof RunnelError && (error.code === 'KERNELS_MISSING' || error.code === 'KERNELS_INVALID')) throw error;
       rejectAll(items, `no model to run${this.perKeyModel ? ` for key ${JSON.stringify(key)}` : ''}: ${messageOf(error)}`, ctx, metrics);
       return;
     }
