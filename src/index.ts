@@ -31,6 +31,7 @@ export { NO_FIRING, ON_TIME_AND_ONLY_FIRING, type PaneInfo, type PaneTiming } fr
 export { MIN_TIMESTAMP, MAX_TIMESTAMP, END_OF_GLOBAL_WINDOW } from './core/time.js';
 export { systemClock, VirtualClock, type Clock } from './core/clock.js';
 export { RunnelError, type RunnelErrorCode } from './common/errors.js';
+export { DEAD_LETTER_CODES, RejectedInput, type DeadLetterCode } from './common/dead-letter-codes.js';
 export type { Source, SourceReader, SourceContext, ReadResult } from './core/source.js';
 
 export { create, arraySource } from './transforms/create.js';

@@ -1,11 +1,15 @@
+import type { DeadLetterCode } from '../common/dead-letter-codes.js';
 import type { Clock } from './clock.js';
 import type { Bundle } from './bundle.js';
 
 /** What a source may report about input it could not turn into elements. */
 export interface SourceContext {
   readonly clock: Clock;
-  /** Records rejected input (a malformed row, say) as a dead letter; the read goes on. */
-  deadLetter(reason: string, payload: unknown): void;
+  /**
+   * Records rejected input (a malformed row, say) as a dead letter with a stable `code` (default
+   * `BAD_INPUT`); the read goes on.
+   */
+  deadLetter(reason: string, payload: unknown, code?: DeadLetterCode): void;
 }
 
 /** One read from a source: a bundle (maybe empty) and whether the source has ended. */

@@ -1,4 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
+import { deadLetterCodeOf } from '../common/dead-letter-codes.js';
+import { messageOf } from '../common/errors.js';
 import type { PBegin } from '../core/pipeline.js';
 import type { PCollection } from '../core/pcollection.js';
 import type { PTransform } from '../core/ptransform.js';
@@ -57,7 +59,7 @@ class CsvDecoder implements LineDecoder<Record<string, unknown>> {
 
   #decodeRecords(lines: readonly NumberedLine[], out: Record<string, unknown>[], last: boolean): void {
     const { records, rejects } = this.#records.read(lines, last);
-    for (const r of rejects) this.context.deadLetter(r.reason, { line: r.firstLine, text: r.text });
+    for (const r of rejects) this.context.deadLetter(r.reason, { line: r.firstLine, text: r.text }, 'BAD_CSV');
     for (const { fields, firstLine, text } of records) {
       if (this.#columns === undefined) {
         this.#columns = this.#header(fields);
@@ -65,7 +67,7 @@ class CsvDecoder implements LineDecoder<Record<string, unknown>> {
       }
       const columns = this.#columns;
       if (fields.length !== columns.length) {
-        this.context.deadLetter(`line ${firstLine}: expected ${columns.length} fields (${columns.join(', ')}), got ${fields.length}`, { line: firstLine, text });
+        this.context.deadLetter(`line ${firstLine}: expected ${columns.length} fields (${columns.join(', ')}), got ${fields.length}`, { line: firstLine, text }, 'FIELD_COUNT');
         continue;
       }
       const record: Record<string, string> = {};
@@ -73,7 +75,7 @@ class CsvDecoder implements LineDecoder<Record<string, unknown>> {
       try {
         out.push(this.options.schema ? castTextRecord(record, this.options.schema) : record);
       } catch (error) {
-        this.context.deadLetter(`line ${firstLine}: ${(error as Error).message}`, { line: firstLine, text });
+        this.context.deadLetter(`line ${firstLine}: ${messageOf(error)}`, { line: firstLine, text }, deadLetterCodeOf(error, 'SCHEMA_TYPE'));
       }
     }
   }

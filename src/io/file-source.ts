@@ -67,11 +67,8 @@ export function lineFileSource<T>(path: string, makeDecoder: (context: SourceCon
 export function rejectOverlong(context: SourceContext, line: NumberedLine & { overlongBytes: number }, options: LineFileOptions): void {
   const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const kept = Buffer.byteLength(line.text);
-  context.deadLetter(`line ${line.lineNumber}: ${line.overlongBytes} bytes exceed maxLineBytes (${max}); first ${kept} bytes kept`, {
-    line: line.lineNumber,
-    bytes: line.overlongBytes,
-    text: line.text,
-  });
+  const reason = `line ${line.lineNumber}: ${line.overlongBytes} bytes exceed maxLineBytes (${max}); first ${kept} bytes kept`;
+  context.deadLetter(reason, { line: line.lineNumber, bytes: line.overlongBytes, text: line.text }, 'LINE_TOO_LONG');
 }
 
 /** True for a line cut at the cap. */

@@ -6,6 +6,8 @@
  * the limit, and becomes a dead letter like any other bad payload.
  */
 
+import { RejectedInput } from '../common/dead-letter-codes.js';
+
 /** Limits of `checkJsonShape`. */
 export interface JsonLimits {
   /** Deepest nesting of objects and arrays (default 64). */
@@ -52,10 +54,10 @@ export function checkJsonShape(text: string, limits: Required<JsonLimits>): void
     }
     if (c === QUOTE) inString = true;
     else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (++depth > limits.maxDepth) throw new Error(`JSON nested deeper than maxDepth (${limits.maxDepth})`);
+      if (++depth > limits.maxDepth) throw new RejectedInput('JSON_LIMIT', `JSON nested deeper than maxDepth (${limits.maxDepth})`);
       opened = true;
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
     else if (c === COMMA) values++;
-    if (values > limits.maxValues) throw new Error(`JSON holds more than maxValues (${limits.maxValues}) values`);
+    if (values > limits.maxValues) throw new RejectedInput('JSON_LIMIT', `JSON holds more than maxValues (${limits.maxValues}) values`);
   }
 }

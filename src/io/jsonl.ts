@@ -1,3 +1,5 @@
+import { deadLetterCodeOf, RejectedInput } from '../common/dead-letter-codes.js';
+import { messageOf } from '../common/errors.js';
 import type { PBegin } from '../core/pipeline.js';
 import type { PCollection } from '../core/pcollection.js';
 import type { PTransform } from '../core/ptransform.js';
@@ -33,11 +35,17 @@ export function readJsonl(path: string, options: ReadJsonlOptions<Schema> = {}):
             continue;
           }
           if (text.trim() === '') continue;
+          let value: unknown;
           try {
-            const value = JSON.parse(text) as unknown;
+            value = JSON.parse(text) as unknown;
+          } catch (error) {
+            context.deadLetter(`line ${lineNumber}: ${messageOf(error)}`, { line: lineNumber, text }, 'BAD_JSON');
+            continue;
+          }
+          try {
             out.push(schema ? checkJsonRecord(value, schema) : value);
           } catch (error) {
-            context.deadLetter(`line ${lineNumber}: ${(error as Error).message}`, { line: lineNumber, text });
+            context.deadLetter(`line ${lineNumber}: ${messageOf(error)}`, { line: lineNumber, text }, deadLetterCodeOf(error, 'SCHEMA_TYPE'));
           }
         }
       },
@@ -53,6 +61,6 @@ export function writeJsonl<T>(path: string, options: FileSinkOptions = {}): PTra
 
 function jsonLine(value: unknown): string {
   const text = JSON.stringify(value);
-  if (text === undefined) throw new TypeError(`cannot write ${typeof value} as JSON`);
+  if (text === undefined) throw new RejectedInput('UNWRITABLE', `cannot write ${typeof value} as JSON`);
   return text;
 }

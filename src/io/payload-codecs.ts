@@ -1,8 +1,9 @@
 import { parse } from 'csv-parse/sync';
+import { RejectedInput } from '../common/dead-letter-codes.js';
 import { checkJsonShape, validateJsonLimits, type JsonLimits } from './json-limits.js';
-import { castTextRecord, checkJsonRecord, validateSchema, type Schema } from './schema.js';
+import { asRecord, castTextRecord, checkJsonRecord, validateSchema, type Schema } from './schema.js';
 
-/** Turns a message payload into a record; throws an Error whose message is the dead-letter reason. */
+/** Turns a message payload into a record; throws a `RejectedInput` whose message is the dead-letter reason. */
 export interface PayloadCodec {
   readonly name: string;
   decode(payload: Uint8Array): Record<string, unknown>;
@@ -14,7 +15,7 @@ function text(payload: Uint8Array): string {
   try {
     return utf8.decode(payload);
   } catch {
-    throw new Error('payload is not valid UTF-8 text');
+    throw new RejectedInput('BAD_UTF8', 'payload is not valid UTF-8 text');
   }
 }
 
@@ -42,13 +43,9 @@ export function jsonPayload(options: JsonPayloadOptions = {}): PayloadCodec {
       try {
         value = JSON.parse(json);
       } catch (error) {
-        throw new Error(`payload is not valid JSON (${(error as Error).message})`, { cause: error });
+        throw new RejectedInput('BAD_JSON', `payload is not valid JSON (${(error as Error).message})`, { cause: error });
       }
-      if (schema) return checkJsonRecord(value, schema);
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new Error(`expected a JSON object, got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
-      }
-      return value as Record<string, unknown>;
+      return schema ? checkJsonRecord(value, schema) : asRecord(value);
     },
   };
 }
@@ -63,15 +60,15 @@ export function csvPayload(options: { columns: readonly string[]; schema?: Schem
     name: 'csv',
     decode(payload) {
       const line = text(payload).replace(/\r?\n$/, '');
-      if (/[\r\n]/.test(line)) throw new Error('a CSV payload must be one line');
+      if (/[\r\n]/.test(line)) throw new RejectedInput('BAD_CSV', 'a CSV payload must be one line');
       let rows: string[][];
       try {
         rows = parse(line, { delimiter, relax_quotes: false });
       } catch (error) {
-        throw new Error(`payload is not a CSV line (${(error as Error).message})`, { cause: error });
+        throw new RejectedInput('BAD_CSV', `payload is not a CSV line (${(error as Error).message})`, { cause: error });
       }
       const fields = rows[0] ?? [];
-      if (fields.length !== columns.length) throw new Error(`expected ${columns.length} CSV fields (${columns.join(', ')}), got ${fields.length}`);
+      if (fields.length !== columns.length) throw new RejectedInput('FIELD_COUNT', `expected ${columns.length} CSV fields (${columns.join(', ')}), got ${fields.length}`);
       const record: Record<string, string> = {};
       columns.forEach((name: string, i) => (record[name] = fields[i]!));
       return castTextRecord(record, schema);
@@ -87,9 +84,9 @@ export function float32Payload(options: { field?: string; length?: number } = {}
   return {
     name: 'float32',
     decode(payload) {
-      if (payload.byteLength % 4 !== 0) throw new Error(`a float32 payload must be a multiple of 4 bytes, got ${payload.byteLength}`);
+      if (payload.byteLength % 4 !== 0) throw new RejectedInput('BAD_FLOAT32', `a float32 payload must be a multiple of 4 bytes, got ${payload.byteLength}`);
       const n = payload.byteLength / 4;
-      if (length !== undefined && n !== length) throw new Error(`expected ${length} float32 values, got ${n}`);
+      if (length !== undefined && n !== length) throw new RejectedInput('BAD_FLOAT32', `expected ${length} float32 values, got ${n}`);
       const values = new Float32Array(n);
       const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
       for (let i = 0; i < n; i++) values[i] = view.getFloat32(i * 4, true);

@@ -1,3 +1,4 @@
+import { RejectedInput } from '../common/dead-letter-codes.js';
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from '../core/time.js';
 
 /** The type of a field in a record schema. */
@@ -48,7 +49,7 @@ export function parseField(name: string, text: string | undefined, spec: FieldSp
   if (trimmed === '') {
     if (optional) return null;
     if (type === 'string' && text !== undefined) return text;
-    throw new Error(`field "${name}" is ${text === undefined ? 'missing' : 'empty'} but required (${type})`);
+    throw new RejectedInput('SCHEMA_MISSING', `field "${name}" is ${text === undefined ? 'missing' : 'empty'} but required (${type})`);
   }
   switch (type) {
     case 'string':
@@ -57,15 +58,15 @@ export function parseField(name: string, text: string | undefined, spec: FieldSp
       return parseDecimal(name, text!, trimmed);
     case 'integer': {
       const n = parseDecimal(name, text!, trimmed);
-      if (!Number.isInteger(n)) throw new Error(`field "${name}": ${quote(text!)} is not an integer`);
-      if (!Number.isSafeInteger(n)) throw new Error(`field "${name}": ${quote(text!)} is beyond the exact integer range (±${Number.MAX_SAFE_INTEGER})`);
+      if (!Number.isInteger(n)) throw new RejectedInput('SCHEMA_TYPE', `field "${name}": ${quote(text!)} is not an integer`);
+      if (!Number.isSafeInteger(n)) throw new RejectedInput('SCHEMA_TYPE', `field "${name}": ${quote(text!)} is beyond the exact integer range (±${Number.MAX_SAFE_INTEGER})`);
       return n;
     }
     case 'boolean': {
       const lower = trimmed.toLowerCase();
       if (TRUE.has(lower)) return true;
       if (FALSE.has(lower)) return false;
-      throw new Error(`field "${name}": ${quote(text!)} is not a boolean (true/false, 1/0, yes/no)`);
+      throw new RejectedInput('SCHEMA_TYPE', `field "${name}": ${quote(text!)} is not a boolean (true/false, 1/0, yes/no)`);
     }
     case 'timestamp':
       return parseTimestamp(name, trimmed);
@@ -73,7 +74,7 @@ export function parseField(name: string, text: string | undefined, spec: FieldSp
       try {
         return JSON.parse(trimmed) as unknown;
       } catch (error) {
-        throw new Error(`field "${name}": not valid JSON (${(error as Error).message})`, { cause: error });
+        throw new RejectedInput('SCHEMA_TYPE', `field "${name}": not valid JSON (${(error as Error).message})`, { cause: error });
       }
   }
 }
@@ -83,7 +84,7 @@ export function checkField(name: string, value: unknown, spec: FieldSpec): unkno
   const { type, optional } = split(spec);
   if (value === undefined || value === null) {
     if (optional) return null;
-    throw new Error(`field "${name}" is ${value === undefined ? 'missing' : 'null'} but required (${type})`);
+    throw new RejectedInput('SCHEMA_MISSING', `field "${name}" is ${value === undefined ? 'missing' : 'null'} but required (${type})`);
   }
   const kind = typeof value;
   const ok =
@@ -93,8 +94,8 @@ export function checkField(name: string, value: unknown, spec: FieldSpec): unkno
     (type === 'integer' && Number.isSafeInteger(value)) ||
     (type === 'boolean' && kind === 'boolean') ||
     (type === 'timestamp' && (kind === 'number' || kind === 'string'));
-  if (!ok) throw new Error(`field "${name}" should be ${type}, got ${typeof value === 'number' ? value : preview(value)}`);
-  if (typeof value === 'number' && type !== 'json' && !Number.isFinite(value)) throw new Error(`field "${name}" should be a finite number, got ${String(value)} (beyond ±${Number.MAX_VALUE})`);
+  if (!ok) throw new RejectedInput('SCHEMA_TYPE', `field "${name}" should be ${type}, got ${typeof value === 'number' ? value : preview(value)}`);
+  if (typeof value === 'number' && type !== 'json' && !Number.isFinite(value)) throw new RejectedInput('SCHEMA_TYPE', `field "${name}" should be a finite number, got ${String(value)} (beyond ±${Number.MAX_VALUE})`);
   return type === 'timestamp' ? parseTimestamp(name, value as number | string) : value;
 }
 
@@ -106,7 +107,7 @@ function parseTimestamp(name: string, value: number | string): number {
   else ms = parseDecimal(name, value, value.trim(), 'is not a timestamp (epoch ms or ISO 8601)');
   if (!(ms >= MIN_TIMESTAMP && ms <= MAX_TIMESTAMP)) {
     const what = typeof value === 'number' ? String(value) : quote(value);
-    throw new Error(`field "${name}": ${what} is not a timestamp (epoch ms within ±${MAX_TIMESTAMP}, or ISO 8601)`);
+    throw new RejectedInput('SCHEMA_TYPE', `field "${name}": ${what} is not a timestamp (epoch ms within ±${MAX_TIMESTAMP}, or ISO 8601)`);
   }
   return ms;
 }
@@ -127,9 +128,9 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
  */
 function parseDecimal(name: string, text: string, trimmed: string, what = 'is not a number'): number {
   const problem = DECIMAL.test(trimmed) ? undefined : nonDecimal(trimmed) ?? what;
-  if (problem !== undefined) throw new Error(`field "${name}": ${quote(text)} ${problem}`);
+  if (problem !== undefined) throw new RejectedInput('SCHEMA_TYPE', `field "${name}": ${quote(text)} ${problem}`);
   const n = Number(trimmed);
-  if (!Number.isFinite(n)) throw new Error(`field "${name}": ${quote(text)} overflows a number (beyond ±${Number.MAX_VALUE})`);
+  if (!Number.isFinite(n)) throw new RejectedInput('SCHEMA_TYPE', `field "${name}": ${quote(text)} overflows a number (beyond ±${Number.MAX_VALUE})`);
   return n;
 }
 
@@ -160,12 +161,17 @@ export function castTextRecord(record: Record<string, string>, schema: Schema): 
   return out;
 }
 
+/** `value` when it is a JSON object (not an array), else a `NOT_A_RECORD` rejection. */
+export function asRecord(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new RejectedInput('NOT_A_RECORD', `expected a JSON object, got ${Array.isArray(value) ? 'an array' : preview(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
 /** Checks a decoded JSON object against `schema`; timestamps become epoch ms. */
 export function checkJsonRecord(value: unknown, schema: Schema): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error(`expected a JSON object, got ${Array.isArray(value) ? 'an array' : preview(value)}`);
-  }
-  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  const out: Record<string, unknown> = { ...asRecord(value) };
   for (const [name, spec] of Object.entries(schema)) out[name] = checkField(name, out[name], spec);
   return out;
 }

@@ -1,3 +1,4 @@
+import { deadLetterCodeOf, type DeadLetterCode } from '../common/dead-letter-codes.js';
 import { messageOf, RunnelError } from '../common/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { DeadLetter } from './types.js';
@@ -21,16 +22,19 @@ export class DeadLetters {
     },
   ) {}
 
-  /** Records that `stage` rejected `payload` because of `error`. */
-  reject(stage: string, error: unknown, payload: unknown, timestamp?: number): void {
+  /**
+   * Records that `stage` rejected `payload` because of `error`. The code is `code` when given,
+   * else the error's own (a `RejectedInput` or `RunnelError`), else `USER_CODE`: what else
+   * throws in a stage is the user's function.
+   */
+  reject(stage: string, error: unknown, payload: unknown, timestamp?: number, code?: DeadLetterCode): void {
     if (error instanceof RunAborted) throw error;
     const reason = messageOf(error);
     if (this.options.failFast) {
       throw new RunAborted('USER_CODE_FAILED', `${reason} (element: ${preview(payload)})`, { stage, cause: error });
     }
-    const letter: DeadLetter = timestamp === undefined
-      ? { stage, reason, payload, at: this.clock.now() }
-      : { stage, reason, payload, timestamp, at: this.clock.now() };
+    const fields = { stage, reason, code: code ?? deadLetterCodeOf(error, 'USER_CODE'), payload };
+    const letter: DeadLetter = timestamp === undefined ? { ...fields, at: this.clock.now() } : { ...fields, timestamp, at: this.clock.now() };
     this.count++;
     if (this.kept.length < this.options.maxKept) this.kept.push(this.options.keepPayloads ? letter : { ...letter, payload: undefined });
     this.options.onDeadLetter?.(letter);

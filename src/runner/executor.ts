@@ -1,4 +1,5 @@
 import { messageOf, RunnelError } from '../common/errors.js';
+import type { DeadLetterCode } from '../common/dead-letter-codes.js';
 import type { Clock } from '../core/clock.js';
 import { Bundle } from '../core/bundle.js';
 import type { SourceReader } from '../core/source.js';
@@ -62,7 +63,7 @@ export class Executor {
     for (const planned of this.plan.sources) {
       const context = {
         clock: this.clock,
-        deadLetter: (reason: string, payload: unknown) => this.deadLetters.reject(planned.name, reason, payload),
+        deadLetter: (reason: string, payload: unknown, code?: DeadLetterCode) => this.deadLetters.reject(planned.name, reason, payload, undefined, code ?? 'BAD_INPUT'),
       };
       let reader: SourceReader<unknown>;
       try {

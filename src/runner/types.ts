@@ -1,3 +1,4 @@
+import type { DeadLetterCode } from '../common/dead-letter-codes.js';
 import type { Clock } from '../core/clock.js';
 import type { Store } from '../store/store.js';
 
@@ -7,6 +8,8 @@ export interface DeadLetter {
   readonly stage: string;
   /** Why, in words a user understands (usually the error message). */
   readonly reason: string;
+  /** Why, as a stable code to group and count by (`BAD_JSON`, `LATE`, `USER_CODE`, …). */
+  readonly code: DeadLetterCode;
   /** The rejected element's value, or the raw input (a CSV line, say). */
   readonly payload: unknown;
   /** Event time of the element, when it had one. */

@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3';
+import type { DeadLetterCode } from '../common/dead-letter-codes.js';
 import { encodeJson } from './json-codec.js';
 import type { Store } from './store.js';
 
@@ -8,6 +9,8 @@ export interface DeadLetterRecord {
   readonly stage: string;
   /** Why, in words a user understands. */
   readonly reason: string;
+  /** Why, as a stable code to group by (`BAD_JSON`, `LATE`, …); rows written before schema 4 have none. */
+  readonly code?: DeadLetterCode | undefined;
   /** The rejected value (encoded with Runnel's JSON; anything it cannot encode is kept as its string). */
   readonly payload: unknown;
   /** Its event time, when it had one. */
@@ -16,10 +19,12 @@ export interface DeadLetterRecord {
   readonly at: number;
 }
 
-/** A dead letter as listed: id, stage and reason. */
+/** A dead letter as listed: id, stage, code and reason. */
 export interface DeadLetterSummary {
   readonly id: number;
   readonly stage: string;
+  /** Null for rows written before schema 4. */
+  readonly code: string | null;
   readonly reason: string;
 }
 
@@ -35,20 +40,20 @@ export class DeadLetters {
 
   constructor(store: Store) {
     const db = store.db;
-    this.#insert = db.prepare('INSERT INTO dead_letters (stage, reason, payload, event_time, at) VALUES (?, ?, ?, ?, ?)');
-    this.#fromOutbox = db.prepare('INSERT INTO dead_letters (stage, reason, payload, event_time, at) SELECT ?, ?, payload, event_time, ? FROM outbox WHERE id = ?');
-    this.#after = db.prepare('SELECT id, stage, reason FROM dead_letters WHERE id > ? ORDER BY id LIMIT ?');
+    this.#insert = db.prepare('INSERT INTO dead_letters (stage, reason, code, payload, event_time, at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#fromOutbox = db.prepare('INSERT INTO dead_letters (stage, reason, code, payload, event_time, at) SELECT ?, ?, ?, payload, event_time, ? FROM outbox WHERE id = ?');
+    this.#after = db.prepare('SELECT id, stage, code, reason FROM dead_letters WHERE id > ? ORDER BY id LIMIT ?');
     this.#lastId = db.prepare('SELECT coalesce(max(id), 0) AS id FROM dead_letters');
   }
 
   /** Writes one dead letter. */
   add(letter: DeadLetterRecord): void {
-    this.#insert.run(letter.stage, letter.reason, safeJson(letter.payload), letter.eventTime ?? null, letter.at);
+    this.#insert.run(letter.stage, letter.reason, letter.code ?? null, safeJson(letter.payload), letter.eventTime ?? null, letter.at);
   }
 
   /** Copies outbox row `outboxId` (its payload and event time) into a dead letter; the caller deletes the row. */
-  addFromOutbox(outboxId: number, stage: string, reason: string, at: number): void {
-    this.#fromOutbox.run(stage, reason, at, outboxId);
+  addFromOutbox(outboxId: number, stage: string, reason: string, code: DeadLetterCode, at: number): void {
+    this.#fromOutbox.run(stage, reason, code, at, outboxId);
   }
 
   /** Up to `limit` dead letters with an id above `afterId`, oldest first. */

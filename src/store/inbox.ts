@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { resolve } from 'node:path';
+import type { DeadLetterCode } from '../common/dead-letter-codes.js';
 import { DeadLetters } from './dead-letters.js';
 import type { Store } from './store.js';
 
@@ -37,6 +38,8 @@ export interface InboxRejection {
   readonly topic: string;
   readonly payload: Uint8Array;
   readonly reason: string;
+  /** The dead letter's stable code (`BAD_JSON`, `PAYLOAD_TOO_LARGE`, …). */
+  readonly code?: DeadLetterCode;
   readonly at: number;
   /** The broker marked it a redelivery (MQTT DUP flag): this dead letter may repeat an earlier one. */
   readonly redelivered?: boolean;
@@ -278,7 +281,7 @@ export class Inbox {
         stored++;
         bytes += size;
       }
-      for (const r of rejections) deadLetters.add({ stage: source, reason: r.reason, payload: deadLetterPayload(r.topic, r.payload, r.redelivered), at: r.at });
+      for (const r of rejections) deadLetters.add({ stage: source, reason: r.reason, code: r.code, payload: deadLetterPayload(r.topic, r.payload, r.redelivered), at: r.at });
       if (this.#counters) {
         this.#counters.rows += stored;
         this.#counters.bytes += bytes;

@@ -121,6 +121,15 @@ export const MIGRATIONS: readonly { readonly version: number; readonly descripti
       ALTER TABLE inbox_usage DROP COLUMN bytes;
     `,
   },
+  {
+    version: 4,
+    description: 'dead letters: a stable code beside the reason, to group by (NULL for rows written before)',
+    // Old rows keep NULL: their reasons are free text, and guessing a code from it would be wrong
+    // for some. `runnel inspect` groups them by the reason with numbers and quoted input blanked.
+    sql: `
+      ALTER TABLE dead_letters ADD COLUMN code TEXT;
+    `,
+  },
 ];
 
 /** The newest schema version this Runnel knows. */

@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3';
+import type { DeadLetterCode } from '../common/dead-letter-codes.js';
 import { DeadLetters } from './dead-letters.js';
 import type { Store } from './store.js';
 
@@ -19,6 +20,8 @@ export interface Undeliverable {
   readonly id: number;
   readonly stage: string;
   readonly reason: string;
+  /** The dead letter's code (default `UNDELIVERABLE`). */
+  readonly code?: DeadLetterCode;
 }
 
 /**
@@ -55,7 +58,7 @@ export class OutboxQueue {
     const deadLetters = new DeadLetters(store);
     this.#reject = db.transaction((rows: readonly Undeliverable[], at: number) => {
       for (const row of rows) {
-        deadLetters.addFromOutbox(row.id, row.stage, row.reason, at);
+        deadLetters.addFromOutbox(row.id, row.stage, row.reason, row.code ?? 'UNDELIVERABLE', at);
         remove.run(row.id);
       }
     });

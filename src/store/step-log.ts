@@ -77,7 +77,7 @@ export class StepLog {
         insertOutbox.add(`${o.stage}:${step}:${n}`, o.stage, encodeJson(o.value), o.timestamp, o.window.id, paneJson, now);
       }
       insertOutbox.flush();
-      for (const d of changes.deadLetters) deadLetters.add({ stage: d.stage, reason: d.reason, payload: d.payload, eventTime: d.timestamp, at: d.at });
+      for (const d of changes.deadLetters) deadLetters.add({ stage: d.stage, reason: d.reason, code: d.code, payload: d.payload, eventTime: d.timestamp, at: d.at });
       setStep.run(String(step));
       this.#step = step;
     });

@@ -50,6 +50,8 @@ describe('readCsv', () => {
       expect(reasons[13]).toMatch(/^line 13: Invalid Closing Quote/);
       expect(reasons[14]).toMatch(/line 14: field "at": "not-a-date" is not a timestamp/);
       expect(result.deadLetters.every((d) => d.stage === 'readCsv')).toBe(true);
+      const codes = Object.fromEntries(result.deadLetters.map((d) => [(d.payload as { line: number }).line, d.code]));
+      expect(codes).toEqual({ 3: 'SCHEMA_TYPE', 4: 'FIELD_COUNT', 6: 'SCHEMA_TYPE', 7: 'BAD_CSV', 8: 'SCHEMA_TYPE', 13: 'BAD_CSV', 14: 'SCHEMA_TYPE' });
     }
   });
 

@@ -50,6 +50,7 @@ describe('maxLineBytes', () => {
       expect.objectContaining({
         stage: 'readJsonl',
         reason: 'line 2: 5010 bytes exceed maxLineBytes (4096); first 1024 bytes kept',
+        code: 'LINE_TOO_LONG',
         payload: { line: 2, bytes: 5010, text: long.slice(0, 1024) },
       }),
     ]);
@@ -59,11 +60,13 @@ describe('maxLineBytes', () => {
     const text = await values(readText(tempFile('long.txt', `a\n${'y'.repeat(300)}\nb`), { maxLineBytes: 100 }));
     expect(text.values).toEqual(['a', 'b']);
     expect(text.result.deadLetters.map((d) => d.reason)).toEqual(['line 2: 300 bytes exceed maxLineBytes (100); first 100 bytes kept']);
+    expect(text.result.deadLetters.map((d) => d.code)).toEqual(['LINE_TOO_LONG']);
 
     const csv = tempFile('long.csv', ['id,note', '1,"open', `2,${'z'.repeat(300)}`, '3,fine', '4,"two', 'lines"'].join('\n'));
     const { values: rows, result } = await values(readCsv(csv, { maxLineBytes: 100 }));
     expect(rows).toEqual([{ id: '3', note: 'fine' }, { id: '4', note: 'two\nlines' }]);
     expect(result.deadLetters.map((d) => d.reason)).toEqual(['line 2: unterminated quoted field', 'line 3: 302 bytes exceed maxLineBytes (100); first 100 bytes kept']);
+    expect(result.deadLetters.map((d) => d.code)).toEqual(['BAD_CSV', 'LINE_TOO_LONG']);
   });
 
   it('caps a CSV record spanning lines too: an open quote that would hold more is judged unterminated', async () => {

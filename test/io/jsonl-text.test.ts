@@ -38,6 +38,7 @@ describe('readJsonl', () => {
       'line 6: field "temp" is null but required (number)',
     ]);
     expect(result.deadLetters[1]!.payload).toEqual({ line: 3, text: '{not json' });
+    expect(result.deadLetters.map((d) => d.code)).toEqual(['SCHEMA_TYPE', 'BAD_JSON', 'NOT_A_RECORD', 'SCHEMA_MISSING']);
   });
 
   it('round-trips with writeJsonl; a value JSON cannot hold is a dead letter', async () => {
@@ -46,7 +47,7 @@ describe('readJsonl', () => {
     const w = new Pipeline();
     w.apply(create<unknown>([...values, undefined])).apply(writeJsonl(path));
     const written = await run(w);
-    expect(written.deadLetters).toEqual([expect.objectContaining({ stage: 'writeJsonl/write', reason: 'cannot write undefined as JSON' })]);
+    expect(written.deadLetters).toEqual([expect.objectContaining({ stage: 'writeJsonl/write', reason: 'cannot write undefined as JSON', code: 'UNWRITABLE' })]);
 
     const r = new Pipeline();
     const out = collect<unknown>();

@@ -1,3 +1,5 @@
+import { deadLetterCodeOf } from '../../common/dead-letter-codes.js';
+import { messageOf } from '../../common/errors.js';
 import { Bundle } from '../../core/bundle.js';
 import { NO_FIRING } from '../../core/pane.js';
 import type { ReadResult, Source, SourceContext, SourceReader } from '../../core/source.js';
@@ -102,7 +104,7 @@ class InboxReader implements SourceReader<Record<string, unknown>> {
     this.markers.set(this.options.name, { afterId: this.#lastId, throughId: through, rows: taken, crashes: suspect ? this.#crashes : 0, suspectThrough: this.#suspectThrough });
     for (let i = 0; i < taken; i++) {
       const row = rows[i]!;
-      if (row.id === this.#quarantine) this.context.deadLetter(QUARANTINED, { topic: row.topic, payloadBase64: row.payload.toString('base64') });
+      if (row.id === this.#quarantine) this.context.deadLetter(QUARANTINED, { topic: row.topic, payloadBase64: row.payload.toString('base64') }, 'QUARANTINED');
       else this.#decode(row, bundle);
     }
     this.#lastId = through;
@@ -114,7 +116,8 @@ class InboxReader implements SourceReader<Record<string, unknown>> {
     try {
       record = this.options.codec.decode(row.payload);
     } catch (error) {
-      this.context.deadLetter(`${this.options.codec.name} payload rejected: ${(error as Error).message}`, { topic: row.topic, payloadBase64: row.payload.toString('base64') });
+      const reason = `${this.options.codec.name} payload rejected: ${messageOf(error)}`;
+      this.context.deadLetter(reason, { topic: row.topic, payloadBase64: row.payload.toString('base64') }, deadLetterCodeOf(error, 'BAD_PAYLOAD'));
       return;
     }
     const filter = this.options.filters.length === 1 ? this.options.filters[0] : this.options.filters.find((f) => topicMatches(f.filter, row.topic));

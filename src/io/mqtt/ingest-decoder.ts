@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.js';
+import { deadLetterCodeOf } from '../../common/dead-letter-codes.js';
 import { messageOf } from '../../common/errors.js';
 import type { InboxMessage, InboxRejection } from '../../store/inbox.js';
 import type { PayloadCodec } from '../payload-codecs.js';
@@ -33,14 +34,15 @@ export function ingestDecoder(options: IngestDecoderOptions): (topic: string, pa
     const arrivedAt = clock.now();
     if (payload.byteLength > maxPayloadBytes) {
       const reason = `payload of ${payload.byteLength} bytes exceeds maxPayloadBytes (${maxPayloadBytes}); first ${OVERSIZED_KEPT} bytes kept`;
-      return { rejection: { topic, payload: payload.subarray(0, OVERSIZED_KEPT), reason, at: arrivedAt, redelivered } };
+      return { rejection: { topic, payload: payload.subarray(0, OVERSIZED_KEPT), reason, code: 'PAYLOAD_TOO_LARGE', at: arrivedAt, redelivered } };
     }
     try {
       const record = codec.decode(payload);
       const eventTime = eventTimeField === undefined ? arrivedAt : (checkField(eventTimeField, record[eventTimeField], 'timestamp') as number);
       return { message: { topic, payload, qos, arrivedAt, eventTime, dedupeKey: dedupeKey(dedupe, topic, eventTime, payload, record) } };
     } catch (error) {
-      return { rejection: { topic, payload, reason: `${codec.name} payload rejected: ${messageOf(error)}`, at: arrivedAt, redelivered } };
+      const reason = `${codec.name} payload rejected: ${messageOf(error)}`;
+      return { rejection: { topic, payload, reason, code: deadLetterCodeOf(error, 'BAD_PAYLOAD'), at: arrivedAt, redelivered } };
     }
   };
 }

@@ -1,4 +1,5 @@
 import { Bundle } from '../../core/bundle.js';
+import { deadLetterCodeOf } from '../../common/dead-letter-codes.js';
 import { messageOf } from '../../common/errors.js';
 import { NO_FIRING } from '../../core/pane.js';
 import type { PBegin } from '../../core/pipeline.js';
@@ -88,7 +89,7 @@ class BufferReader<T> implements SourceReader<T> {
     try {
       return Object.assign(codec.decode(row.payload), topicFields(this.filter, row.topic));
     } catch (error) {
-      this.context.deadLetter(`${codec.name} payload rejected: ${messageOf(error)}`, { topic: row.topic, payloadBase64: row.payload.toString('base64') });
+      this.context.deadLetter(`${codec.name} payload rejected: ${messageOf(error)}`, { topic: row.topic, payloadBase64: row.payload.toString('base64') }, deadLetterCodeOf(error, 'BAD_PAYLOAD'));
       return undefined;
     }
   }

@@ -105,7 +105,7 @@ export class AggregateOperator implements AggregatingOperator {
   accept(input: unknown, timestamp: number, window: BoundedWindow): void {
     if (!this.keyed) this.acceptPair(ALL, input, timestamp, window);
     else if (isKV(input)) this.acceptPair(input.key, input.value, timestamp, window);
-    else this.#o.deadLetters.reject(this.#o.name, notKeyedReason(input), input, timestamp);
+    else this.#o.deadLetters.reject(this.#o.name, notKeyedReason(input), input, timestamp, 'NOT_KEYED');
   }
 
   acceptPair(key: unknown, value: unknown, timestamp: number, window: BoundedWindow): void {
@@ -171,12 +171,12 @@ export class AggregateOperator implements AggregatingOperator {
 
   #rejectLate(key: unknown, value: unknown, timestamp: number, window: BoundedWindow): void {
     const { deadLetters, name, windowing } = this.#o;
-    deadLetters.reject(name, lateReason(timestamp, window, this.#watermark, windowing.allowedLateness), this.#payload(key, value), timestamp);
+    deadLetters.reject(name, lateReason(timestamp, window, this.#watermark, windowing.allowedLateness), this.#payload(key, value), timestamp, 'LATE');
   }
 
   #rejectClosed(key: unknown, value: unknown, timestamp: number, window: BoundedWindow, state: PaneState): void {
     const why = state.closed ? 'its trigger fires only once and has fired' : 'its on-time pane has fired and the trigger has no late firings';
-    this.#o.deadLetters.reject(this.#o.name, `late: window ${String(window)} is closed (${why})`, this.#payload(key, value), timestamp);
+    this.#o.deadLetters.reject(this.#o.name, `late: window ${String(window)} is closed (${why})`, this.#payload(key, value), timestamp, 'LATE');
   }
 
   onWatermark(watermark: number): void {

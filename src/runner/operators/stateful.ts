@@ -99,11 +99,11 @@ export class StatefulOperator implements Operator {
       const timestamp = timestamps[i]!;
       const window = windows[i]!;
       if (!isKV(input)) {
-        deadLetters.reject(name, notKeyedReason(input), input, timestamp);
+        deadLetters.reject(name, notKeyedReason(input), input, timestamp, 'NOT_KEYED');
         continue;
       }
       if (window.maxTimestamp() + windowing.allowedLateness < this.#watermark) {
-        deadLetters.reject(name, `late: window ${String(window)} has expired (watermark ${new Date(this.#watermark).toISOString()})`, input, timestamp);
+        deadLetters.reject(name, `late: window ${String(window)} has expired (watermark ${new Date(this.#watermark).toISOString()})`, input, timestamp, 'LATE');
         continue;
       }
       const entry = this.#table.entryFor(window);

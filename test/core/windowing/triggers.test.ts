@@ -91,6 +91,7 @@ describe('triggers on a test stream', () => {
     expect(discarding.result.deadLetters).toHaveLength(1);
     expect(discarding.result.deadLetters[0]!.payload).toEqual({ key: 'a', value: 8 });
     expect(discarding.result.deadLetters[0]!.reason).toMatch(/^late: event time 1970-01-01T00:00:03.000Z in window .* arrived 6000 ms after the window closed .*allowed lateness 5000 ms/);
+    expect(discarding.result.deadLetters[0]!.code).toBe('LATE');
 
     const accumulating = await runSums(script, { allowedLateness: 5 * S, accumulation: 'accumulating' });
     expect(accumulating.panes.map((p) => p[0])).toEqual([1, 3, 7]);
@@ -115,6 +116,7 @@ describe('triggers on a test stream', () => {
     });
     expect(panes).toEqual([[1, 'onTime', 0, false]]);
     expect(result.deadLetters.map((d) => d.reason)).toEqual([expect.stringMatching(/^late: window .* is closed \(its on-time pane has fired and the trigger has no late firings\)/)]);
+    expect(result.deadLetters.map((d) => d.code)).toEqual(['LATE']);
   });
 
   it('early panes by processing time on a virtual clock', async () => {

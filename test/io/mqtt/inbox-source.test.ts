@@ -50,8 +50,8 @@ it(`reads the inbox in commit order with a bounded-out-of-orderness watermark, r
 function tenRows() {
   const store = Store.open(join(mkdtempSync(join(tmpdir(), 'runnel-inbox-source-')), 'runnel.db'));
   new Inbox(store, 'm').append(Array.from({ length: 10 }, (_, i) => ({ topic: 'dev/x', payload: Buffer.from(JSON.stringify({ i, pad: 'x'.repeat(100) })), qos: 1 as const, arrivedAt: i, eventTime: i })));
-  const letters: { reason: string; payload: unknown }[] = [];
-  const context: SourceContext = { clock: new VirtualClock(), deadLetter: (reason, payload) => letters.push({ reason, payload }) };
+  const letters: { reason: string; payload: unknown; code: string | undefined }[] = [];
+  const context: SourceContext = { clock: new VirtualClock(), deadLetter: (reason, payload, code) => letters.push({ reason, payload, code }) };
   const source = inboxSource(store, { name: 'm', codec: jsonPayload(), filters: [parseTopicFilter('dev/#')], maxLateness: 0 });
   return { store, letters, open: async (checkpoint?: unknown) => source.open(context, checkpoint && JSON.parse(JSON.stringify(checkpoint))) };
 }
@@ -76,6 +76,7 @@ it('a row in flight for two deaths of the process is quarantined as a dead lette
   expect(ids(quarantined)).toEqual([]);
   expect(letters).toHaveLength(1);
   expect(letters[0]!.reason).toBe(QUARANTINED);
+  expect(letters[0]!.code).toBe('QUARANTINED');
   expect(JSON.parse(Buffer.from((letters[0]!.payload as { payloadBase64: string }).payloadBase64, 'base64').toString())).toMatchObject({ i: 5 });
   checkpoint = reader.checkpoint!();
   // The rest of the suspect range still goes one by one, then bundles are whole again.
