@@ -1,29 +1,25 @@
 /**
- * Dead letters written since a starting point, counted by stage and kind of reason, read
- * incrementally (each call reads only the rows added since the last). Reasons that quote the
- * payload or carry numbers are folded together: a quote holding a digit or longer than 22
- * characters becomes `"…"` (a field name such as `"temp"` stays), and a number `N`.
+ * Dead letters written since a starting point, counted by stage and code, read incrementally
+ * (each call reads only the rows added since the last). Each group keeps its latest reason as an
+ * example. A row without a code falls back to the kind of its reason (`reasonKind`).
  */
 import { DeadLetters } from '../store/dead-letters.js';
+import { reasonKind } from '../store/reason-kind.js';
 import type { Store } from '../store/store.js';
 
-/** One stage-and-reason group. */
+/** One stage-and-code group. */
 export interface DeadLetterCount {
   readonly stage: string;
+  /** The stable code (`BAD_JSON`, `LATE`, …); null for a row written without one. */
+  readonly code: string | null;
+  /** The latest reason of the group, as an example. */
   readonly reason: string;
   readonly count: number;
 }
 
-/** The kind of a reason: quoted payload text and numbers blanked out. */
-export function reasonKind(reason: string): string {
-  return reason
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, (quoted) => (quoted.length > 24 || /\d/.test(quoted) ? `${quoted[0]}…${quoted[0]}` : quoted))
-    .replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/gi, 'N');
-}
-
 export class DeadLetterTally {
   #lastId: number;
-  readonly #counts = new Map<string, { stage: string; reason: string; count: number }>();
+  readonly #counts = new Map<string, { stage: string; code: string | null; reason: string; count: number }>();
   readonly #letters: DeadLetters;
 
   /** Counts rows added from now on. */
@@ -36,10 +32,10 @@ export class DeadLetterTally {
   update(): DeadLetterCount[] {
     for (let rows = this.#letters.after(this.#lastId, 5000); rows.length > 0; rows = this.#letters.after(this.#lastId, 5000)) {
       for (const row of rows) {
-        const reason = reasonKind(row.reason);
-        const key = `${row.stage}\n${reason}`;
-        const group = this.#counts.get(key) ?? { stage: row.stage, reason, count: 0 };
+        const key = `${row.stage}\n${row.code ?? reasonKind(row.reason)}`;
+        const group = this.#counts.get(key) ?? { stage: row.stage, code: row.code, reason: row.reason, count: 0 };
         group.count++;
+        group.reason = row.reason;
         this.#counts.set(key, group);
         this.#lastId = row.id;
       }

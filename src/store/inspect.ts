@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { reasonKind } from './reason-kind.js';
 
 /** One source's buffered messages. */
 export interface InboxReport {
@@ -13,9 +14,12 @@ export interface InboxReport {
   readonly oldestAgeMs: number | null;
 }
 
-/** Dead letters of one stage with one reason. */
+/** Dead letters of one stage with one code (rows from before codes: one kind of reason). */
 export interface DeadLetterGroup {
   readonly stage: string;
+  /** The stable code; null for rows written before schema 4, grouped by `reasonKind` instead. */
+  readonly code: string | null;
+  /** One reason of the group, as an example: the latest. */
   readonly reason: string;
   readonly count: number;
   /** When the latest of them was rejected (ms since the epoch). */
@@ -59,7 +63,7 @@ export interface InspectOptions {
 
 /**
  * A summary of a Runnel database for operators (`runnel inspect`): inbox depth and oldest
- * message per source, dead letters grouped by stage and reason, outbox depth per stage, source
+ * message per source, dead letters grouped by stage and code, outbox depth per stage, source
  * offsets. Only reads, so it works on a read-only connection while Runnel runs (WAL).
  */
 export function inspectStore(db: Database, options: InspectOptions = {}): StoreReport {
@@ -84,9 +88,7 @@ export function inspectStore(db: Database, options: InspectOptions = {}): StoreR
   const deadLetters = tables.has('dead_letters')
     ? {
         total: (db.prepare('SELECT count(*) AS n FROM dead_letters').get() as { n: number }).n,
-        groups: db
-          .prepare('SELECT stage, reason, count(*) AS count, max(at) AS lastAt FROM dead_letters GROUP BY stage, reason ORDER BY count DESC, stage, reason LIMIT ?')
-          .all(options.maxReasons ?? 20) as DeadLetterGroup[],
+        groups: deadLetterGroups(db, options.maxReasons ?? 20),
       }
     : { total: 0, groups: [] };
   const outbox = tables.has('outbox')
@@ -105,4 +107,32 @@ export function inspectStore(db: Database, options: InspectOptions = {}): StoreR
     outbox,
     offsets,
   };
+}
+
+/**
+ * Dead letters by stage and code, largest groups first, each with its latest reason (SQLite gives
+ * a bare column the value of the row that `max()` picked). A reason's text varies with the input,
+ * so grouping by it split one cause into hundreds of groups. Rows without a code (written before
+ * schema 4, or a database not migrated yet) are grouped by the kind of their reason.
+ */
+function deadLetterGroups(db: Database, max: number): DeadLetterGroup[] {
+  const hasCode = db.prepare("SELECT 1 FROM pragma_table_info('dead_letters') WHERE name = 'code'").get() !== undefined;
+  type Row = { stage: string; code: string | null; reason: string; count: number; lastAt: number };
+  const coded = hasCode
+    ? (db.prepare('SELECT stage, code, reason, count(*) AS count, max(at) AS lastAt FROM dead_letters WHERE code IS NOT NULL GROUP BY stage, code').all() as Row[])
+    : [];
+  const legacy = new Map<string, Row>();
+  const uncoded = db.prepare(`SELECT stage, reason, count(*) AS count, max(at) AS lastAt FROM dead_letters ${hasCode ? 'WHERE code IS NULL' : ''} GROUP BY stage, reason`);
+  for (const row of uncoded.iterate() as IterableIterator<Omit<Row, 'code'>>) {
+    const key = `${row.stage}\n${reasonKind(row.reason)}`;
+    const group = legacy.get(key);
+    if (group === undefined) legacy.set(key, { ...row, code: null });
+    else {
+      group.count += row.count;
+      if (row.lastAt > group.lastAt) Object.assign(group, { lastAt: row.lastAt, reason: row.reason });
+    }
+  }
+  return [...coded, ...legacy.values()]
+    .sort((a, b) => b.count - a.count || a.stage.localeCompare(b.stage) || (a.code ?? '').localeCompare(b.code ?? '') || a.reason.localeCompare(b.reason))
+    .slice(0, max);
 }

@@ -14,7 +14,9 @@ import { SEED } from '../seed.js';
 const run = promisify(execFile);
 // The CLI as a device runs it: compiled JS on plain node (npm test builds dist/ first).
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+/** Reasons of rows from before codes (schema 3), grouped by reason; and codes with reasons that vary, grouped by code. */
 const REASONS = ['payload is not valid JSON', 'field "temp" is not a number', 'temperature out of range'];
+const CODED = { BAD_JSON: (i: number) => `json payload rejected: payload is not valid JSON (Unexpected token '${i}', "{${i}" is not valid JSON)`, LATE: (i: number) => `late: window [${i}, ${i + 60_000}) is closed` };
 
 interface Expected {
   inbox: Map<string, { rows: number; bytes: number; oldest: number }>;
@@ -40,12 +42,13 @@ function fill(path: string, random: () => number, now: number): Expected {
     }
     expected.inbox.set(source, { rows: n, bytes, oldest: now - ages[0]! });
   }
-  const deadLetter = store.db.prepare('INSERT INTO dead_letters (stage, reason, payload, at) VALUES (?, ?, ?, ?)');
+  const deadLetter = store.db.prepare('INSERT INTO dead_letters (stage, reason, code, payload, at) VALUES (?, ?, ?, ?, ?)');
   for (let i = 0, n = 50 + Math.floor(random() * 200); i < n; i++) {
     const stage = random() < 0.5 ? 'line1' : 'parse';
-    const reason = REASONS[Math.floor(random() * REASONS.length)]!;
-    deadLetter.run(stage, reason, '"x"', now - 10);
-    const key = `${stage}|${reason}`;
+    const code = random() < 0.5 ? undefined : random() < 0.5 ? 'BAD_JSON' : 'LATE';
+    const reason = code === undefined ? REASONS[Math.floor(random() * REASONS.length)]! : CODED[code](i);
+    deadLetter.run(stage, reason, code ?? null, '"x"', now - 10);
+    const key = `${stage}|${code ?? '-'}|${code === undefined ? reason : ''}`;
     expected.deadLetters.set(key, (expected.deadLetters.get(key) ?? 0) + 1);
   }
   const steps = new StepLog(store);
@@ -75,7 +78,7 @@ describe('runnel inspect', () => {
     }
     expect(report.inbox.map((s) => s.source)).toEqual(['line1', 'line2']);
     expect(report.deadLetters.total).toBe([...want.deadLetters.values()].reduce((a, b) => a + b, 0));
-    expect(new Map(report.deadLetters.groups.map((g) => [`${g.stage}|${g.reason}`, g.count]))).toEqual(want.deadLetters);
+    expect(new Map(report.deadLetters.groups.map((g) => [`${g.stage}|${g.code ?? '-'}|${g.code === null ? g.reason : ''}`, g.count]))).toEqual(want.deadLetters);
     expect(report.deadLetters.groups.map((g) => g.count)).toEqual([...want.deadLetters.values()].sort((a, b) => b - a));
     expect(new Map(report.outbox.map((o) => [o.stage, o.rows]))).toEqual(want.outbox);
     expect(report.offsets).toEqual([expect.objectContaining({ source: 'mqtt', checkpoint: JSON.stringify({ afterId: [...want.outbox.values()].at(-1) ?? 0 }) })]);
@@ -87,14 +90,15 @@ describe('runnel inspect', () => {
     const line1 = table.split('\n').find((l) => l.startsWith('line1 '))!;
     expect(line1.split(/\s{2,}/).slice(0, 2)).toEqual(['line1', want.inbox.get('line1')!.rows.toLocaleString('en-US')]);
     for (const [key, count] of want.deadLetters) {
-      const [stage, reason] = key.split('|');
-      expect(table).toMatch(new RegExp(`^\\s*${count}  ${stage}\\s+${reason!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'));
+      const [stage, code, reason] = key.split('|');
+      const example = reason === '' ? '\\S' : reason!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); // a coded group shows one of its reasons
+      expect(table).toMatch(new RegExp(`^\\s*${count}  ${stage}\\s+${code}\\s+.+ ago  ${example}`, 'm'));
     }
   });
 
   it('says when the file is not there, and has --help', async () => {
     await expect(run('node', [CLI, 'inspect', '/nonexistent/runnel.db'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/no database at \/nonexistent\/runnel.db/) as unknown });
-    expect((await run('node', [CLI, 'inspect', '--help'])).stdout).toMatch(/dead letters\s+rejected input grouped by stage and reason/);
+    expect((await run('node', [CLI, 'inspect', '--help'])).stdout).toMatch(/dead letters\s+rejected input grouped by stage and code/);
     expect((await run('node', [CLI, '--help'])).stdout).toMatch(/inspect\s+summarise a Runnel database/);
   });
 });

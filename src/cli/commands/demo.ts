@@ -4,7 +4,7 @@ import { loadDeviceProfile } from '../../config/device-profile.js';
 import type { DemoStatus, DemoSummary } from '../../demo/job.js';
 import { UsageError, type Command } from '../command.js';
 import { LiveBlock } from '../progress.js';
-import { formatBytes, formatDuration } from '../table.js';
+import { formatBytes, formatDuration, formatTable, shorten } from '../table.js';
 
 const HELP = `Usage: runnel demo [options]
 
@@ -103,10 +103,21 @@ async function run(args: string[]): Promise<void> {
 const n = (v: number): string => v.toLocaleString('en-US');
 const rmse = (v: number | undefined): string => (v === undefined ? 'not scored yet' : `held-out RMSE ${v.toFixed(3)} °C`);
 
+/** The live line: the total, and the largest groups by stage and code. */
 function deadLetterLine(s: DemoStatus, max: number): string {
   const total = s.deadLetters.reduce((sum, g) => sum + g.count, 0);
-  const groups = s.deadLetters.slice(0, max).map((g) => `${g.stage}: ${g.reason.length > 60 ? `${g.reason.slice(0, 59)}…` : g.reason} ×${g.count}`);
+  const groups = s.deadLetters.slice(0, max).map((g) => `${g.stage} ${g.code ?? 'reason'} ×${n(g.count)}`);
   return `${n(total)}${groups.length > 0 ? ` (${groups.join('; ')}${s.deadLetters.length > max ? '; …' : ''})` : ''}`;
+}
+
+/** The summary's lines: the total, then a table of the largest groups with the latest reason of each, shortened at a word. */
+function deadLetterTable(s: DemoStatus, max: number): string {
+  const total = s.deadLetters.reduce((sum, g) => sum + g.count, 0);
+  if (total === 0) return '0';
+  const rows = s.deadLetters.slice(0, max).map((g) => [g.count, g.stage, g.code ?? '-', shorten(g.reason, 200)]);
+  const table = formatTable(['count', 'stage', 'code', 'latest reason'], rows, { width: (process.stdout.columns ?? 120) - 4 });
+  const more = s.deadLetters.length > max ? `\n    … and ${s.deadLetters.length - max} more groups (runnel inspect lists them)` : '';
+  return `${n(total)}, by stage and code:\n${table.replace(/^/gm, '    ')}${more}`;
 }
 
 /** The live block: one line per part of the loop. */
@@ -133,7 +144,7 @@ function summaryText(s: DemoSummary): string {
     `  features      ${n(s.windows)} windows; ${n(s.samples)} training samples stored (${n(s.duplicateWindows)} duplicate windows)`,
     `  predictions   ${n(s.predictions)} made; ${n(s.published)} published to predictions/<sensor>, ${n(s.outboxWaiting)} in the outbox`,
     `  model         v${s.model.version}, ${rmse(s.model.rmse)}; ${s.retrains} retrains, ${s.promotions} promoted`,
-    `  dead letters  ${deadLetterLine(s, 10)}`,
+    `  dead letters  ${deadLetterTable(s, 10)}`,
     `  start-up      ${s.startupMs.toFixed(0)} ms from process start to the first committed message; peak RSS ${formatBytes(s.maxRssBytes)}`,
     `  files         ${s.databasePath} (runnel inspect ${s.databasePath}), ${s.registryPath}`,
   ];

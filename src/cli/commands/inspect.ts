@@ -13,7 +13,8 @@ const HELP = `Usage: runnel inspect <db> [options]
 Summarises a Runnel database (read-only; safe while Runnel runs):
   inbox        buffered MQTT messages per source: depth, bytes, age of the oldest,
                rows dropped by a dropOldest cap, redeliveries stored once
-  dead letters rejected input grouped by stage and reason, largest groups first
+  dead letters rejected input grouped by stage and code (BAD_JSON, LATE, …),
+               largest groups first, with the latest reason of each
   outbox       outputs waiting for a sink, per stage, and how long the oldest has waited
   offsets      where each source of a durable run stands
 
@@ -45,17 +46,18 @@ async function run(args: string[]): Promise<void> {
       throw new RunnelError('PIPELINE_INVALID', `${path} was written by a newer Runnel (schema version ${version}; this one knows up to ${SCHEMA_VERSION}): upgrade Runnel`);
     }
     const report = inspectStore(db, { maxReasons });
-    console.log(values.json ? JSON.stringify(report, null, 2) : render(path, report));
+    const width = process.stdout.isTTY ? process.stdout.columns : 160;
+    console.log(values.json ? JSON.stringify(report, null, 2) : render(path, report, Date.now(), width));
   } finally {
     db.close();
   }
 }
 
-/** The report as tables, one section each. */
-export function render(path: string, r: StoreReport, now = Date.now()): string {
+/** The report as tables, one section each; reasons are shortened (at a word) to fit `width`. */
+export function render(path: string, r: StoreReport, now = Date.now(), width = 160): string {
   const age = (ms: number | null): string => (ms === null ? '-' : formatDuration(ms));
   const section = (title: string, empty: string, header: string[], rows: (string | number)[][]): string =>
-    `${title}\n${rows.length === 0 ? `  ${empty}` : formatTable(header, rows)}`;
+    `${title}\n${rows.length === 0 ? `  ${empty}` : formatTable(header, rows, { width })}`;
   const inboxRows = r.inbox.reduce((n, s) => n + s.rows, 0);
   const outboxRows = r.outbox.reduce((n, s) => n + s.rows, 0);
   return [
@@ -63,22 +65,16 @@ export function render(path: string, r: StoreReport, now = Date.now()): string {
     section(`Inbox: ${inboxRows.toLocaleString('en-US')} messages`, 'no MQTT source has buffered anything', ['source', 'messages', 'size', 'oldest', 'dropped', 'duplicates'],
       r.inbox.map((s) => [s.source, s.rows, formatBytes(s.bytes), age(s.oldestAgeMs), s.dropped, s.duplicates])),
     section(
-      `Dead letters: ${r.deadLetters.total.toLocaleString('en-US')}${r.deadLetters.groups.length > 0 ? ', by stage and reason' : ''}`,
+      `Dead letters: ${r.deadLetters.total.toLocaleString('en-US')}${r.deadLetters.groups.length > 0 ? ', by stage and code (a dash: written before codes, grouped by reason)' : ''}`,
       'none',
-      ['count', 'stage', 'reason', 'last'],
-      r.deadLetters.groups.map((g) => [g.count, g.stage, oneLine(g.reason), `${age(now - g.lastAt)} ago`]),
+      ['count', 'stage', 'code', 'last', 'latest reason'],
+      r.deadLetters.groups.map((g) => [g.count, g.stage, g.code ?? '-', `${age(now - g.lastAt)} ago`, g.reason]),
     ),
     section(`Outbox: ${outboxRows.toLocaleString('en-US')} outputs waiting`, 'empty: every output was delivered', ['stage', 'outputs', 'oldest'],
       r.outbox.map((s) => [s.stage, s.rows, age(s.oldestAgeMs)])),
-    section('Offsets', 'no durable run has committed yet', ['source', 'checkpoint', 'updated'],
-      r.offsets.map((o) => [o.source, oneLine(o.checkpoint), `${age(now - o.updatedAt)} ago`])),
+    section('Offsets', 'no durable run has committed yet', ['source', 'updated', 'checkpoint'],
+      r.offsets.map((o) => [o.source, `${age(now - o.updatedAt)} ago`, o.checkpoint])),
   ].join('\n\n');
-}
-
-/** A reason or checkpoint on one table line, cut at 100 characters. */
-function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ');
-  return flat.length > 100 ? `${flat.slice(0, 99)}…` : flat;
 }
 
 /** `runnel inspect <db>`. */
