@@ -65,7 +65,7 @@ export function render(path: string, r: StoreReport, now = Date.now(), width = 1
     section(`Inbox: ${inboxRows.toLocaleString('en-US')} messages`, 'no MQTT source has buffered anything', ['source', 'messages', 'size', 'oldest', 'dropped', 'duplicates'],
       r.inbox.map((s) => [s.source, s.rows, formatBytes(s.bytes), age(s.oldestAgeMs), s.dropped, s.duplicates])),
     section(
-      `Dead letters: ${r.deadLetters.total.toLocaleString('en-US')}${r.deadLetters.groups.length > 0 ? ', by stage and code (a dash: written before codes, grouped by reason)' : ''}`,
+      `Dead letters: ${r.deadLetters.total.toLocaleString('en-US')}${deadLetterTitle(r)}`,
       'none',
       ['count', 'stage', 'code', 'last', 'latest reason'],
       r.deadLetters.groups.map((g) => [g.count, g.stage, g.code ?? '-', `${age(now - g.lastAt)} ago`, g.reason]),
@@ -75,6 +75,13 @@ export function render(path: string, r: StoreReport, now = Date.now(), width = 1
     section('Offsets', 'no durable run has committed yet', ['source', 'updated', 'checkpoint'],
       r.offsets.map((o) => [o.source, `${age(now - o.updatedAt)} ago`, o.checkpoint])),
   ].join('\n\n');
+}
+
+/** What the dead-letter table is grouped by; a dash in the code column needs saying. */
+function deadLetterTitle(r: StoreReport): string {
+  const groups = r.deadLetters.groups;
+  if (groups.length === 0) return '';
+  return `, by stage and code${groups.some((g) => g.code === null) ? ' (code -: written before codes, grouped by reason)' : ''}`;
 }
 
 /** `runnel inspect <db>`. */
