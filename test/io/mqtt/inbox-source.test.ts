@@ -78,7 +78,7 @@ it('a row in flight for two deaths of the process is quarantined as a dead lette
   expect(letters[0]!.reason).toBe(QUARANTINED);
   expect(letters[0]!.code).toBe('QUARANTINED');
   expect(JSON.parse(Buffer.from((letters[0]!.payload as { payloadBase64: string }).payloadBase64, 'base64').toString())).toMatchObject({ i: 5 });
-  checkpoint = reader.checkpoint!();
+  reader.checkpoint!();
   // The rest of the suspect range still goes one by one, then bundles are whole again.
   expect(ids(await reader.read(4))).toEqual([6]);
   reader.checkpoint!();
