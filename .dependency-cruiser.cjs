@@ -70,8 +70,16 @@ module.exports = {
     layer('sync', ['common'], 'the model registry moves files and manifests'),
     layer('config', ['ml/infer', 'common'], 'device profiles, and what they mean for inference'),
     layer('testing', ['core', 'transforms', 'runner', 'io', 'store', 'common'], 'the test helpers shipped as runnel/testing'),
-    layer('demo', ['common', 'core', 'transforms', 'runner', 'store', 'io', 'kernels', 'features', 'ml/onnx', 'ml/infer', 'ml/train', 'ml/evaluate', 'sync', 'config'], 'the demo job uses the library, not the CLI or the test helpers'),
-    layer('cli', ['common', 'core', 'transforms', 'runner', 'store', 'io', 'kernels', 'features', 'ml/onnx', 'ml/infer', 'ml/train', 'ml/evaluate', 'sync', 'config', 'demo'], 'the command uses everything but the test helpers'),
+    layer(
+      'demo',
+      ['common', 'core', 'transforms', 'runner', 'store', 'io', 'kernels', 'features', 'ml/onnx', 'ml/infer', 'ml/train', 'ml/evaluate', 'sync', 'config'],
+      'the demo job uses the library, not the CLI or the test helpers',
+    ),
+    layer(
+      'cli',
+      ['common', 'core', 'transforms', 'runner', 'store', 'io', 'kernels', 'features', 'ml/onnx', 'ml/infer', 'ml/train', 'ml/evaluate', 'sync', 'config', 'demo'],
+      'the command uses everything but the test helpers',
+    ),
     {
       name: 'index-imports',
       severity: 'error',

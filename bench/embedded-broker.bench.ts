@@ -85,7 +85,10 @@ async function embedded(n: number, durability: Durability): Promise<Figures> {
 }
 
 export async function run(): Promise<void> {
-  const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' / ');
+  const load = (): string =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ');
   const atStart = load();
   const cases: [string, () => Promise<Figures>][] = [
     ['bare aedes, no ingest (baseline)', () => bare(MESSAGES)],

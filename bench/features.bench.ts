@@ -39,7 +39,11 @@ function frames(input: readonly FeatureRecord[]): FeatureFrame[] {
   const d = FEATURES.length;
   return Array.from({ length: N / PANE }, (_, b) => ({
     view: Float32Array.from(input.slice(b * PANE, (b + 1) * PANE).flatMap((r) => FEATURES.map((f) => r[f] as number))),
-    rows: PANE, cols: d, names: FEATURES, keys: [], timestamps: new Float64Array(0),
+    rows: PANE,
+    cols: d,
+    names: FEATURES,
+    keys: [],
+    timestamps: new Float64Array(0),
   }));
 }
 
@@ -82,8 +86,14 @@ function twinStats(rows: readonly FeatureRecord[]): Record<string, number> {
   rows.forEach((r, i) => FEATURES.forEach((f, j) => (x[i * d + j] = r[f] as number)));
   const s = ref.stats;
   const values: Record<string, Float64Array> = {
-    mean: s.colMean(x, n, d), std: s.colStd(x, n, d, 0), min: s.colMin(x, n, d), max: s.colMax(x, n, d),
-    rms: s.colRms(x, n, d), skew: s.colSkew(x, n, d), kurtosis: s.colKurt(x, n, d), median: s.colMedian(x, n, d),
+    mean: s.colMean(x, n, d),
+    std: s.colStd(x, n, d, 0),
+    min: s.colMin(x, n, d),
+    max: s.colMax(x, n, d),
+    rms: s.colRms(x, n, d),
+    skew: s.colSkew(x, n, d),
+    kurtosis: s.colKurt(x, n, d),
+    median: s.colMedian(x, n, d),
   };
   const out: Record<string, number> = {};
   FEATURES.forEach((f, c) => STATS.forEach((st) => (out[`${f}_${st}`] = values[st]![c]!)));
@@ -108,7 +118,12 @@ export async function run(): Promise<void> {
     pipelineCase(`z-score, 8 features, frames of ${PANE} rows (×10)`, inputFrames, 'applyToFrames(fitted)', (p) => p.apply(applyToFrames(fitted))),
     pipelineCase(`z-score, 8 features, frames of ${PANE} rows (×10)`, inputFrames, 'map (twin per frame)', (p) => p.map(scaleFrame)),
     pipelineCase(`windowStats, 8 stats × 8 features, panes of ${PANE}`, input, 'windowStats (kernels per pane)', (p) => timed(p).apply(windowStats(STATS, { features: FEATURES }))),
-    pipelineCase(`windowStats, 8 stats × 8 features, panes of ${PANE}`, input, 'groupByKey + twins per pane', (p) => timed(p).withKeys(() => null).groupByKey().map((g) => twinStats(g.value))),
+    pipelineCase(`windowStats, 8 stats × 8 features, panes of ${PANE}`, input, 'groupByKey + twins per pane', (p) =>
+      timed(p)
+        .withKeys(() => null)
+        .groupByKey()
+        .map((g) => twinStats(g.value)),
+    ),
   ];
   // Each task's two implementations are timed in alternation, so load from other processes hits both alike.
   const rows: (string | number)[][] = [];
@@ -123,5 +138,9 @@ export async function run(): Promise<void> {
     const n = pair[0]!.data === inputFrames ? 10 * N : N;
     rows.push([pair[0]!.task, pair[0]!.label, ours!, n / (ours! / 1000), base! / ours!], [pair[1]!.task, pair[1]!.label, base!, n / (base! / 1000), 1]);
   }
-  printTable(`feature transforms in a pipeline, ${N.toLocaleString('en-US')} records (frames: 10 × ${N.toLocaleString('en-US')} rows)`, ['task', 'implementation', 'median ms', 'rows/s', '× plain TS'], rows);
+  printTable(
+    `feature transforms in a pipeline, ${N.toLocaleString('en-US')} records (frames: 10 × ${N.toLocaleString('en-US')} rows)`,
+    ['task', 'implementation', 'median ms', 'rows/s', '× plain TS'],
+    rows,
+  );
 }

@@ -37,7 +37,10 @@ function models(): BenchModel[] {
     { name: 'softmax (16 features, 4 classes)', bytes: logisticRegressionModel({ weights: randomMatrix(rng, 4, FEATURES), bias: [0, 0.1, 0.2, 0.3] }, { featureNames: names }) },
     {
       name: 'trees (100 × depth 6)',
-      bytes: treeEnsembleRegressorModel({ trees: randomTrees(rng, { trees: 100, depth: 6, features: FEATURES, width: 1, earlyLeaf: 0 }), features: FEATURES }, { featureNames: names }),
+      bytes: treeEnsembleRegressorModel(
+        { trees: randomTrees(rng, { trees: 100, depth: 6, features: FEATURES, width: 1, earlyLeaf: 0 }), features: FEATURES },
+        { featureNames: names },
+      ),
     },
   ];
 }
@@ -64,9 +67,12 @@ async function perBatch(fn: () => Promise<unknown>, batch: number): Promise<numb
   const reps = batch === 1 ? 200 : batch <= 64 ? 100 : 10;
   let best = Infinity;
   for (let round = 0; round < 3; round++) {
-    const m = await measure(async () => {
-      for (let i = 0; i < reps; i++) await fn();
-    }, { warmup: 2, runs: 9 });
+    const m = await measure(
+      async () => {
+        for (let i = 0; i < reps; i++) await fn();
+      },
+      { warmup: 2, runs: 9 },
+    );
     best = Math.min(best, m.medianMs / reps);
   }
   return best;
@@ -296,7 +302,9 @@ function memory(labels: readonly (keyof typeof SCENARIOS)[]): void {
     console.log('\n(memory: skipped; run on compiled JS: `npx tsc -p tsconfig.json && node dist/bench/run.js inference`)');
     return;
   }
-  const bare = spawnSync(process.execPath, ['--expose-gc', '-e', 'gc(); console.log(JSON.stringify({ rss: process.memoryUsage().rss / 2 ** 20, checkpoints: [] }))'], { encoding: 'utf8' });
+  const bare = spawnSync(process.execPath, ['--expose-gc', '-e', 'gc(); console.log(JSON.stringify({ rss: process.memoryUsage().rss / 2 ** 20, checkpoints: [] }))'], {
+    encoding: 'utf8',
+  });
   const rows: (string | number)[][] = [['bare node (nothing imported)', (JSON.parse(bare.stdout) as { rss: number }).rss, '']];
   for (const label of labels) {
     const scenario = SCENARIOS[label];
@@ -336,7 +344,7 @@ async function fastPathSpeed(): Promise<void> {
     await Promise.all([fast.release(), web.release()]);
   }
   printTable(
-    'Fast path (WASM kernels) vs onnxruntime-web, both through Runnel\'s handlers, 1 thread',
+    "Fast path (WASM kernels) vs onnxruntime-web, both through Runnel's handlers, 1 thread",
     ['model', 'batch', 'fast path µs', 'onnxruntime-web µs', 'web/fast time', 'fast path rows/s', 'web rows/s'],
     rows,
   );
@@ -344,7 +352,10 @@ async function fastPathSpeed(): Promise<void> {
 
 /** Suite entry point; RUNNEL_BENCH_INFERENCE picks cases (see the module comment). */
 export async function run(): Promise<void> {
-  const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' / ');
+  const load = (): string =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ');
   const cases = (process.env['RUNNEL_BENCH_INFERENCE'] ?? CASES.join(',')).split(',');
   const unknown = cases.filter((c) => !CASES.includes(c));
   if (unknown.length > 0) throw new Error(`RUNNEL_BENCH_INFERENCE: unknown case(s) ${unknown.join(', ')}; cases: ${CASES.join(', ')}`);

@@ -209,8 +209,12 @@ export async function run(): Promise<void> {
   const out = f.createComplexArray() as number[];
   const input = Float64Array.from(x.view);
   const [wasm, lib] = (await perCall(n, [() => k.rfft(x.ptr, n, table.ptr, spec.ptr), () => f.realTransform(out, input)])) as [number, number];
-  printTable('kernels: single 1024-point real FFT, no window', ['implementation', 'µs per transform', '× fft.js'], [
-    ['WASM rfft', wasm * 1e3, lib / wasm],
-    ['fft.js realTransform', lib * 1e3, 1],
-  ]);
+  printTable(
+    'kernels: single 1024-point real FFT, no window',
+    ['implementation', 'µs per transform', '× fft.js'],
+    [
+      ['WASM rfft', wasm * 1e3, lib / wasm],
+      ['fft.js realTransform', lib * 1e3, 1],
+    ],
+  );
 }

@@ -48,7 +48,10 @@ async function bare(url: string, n: number): Promise<Figures> {
   });
   await client.subscribeAsync('sensors/#', { qos: 1 });
   const publishing = publish(url, n);
-  const ms = await timeUntil(() => count >= n, () => t0);
+  const ms = await timeUntil(
+    () => count >= n,
+    () => t0,
+  );
   await publishing;
   await client.endAsync();
   return { ms, commits: 0 };
@@ -70,7 +73,10 @@ async function ingest(url: string, n: number, durability: Durability, connection
     },
   });
   const publishing = publish(url, n);
-  const ms = await timeUntil(() => source.stats.stored >= n, () => t0);
+  const ms = await timeUntil(
+    () => source.stats.stored >= n,
+    () => t0,
+  );
   await publishing;
   const commits = source.stats.commits;
   await source.close();
@@ -107,7 +113,11 @@ export async function run(): Promise<void> {
       if (baseline === 0) baseline = rate;
       rows.push([name, rate, best.commits ? (best.commits / best.ms) * 1000 : '–', best.commits ? MESSAGES / best.commits : '–', `${((rate / baseline) * 100).toFixed(0)}%`]);
     }
-    printTable(`Ingest durability levels, QoS 1, ${MESSAGES.toLocaleString('en-US')} messages of ~60 bytes through Mosquitto (best of 3; load average ${load} at start, shared machine)`, ['case', 'msgs/s', 'commits/s', 'msgs per commit', 'vs bare'], rows);
+    printTable(
+      `Ingest durability levels, QoS 1, ${MESSAGES.toLocaleString('en-US')} messages of ~60 bytes through Mosquitto (best of 3; load average ${load} at start, shared machine)`,
+      ['case', 'msgs/s', 'commits/s', 'msgs per commit', 'vs bare'],
+      rows,
+    );
   } finally {
     await broker.stop();
   }

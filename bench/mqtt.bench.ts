@@ -273,7 +273,10 @@ export async function run(): Promise<void> {
     console.log('\n(mqtt: skipped: mosquitto is not installed; apt-get install mosquitto)');
     return;
   }
-  const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' / ');
+  const load = (): string =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ');
   console.log(`\nLoad average (1/5/15 min) at start: ${load()} · ${MESSAGES.toLocaleString('en-US')} messages per case`);
   const dir = mkdtempSync(join(tmpdir(), 'runnel-bench-mqtt-'));
   let dbs = 0;
@@ -286,7 +289,14 @@ export async function run(): Promise<void> {
       const runnel = await measureChild('ingest', [db()], broker.url, qos, MESSAGES);
       const sqlite = await measureChild('sqlite', [db()], broker.url, qos, MESSAGES);
       const rate = (f: Figures): number => (f.received / f.ms) * 1000;
-      ingestRows.push([`QoS ${qos}`, rate(bare), rate(runnel), `${((rate(runnel) / rate(bare)) * 100).toFixed(0)} %`, rate(sqlite), runnel.complete && runnel.received === MESSAGES ? 'all' : `${runnel.received} of ${MESSAGES}`]);
+      ingestRows.push([
+        `QoS ${qos}`,
+        rate(bare),
+        rate(runnel),
+        `${((rate(runnel) / rate(bare)) * 100).toFixed(0)} %`,
+        rate(sqlite),
+        runnel.complete && runnel.received === MESSAGES ? 'all' : `${runnel.received} of ${MESSAGES}`,
+      ]);
     }
     printTable(
       'Ingest through Mosquitto into committed inbox rows (msgs/s; publisher, broker and subscriber share the cores)',
@@ -299,7 +309,17 @@ export async function run(): Promise<void> {
       const bare = await measureChild('forward-bare', [String(alerts)], broker.url, qos, MESSAGES);
       const runnel = await measureChild('forward-runnel', [String(alerts), db()], broker.url, qos, MESSAGES);
       const per100k = (f: Figures): number => (f.cpuS * 100_000) / MESSAGES;
-      forwardRows.push([`QoS ${qos}`, per100k(bare), per100k(runnel), per100k(runnel) / per100k(bare), bare.peakRssMiB, runnel.peakRssMiB, (MESSAGES / bare.ms) * 1000, (MESSAGES / runnel.ms) * 1000, [bare, runnel].every((f) => f.complete) ? 'yes' : 'no (QoS 0 lost some)']);
+      forwardRows.push([
+        `QoS ${qos}`,
+        per100k(bare),
+        per100k(runnel),
+        per100k(runnel) / per100k(bare),
+        bare.peakRssMiB,
+        runnel.peakRssMiB,
+        (MESSAGES / bare.ms) * 1000,
+        (MESSAGES / runnel.ms) * 1000,
+        [bare, runnel].every((f) => f.complete) ? 'yes' : 'no (QoS 0 lost some)',
+      ]);
     }
     printTable(
       `Filter and forward (sensors/# → temperature > 50 → alerts/<device>, ${alerts.toLocaleString('en-US')} alerts): CPU s per 100k messages and peak RSS of the job's process`,

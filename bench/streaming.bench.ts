@@ -10,7 +10,7 @@ import { Pipeline, Store, fixedWindows, kv, mean, run as runDirect, type KV, typ
 import { eventStream, seededRandom, timestamped, type TimestampedValue } from '../src/testing/index.js';
 import { printTable } from './harness.js';
 
-const N = Number(process.env["RUNNEL_BENCH_EVENTS"] ?? 1_000_000);
+const N = Number(process.env['RUNNEL_BENCH_EVENTS'] ?? 1_000_000);
 const KEYS = 1_000;
 
 function events(): TimestampedValue<KV<number, number>>[] {

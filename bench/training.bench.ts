@@ -37,7 +37,8 @@ function makeData(task: Task, n: number): { x: Float32Array; y: Float64Array } {
   const rng = seededRandom(1234);
   const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
   const rows = n + TEST_ROWS;
-  const x = new Float32Array(rows * D), y = new Float64Array(rows);
+  const x = new Float32Array(rows * D),
+    y = new Float64Array(rows);
   const w = Array.from({ length: D }, () => gauss());
   const centres = Array.from({ length: 3 }, () => Array.from({ length: D }, () => gauss() * 0.6));
   const classWeights = Array.from({ length: 4 }, () => Array.from({ length: D }, () => gauss()));
@@ -78,16 +79,34 @@ function scored<M>(fit: () => M, score: (model: M) => number): Case {
 }
 
 function runnelCase(task: Task, train: FrameLike, y: Float64Array, test: FrameLike, yTest: Float64Array): Case {
-  if (task === 'linear') return scored(() => fitLinearRegression(train, y), (m) => rmse(yTest, m.predict(test)));
-  if (task === 'naive-bayes') return scored(() => fitGaussianNB(train, y), (m) => accuracy(yTest, m.predict(test)));
-  return scored(() => fitLogisticRegression(train, y), (m) => accuracy(yTest, m.predict(test)));
+  if (task === 'linear')
+    return scored(
+      () => fitLinearRegression(train, y),
+      (m) => rmse(yTest, m.predict(test)),
+    );
+  if (task === 'naive-bayes')
+    return scored(
+      () => fitGaussianNB(train, y),
+      (m) => accuracy(yTest, m.predict(test)),
+    );
+  return scored(
+    () => fitLogisticRegression(train, y),
+    (m) => accuracy(yTest, m.predict(test)),
+  );
 }
 
 function baselineCase(task: Task, x: number[][], y: Float64Array, xt: number[][], yTest: Float64Array): Case {
   const labels = Array.from(y);
   if (task === 'linear') {
     const ys = labels.map((v) => [v]);
-    return scored(() => new MLR(x, ys, { statistics: false }), (m) => rmse(yTest, m.predict(xt).map((r) => r[0]!)));
+    return scored(
+      () => new MLR(x, ys, { statistics: false }),
+      (m) =>
+        rmse(
+          yTest,
+          m.predict(xt).map((r) => r[0]!),
+        ),
+    );
   }
   if (task === 'naive-bayes') {
     const fit = (): GaussianNB => {
@@ -111,7 +130,8 @@ function baselineCase(task: Task, x: number[][], y: Float64Array, xt: number[][]
 /** One (task, implementation, n) in this process; prints a JSON CaseResult. */
 async function runCase(task: Task, impl: Impl, n: number): Promise<void> {
   const { x, y } = makeData(task, n);
-  const yTrain = y.slice(0, n), yTest = y.slice(n);
+  const yTrain = y.slice(0, n),
+    yTest = y.slice(n);
   const names = Array.from({ length: D }, (_, j) => `x${j}`);
   let c: Case;
   if (impl === 'runnel') {
@@ -158,7 +178,9 @@ export async function run(): Promise<void> {
     }
     printTable(title, ['rows', 'Runnel ms', 'baseline ms', 'speed-up', `Runnel ${metric}`, `baseline ${metric}`, 'Runnel peak ΔRSS MB', 'baseline peak ΔRSS MB'], rows);
   }
-  console.log(`\nd = ${D}; metrics on ${TEST_ROWS.toLocaleString('en-US')} held-out rows; medians of 9 runs after 5 warm-ups at 1e4, of 5 after 1 above (3 at 1e6; 1 run for the baselines at 1e6).`);
+  console.log(
+    `\nd = ${D}; metrics on ${TEST_ROWS.toLocaleString('en-US')} held-out rows; medians of 9 runs after 5 warm-ups at 1e4, of 5 after 1 above (3 at 1e6; 1 run for the baselines at 1e6).`,
+  );
   console.log(
     "ml-naivebayes 4.0.0's predict reads only the first two features (its loop bound is the length of a [C1, C2] pair), " +
       'so its accuracy here is that of a 2-feature model; its fitted means and variances agree with Runnel (test/ml/train/naive-bayes.test.ts).',

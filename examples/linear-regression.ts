@@ -42,7 +42,8 @@ export async function linearRegressionExample(csvPath = seattleWeatherCsv(), see
     return f;
   };
   const [train, test, rawTest] = [frameOf(split.train), frameOf(split.test), frameOf(split.test)];
-  const yTrain = Array.from(split.train, (i) => rows[i]!.y), yTest = Array.from(split.test, (i) => rows[i]!.y);
+  const yTrain = Array.from(split.train, (i) => rows[i]!.y),
+    yTest = Array.from(split.test, (i) => rows[i]!.y);
   const [mean, std] = [arena.allocF64(FEATURES.length), arena.allocF64(FEATURES.length)];
   try {
     // z-score statistics from the training rows only, applied in place by the kernels.

@@ -49,13 +49,18 @@ export async function naiveBayesExample(csvPath = seattleWeatherCsv(), seed = 42
   const model = fitGaussianNB(train, yTrain);
   const predicted = model.predict(test);
   const proba = model.predictProba(test);
-  const report = classificationReport(yTest, predicted, { proba, classes: model.classes, title: `naive Bayes: held-out days (${model.classes.map((c) => `${c} ${weatherNames[c]}`).join(', ')})` });
+  const report = classificationReport(yTest, predicted, {
+    proba,
+    classes: model.classes,
+    title: `naive Bayes: held-out days (${model.classes.map((c) => `${c} ${weatherNames[c]}`).join(', ')})`,
+  });
   const counts = model.params.counts;
   const majority = model.classes[counts.indexOf(Math.max(...counts))]!;
   const baselineAccuracy = yTest.filter((y) => y === majority).length / yTest.length;
 
   const onnx = model.toOnnx();
-  let labelMismatches = 0, maxProbaDiff = 0;
+  let labelMismatches = 0,
+    maxProbaDiff = 0;
   const fromOnnx = await predictInPipeline(onnx, 'seattle-weather-nb', test);
   fromOnnx.forEach((r, i) => {
     if (r['label']![0] !== predicted[i]) labelMismatches++;

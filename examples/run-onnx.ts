@@ -11,7 +11,9 @@ export async function predictInPipeline(onnx: Uint8Array, id: string, frame: Fra
   const model = servedModel(new OnnxModelHandler(), onnx, { id });
   const out = collect<{ inference: InferenceValues }>();
   const p = new Pipeline();
-  p.apply(create(rows)).apply(runInference<number[]>(model, { maxBatchSize: 256 })).apply(out);
+  p.apply(create(rows))
+    .apply(runInference<number[]>(model, { maxBatchSize: 256 }))
+    .apply(out);
   try {
     const result = await run(p, { bundleSize: 500 });
     if (result.deadLetterCount > 0) throw new Error(`${result.deadLetterCount} rows were rejected by model "${id}": ${result.deadLetters[0]!.reason}`);

@@ -34,7 +34,15 @@ export async function readDays(csvPath: string): Promise<{ days: Day[]; rejected
     .map((r) => {
       const t = Date.parse(`${r.date}T00:00:00Z`);
       const dayOfYear = (t - Date.UTC(new Date(t).getUTCFullYear(), 0, 1)) / 86_400_000;
-      return { date: r.date, precipitation: r.precipitation, tempMax: r.temp_max, tempMin: r.temp_min, wind: r.wind, weather: r.weather, season: (2 * Math.PI * dayOfYear) / 365.25 };
+      return {
+        date: r.date,
+        precipitation: r.precipitation,
+        tempMax: r.temp_max,
+        tempMin: r.temp_min,
+        wind: r.wind,
+        weather: r.weather,
+        season: (2 * Math.PI * dayOfYear) / 365.25,
+      };
     }, 'day')
     .apply(out);
   const result = await run(p);

@@ -138,7 +138,17 @@ function importsOf(text) {
 
 function resolveSpec(fromFile, spec, known) {
   const base = resolve(dirname(fromFile), spec);
-  const candidates = [base, base.replace(/\.js$/, '.ts'), base.replace(/\.jsx$/, '.tsx'), base.replace(/\.mjs$/, '.mts'), base.replace(/\.cjs$/, '.cts'), `${base}.ts`, `${base}.js`, join(base, 'index.ts'), join(base, 'index.js')];
+  const candidates = [
+    base,
+    base.replace(/\.js$/, '.ts'),
+    base.replace(/\.jsx$/, '.tsx'),
+    base.replace(/\.mjs$/, '.mts'),
+    base.replace(/\.cjs$/, '.cts'),
+    `${base}.ts`,
+    `${base}.js`,
+    join(base, 'index.ts'),
+    join(base, 'index.js'),
+  ];
   return candidates.find((c) => known.has(c));
 }
 
@@ -151,9 +161,16 @@ function seedTaint() {
   const files = listSources(TEST_DIR);
   const known = new Set(files);
   if (!known.has(SEED_MODULE)) fail(`the seed module ${relative(ROOT, SEED_MODULE)} is missing`);
-  const edges = new Map(files.map((f) => [f, importsOf(readFileSync(f, 'utf8')).map((e) => ({ ...e, target: resolveSpec(f, e.spec, known) })).filter((e) => e.target)]));
+  const edges = new Map(
+    files.map((f) => [
+      f,
+      importsOf(readFileSync(f, 'utf8'))
+        .map((e) => ({ ...e, target: resolveSpec(f, e.spec, known) }))
+        .filter((e) => e.target),
+    ]),
+  );
   const taint = new Map([[SEED_MODULE, 'all']]);
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const file of files) {
       if (taint.get(file) === 'all') continue;
@@ -166,7 +183,8 @@ function seedTaint() {
         if (e.kind === 'import') {
           if (t === 'all' || e.all || e.names.some((n) => t.has(n))) all = true;
         } else if (e.kind === 'export-all') {
-          if (t === 'all') all = true; // unknown names: be safe
+          if (t === 'all')
+            all = true; // unknown names: be safe
           else for (const n of t) names.add(n);
         } else {
           for (const p of e.pairs) if (t === 'all' || p.from === '*' || t.has(p.from)) names.add(p.as);
@@ -187,7 +205,10 @@ const posix = (p) => relative(ROOT, p).split(sep).join('/');
 
 function seededTestFiles(options) {
   const taint = seedTaint();
-  const seeded = [...taint.keys()].filter((f) => /\.test\.[cm]?[jt]sx?$/.test(f)).map(posix).sort();
+  const seeded = [...taint.keys()]
+    .filter((f) => /\.test\.[cm]?[jt]sx?$/.test(f))
+    .map(posix)
+    .sort();
   let selected = seeded;
   if (options.filters.length > 0) {
     const norm = (f) => f.replace(/^\.\//, '').replace(/\\/g, '/');
@@ -303,7 +324,9 @@ function summary(results, files, startedAt, planned, workDir) {
   const wall = Date.now() - startedAt;
   const mean = results.length > 0 ? results.reduce((s, r) => s + r.ms, 0) / results.length : 0;
   console.log('');
-  console.log(`${results.length}/${planned} seeds run over ${files.length} test files in ${clock(wall)} (a vitest run took ${seconds(mean)} on average); ${failed.length} failing seed${failed.length === 1 ? '' : 's'}.`);
+  console.log(
+    `${results.length}/${planned} seeds run over ${files.length} test files in ${clock(wall)} (a vitest run took ${seconds(mean)} on average); ${failed.length} failing seed${failed.length === 1 ? '' : 's'}.`,
+  );
   if (failed.length === 0) {
     rmSync(workDir, { recursive: true, force: true });
     return;
@@ -320,11 +343,12 @@ function summary(results, files, startedAt, planned, workDir) {
     console.log(`    output: ${r.log}`);
   }
   const byTest = new Map();
-  for (const r of failed) for (const f of r.failures) {
-    // Test names often carry the seed: group them without it.
-    const key = `${f.file ? `${f.file} > ` : ''}${f.name}`.replace(new RegExp(`(?<![\\d.])${r.seed}(?![\\d.])`, 'g'), '<seed>');
-    byTest.set(key, [...(byTest.get(key) ?? []), r.seed]);
-  }
+  for (const r of failed)
+    for (const f of r.failures) {
+      // Test names often carry the seed: group them without it.
+      const key = `${f.file ? `${f.file} > ` : ''}${f.name}`.replace(new RegExp(`(?<![\\d.])${r.seed}(?![\\d.])`, 'g'), '<seed>');
+      byTest.set(key, [...(byTest.get(key) ?? []), r.seed]);
+    }
   console.log('\nFailing tests (seeds):');
   for (const [test, seeds] of [...byTest].sort((a, b) => b[1].length - a[1].length)) console.log(`  ${seeds.length}× ${test}  (${seeds.join(', ')})`);
 }
@@ -374,7 +398,9 @@ async function main() {
       results.push(r);
       if (r.failures.length > 0) failing++;
       const status = r.failures.length > 0 ? `FAIL (${r.failures.length} test${r.failures.length === 1 ? '' : 's'})` : 'ok';
-      console.log(`[${String(results.length).padStart(width)}/${seeds.length}] seed ${String(seed).padStart(9)} ${status.padEnd(12)} ${seconds(r.ms).padStart(7)}   failing seeds so far: ${failing}   elapsed ${clock(Date.now() - startedAt)}`);
+      console.log(
+        `[${String(results.length).padStart(width)}/${seeds.length}] seed ${String(seed).padStart(9)} ${status.padEnd(12)} ${seconds(r.ms).padStart(7)}   failing seeds so far: ${failing}   elapsed ${clock(Date.now() - startedAt)}`,
+      );
       for (const f of r.failures) console.log(`        ✗ ${f.file ? `${f.file} > ` : ''}${f.name}`);
     }
   };

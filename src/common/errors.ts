@@ -34,5 +34,5 @@ export class RunnelError extends Error {
 /** The message of any thrown value, for dead letters and logs. */
 export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
-  return typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+  return typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
 }

@@ -50,7 +50,8 @@ export function validateDeviceProfile(data: unknown, where: string): DeviceProfi
   if (typeof field('name') !== 'string' || field('name') === '') problems.push('"name" must be a non-empty string');
   oneOf('arch', ['arm64', 'armv7l', 'x64']);
   oneOf('sqlite.synchronous', ['NORMAL', 'FULL']);
-  for (const p of ['memoryBudgetMiB', 'threads.inference', 'threads.kernels', 'bundle.maxElements', 'bundle.maxLatencyMs', 'inference.maxBatch', 'sqlite.cacheMiB']) positiveInteger(p);
+  for (const p of ['memoryBudgetMiB', 'threads.inference', 'threads.kernels', 'bundle.maxElements', 'bundle.maxLatencyMs', 'inference.maxBatch', 'sqlite.cacheMiB'])
+    positiveInteger(p);
   if (problems.length > 0) throw new Error(`device profile ${where} is invalid:\n  - ${problems.join('\n  - ')}`);
   return data as DeviceProfile;
 }

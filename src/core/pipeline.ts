@@ -62,8 +62,7 @@ export class Pipeline {
       const fullName = qualify(given);
       if (this.#names.has(fullName)) {
         throw new TypeError(
-          `Duplicate transform name "${fullName}": every applied transform needs a unique name; ` +
-            `pass a different name to withName() (or to the method's name argument).`,
+          `Duplicate transform name "${fullName}": every applied transform needs a unique name; ` + `pass a different name to withName() (or to the method's name argument).`,
         );
       }
       this.#names.add(fullName);
@@ -75,13 +74,7 @@ export class Pipeline {
     return fullName;
   }
 
-  #addNode(
-    name: string,
-    spec: PrimitiveSpec,
-    inputs: readonly PCollection<unknown>[],
-    outputCount: number,
-    windowing: WindowingStrategy | undefined,
-  ): PCollection<unknown>[] {
+  #addNode(name: string, spec: PrimitiveSpec, inputs: readonly PCollection<unknown>[], outputCount: number, windowing: WindowingStrategy | undefined): PCollection<unknown>[] {
     for (const input of inputs) {
       if (input.pipeline !== this) {
         throw new TypeError(`Transform "${name}" is applied to a collection of another pipeline`);

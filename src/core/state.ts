@@ -44,13 +44,14 @@ export interface CombiningState<I, O> {
 }
 
 /** The accessor type of a state declaration. */
-export type StateOf<S> = S extends ValueStateSpec<infer T>
-  ? ValueState<T>
-  : S extends BagStateSpec<infer T>
-    ? BagState<T>
-    : S extends CombiningStateSpec<infer I, unknown, infer O>
-      ? CombiningState<I, O>
-      : never;
+export type StateOf<S> =
+  S extends ValueStateSpec<infer T>
+    ? ValueState<T>
+    : S extends BagStateSpec<infer T>
+      ? BagState<T>
+      : S extends CombiningStateSpec<infer I, unknown, infer O>
+        ? CombiningState<I, O>
+        : never;
 
 /** Declares a value cell (JSON-serialisable values, so a durable run can persist it). */
 export function valueState<T>(): ValueStateSpec<T> {

@@ -80,8 +80,9 @@ export class Lifecycle {
     const bytes = challenger.toOnnx({ graphName: MODEL_NAME });
     const championRmse = rmse(heldY, await predict(handler, this.#champion.bytes, heldX));
     const challengerRmse = rmse(heldY, await predict(handler, bytes, heldX));
-    const scores = `challenger RMSE ${challengerRmse.toFixed(3)} vs champion v${this.#champion.version} ${championRmse.toFixed(3)} on ${heldY.length} held-out windows`
-      + challenger.warnings.map((w) => ` (warning: ${w})`).join('');
+    const scores =
+      `challenger RMSE ${challengerRmse.toFixed(3)} vs champion v${this.#champion.version} ${championRmse.toFixed(3)} on ${heldY.length} held-out windows` +
+      challenger.warnings.map((w) => ` (warning: ${w})`).join('');
     const margin = this.#o.margin ?? 0.02;
     if (!(challengerRmse < championRmse * (1 - margin))) {
       this.#champion = { ...this.#champion, rmse: championRmse };

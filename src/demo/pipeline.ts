@@ -76,7 +76,14 @@ export function demoPipeline(options: DemoPipelineOptions): { pipeline: Pipeline
     .apply(runInference<WindowKey, Record<string, number>>(options.model, { keyed: true, maxBatchSize: options.maxBatchSize ?? 1024 }))
     .map(({ key, value }: KV<WindowKey, PredictionResult<Record<string, number>>>): Prediction => {
       counts.predictions++;
-      return { sensor: key.key, windowStart: key.windowStart, windowEnd: key.windowEnd, tempMean: key.tempMean, nextTempMean: value.inference['prediction']![0] as number, model: value.modelId };
+      return {
+        sensor: key.key,
+        windowStart: key.windowStart,
+        windowEnd: key.windowEnd,
+        tempMean: key.tempMean,
+        nextTempMean: value.inference['prediction']![0] as number,
+        model: value.modelId,
+      };
     }, 'toPrediction')
     .apply(writeOutbox<Prediction>().withName(PREDICTIONS_STAGE));
   return { pipeline: p, counts };

@@ -82,9 +82,7 @@ export async function startSensors(url: string, options: SensorOptions): Promise
   const gauss = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const malformedFraction = options.malformedFraction ?? 0.01;
   const machines = Array.from({ length: sensors }, () => new Machine(random));
-  const clients: MqttClient[] = await Promise.all(
-    machines.map((_, i) => mqtt.connectAsync(url, { clientId: `demo-sensor-${i}`, protocolVersion: 4, reconnectPeriod: 500 })),
-  );
+  const clients: MqttClient[] = await Promise.all(machines.map((_, i) => mqtt.connectAsync(url, { clientId: `demo-sensor-${i}`, protocolVersion: 4, reconnectPeriod: 500 })));
   const stats: SensorStats = { published: 0, acknowledged: 0, malformed: { 'not JSON': 0, 'no event time': 0, 'temperature not a number': 0 }, heldBack: 0 };
   const inFlight = new Array<number>(sensors).fill(0);
   const dt = 1 / rate;

@@ -128,6 +128,13 @@ export function dropFeatures<K>(names: readonly string[]): PTransform<PCollectio
   checkFeatureNames('dropFeatures', names);
   const dropped = new Set(names);
   return composite('dropFeatures', (input: PCollection<FeatureFrame<K>>) =>
-    input.map((f) => selectColumns(f, f.names.filter((n) => !dropped.has(n))), 'drop'),
+    input.map(
+      (f) =>
+        selectColumns(
+          f,
+          f.names.filter((n) => !dropped.has(n)),
+        ),
+      'drop',
+    ),
   );
 }

@@ -47,14 +47,7 @@ function describe(value: unknown): string {
  * Copies `features` of `record` into `out` from `offset` (f32 or f64). `null`/`undefined` count
  * as missing: an error, unless `missingIsNaN` (impute) reads them as NaN.
  */
-export function readFeatures(
-  record: unknown,
-  features: readonly string[],
-  policy: NonFinitePolicy,
-  out: { [index: number]: number },
-  offset: number,
-  missingIsNaN = false,
-): void {
+export function readFeatures(record: unknown, features: readonly string[], policy: NonFinitePolicy, out: { [index: number]: number }, offset: number, missingIsNaN = false): void {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) {
     throw new RunnelError('BAD_INPUT', `expected a record with fields ${features.join(', ')}, got ${record === null ? 'null' : describe(record)}`);
   }

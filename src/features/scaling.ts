@@ -32,7 +32,6 @@ export interface FittedOptions<R = FeatureRecord> {
   readonly nonFinite?: NonFinitePolicy;
 }
 
-
 function fittedTransform(name: string, kind: FittableKind, options: FittedOptions, missingIsNaN = false): RecordTransform {
   const policy = missingIsNaN ? 'keep' : (options.nonFinite ?? 'reject');
   if (policy !== 'reject' && policy !== 'keep') throw new TypeError(`${name}: options.nonFinite must be 'reject' or 'keep', got ${JSON.stringify(policy)}`);
@@ -51,7 +50,10 @@ function fittedTransform(name: string, kind: FittableKind, options: FittedOption
       .withKeys(key, 'key')
       .apply(statefulParDo(new WarmUpFitFn(kind, features, warmUp, policy)).withName('fit'))
       // In 'records' mode the fitter emits only FittedRecords.
-      .parDo(new ApplyFittedFn<WarmUpOutput<unknown>>(features, policy, { record: (p) => (p as FittedRecord).record, fitted: (p) => (p as FittedRecord).fitted }, missingIsNaN), 'apply'),
+      .parDo(
+        new ApplyFittedFn<WarmUpOutput<unknown>>(features, policy, { record: (p) => (p as FittedRecord).record, fitted: (p) => (p as FittedRecord).fitted }, missingIsNaN),
+        'apply',
+      ),
   );
 }
 
@@ -117,9 +119,7 @@ function imputeRecords(options: ImputeOptions): RecordTransform {
     const features = options.features ?? [];
     checkFeatureNames('impute', features);
     const key = options.key ?? (() => null);
-    return composite('impute', (input: PCollection<FeatureRecord>) =>
-      input.withKeys(key, 'key').apply(statefulParDo(new ForwardFillFn(features)).withName('fill')),
-    );
+    return composite('impute', (input: PCollection<FeatureRecord>) => input.withKeys(key, 'key').apply(statefulParDo(new ForwardFillFn(features)).withName('fill')));
   }
   const kinds: Record<string, FittableKind> = { mean: 'imputeMean', median: 'imputeMedian' };
   const kind = kinds[strategy];

@@ -79,7 +79,13 @@ function seriesTransform<R>(name: string, options: SeriesOptions<R>, names: read
   const mode = options.mode ?? 'pane';
   let transform: PTransform<PCollection<FeatureRecord>, PCollection<FeatureRecord>>;
   if (mode === 'pane') {
-    transform = paneTransform<FeatureRecord>(name, options as PaneOptions, (pane, ws) => withColumns(pane.records, names, values(ws, pane.ptr, () => pane.view, pane.n, pane.d)));
+    transform = paneTransform<FeatureRecord>(name, options as PaneOptions, (pane, ws) =>
+      withColumns(
+        pane.records,
+        names,
+        values(ws, pane.ptr, () => pane.view, pane.n, pane.d),
+      ),
+    );
   } else if (mode === 'stream') {
     checkFeatureNames(name, options.features);
     const policy = options.nonFinite ?? 'reject';

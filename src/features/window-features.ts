@@ -88,7 +88,13 @@ export function paneTransform<Out>(
             const view = block.view;
             for (let i = 0; i < n; i++) readFeatures(rows[i]!.record, features, 'keep', view, i * d); // checked on the way in
             const pane: Pane = {
-              key: k, window: ctx.window, n, d, ptr: block.ptr, times: rows.map((r) => r.t), records: rows.map((r) => r.record),
+              key: k,
+              window: ctx.window,
+              n,
+              d,
+              ptr: block.ptr,
+              times: rows.map((r) => r.t),
+              records: rows.map((r) => r.record),
               get view() {
                 return block.view.subarray(0, n * d);
               },

@@ -44,7 +44,9 @@ class CsvDecoder implements LineDecoder<Record<string, unknown>> {
       // An overlong line ends any record in progress: the lines before it are framed as at the end of the file.
       this.#decodeRecords(lines.slice(from, i), out, true);
       if (this.#columns === undefined) {
-        throw new Error(`the header of "${this.path}" (line ${line.lineNumber}) is ${line.overlongBytes} bytes, beyond maxLineBytes (${this.options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES})`);
+        throw new Error(
+          `the header of "${this.path}" (line ${line.lineNumber}) is ${line.overlongBytes} bytes, beyond maxLineBytes (${this.options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES})`,
+        );
       }
       rejectOverlong(this.context, line, this.options);
       from = i + 1;
@@ -107,7 +109,10 @@ export function readCsv(path: string, options: ReadCsvOptions<Schema> = {}): PTr
     throw new TypeError(`readCsv: delimiter must be one character, got "${options.delimiter}"`);
   }
   validateLineFileOptions(options, 'readCsv');
-  return read(lineFileSource(path, (context) => new CsvDecoder(path, context, options), options), 'readCsv');
+  return read(
+    lineFileSource(path, (context) => new CsvDecoder(path, context, options), options),
+    'readCsv',
+  );
 }
 
 /** Options of `writeCsv`. */

@@ -18,8 +18,17 @@ export interface JsonLimits {
 
 export const DEFAULT_JSON_LIMITS: Required<JsonLimits> = { maxDepth: 64, maxValues: 65_536 };
 
-const SPACE = 0x20, TAB = 0x09, LF = 0x0a, CR = 0x0d;
-const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c, OPEN_BRACE = 0x7b, OPEN_BRACKET = 0x5b, CLOSE_BRACE = 0x7d, CLOSE_BRACKET = 0x5d;
+const SPACE = 0x20,
+  TAB = 0x09,
+  LF = 0x0a,
+  CR = 0x0d;
+const QUOTE = 0x22,
+  BACKSLASH = 0x5c,
+  COMMA = 0x2c,
+  OPEN_BRACE = 0x7b,
+  OPEN_BRACKET = 0x5b,
+  CLOSE_BRACE = 0x7d,
+  CLOSE_BRACKET = 0x5d;
 
 /** Checks that `limits` are positive integers, naming the option at fault. */
 export function validateJsonLimits(limits: JsonLimits, where: string): Required<JsonLimits> {

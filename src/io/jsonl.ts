@@ -26,30 +26,34 @@ export function readJsonl(path: string, options: ReadJsonlOptions<Schema> = {}):
   if (schema) validateSchema(schema, 'readJsonl');
   validateLineFileOptions(options, 'readJsonl');
   return read(
-    lineFileSource<unknown>(path, (context) => ({
-      decode: (lines, out) => {
-        for (const line of lines) {
-          const { text, lineNumber } = line;
-          if (isOverlong(line)) {
-            rejectOverlong(context, line, options);
-            continue;
+    lineFileSource<unknown>(
+      path,
+      (context) => ({
+        decode: (lines, out) => {
+          for (const line of lines) {
+            const { text, lineNumber } = line;
+            if (isOverlong(line)) {
+              rejectOverlong(context, line, options);
+              continue;
+            }
+            if (text.trim() === '') continue;
+            let value: unknown;
+            try {
+              value = JSON.parse(text) as unknown;
+            } catch (error) {
+              context.deadLetter(`line ${lineNumber}: ${messageOf(error)}`, { line: lineNumber, text }, 'BAD_JSON');
+              continue;
+            }
+            try {
+              out.push(schema ? checkJsonRecord(value, schema) : value);
+            } catch (error) {
+              context.deadLetter(`line ${lineNumber}: ${messageOf(error)}`, { line: lineNumber, text }, deadLetterCodeOf(error, 'SCHEMA_TYPE'));
+            }
           }
-          if (text.trim() === '') continue;
-          let value: unknown;
-          try {
-            value = JSON.parse(text) as unknown;
-          } catch (error) {
-            context.deadLetter(`line ${lineNumber}: ${messageOf(error)}`, { line: lineNumber, text }, 'BAD_JSON');
-            continue;
-          }
-          try {
-            out.push(schema ? checkJsonRecord(value, schema) : value);
-          } catch (error) {
-            context.deadLetter(`line ${lineNumber}: ${messageOf(error)}`, { line: lineNumber, text }, deadLetterCodeOf(error, 'SCHEMA_TYPE'));
-          }
-        }
-      },
-    }), options),
+        },
+      }),
+      options,
+    ),
     'readJsonl',
   );
 }

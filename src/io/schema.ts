@@ -10,13 +10,7 @@ export type FieldSpec = FieldType | `${FieldType}?`;
 /** Field names to types, e.g. `{ sensor: 'string', temp: 'number', at: 'timestamp' }`. */
 export type Schema = Readonly<Record<string, FieldSpec>>;
 
-type BaseValue<F extends FieldType> = F extends 'string'
-  ? string
-  : F extends 'boolean'
-    ? boolean
-    : F extends 'json'
-      ? unknown
-      : number;
+type BaseValue<F extends FieldType> = F extends 'string' ? string : F extends 'boolean' ? boolean : F extends 'json' ? unknown : number;
 
 /** The TypeScript type of a field spec. */
 export type ValueOf<S extends FieldSpec> = S extends `${infer F extends FieldType}?` ? BaseValue<F> | null : S extends FieldType ? BaseValue<S> : never;
@@ -95,7 +89,8 @@ export function checkField(name: string, value: unknown, spec: FieldSpec): unkno
     (type === 'boolean' && kind === 'boolean') ||
     (type === 'timestamp' && (kind === 'number' || kind === 'string'));
   if (!ok) throw new RejectedInput('SCHEMA_TYPE', `field "${name}" should be ${type}, got ${typeof value === 'number' ? value : preview(value)}`);
-  if (typeof value === 'number' && type !== 'json' && !Number.isFinite(value)) throw new RejectedInput('SCHEMA_TYPE', `field "${name}" should be a finite number, got ${String(value)} (beyond ±${Number.MAX_VALUE})`);
+  if (typeof value === 'number' && type !== 'json' && !Number.isFinite(value))
+    throw new RejectedInput('SCHEMA_TYPE', `field "${name}" should be a finite number, got ${String(value)} (beyond ±${Number.MAX_VALUE})`);
   return type === 'timestamp' ? parseTimestamp(name, value as number | string) : value;
 }
 
@@ -127,7 +122,7 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
  * with what was wrong. `what` replaces "is not a number" in the reason for text that is no number at all.
  */
 function parseDecimal(name: string, text: string, trimmed: string, what = 'is not a number'): number {
-  const problem = DECIMAL.test(trimmed) ? undefined : nonDecimal(trimmed) ?? what;
+  const problem = DECIMAL.test(trimmed) ? undefined : (nonDecimal(trimmed) ?? what);
   if (problem !== undefined) throw new RejectedInput('SCHEMA_TYPE', `field "${name}": ${quote(text)} ${problem}`);
   const n = Number(trimmed);
   if (!Number.isFinite(n)) throw new RejectedInput('SCHEMA_TYPE', `field "${name}": ${quote(text)} overflows a number (beyond ±${Number.MAX_VALUE})`);

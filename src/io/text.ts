@@ -15,14 +15,18 @@ export type ReadTextOptions = LineFileOptions;
 export function readText(path: string, options: ReadTextOptions = {}): PTransform<PBegin, PCollection<string>> {
   validateLineFileOptions(options, 'readText');
   return read(
-    lineFileSource<string>(path, (context) => ({
-      decode: (lines, out) => {
-        for (const line of lines) {
-          if (isOverlong(line)) rejectOverlong(context, line, options);
-          else out.push(line.text);
-        }
-      },
-    }), options),
+    lineFileSource<string>(
+      path,
+      (context) => ({
+        decode: (lines, out) => {
+          for (const line of lines) {
+            if (isOverlong(line)) rejectOverlong(context, line, options);
+            else out.push(line.text);
+          }
+        },
+      }),
+      options,
+    ),
     'readText',
   );
 }

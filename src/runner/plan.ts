@@ -105,14 +105,7 @@ function aggregator(node: GraphNode, deadLetters: DeadLetters, clock: Clock, dur
  * Fuses the chain starting at `head`. When the chain's main output feeds only a keyed
  * aggregation, that aggregation joins the chain as its tail (combiner lifting).
  */
-function fuseChain(
-  head: GraphNode,
-  consumers: Map<number, GraphNode[]>,
-  fused: Set<GraphNode>,
-  deadLetters: DeadLetters,
-  clock: Clock,
-  durable: boolean,
-): PlannedOperator {
+function fuseChain(head: GraphNode, consumers: Map<number, GraphNode[]>, fused: Set<GraphNode>, deadLetters: DeadLetters, clock: Clock, durable: boolean): PlannedOperator {
   const chain = [head];
   for (;;) {
     const next = consumers.get(chain.at(-1)!.outputs[0]!.id);

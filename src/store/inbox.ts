@@ -190,9 +190,7 @@ export class Inbox {
     const count = db.prepare(
       'INSERT INTO inbox_usage (source, dropped, duplicates) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET dropped = dropped + excluded.dropped, duplicates = duplicates + excluded.duplicates',
     );
-    const raiseFloor = db.prepare<[number]>(
-      'UPDATE inbox_floor SET id = (SELECT max(id) FROM inbox) WHERE (SELECT max(id) FROM inbox) <= ? AND id < (SELECT max(id) FROM inbox)',
-    );
+    const raiseFloor = db.prepare<[number]>('UPDATE inbox_floor SET id = (SELECT max(id) FROM inbox) WHERE (SELECT max(id) FROM inbox) <= ? AND id < (SELECT max(id) FROM inbox)');
     const remove = db.prepare<[string, number]>('DELETE FROM inbox WHERE source = ? AND id <= ?');
     const measure = db.prepare<[string, number], { rows: number; bytes: number | null }>('SELECT count(*) AS rows, sum(size) AS bytes FROM inbox WHERE source = ? AND id <= ?');
     const nth = db.prepare<[string, number], { id: number }>('SELECT id FROM inbox WHERE source = ? ORDER BY id LIMIT 1 OFFSET ?');

@@ -92,13 +92,11 @@ export function inspectStore(db: Database, options: InspectOptions = {}): StoreR
       }
     : { total: 0, groups: [] };
   const outbox = tables.has('outbox')
-    ? (db.prepare('SELECT stage, count(*) AS rows, min(created_at) AS oldest FROM outbox GROUP BY stage ORDER BY stage').all() as { stage: string; rows: number; oldest: number }[]).map(
-        ({ stage, rows, oldest }) => ({ stage, rows, oldestAgeMs: age(oldest)! }),
-      )
+    ? (
+        db.prepare('SELECT stage, count(*) AS rows, min(created_at) AS oldest FROM outbox GROUP BY stage ORDER BY stage').all() as { stage: string; rows: number; oldest: number }[]
+      ).map(({ stage, rows, oldest }) => ({ stage, rows, oldestAgeMs: age(oldest)! }))
     : [];
-  const offsets = tables.has('offsets')
-    ? (db.prepare('SELECT source, checkpoint, updated_at AS updatedAt FROM offsets ORDER BY source').all() as OffsetReport[])
-    : [];
+  const offsets = tables.has('offsets') ? (db.prepare('SELECT source, checkpoint, updated_at AS updatedAt FROM offsets ORDER BY source').all() as OffsetReport[]) : [];
   return {
     schemaVersion: db.pragma('user_version', { simple: true }) as number,
     committedSteps: step ? Number(step.value) : 0,

@@ -42,9 +42,7 @@ export class OutboxQueue {
     const db = store.db;
     if (stages !== undefined && stages.length === 0) throw new RangeError('OutboxQueue: stages must name at least one stage, or be omitted for all');
     const stageFilter = stages ? `AND stage IN (SELECT value FROM json_each(?))` : '';
-    this.#after = db.prepare(
-      `SELECT id, output_id AS outputId, stage, payload, event_time AS eventTime FROM outbox WHERE id > ? ${stageFilter} ORDER BY id LIMIT ?`,
-    );
+    this.#after = db.prepare(`SELECT id, output_id AS outputId, stage, payload, event_time AS eventTime FROM outbox WHERE id > ? ${stageFilter} ORDER BY id LIMIT ?`);
     const stageJson = stages ? JSON.stringify(stages) : undefined;
     this.#selectArgs = (afterId, limit) => (stageJson === undefined ? [afterId, limit] : [afterId, stageJson, limit]);
     this.#depth = db.prepare(`SELECT count(*) AS n FROM outbox WHERE 1 ${stageFilter}`);

@@ -26,7 +26,7 @@ export class ReadMarkers {
 
   constructor(store: Store) {
     const db = store.db;
-    this.#get = db.prepare("SELECT value FROM meta WHERE key = ?");
+    this.#get = db.prepare('SELECT value FROM meta WHERE key = ?');
     this.#set = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     this.#clear = db.prepare('DELETE FROM meta WHERE key = ?');
   }

@@ -81,8 +81,7 @@ function migrate(db: Database.Database, path: string): void {
   if (current > SCHEMA_VERSION) {
     throw new RunnelError(
       'PIPELINE_INVALID',
-      `${path} was written by a newer Runnel (schema version ${current}; this Runnel knows up to ${SCHEMA_VERSION}). ` +
-        `Upgrade Runnel, or point it at another database file.`,
+      `${path} was written by a newer Runnel (schema version ${current}; this Runnel knows up to ${SCHEMA_VERSION}). ` + `Upgrade Runnel, or point it at another database file.`,
     );
   }
   for (const migration of MIGRATIONS) {

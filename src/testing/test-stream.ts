@@ -86,9 +86,7 @@ export class TestStream<T> extends PTransform<PBegin, PCollection<T>> {
 
   /** Emits elements (one bundle). */
   addElements(...elements: (TimestampedValue<T> | T)[]): this {
-    const timestampedElements = elements.map((e) =>
-      typeof e === 'object' && e !== null && 'timestamp' in e && 'value' in e ? e : { value: e, timestamp: this.#lastWatermark() },
-    );
+    const timestampedElements = elements.map((e) => (typeof e === 'object' && e !== null && 'timestamp' in e && 'value' in e ? e : { value: e, timestamp: this.#lastWatermark() }));
     this.#events.push({ kind: 'elements', elements: timestampedElements });
     return this;
   }

@@ -33,9 +33,7 @@ class CombineGlobally<In, Out> extends PTransform<PCollection<In>, PCollection<O
  * Combines the values of each key, per window, with `fn`. The runner keeps one accumulator per
  * key and window (never the values), so memory is O(keys), not O(elements).
  */
-export function combinePerKey<K, In, Acc, Out>(
-  fn: CombineFn<In, Acc, Out>,
-): PTransform<PCollection<KV<K, In>>, PCollection<KV<K, Out>>> {
+export function combinePerKey<K, In, Acc, Out>(fn: CombineFn<In, Acc, Out>): PTransform<PCollection<KV<K, In>>, PCollection<KV<K, Out>>> {
   return new CombinePerKey<K, In, Out>(fn);
 }
 

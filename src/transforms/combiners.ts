@@ -142,9 +142,7 @@ type InputOf<F> = F[keyof F] extends CombineFn<infer I, unknown, unknown> ? I : 
  * Runs several combiners over the same input in one pass; the output has one field per
  * combiner: `combinePerKey(allOf({ mean: mean(), max: max(), n: count() }))`.
  */
-export function allOf<F extends Record<string, CombineFn<unknown, unknown, unknown>>>(
-  fns: F,
-): CombineFn<InputOf<F>, Record<string, unknown>, OutputsOf<F>> {
+export function allOf<F extends Record<string, CombineFn<unknown, unknown, unknown>>>(fns: F): CombineFn<InputOf<F>, Record<string, unknown>, OutputsOf<F>> {
   const entries = Object.entries(fns);
   if (entries.length === 0) throw new TypeError('allOf(fns): give at least one combiner');
   return {

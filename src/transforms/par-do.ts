@@ -14,10 +14,7 @@ type TagsOf<Tags> = { [K in keyof Tags]: Tags[K] extends TupleTag<infer T> ? PCo
 /** The outputs of `parDoWithOutputs`: `main`, plus one collection per tag, under the tag's key. */
 export type ParDoOutputs<Out, Tags extends Record<string, TupleTag<unknown>>> = { main: PCollection<Out> } & TagsOf<Tags>;
 
-class ParDoWithOutputs<In, Out, Tags extends Record<string, TupleTag<unknown>>> extends PTransform<
-  PCollection<In>,
-  ParDoOutputs<Out, Tags>
-> {
+class ParDoWithOutputs<In, Out, Tags extends Record<string, TupleTag<unknown>>> extends PTransform<PCollection<In>, ParDoOutputs<Out, Tags>> {
   readonly defaultName: string;
 
   constructor(
@@ -33,11 +30,7 @@ class ParDoWithOutputs<In, Out, Tags extends Record<string, TupleTag<unknown>>> 
     const entries = Object.entries(this.tags);
     const ids = new Set(entries.map(([, t]) => t.id));
     if (ids.size !== entries.length) throw new TypeError(`parDoWithOutputs: two tags share an id in "${context.fullName}"`);
-    const outputs = context.addNode(
-      { kind: 'elementwise', stage: { type: 'doFn', fn: this.doFn, tags: entries.map(([, t]) => t) } },
-      [input],
-      entries.length + 1,
-    );
+    const outputs = context.addNode({ kind: 'elementwise', stage: { type: 'doFn', fn: this.doFn, tags: entries.map(([, t]) => t) } }, [input], entries.length + 1);
     const result: Record<string, PCollection<unknown>> = { main: outputs[0]! };
     entries.forEach(([key], i) => (result[key] = outputs[i + 1]!));
     return result as ParDoOutputs<Out, Tags>;
@@ -51,9 +44,6 @@ class ParDoWithOutputs<In, Out, Tags extends Record<string, TupleTag<unknown>>> 
  * const errors = tag<string>('errors');
  * const { main, errors: bad } = readings.apply(parDoWithOutputs(new Validate(), { errors }));
  */
-export function parDoWithOutputs<In, Out, Tags extends Record<string, TupleTag<unknown>>>(
-  doFn: DoFn<In, Out>,
-  tags: Tags,
-): PTransform<PCollection<In>, ParDoOutputs<Out, Tags>> {
+export function parDoWithOutputs<In, Out, Tags extends Record<string, TupleTag<unknown>>>(doFn: DoFn<In, Out>, tags: Tags): PTransform<PCollection<In>, ParDoOutputs<Out, Tags>> {
   return new ParDoWithOutputs(doFn, tags);
 }

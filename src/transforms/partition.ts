@@ -34,11 +34,7 @@ class Partition<T> extends PTransform<PCollection<T>, PCollection<T>[]> {
 
   expand(input: PCollection<T>, context: ExpandContext): PCollection<T>[] {
     const tags = Array.from({ length: this.partitions }, (_, i) => new TupleTag<T>(`partition${i}`));
-    const outputs = context.addNode(
-      { kind: 'elementwise', stage: { type: 'doFn', fn: new PartitionFn(this.fn, tags), tags } },
-      [input],
-      this.partitions + 1,
-    );
+    const outputs = context.addNode({ kind: 'elementwise', stage: { type: 'doFn', fn: new PartitionFn(this.fn, tags), tags } }, [input], this.partitions + 1);
     return outputs.slice(1) as PCollection<T>[];
   }
 }

@@ -28,12 +28,16 @@ describe('runnel CLI', () => {
     expect(stdout).toMatch(/Usage: runnel <command>/);
     expect(stdout).toMatch(/demo\s+run the demo job/);
     const demo = await run('node', [CLI, 'demo', '--help']);
-    for (const option of ['--duration <s>', '--sensors <n>', '--rate <n>', '--dir <path>', '--retrain-every <s>', '--device <profile>', '--no-publish', '--seed <n>']) expect(demo.stdout).toContain(option);
+    for (const option of ['--duration <s>', '--sensors <n>', '--rate <n>', '--dir <path>', '--retrain-every <s>', '--device <profile>', '--no-publish', '--seed <n>'])
+      expect(demo.stdout).toContain(option);
   });
 
   it('a bad option or command exits 2 with a hint', async () => {
     await expect(run('node', [CLI, 'demo', '--sensors', '0'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--sensors must be a positive integer/) as unknown });
-    await expect(run('node', [CLI, 'demo', '--device', 'toaster'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/device profile "toaster" not found/) as unknown });
+    await expect(run('node', [CLI, 'demo', '--device', 'toaster'])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/device profile "toaster" not found/) as unknown,
+    });
     await expect(run('node', [CLI, 'frobnicate'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "frobnicate"/) as unknown });
   });
 
@@ -41,7 +45,10 @@ describe('runnel CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runnel-demo-'));
     const corrupt = join(dir, 'corrupt.wasm');
     writeFileSync(corrupt, 'not WebAssembly');
-    for (const [file, code] of [[join(dir, 'missing.wasm'), 'KERNELS_MISSING'], [corrupt, 'KERNELS_INVALID']] as const) {
+    for (const [file, code] of [
+      [join(dir, 'missing.wasm'), 'KERNELS_MISSING'],
+      [corrupt, 'KERNELS_INVALID'],
+    ] as const) {
       const failed = run('node', [CLI, 'demo', '--duration', '5', '--dir', dir], { env: { ...process.env, RUNNEL_KERNELS: file } });
       await expect(failed).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(file) as unknown });
       await expect(failed).rejects.toMatchObject({ stderr: expect.stringMatching(new RegExp(`npm run build:wasm.*\\(${code}\\)`)) as unknown });
@@ -69,7 +76,10 @@ describe('runnel CLI', () => {
       // A temperature of "ERR" is rejected by the feature stage, unless it arrived after its window closed (late).
       expect(count('windowFeatures/check', /feature "temp" must be a number/) + letters.filter((l) => /late/.test(l.reason)).length).toBeGreaterThanOrEqual(malformed.notNumber);
       // Predictions in the outbox, one per window, each from a served version.
-      const predictions = db.prepare("SELECT payload FROM outbox WHERE stage = 'predictions'").all().map((r) => JSON.parse((r as { payload: string }).payload) as { sensor: string; windowStart: number; model: string; nextTempMean: number });
+      const predictions = db
+        .prepare("SELECT payload FROM outbox WHERE stage = 'predictions'")
+        .all()
+        .map((r) => JSON.parse((r as { payload: string }).payload) as { sensor: string; windowStart: number; model: string; nextTempMean: number });
       expect(predictions.length).toBe(figure(out, /([\d,]+) made/));
       expect(predictions.length).toBeGreaterThan(50);
       expect(new Set(predictions.map((p) => `${p.sensor}@${p.windowStart}`)).size).toBe(predictions.length);

@@ -16,7 +16,10 @@ const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 /** Reasons of rows from before codes (schema 3), grouped by reason; and codes with reasons that vary, grouped by code. */
 const REASONS = ['payload is not valid JSON', 'field "temp" is not a number', 'temperature out of range'];
-const CODED = { BAD_JSON: (i: number) => `json payload rejected: payload is not valid JSON (Unexpected token '${i}', "{${i}" is not valid JSON)`, LATE: (i: number) => `late: window [${i}, ${i + 60_000}) is closed` };
+const CODED = {
+  BAD_JSON: (i: number) => `json payload rejected: payload is not valid JSON (Unexpected token '${i}', "{${i}" is not valid JSON)`,
+  LATE: (i: number) => `late: window [${i}, ${i + 60_000}) is closed`,
+};
 
 interface Expected {
   inbox: Map<string, { rows: number; bytes: number; oldest: number }>;
@@ -55,7 +58,12 @@ function fill(path: string, random: () => number, now: number): Expected {
   steps.load();
   for (const stage of ['alerts', 'summary']) {
     const n = Math.floor(random() * 40);
-    steps.commit({ sources: [{ name: 'mqtt', checkpoint: { afterId: n } }], state: [], deadLetters: [], outbox: Array.from({ length: n }, (_, i) => ({ stage, value: i, timestamp: i, window: GLOBAL_WINDOW, pane: NO_FIRING })) });
+    steps.commit({
+      sources: [{ name: 'mqtt', checkpoint: { afterId: n } }],
+      state: [],
+      deadLetters: [],
+      outbox: Array.from({ length: n }, (_, i) => ({ stage, value: i, timestamp: i, window: GLOBAL_WINDOW, pane: NO_FIRING })),
+    });
     if (n > 0) expected.outbox.set(stage, n);
   }
   store.close();
@@ -97,7 +105,10 @@ describe('runnel inspect', () => {
   });
 
   it('says when the file is not there, and has --help', async () => {
-    await expect(run('node', [CLI, 'inspect', '/nonexistent/runnel.db'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/no database at \/nonexistent\/runnel.db/) as unknown });
+    await expect(run('node', [CLI, 'inspect', '/nonexistent/runnel.db'])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/no database at \/nonexistent\/runnel.db/) as unknown,
+    });
     expect((await run('node', [CLI, 'inspect', '--help'])).stdout).toMatch(/dead letters\s+rejected input grouped by stage and code/);
     expect((await run('node', [CLI, '--help'])).stdout).toMatch(/inspect\s+summarise a Runnel database/);
   });

@@ -26,7 +26,9 @@ describe('shorten', () => {
 
 describe('formatTable with a width', () => {
   it('shortens the last column so lines fit', () => {
-    const table = formatTable(['count', 'reason'], [[3, 'late: window [0, 60000) is closed because its on-time pane has fired and the trigger has no late firings']], { width: 60 });
+    const table = formatTable(['count', 'reason'], [[3, 'late: window [0, 60000) is closed because its on-time pane has fired and the trigger has no late firings']], {
+      width: 60,
+    });
     const lines = table.split('\n');
     expect(lines.every((l) => l.length <= 60)).toBe(true);
     expect(lines[2]).toBe('    3  late: window [0, 60000) is closed because its…');

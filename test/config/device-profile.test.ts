@@ -10,7 +10,15 @@ describe('device profiles', () => {
   });
 
   it('names every invalid field', () => {
-    const bad = { name: 'x', arch: 'mips', memoryBudgetMiB: 0, threads: { inference: 1, kernels: 1 }, bundle: { maxElements: 10, maxLatencyMs: 1.5 }, inference: { maxBatch: 1 }, sqlite: { cacheMiB: 1, synchronous: 'OFF' } };
+    const bad = {
+      name: 'x',
+      arch: 'mips',
+      memoryBudgetMiB: 0,
+      threads: { inference: 1, kernels: 1 },
+      bundle: { maxElements: 10, maxLatencyMs: 1.5 },
+      inference: { maxBatch: 1 },
+      sqlite: { cacheMiB: 1, synchronous: 'OFF' },
+    };
     expect(() => validateDeviceProfile(bad, 'bad.json')).toThrow(
       /"arch" must be one of arm64, armv7l, x64 \(got "mips"\)[\s\S]*"sqlite.synchronous"[\s\S]*"memoryBudgetMiB" must be a positive integer \(got 0\)[\s\S]*"bundle.maxLatencyMs"/,
     );

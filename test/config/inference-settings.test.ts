@@ -30,12 +30,19 @@ describe(`inference settings from a device profile (seed ${SEED})`, () => {
     const x = Array.from({ length: 600 }, () => Array.from({ length: F }, () => Math.fround((rng() - 0.5) * 8)));
     const out = collect<PredictionResult<number[]>>();
     const p = new Pipeline();
-    p.apply(create(x)).apply(runInference<number[]>(model, runInferenceOptionsForDevice(profile))).apply(out);
+    p.apply(create(x))
+      .apply(runInference<number[]>(model, runInferenceOptionsForDevice(profile)))
+      .apply(out);
     const result = await run(p, { bundleSize: 1000 });
     expect(result.deadLetterCount).toBe(0);
     expect(ort.env.wasm.numThreads).toBe(2);
     const expected = x.map((row) => row.reduce((s, v, j) => s + v * weights[j]!, bias));
-    expectClose(out.values.map((r) => r.inference['prediction']![0] as number), expected, { abs: 1e-5, rel: 1e-4 }, 'predictions on 2 threads');
+    expectClose(
+      out.values.map((r) => r.inference['prediction']![0] as number),
+      expected,
+      { abs: 1e-5, rel: 1e-4 },
+      'predictions on 2 threads',
+    );
     expect(model.metrics.snapshot().numBatches).toBe(3); // 256 + 256 + 88: the profile's maxBatch
     await model.close();
   });

@@ -65,14 +65,18 @@ describe('erased types', () => {
 
   it('infer allOf outputs per field', () => {
     expectTypeOf(allOf({ mean: mean(), max: max() })).toEqualTypeOf<CombineFn<number, Record<string, unknown>, { mean: number; max: number }>>();
-    expectTypeOf(allOf({ n: count(), mean: mean() })).toHaveProperty('extractOutput').returns.toEqualTypeOf<{ n: number; mean: number }>();
+    expectTypeOf(allOf({ n: count(), mean: mean() }))
+      .toHaveProperty('extractOutput')
+      .returns.toEqualTypeOf<{ n: number; mean: number }>();
   });
 
   it('accept any model load options in runInference and runStatefulInference', () => {
     const served = servedModel(new OnnxModelHandler(), new Uint8Array(1));
     expectTypeOf(runInference(served)).toEqualTypeOf<RunInference<Example, PredictionResult<Example>>>();
     const keyed = keyedModelHandler(new OnnxModelHandler(), { model: (_sensor: string) => ({ bytes: new Uint8Array(1), options: {} }) });
-    expectTypeOf(runInference(keyed)).toEqualTypeOf<RunInference<{ readonly key: string; readonly value: Example }, { readonly key: string; readonly value: PredictionResult<Example> }>>();
+    expectTypeOf(runInference(keyed)).toEqualTypeOf<
+      RunInference<{ readonly key: string; readonly value: Example }, { readonly key: string; readonly value: PredictionResult<Example> }>
+    >();
     expectTypeOf(runStatefulInference<string>(served, { state: { h0: 'hn' } })).toEqualTypeOf<StatefulInference<string, Example>>();
   });
 });

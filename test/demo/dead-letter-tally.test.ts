@@ -10,7 +10,13 @@ describe('DeadLetterTally', () => {
     letters.add({ stage: 'ingest', reason: 'before the tally', code: 'BAD_JSON', payload: null, at: 0 });
     const tally = new DeadLetterTally(store);
     for (let i = 0; i < 250; i++) {
-      letters.add({ stage: 'ingest', reason: `json payload rejected: Unexpected token '${String.fromCharCode(97 + (i % 26))}', "${i}…" is not valid JSON`, code: 'BAD_JSON', payload: null, at: i });
+      letters.add({
+        stage: 'ingest',
+        reason: `json payload rejected: Unexpected token '${String.fromCharCode(97 + (i % 26))}', "${i}…" is not valid JSON`,
+        code: 'BAD_JSON',
+        payload: null,
+        at: i,
+      });
     }
     expect(tally.update()).toEqual([{ stage: 'ingest', code: 'BAD_JSON', reason: `json payload rejected: Unexpected token 'p', "249…" is not valid JSON`, count: 250 }]);
     for (let i = 0; i < 300; i++) letters.add({ stage: 'check', reason: `late: window [${i}, ${i + 1}) is closed`, code: 'LATE', payload: null, at: i });

@@ -10,7 +10,10 @@ describe('examples/sensor-summary', () => {
     const csv = join(dir, 'readings.csv');
     writeFileSync(csv, 'sensor,temp\na,20\nb,30\na,22\nb,oops\na,999\n');
     const result = await summarise(csv, join(dir, 'summary.jsonl'));
-    const lines = readFileSync(join(dir, 'summary.jsonl'), 'utf8').trim().split('\n').map((l): unknown => JSON.parse(l));
+    const lines = readFileSync(join(dir, 'summary.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l): unknown => JSON.parse(l));
     expect(lines).toEqual([
       { key: 'a', value: { n: 2, mean: 21, max: 22 } },
       { key: 'b', value: { n: 1, mean: 30, max: 30 } },

@@ -74,14 +74,18 @@ function twinParams(kind: FittableKind, records: readonly FeatureRecord[]): Reco
   const x = frameOf(rowsOk);
   const n = rowsOk.length;
   switch (kind) {
-    case 'zscore': return { mean: s.colMean(x, n, d), std: s.colStd(x, n, d, 0) };
-    case 'minMax': return { min: s.colMin(x, n, d), max: s.colMax(x, n, d) };
+    case 'zscore':
+      return { mean: s.colMean(x, n, d), std: s.colStd(x, n, d, 0) };
+    case 'minMax':
+      return { min: s.colMin(x, n, d), max: s.colMax(x, n, d) };
     case 'robust': {
       const q = s.colQuantiles(x, n, d, [0.25, 0.5, 0.75]);
       return { median: q.slice(d, 2 * d), iqr: q.slice(2 * d).map((v, c) => v - q[c]!) };
     }
-    case 'imputeMean': return { value: s.colMeanFinite(all, records.length, d) };
-    case 'imputeMedian': return { value: s.colMedianFinite(all, records.length, d) };
+    case 'imputeMean':
+      return { value: s.colMeanFinite(all, records.length, d) };
+    case 'imputeMedian':
+      return { value: s.colMedianFinite(all, records.length, d) };
   }
 }
 
@@ -179,12 +183,15 @@ describe(`fitted statistics (seed ${SEED})`, () => {
       ['robust', (f) => scaleRobust({ fitted: f })],
     ];
     for (const [kind, transform] of cases) {
-      const { values: [fitted] } = await runOn<FittedStatistics>(records, fitFeatures(kind, { features: FEATURES }));
+      const {
+        values: [fitted],
+      } = await runOn<FittedStatistics>(records, fitFeatures(kind, { features: FEATURES }));
       expect(fitted!.params).toEqual(fitStatistics(kind, records, { features: FEATURES }).params);
       expect(fitted!.fittedOn.rows).toBe(700);
       const { values } = await runOn<FeatureRecord>(records, transform(fitted!));
       const p = twinParams(kind, records);
-      const [center, spread] = kind === 'zscore' ? [p['mean']!, p['std']!] : kind === 'minMax' ? [p['min']!, p['max']!.map((hi, c) => hi - p['min']![c]!)] : [p['median']!, p['iqr']!];
+      const [center, spread] =
+        kind === 'zscore' ? [p['mean']!, p['std']!] : kind === 'minMax' ? [p['min']!, p['max']!.map((hi, c) => hi - p['min']![c]!)] : [p['median']!, p['iqr']!];
       const want = new Float64Array(700 * 5);
       ref.scale.zscore(frameOf(records), 700, 5, center, spread, want);
       expect(values.map((r) => r['id'])).toEqual(records.map((r) => r['id']));
@@ -291,7 +298,10 @@ describe(`fitted statistics (seed ${SEED})`, () => {
   it('featureVector assembles named frames; selectFeatures / dropFeatures pick columns by name', async () => {
     const records: FeatureRecord[] = randomRecords(rngFor(24), 130).map((r) => ({ ...r, key: `k${(r['id'] as number) % 3}` }));
     const { values: frames, result } = await runOn<FeatureFrame<string>>([...records, { a: 1 }], (pc) =>
-      pc.apply(featureVector<string>(['c', 'a', 'b'])).apply(selectFeatures<string>(['a', 'b', 'c'])).apply(dropFeatures<string>(['b'])),
+      pc
+        .apply(featureVector<string>(['c', 'a', 'b']))
+        .apply(selectFeatures<string>(['a', 'b', 'c']))
+        .apply(dropFeatures<string>(['b'])),
     );
     expect(result.deadLetters.map((d) => d.reason)).toEqual(['feature "c" is missing']);
     expect(frames.length).toBe(3); // bundles of 64: 64 + 64 + 3 rows

@@ -52,7 +52,11 @@ async function featurePipeline(fitted: string): Promise<{ monthly: FeatureFrame[
   const series = collect<FeatureFrame>();
   const scaled = days(p).apply(scaleToZScore({ fitted }));
   const stats = windowStats(STATS, { features: FEATURES });
-  scaled.windowInto(fixedWindows(MONTH)).apply(stats).apply(featureVector(stats.featureNames, { key: (r) => r['windowStart'], nonFinite: 'keep' })).apply(monthly);
+  scaled
+    .windowInto(fixedWindows(MONTH))
+    .apply(stats)
+    .apply(featureVector(stats.featureNames, { key: (r) => r['windowStart'], nonFinite: 'keep' }))
+    .apply(monthly);
   const lagged = lags(1, { features: ['precipitation'] });
   scaled
     .apply(lagged)
@@ -65,9 +69,7 @@ async function featurePipeline(fitted: string): Promise<{ monthly: FeatureFrame[
 
 /** Frames' rows, ordered by key. */
 function rowsByKey(frames: readonly FeatureFrame[]): { key: number; row: number[] }[] {
-  return frames
-    .flatMap((f) => f.keys.map((key, i) => ({ key: key as number, row: Array.from(f.view.subarray(i * f.cols, (i + 1) * f.cols)) })))
-    .sort((a, b) => a.key - b.key);
+  return frames.flatMap((f) => f.keys.map((key, i) => ({ key: key as number, row: Array.from(f.view.subarray(i * f.cols, (i + 1) * f.cols)) }))).sort((a, b) => a.key - b.key);
 }
 
 describe('a feature pipeline over real readings (vega-datasets seattle-weather.csv)', () => {
@@ -75,7 +77,9 @@ describe('a feature pipeline over real readings (vega-datasets seattle-weather.c
     // Training: fit on the whole file, save as JSON.
     const fit = new Pipeline();
     const artifacts = collect<FittedStatistics>();
-    days(fit).apply(fitFeatures('zscore', { features: FEATURES })).apply(artifacts);
+    days(fit)
+      .apply(fitFeatures('zscore', { features: FEATURES }))
+      .apply(artifacts);
     await run(fit);
     const json = serializeFitted(artifacts.values[0]!);
 
@@ -109,7 +113,12 @@ describe('a feature pipeline over real readings (vega-datasets seattle-weather.c
       const m = idx.length;
       const s = ref.stats;
       const perStat: Record<string, Float64Array> = {
-        mean: s.colMean(pane, m, 4), std: s.colStd(pane, m, 4, 0), min: s.colMin(pane, m, 4), max: s.colMax(pane, m, 4), median: s.colMedian(pane, m, 4), skew: s.colSkew(pane, m, 4),
+        mean: s.colMean(pane, m, 4),
+        std: s.colStd(pane, m, 4, 0),
+        min: s.colMin(pane, m, 4),
+        max: s.colMax(pane, m, 4),
+        median: s.colMedian(pane, m, 4),
+        skew: s.colSkew(pane, m, 4),
       };
       const want = FEATURES.flatMap((_, c) => STATS.map((st) => perStat[st]![c]!));
       worst = Math.max(worst, maxAbsDiff(Float32Array.from(want), row));
@@ -127,6 +136,11 @@ describe('a feature pipeline over real readings (vega-datasets seattle-weather.c
       const window = Float64Array.from({ length: 7 }, (_, j) => zf[(i - 6 + j) * 4 + 1]!);
       return [zf[i * 4 + 1]!, lag[i]!, i < 6 ? NaN : ref.stats.colMean(window, 7, 1)[0]!];
     });
-    expect(maxAbsDiff(Float32Array.from(want.flat()), seriesRows.flatMap((r) => r.row))).toBeLessThan(1e-5);
+    expect(
+      maxAbsDiff(
+        Float32Array.from(want.flat()),
+        seriesRows.flatMap((r) => r.row),
+      ),
+    ).toBeLessThan(1e-5);
   });
 });

@@ -27,23 +27,41 @@ const W = 10_000;
 function twinStat(stat: WindowStat, x: Float64Array, n: number, d: number): Float64Array {
   const s = ref.stats;
   switch (stat) {
-    case 'count': return s.colCount(x, n, d);
-    case 'sum': return s.colSum(x, n, d);
-    case 'mean': return s.colMean(x, n, d);
-    case 'var': return s.colVar(x, n, d, 0);
-    case 'std': return s.colStd(x, n, d, 0);
-    case 'min': return s.colMin(x, n, d);
-    case 'max': return s.colMax(x, n, d);
-    case 'ptp': return s.colPtp(x, n, d);
-    case 'rms': return s.colRms(x, n, d);
-    case 'skew': return s.colSkew(x, n, d);
-    case 'kurtosis': return s.colKurt(x, n, d);
-    case 'median': return s.colMedian(x, n, d);
-    case 'zcr': return s.colZcr(x, n, d);
+    case 'count':
+      return s.colCount(x, n, d);
+    case 'sum':
+      return s.colSum(x, n, d);
+    case 'mean':
+      return s.colMean(x, n, d);
+    case 'var':
+      return s.colVar(x, n, d, 0);
+    case 'std':
+      return s.colStd(x, n, d, 0);
+    case 'min':
+      return s.colMin(x, n, d);
+    case 'max':
+      return s.colMax(x, n, d);
+    case 'ptp':
+      return s.colPtp(x, n, d);
+    case 'rms':
+      return s.colRms(x, n, d);
+    case 'skew':
+      return s.colSkew(x, n, d);
+    case 'kurtosis':
+      return s.colKurt(x, n, d);
+    case 'median':
+      return s.colMedian(x, n, d);
+    case 'zcr':
+      return s.colZcr(x, n, d);
   }
 }
 
-interface Reading { k: string; t: number; x: number; y: number }
+interface Reading {
+  k: string;
+  t: number;
+  x: number;
+  y: number;
+}
 
 /** Random keyed readings (up to `perKey` per key) over 8 windows, shuffled in arrival order; values are f32 as a frame holds them. */
 function randomStream(rng: () => number, perKey = 400): Reading[] {

@@ -61,7 +61,10 @@ describe('readCsv', () => {
     const out = collect<Record<string, unknown>>();
     p.apply(readCsv(path, { columns: ['name', 'n'], delimiter: '\t', schema: { n: 'integer' } })).apply(out);
     await run(p);
-    expect(out.values).toEqual([{ name: 'a', n: 1 }, { name: 'b', n: 2 }]);
+    expect(out.values).toEqual([
+      { name: 'a', n: 1 },
+      { name: 'b', n: 2 },
+    ]);
   });
 
   it('fails the run with a clear message for a missing file or a schema column the header lacks', async () => {

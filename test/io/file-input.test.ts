@@ -64,7 +64,10 @@ describe('maxLineBytes', () => {
 
     const csv = tempFile('long.csv', ['id,note', '1,"open', `2,${'z'.repeat(300)}`, '3,fine', '4,"two', 'lines"'].join('\n'));
     const { values: rows, result } = await values(readCsv(csv, { maxLineBytes: 100 }));
-    expect(rows).toEqual([{ id: '3', note: 'fine' }, { id: '4', note: 'two\nlines' }]);
+    expect(rows).toEqual([
+      { id: '3', note: 'fine' },
+      { id: '4', note: 'two\nlines' },
+    ]);
     expect(result.deadLetters.map((d) => d.reason)).toEqual(['line 2: unterminated quoted field', 'line 3: 302 bytes exceed maxLineBytes (100); first 100 bytes kept']);
     expect(result.deadLetters.map((d) => d.code)).toEqual(['BAD_CSV', 'LINE_TOO_LONG']);
   });
@@ -108,7 +111,9 @@ describe('an empty CSV file', () => {
       const path = tempFile('empty.csv', content);
       const p = new Pipeline();
       p.apply(readCsv(path, { schema: { temp: 'number', at: 'timestamp' } }));
-      await expect(run(p)).rejects.toThrow(`[readCsv] read failed: "${path}" has no header row (the file is empty), so the schema's columns (temp, at) cannot be found; give columns for a file without a header`);
+      await expect(run(p)).rejects.toThrow(
+        `[readCsv] read failed: "${path}" has no header row (the file is empty), so the schema's columns (temp, at) cannot be found; give columns for a file without a header`,
+      );
     }
   });
 

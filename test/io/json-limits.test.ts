@@ -37,8 +37,10 @@ describe(`JSON shape limits (seed ${SEED})`, () => {
         const text = JSON.stringify(value);
         const shape = shapeOf(JSON.parse(text));
         const limits = { maxDepth, maxValues };
-        const tooDeep = shape.depth > maxDepth, tooMany = shape.values > maxValues;
-        const deepError = `JSON nested deeper than maxDepth (${maxDepth})`, manyError = `JSON holds more than maxValues (${maxValues}) values`;
+        const tooDeep = shape.depth > maxDepth,
+          tooMany = shape.values > maxValues;
+        const deepError = `JSON nested deeper than maxDepth (${maxDepth})`,
+          manyError = `JSON holds more than maxValues (${maxValues}) values`;
         let error: string | undefined;
         try {
           checkJsonShape(text, limits);

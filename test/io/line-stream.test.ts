@@ -60,7 +60,7 @@ describe('LineStream', () => {
       // Long runs without a line end cross the 64 KiB chunks; a CR may end one chunk and its LF start the next.
       const pieces: string[] = [];
       const size = Math.floor(random() * 300_000);
-      for (let n = 0; n < size; ) {
+      for (let n = 0; n < size;) {
         const piece = random() < 0.001 ? 'x'.repeat(Math.floor(random() * 100_000)) : alphabet[Math.floor(random() * alphabet.length)]!;
         pieces.push(piece);
         n += piece.length;

@@ -122,7 +122,8 @@ describe('schema numbers: decimal notation that gives a finite number, nothing e
     let refused = 0;
     for (let i = 0; i < 20_000; i++) {
       const mantissa = pick(['int', 'point', 'trailing', 'leading']);
-      const body = mantissa === 'int' ? digits(1, 25) : mantissa === 'point' ? `${digits(1, 20)}.${digits(1, 20)}` : mantissa === 'trailing' ? `${digits(1, 20)}.` : `.${digits(1, 20)}`;
+      const body =
+        mantissa === 'int' ? digits(1, 25) : mantissa === 'point' ? `${digits(1, 20)}.${digits(1, 20)}` : mantissa === 'trailing' ? `${digits(1, 20)}.` : `.${digits(1, 20)}`;
       const exponent = random() < 0.5 ? '' : `${pick(['e', 'E'])}${pick(['', '+', '-'])}${digits(1, 3)}`;
       const text = `${pick(['', '', '+', '-'])}${body}${exponent}`;
       const reference = Number(text);

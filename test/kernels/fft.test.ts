@@ -96,8 +96,8 @@ describe('fft kernels vs twins', () => {
       twin.spectrumMagnitude(spec, bins, want);
       expectClose(`spectrumMagnitude n=${n}`, mag.view, want, (i) => 2e-7 * want[i]!);
       const fs = 1000;
-      const edges = Float64Array.from([0, ...Array.from({ length: randInt(1, 6) }, () => rand() * fs * 0.5)].sort((a, b) => a - b)).map(
-        (e, i, all) => (i === all.length - 1 ? e + fs : e),
+      const edges = Float64Array.from([0, ...Array.from({ length: randInt(1, 6) }, () => rand() * fs * 0.5)].sort((a, b) => a - b)).map((e, i, all) =>
+        i === all.length - 1 ? e + fs : e,
       );
       const eb = arena.f64Of(edges);
       const energies = arena.allocF64(edges.length - 1);
@@ -116,7 +116,11 @@ describe('fft kernels vs twins', () => {
     const v = randomValues(256);
     v[randInt(1, 254)] = NaN;
     const spec = kernelRfft(v, 0);
-    expect(Array.from(spec).filter((_, i) => i !== 1 && i !== 257).every((s) => Number.isNaN(s))).toBe(true);
+    expect(
+      Array.from(spec)
+        .filter((_, i) => i !== 1 && i !== 257)
+        .every((s) => Number.isNaN(s)),
+    ).toBe(true);
   });
 
   it('FftPlan runs repeatedly without allocating', () => {

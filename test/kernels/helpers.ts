@@ -45,12 +45,7 @@ export function freshKernels(): Kernels {
  * Checks got[i] against want[i] within `bound(i)` (absolute). NaN must meet NaN and ±Inf the
  * same infinity. The message names the kernel, the case and the seed.
  */
-export function expectClose(
-  label: string,
-  got: ArrayLike<number>,
-  want: ArrayLike<number>,
-  bound: (i: number) => number,
-): void {
+export function expectClose(label: string, got: ArrayLike<number>, want: ArrayLike<number>, bound: (i: number) => number): void {
   expect(got.length, `${label}: length (seed ${SEED})`).toBe(want.length);
   for (let i = 0; i < want.length; i++) {
     const g = got[i]!;

@@ -68,7 +68,10 @@ describe('linalg kernels vs twins', () => {
       const g = arena.f64Of(new Float64Array(d * d));
       const v = arena.f64Of(new Float64Array(d));
       const cut = randInt(0, n);
-      for (const [from, to] of [[0, cut], [cut, n]] as const) {
+      for (const [from, to] of [
+        [0, cut],
+        [cut, n],
+      ] as const) {
         const px = arena.f32Of(frame.subarray(from * d, to * d));
         const py = arena.f32Of(y.subarray(from, to));
         x.xtxAccumulate(px.ptr, to - from, d, g.ptr);

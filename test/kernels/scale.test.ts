@@ -25,7 +25,12 @@ function randomFrame(n: number, d: number, nonFinite = 0): Float32Array {
 /** Runs an element-wise kernel with two f64 parameter arrays; returns its f32 output. */
 function runAffine(
   kernel: (p: number, n: number, d: number, a: number, b: number, o: number) => void,
-  frame: Float32Array, n: number, d: number, a: ArrayLike<number>, b: ArrayLike<number>, inPlace = false,
+  frame: Float32Array,
+  n: number,
+  d: number,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  inPlace = false,
 ): Float32Array {
   const input = arena.f32Of(frame);
   const out = inPlace ? input : arena.allocF32(n * d);
@@ -118,7 +123,10 @@ describe('scale kernels vs twins', () => {
       const cut = Math.floor(rand() * (n + 1));
       const last = arena.f64Of([NaN, NaN, NaN]);
       const got = new Float32Array(n * d);
-      for (const [from, to] of [[0, cut], [cut, n]] as const) {
+      for (const [from, to] of [
+        [0, cut],
+        [cut, n],
+      ] as const) {
         const part = arena.f32Of(frame.subarray(from * d, to * d));
         const out = arena.allocF32((to - from) * d);
         x.imputeLast(part.ptr, to - from, d, last.ptr, out.ptr);

@@ -48,16 +48,31 @@ describe('signal kernels vs twins', () => {
         const w = randInt(1, 40);
         const want = new Float64Array(n * d);
         twin.movingAverage(frame, n, d, w, want);
-        expectClose(`movingAverage w=${w} ${label}`, run(frame, n * d, (p, o) => x.movingAverage(p, n, d, w, o)), want, byColumnMax(frame, n, d, 2e-7));
+        expectClose(
+          `movingAverage w=${w} ${label}`,
+          run(frame, n * d, (p, o) => x.movingAverage(p, n, d, w, o)),
+          want,
+          byColumnMax(frame, n, d, 2e-7),
+        );
 
         const clean = randomFrame(n, d);
         twin.diff(clean, n, d, want);
-        expectClose(`diff ${label}`, run(clean, n * d, (p, o) => x.diff(p, n, d, o)), want, (i) => 6e-8 * Math.abs(want[i]!));
+        expectClose(
+          `diff ${label}`,
+          run(clean, n * d, (p, o) => x.diff(p, n, d, o)),
+          want,
+          (i) => 6e-8 * Math.abs(want[i]!),
+        );
 
         const k = randInt(1, 4);
         const wantLags = new Float64Array(n * d * k);
         twin.lags(frame, n, d, k, wantLags);
-        expectClose(`lags k=${k} ${label}`, run(frame, n * d * k, (p, o) => x.lags(p, n, d, k, o)), wantLags, () => 0);
+        expectClose(
+          `lags k=${k} ${label}`,
+          run(frame, n * d * k, (p, o) => x.lags(p, n, d, k, o)),
+          wantLags,
+          () => 0,
+        );
 
         const taps = randomValues(randInt(1, 33), { offset: 0, scale: 2 });
         const m = taps.length;
@@ -87,10 +102,19 @@ describe('signal kernels vs twins', () => {
         const bqState = arena.f64Of(new Float64Array(2 * d));
         const gotEma = new Float32Array(n * d);
         const gotBq = new Float32Array(n * d);
-        for (const [from, to] of [[0, cut], [cut, n]] as const) {
+        for (const [from, to] of [
+          [0, cut],
+          [cut, n],
+        ] as const) {
           const part = frame.subarray(from * d, to * d);
-          gotEma.set(run(part, part.length, (p, o) => x.ema(p, to - from, d, alpha, emaState.ptr, o)), from * d);
-          gotBq.set(run(part, part.length, (p, o) => x.biquad(p, to - from, d, coef.ptr, bqState.ptr, o)), from * d);
+          gotEma.set(
+            run(part, part.length, (p, o) => x.ema(p, to - from, d, alpha, emaState.ptr, o)),
+            from * d,
+          );
+          gotBq.set(
+            run(part, part.length, (p, o) => x.biquad(p, to - from, d, coef.ptr, bqState.ptr, o)),
+            from * d,
+          );
         }
         const want = new Float64Array(n * d);
         twin.ema(frame, n, d, alpha, new Float64Array(d).fill(NaN), want);
@@ -109,7 +133,13 @@ describe('signal kernels vs twins', () => {
       expect(x.biquadDesign(kind, f0, q, fs, coef.ptr)).toBe(0);
       expectClose(`biquadDesign ${kind}`, coef.view, twin.biquadDesign(kind, f0, q, fs)!, (i) => 1e-15 * (1 + Math.abs(coef.view[i]!)));
     }
-    for (const [kind, f0, q] of [[3, 10, 1], [0, 0, 1], [0, 500, 1], [1, 10, 0], [2, NaN, 1]] as const) {
+    for (const [kind, f0, q] of [
+      [3, 10, 1],
+      [0, 0, 1],
+      [0, 500, 1],
+      [1, 10, 0],
+      [2, NaN, 1],
+    ] as const) {
       expect(x.biquadDesign(kind, f0, q, 1000, coef.ptr)).toBe(-1);
     }
     arena.free(coef);
@@ -124,8 +154,7 @@ describe('signal kernels vs twins', () => {
     const gainDb = (f: number): number => {
       const w = (2 * Math.PI * f) / fs;
       // |H(e^{jw})| = |b0 + b1 e^{-jw} + b2 e^{-2jw}| / |1 + a1 e^{-jw} + a2 e^{-2jw}|.
-      const mag = (c0: number, c1: number, c2: number): number =>
-        Math.hypot(c0 + c1 * Math.cos(w) + c2 * Math.cos(2 * w), c1 * Math.sin(w) + c2 * Math.sin(2 * w));
+      const mag = (c0: number, c1: number, c2: number): number => Math.hypot(c0 + c1 * Math.cos(w) + c2 * Math.cos(2 * w), c1 * Math.sin(w) + c2 * Math.sin(2 * w));
       return 20 * Math.log10(mag(b0!, b1!, b2!) / mag(1, a1!, a2!));
     };
     // Analog second-order Butterworth: |H|² = 1 / (1 + (f/fc)^4), i.e. -12 dB/octave past fc;

@@ -35,10 +35,7 @@ function run(kernel: Reduction, frame: Float32Array, n: number, d: number): Floa
   return result;
 }
 
-function runScratch(
-  kernel: (ptr: number, n: number, d: number, scratch: number, out: number) => void,
-  frame: Float32Array, n: number, d: number,
-): Float64Array {
+function runScratch(kernel: (ptr: number, n: number, d: number, scratch: number, out: number) => void, frame: Float32Array, n: number, d: number): Float64Array {
   const scratch = arena.allocF32(n);
   const result = run((p, nn, dd, o) => kernel(p, nn, dd, scratch.ptr, o), frame, n, d);
   arena.free(scratch);
@@ -49,7 +46,10 @@ function checkAll(frame: Float32Array, n: number, d: number, label: string): voi
   const colScale = (c: number): number => absSum(frame, c, n * d, d);
   const colMax = (c: number): number => colAbsMax(frame, n, d, c);
   const ddof = n > 1 && rand() < 0.5 ? 1 : 0;
-  const rel = (want: Float64Array, tol: number) => (c: number): number => tol * Math.abs(want[c]!);
+  const rel =
+    (want: Float64Array, tol: number) =>
+    (c: number): number =>
+      tol * Math.abs(want[c]!);
   const cases: [string, Float64Array, Float64Array, (c: number) => number][] = [
     ['colCount', run(x.colCount, frame, n, d), twin.colCount(frame, n, d), () => 0],
     ['colSum', run(x.colSum, frame, n, d), twin.colSum(frame, n, d), (c) => 1e-12 * colScale(c)],

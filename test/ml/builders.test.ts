@@ -46,7 +46,8 @@ function scalers(rng: Rng, f: number): (FeatureScaler | undefined)[] {
 describe(`graph builders (seed ${SEED})`, () => {
   it('linear regression: MatMul + Add, one and three targets, with each scaler', async () => {
     const rng = rngFor('linear');
-    const f = 16, n = 64;
+    const f = 16,
+      n = 64;
     for (const targets of [1, 3]) {
       for (const scaler of scalers(rng, f)) {
         const weights = randomMatrix(rng, targets, f);
@@ -68,7 +69,8 @@ describe(`graph builders (seed ${SEED})`, () => {
 
   it('logistic regression: binary sigmoid and multinomial softmax, labels by argmax and class labels', async () => {
     const rng = rngFor('logistic');
-    const f = 8, n = 100;
+    const f = 8,
+      n = 100;
     for (const classes of [1, 4]) {
       for (const scaler of scalers(rng, f)) {
         const weights = randomMatrix(rng, classes, f);
@@ -89,7 +91,9 @@ describe(`graph builders (seed ${SEED})`, () => {
 
   it('Gaussian naive Bayes: log-likelihood, posterior and label', async () => {
     const rng = rngFor('nb');
-    const f = 6, c = 3, n = 100;
+    const f = 6,
+      c = 3,
+      n = 100;
     for (const scaler of scalers(rng, f)) {
       const means = randomMatrix(rng, c, f);
       const variances = means.map((r) => r.map(() => 0.2 + rng() * 2));
@@ -103,13 +107,16 @@ describe(`graph builders (seed ${SEED})`, () => {
       expect(labels(web['label'])).toEqual(jll.map(ref.argmax));
       expectRuntimesAgree(web, node, CROSS);
       const wrongPriors = [0.3, 0.4, 0.3];
-      expect(worstRatio(web['log_likelihood']!.data as Float32Array, ref.naiveBayesJll(ref.scaleRows(ref.toRows(x, f), scaler), means, variances, wrongPriors).flat(), REF)).toBeGreaterThan(1);
+      expect(
+        worstRatio(web['log_likelihood']!.data as Float32Array, ref.naiveBayesJll(ref.scaleRows(ref.toRows(x, f), scaler), means, variances, wrongPriors).flat(), REF),
+      ).toBeGreaterThan(1);
     }
   });
 
   it('tree ensemble regressor: SUM and AVERAGE, two targets, base values, NaN routing', async () => {
     const rng = rngFor('tree-reg');
-    const f = 10, n = 200;
+    const f = 10,
+      n = 200;
     for (const aggregate of ['SUM', 'AVERAGE'] as const) {
       const trees = randomTrees(rng, { trees: 20, depth: 5, features: f, width: 2, modes: ['BRANCH_LEQ', 'BRANCH_LT', 'BRANCH_GT', 'BRANCH_GTE'] });
       const baseValues = [0.5, -1];
@@ -125,10 +132,21 @@ describe(`graph builders (seed ${SEED})`, () => {
   });
 
   it('tree ensemble regressor: a threshold exactly equal to the input goes to the true branch for LEQ, false for LT', async () => {
-    for (const [mode, expected] of [['BRANCH_LEQ', 1], ['BRANCH_LT', 2]] as const) {
+    for (const [mode, expected] of [
+      ['BRANCH_LEQ', 1],
+      ['BRANCH_LT', 2],
+    ] as const) {
       const bytes = treeEnsembleRegressorModel({
         features: 1,
-        trees: [{ nodes: [{ mode, feature: 0, threshold: 0.5, trueChild: 1, falseChild: 2 }, { mode: 'LEAF', weights: [1] }, { mode: 'LEAF', weights: [2] }] }],
+        trees: [
+          {
+            nodes: [
+              { mode, feature: 0, threshold: 0.5, trueChild: 1, falseChild: 2 },
+              { mode: 'LEAF', weights: [1] },
+              { mode: 'LEAF', weights: [2] },
+            ],
+          },
+        ],
       });
       const { web, node } = await runBoth(bytes, { features: { data: new Float32Array([0.5]), dims: [1, 1] } });
       expect(Array.from(web['prediction']!.data as Float32Array)).toEqual([expected]);
@@ -138,8 +156,14 @@ describe(`graph builders (seed ${SEED})`, () => {
 
   it('tree ensemble classifier: NONE, SOFTMAX and LOGISTIC post transforms', async () => {
     const rng = rngFor('tree-cls');
-    const f = 12, n = 200;
-    for (const [c, postTransform] of [[3, 'NONE'], [3, 'SOFTMAX'], [3, 'LOGISTIC'], [5, 'SOFTMAX']] as const) {
+    const f = 12,
+      n = 200;
+    for (const [c, postTransform] of [
+      [3, 'NONE'],
+      [3, 'SOFTMAX'],
+      [3, 'LOGISTIC'],
+      [5, 'SOFTMAX'],
+    ] as const) {
       const trees = randomTrees(rng, { trees: 30, depth: 4, features: f, width: c });
       const baseValues = [0.1, 0.2, -0.3, 0, 0.4].slice(0, c);
       const classLabels = [5, 7, 9, 11, 13].slice(0, c);
@@ -154,12 +178,19 @@ describe(`graph builders (seed ${SEED})`, () => {
   });
 
   it('pins onnxruntime reading a 2-class TreeEnsembleClassifier as binary (why the builder refuses 2 classes)', async () => {
-    const stump: Tree = { nodes: [{ mode: 'BRANCH_LEQ', feature: 0, threshold: 0, trueChild: 1, falseChild: 2 }, { mode: 'LEAF', weights: [1, 3] }, { mode: 'LEAF', weights: [-2, 5] }] };
+    const stump: Tree = {
+      nodes: [
+        { mode: 'BRANCH_LEQ', feature: 0, threshold: 0, trueChild: 1, falseChild: 2 },
+        { mode: 'LEAF', weights: [1, 3] },
+        { mode: 'LEAF', weights: [-2, 5] },
+      ],
+    };
     expect(() => treeEnsembleClassifierModel({ trees: [stump], features: 1, classLabels: [0, 1] })).toThrow(/2 classes are not supported/);
     const g = new GraphBuilder('two_class');
     const x = g.input('features', 'float', ['N', 1]);
     const [label, scores] = g.node('TreeEnsembleClassifier', [x], {
-      domain: 'ai.onnx.ml', outputs: ['label', 'probabilities'],
+      domain: 'ai.onnx.ml',
+      outputs: ['label', 'probabilities'],
       attributes: { ...treeAttributes([stump], 1, 2, 'class'), classlabels_int64s: ints([0, 1]), post_transform: str('NONE'), base_values: floats([0.5, 0.25]) },
     });
     g.output(label!, 'int64', ['N']);
@@ -174,8 +205,33 @@ describe(`graph builders (seed ${SEED})`, () => {
     expect(() => linearRegressionModel({ weights: [1, 2], bias: [1, 2] })).toThrow(/2 biases for 1 targets/);
     expect(() => gaussianNaiveBayesModel({ means: [[0], [1]], variances: [[1], [0]], priors: [0.5, 0.5] })).toThrow(/variance 1 is 0/);
     expect(() => linearRegressionModel({ weights: [1], bias: 0 }, { scaler: { kind: 'zscore', mean: [0], std: [0] } })).toThrow(/std of feature 0 is 0/);
-    expect(() => treeEnsembleRegressorModel({ features: 2, trees: [{ nodes: [{ mode: 'BRANCH_LEQ', feature: 5, threshold: 0, trueChild: 1, falseChild: 2 }, { mode: 'LEAF', weights: [1] }, { mode: 'LEAF', weights: [2] }] }] })).toThrow(/feature 5 is outside 0..1/);
-    expect(() => treeEnsembleRegressorModel({ features: 1, trees: [{ nodes: [{ mode: 'BRANCH_LEQ', feature: 0, threshold: 0, trueChild: 1, falseChild: 9 }, { mode: 'LEAF', weights: [1] }] }] })).toThrow(/child 9 is not a node/);
+    expect(() =>
+      treeEnsembleRegressorModel({
+        features: 2,
+        trees: [
+          {
+            nodes: [
+              { mode: 'BRANCH_LEQ', feature: 5, threshold: 0, trueChild: 1, falseChild: 2 },
+              { mode: 'LEAF', weights: [1] },
+              { mode: 'LEAF', weights: [2] },
+            ],
+          },
+        ],
+      }),
+    ).toThrow(/feature 5 is outside 0..1/);
+    expect(() =>
+      treeEnsembleRegressorModel({
+        features: 1,
+        trees: [
+          {
+            nodes: [
+              { mode: 'BRANCH_LEQ', feature: 0, threshold: 0, trueChild: 1, falseChild: 9 },
+              { mode: 'LEAF', weights: [1] },
+            ],
+          },
+        ],
+      }),
+    ).toThrow(/child 9 is not a node/);
     expect(() => logisticRegressionModel({ weights: [[1, 2]], bias: [0] }, { featureNames: ['a'] })).toThrow(/1 featureNames for 2 features/);
   });
 });

@@ -12,7 +12,8 @@ export function worstRatio(actual: ArrayLike<number>, expected: ArrayLike<number
   if (actual.length !== expected.length) return Infinity;
   let worst = 0;
   for (let i = 0; i < actual.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
+    const a = actual[i]!,
+      e = expected[i]!;
     if (Number.isNaN(a) || Number.isNaN(e)) {
       if (!(Number.isNaN(a) && Number.isNaN(e))) return Infinity;
       continue;
@@ -27,7 +28,8 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   const flat: ArrayLike<number> = Array.isArray(expected) && Array.isArray(expected[0]) ? (expected as number[][]).flat() : (expected as ArrayLike<number>);
   expect(actual.length, `${what}: length`).toBe(flat.length);
   for (let i = 0; i < flat.length; i++) {
-    const a = actual[i]!, e = flat[i]!;
+    const a = actual[i]!,
+      e = flat[i]!;
     const ok = Math.abs(a - e) <= tol.abs + tol.rel * Math.abs(e) || (Number.isNaN(a) && Number.isNaN(e));
     if (!ok) expect.fail(`${what}: entry ${i} is ${a}, expected ${e} (tolerance abs ${tol.abs} + rel ${tol.rel})`);
   }
@@ -38,4 +40,3 @@ export function labels(out: Out | undefined): number[] {
   if (!out) throw new Error('missing label output');
   return Array.from(out.data as BigInt64Array, Number);
 }
-

@@ -9,11 +9,18 @@ const f32 = fc.float({ noNaN: true });
 const int64 = fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }));
 const dims = fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 });
 
-const tensor: fc.Arbitrary<TensorSpec> = fc.tuple(dims, fc.constantFrom<TensorSpec['elem']>('float', 'int64', 'int32'), fc.option(name, { nil: undefined })).chain(([d, elem, n]) => {
-  const count = d.reduce((a, b) => a * b, 1);
-  const values = elem === 'float' ? fc.array(f32, { minLength: count, maxLength: count }) : elem === 'int32' ? fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { minLength: count, maxLength: count }) : fc.array(int64, { minLength: count, maxLength: count });
-  return values.map((data) => ({ elem, dims: d, data: data as number[], ...(n !== undefined ? { name: n } : {}) }));
-});
+const tensor: fc.Arbitrary<TensorSpec> = fc
+  .tuple(dims, fc.constantFrom<TensorSpec['elem']>('float', 'int64', 'int32'), fc.option(name, { nil: undefined }))
+  .chain(([d, elem, n]) => {
+    const count = d.reduce((a, b) => a * b, 1);
+    const values =
+      elem === 'float'
+        ? fc.array(f32, { minLength: count, maxLength: count })
+        : elem === 'int32'
+          ? fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { minLength: count, maxLength: count })
+          : fc.array(int64, { minLength: count, maxLength: count });
+    return values.map((data) => ({ elem, dims: d, data: data as number[], ...(n !== undefined ? { name: n } : {}) }));
+  });
 
 const attribute: fc.Arbitrary<AttributeValue> = fc.oneof(
   f32.map((value) => ({ kind: 'float' as const, value })),
@@ -48,7 +55,14 @@ const node = fc.record(
   { requiredKeys: ['opType', 'inputs', 'outputs'] },
 );
 const graph: fc.Arbitrary<GraphSpec> = fc.record(
-  { name, nodes: fc.array(node, { maxLength: 4 }), initializers: fc.array(tensor, { maxLength: 4 }), inputs: fc.array(valueInfo, { maxLength: 3 }), outputs: fc.array(valueInfo, { maxLength: 3 }), doc: fc.string() },
+  {
+    name,
+    nodes: fc.array(node, { maxLength: 4 }),
+    initializers: fc.array(tensor, { maxLength: 4 }),
+    inputs: fc.array(valueInfo, { maxLength: 3 }),
+    outputs: fc.array(valueInfo, { maxLength: 3 }),
+    doc: fc.string(),
+  },
   { requiredKeys: ['name', 'nodes', 'initializers', 'inputs', 'outputs'] },
 );
 
@@ -70,8 +84,9 @@ function plain(value: unknown, key = ''): unknown {
 
 /** Integer attributes decode to a number when safe: the spec's safe bigints compare as numbers. */
 function normaliseInts(spec: GraphSpec): unknown {
-  return JSON.parse(JSON.stringify(plain(spec), (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)), (_, v: unknown) =>
-    typeof v === 'string' && /^-?\d+n$/.test(v) && Number.isSafeInteger(Number(v.slice(0, -1))) ? Number(v.slice(0, -1)) : v,
+  return JSON.parse(
+    JSON.stringify(plain(spec), (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)),
+    (_, v: unknown) => (typeof v === 'string' && /^-?\d+n$/.test(v) && Number.isSafeInteger(Number(v.slice(0, -1))) ? Number(v.slice(0, -1)) : v),
   );
 }
 

@@ -2,20 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-web';
-import {
-  GraphBuilder,
-  ProtoWriter,
-  encodeModel,
-  float,
-  floats,
-  int,
-  ints,
-  readFields,
-  readModelInfo,
-  str,
-  tensorAttr,
-  type ProtoField,
-} from '../../src/ml/onnx/index.js';
+import { GraphBuilder, ProtoWriter, encodeModel, float, floats, int, ints, readFields, readModelInfo, str, tensorAttr, type ProtoField } from '../../src/ml/onnx/index.js';
 import { expectClose } from './compare.js';
 
 function varintBytes(v: number | bigint): number[] {
@@ -90,13 +77,16 @@ describe('encodeModel / readModelInfo', () => {
   it('writes IR version, opsets, producer and metadata, and reads them back', () => {
     const g = new GraphBuilder('g');
     g.output(g.op('Identity', [g.input('x', 'float', ['N', 1])]), 'float', ['N', 1]);
-    const bytes = encodeModel({ ...g.build(), producerName: 'p', producerVersion: '1.2', metadata: { 'runnel.features': '["a"]', 'é': '✓' } });
+    const bytes = encodeModel({ ...g.build(), producerName: 'p', producerVersion: '1.2', metadata: { 'runnel.features': '["a"]', é: '✓' } });
     expect(readModelInfo(bytes)).toEqual({
       irVersion: 8,
       producerName: 'p',
       producerVersion: '1.2',
-      opsets: [{ domain: '', version: 13 }, { domain: 'ai.onnx.ml', version: 3 }],
-      metadata: { 'runnel.features': '["a"]', 'é': '✓' },
+      opsets: [
+        { domain: '', version: 13 },
+        { domain: 'ai.onnx.ml', version: 3 },
+      ],
+      metadata: { 'runnel.features': '["a"]', é: '✓' },
       hasGraph: true,
     });
   });
@@ -132,15 +122,38 @@ describe('encodeModel / readModelInfo', () => {
     expect(session.outputMetadata.find((o) => o.name === 'clipped')).toEqual({ name: 'clipped', isTensor: true, type: 'float32', shape: ['batch', 3] });
     const input = new Float32Array([1, 2, 3, -1, 0.25, -3]);
     const out = await session.run({ x: new ort.Tensor('float32', input, [2, 3]) });
-    const rows = [[1, 2, 3], [-1, 0.25, -3]];
+    const rows = [
+      [1, 2, 3],
+      [-1, 0.25, -3],
+    ];
     const mul = rows.map((r) => r.map((v, j) => v * [1, -2, 3][j]!).map((v) => (v < 0 ? 0.1 * v : v)));
-    const softRef = mul.map((r) => { const m = Math.max(...r); const e = r.map((v) => Math.exp(v - m)); const s = e.reduce((a, b) => a + b); return e.map((v) => v / s); });
+    const softRef = mul.map((r) => {
+      const m = Math.max(...r);
+      const e = r.map((v) => Math.exp(v - m));
+      const s = e.reduce((a, b) => a + b);
+      return e.map((v) => v / s);
+    });
     const tol = { abs: 1e-6, rel: 1e-6 };
     expectClose(out['soft']!.data as Float32Array, softRef, tol, 'softmax');
     expect(Array.from(out['label']!.data as BigInt64Array)).toEqual([2n, 1n]); // [1, -4, 9] and leaky [-0.1, -0.05, -0.9]
-    expectClose(out['scaled']!.data as Float32Array, rows.map((r) => r.map((v, j) => (v - 1) * [2, 0.5, -1][j]!)), tol, 'scaler');
-    expectClose(out['clipped']!.data as Float32Array, rows.map((r) => r.map((v) => Math.min(0.5, Math.max(-0.5, v)))), tol, 'clip');
-    expectClose(out['normed']!.data as Float32Array, rows.map((r) => r.map((v) => v / Math.max(...r))), tol, 'normalizer MAX');
+    expectClose(
+      out['scaled']!.data as Float32Array,
+      rows.map((r) => r.map((v, j) => (v - 1) * [2, 0.5, -1][j]!)),
+      tol,
+      'scaler',
+    );
+    expectClose(
+      out['clipped']!.data as Float32Array,
+      rows.map((r) => r.map((v) => Math.min(0.5, Math.max(-0.5, v)))),
+      tol,
+      'clip',
+    );
+    expectClose(
+      out['normed']!.data as Float32Array,
+      rows.map((r) => r.map((v) => v / Math.max(...r))),
+      tol,
+      'normalizer MAX',
+    );
     await session.release();
   });
 

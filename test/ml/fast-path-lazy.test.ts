@@ -26,7 +26,9 @@ describe(`fast path without onnxruntime-web (seed ${SEED})`, () => {
       if (k > 0) await model.swap(bytesOf(v), { id: `v${k}` });
       const out = collect<PredictionResult<number[]>>();
       const p = new Pipeline();
-      p.apply(create(examples)).apply(runInference<number[]>(model, { maxBatchSize: 64 })).apply(out);
+      p.apply(create(examples))
+        .apply(runInference<number[]>(model, { maxBatchSize: 64 }))
+        .apply(out);
       expect((await run(p, { bundleSize: 100 })).deadLetterCount).toBe(0);
       out.values.forEach((r, i) => {
         const x = examples[i]!;

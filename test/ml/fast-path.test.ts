@@ -107,10 +107,13 @@ describe(`fast path vs onnxruntime-web (seed ${SEED})`, () => {
         const [a, b] = [(await f.run(frame))['prediction']!, (await o.run(frame))['prediction']!];
         expect(a.dims).toEqual(b.dims);
         const bound = bounds(c, x, rows);
-        const fa = a.data as Float32Array, fb = b.data as Float32Array;
+        const fa = a.data as Float32Array,
+          fb = b.data as Float32Array;
         for (let i = 0; i < bound.length; i++) {
           if (!(Math.abs(fa[i]! - fb[i]!) <= bound[i]!)) {
-            expect.fail(`case ${k} (F=${c.features}, T=${c.targets}, scaler ${c.scaler ? 'yes' : 'no'}), batch ${rows}, output ${i}: fast ${fa[i]} vs ort ${fb[i]}, bound ${bound[i]}`);
+            expect.fail(
+              `case ${k} (F=${c.features}, T=${c.targets}, scaler ${c.scaler ? 'yes' : 'no'}), batch ${rows}, output ${i}: fast ${fa[i]} vs ort ${fb[i]}, bound ${bound[i]}`,
+            );
           }
         }
       }
@@ -133,8 +136,10 @@ describe(`fast path vs onnxruntime-web (seed ${SEED})`, () => {
         const x = randomFrame(rng, rows, c.features).map((g, i) => (c.scaler ? c.scaler.offset[i % c.features]! + g * c.scaler.divisor[i % c.features]! : g));
         const frame = frameOf(x, f.featureNames!);
         const [a, b] = [await f.run(frame), await o.run(frame)];
-        const pa = a['probabilities']!.data as Float32Array, pb = b['probabilities']!.data as Float32Array;
-        const la = a['label']!.data as BigInt64Array, lb = b['label']!.data as BigInt64Array;
+        const pa = a['probabilities']!.data as Float32Array,
+          pb = b['probabilities']!.data as Float32Array;
+        const la = a['label']!.data as BigInt64Array,
+          lb = b['label']!.data as BigInt64Array;
         expect([a['probabilities']!.dims, a['label']!.dims]).toEqual([b['probabilities']!.dims, b['label']!.dims]);
         const zBound = bounds(c, x, rows);
         for (let r = 0; r < rows; r++) {
@@ -143,7 +148,10 @@ describe(`fast path vs onnxruntime-web (seed ${SEED})`, () => {
           for (let j = 0; j < classes; j++) {
             const d = Math.abs(pa[r * classes + j]! - row[j]!);
             worst = Math.max(worst, d);
-            if (!(d <= tol)) expect.fail(`case ${k} (F=${c.features}, classes ${classes}), batch ${rows}, row ${r}, class ${j}: fast ${pa[r * classes + j]} vs ort ${row[j]} (|Δ| ${d}, bound ${tol})`);
+            if (!(d <= tol))
+              expect.fail(
+                `case ${k} (F=${c.features}, classes ${classes}), batch ${rows}, row ${r}, class ${j}: fast ${pa[r * classes + j]} vs ort ${row[j]} (|Δ| ${d}, bound ${tol})`,
+              );
           }
           const sorted = [...row].sort((p, q) => q - p);
           if (sorted[0]! - sorted[1]! > 2 * tol) expect(la[r], `case ${k}, batch ${rows}, row ${r}: label`).toBe(lb[r]);
@@ -162,7 +170,11 @@ describe(`fast path vs onnxruntime-web (seed ${SEED})`, () => {
     const names = Array.from({ length: c.features }, (_, j) => `x${j}`);
     const x = randomFrame(rng, 5, c.features);
     x[2 * c.features] = NaN;
-    const errorOf = (p: Promise<unknown>): Promise<string> => p.then(() => 'resolved', (e: Error & { code?: string }) => `${e.code}: ${e.message}`);
+    const errorOf = (p: Promise<unknown>): Promise<string> =>
+      p.then(
+        () => 'resolved',
+        (e: Error & { code?: string }) => `${e.code}: ${e.message}`,
+      );
     const [f, o] = await both(c.bytes, { id: 'm' });
     expect(await errorOf(f.run(frameOf(x, names)))).toBe(await errorOf(o.run(frameOf(x, names))));
     expect(await errorOf(f.run(frameOf(x, names)))).toMatch(/^BAD_INPUT: .*NaN in row 2/);
@@ -173,7 +185,11 @@ describe(`fast path vs onnxruntime-web (seed ${SEED})`, () => {
     const impute = Array.from({ length: c.features }, () => rng() * 10);
     const [fi, oi] = await both(c.bytes, { id: 'i', nan: { impute } });
     const [a, b] = [(await fi.run(frameOf(x, names)))['prediction']!.data as Float32Array, (await oi.run(frameOf(x, names)))['prediction']!.data as Float32Array];
-    const bound = bounds(c, Float32Array.from(x, (v, i) => (Number.isNaN(v) ? impute[i % c.features]! : v)), 5);
+    const bound = bounds(
+      c,
+      Float32Array.from(x, (v, i) => (Number.isNaN(v) ? impute[i % c.features]! : v)),
+      5,
+    );
     bound.forEach((e, i) => expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(e));
     // Five refused runs on `f` above, four when a one-feature model skips the reversed-names one.
     expect((f as LoadedFastModel).metrics()).toMatchObject({ numBatches: 0, failedBatches: c.features > 1 ? 5 : 4 });

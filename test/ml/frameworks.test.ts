@@ -24,7 +24,8 @@ const rng = seededRng(SEED ^ 0x5eed);
 
 describe(`framework-shaped models (seed ${SEED})`, () => {
   it('Keras Sequential of Dense layers as tf2onnx exports it (MatMul/Add/Relu/Softmax)', async () => {
-    const f = 16, n = 64;
+    const f = 16,
+      n = 64;
     const layers: KerasDenseLayer[] = [
       { kernel: randomMatrix(rng, f, 32, 0.3), bias: randomMatrix(rng, 1, 32, 0.1)[0]!, activation: 'relu' },
       { kernel: randomMatrix(rng, 32, 16, 0.3), bias: randomMatrix(rng, 1, 16, 0.1)[0]!, activation: 'tanh' },
@@ -40,14 +41,21 @@ describe(`framework-shaped models (seed ${SEED})`, () => {
   });
 
   it('PyTorch GRU + Linear as torch.onnx.export emits it, state fed back for 20 steps', async () => {
-    const F = 5, H = 8, O = 2, batch = 3;
+    const F = 5,
+      H = 8,
+      O = 2,
+      batch = 3;
     const p = {
-      weightIh: randomMatrix(rng, 3 * H, F, 0.4), weightHh: randomMatrix(rng, 3 * H, H, 0.4),
-      biasIh: randomMatrix(rng, 1, 3 * H, 0.2)[0]!, biasHh: randomMatrix(rng, 1, 3 * H, 0.2)[0]!,
-      fcWeight: randomMatrix(rng, O, H), fcBias: [0.3, -0.2],
+      weightIh: randomMatrix(rng, 3 * H, F, 0.4),
+      weightHh: randomMatrix(rng, 3 * H, H, 0.4),
+      biasIh: randomMatrix(rng, 1, 3 * H, 0.2)[0]!,
+      biasHh: randomMatrix(rng, 1, 3 * H, 0.2)[0]!,
+      fcWeight: randomMatrix(rng, O, H),
+      fcBias: [0.3, -0.2],
     };
     const bytes = torchGruModel(p);
-    let hWeb: Float32Array = new Float32Array(batch * H), hNode: Float32Array = new Float32Array(batch * H);
+    let hWeb: Float32Array = new Float32Array(batch * H),
+      hNode: Float32Array = new Float32Array(batch * H);
     let hRef: number[][] = Array.from({ length: batch }, () => new Array<number>(H).fill(0));
     const STATE: Tolerance = { abs: 1e-4, rel: 1e-4 };
     for (let step = 0; step < 20; step++) {
@@ -72,8 +80,10 @@ describe(`framework-shaped models (seed ${SEED})`, () => {
   });
 
   it('scikit-learn StandardScaler + LinearRegression as skl2onnx exports it (Scaler + LinearRegressor)', async () => {
-    const f = 7, n = 50;
-    const mean = randomMatrix(rng, 1, f)[0]!, scale = Array.from({ length: f }, () => 0.5 + rng());
+    const f = 7,
+      n = 50;
+    const mean = randomMatrix(rng, 1, f)[0]!,
+      scale = Array.from({ length: f }, () => 0.5 + rng());
     const coef = randomMatrix(rng, 1, f)[0]!;
     const bytes = sklearnLinearRegressionModel({ scaler: { mean, scale }, coef, intercept: 1.5 });
     const x = randomFrame(rng, n, f, 2);
@@ -84,16 +94,26 @@ describe(`framework-shaped models (seed ${SEED})`, () => {
   });
 
   it('scikit-learn LogisticRegression as skl2onnx exports it: LinearClassifier (+ Normalizer for ovr), Cast, ZipMap', async () => {
-    const f = 4, n = 60, classes = [0, 1, 2];
-    const mean = randomMatrix(rng, 1, f)[0]!, scale = Array.from({ length: f }, () => 0.5 + rng());
-    const coef = randomMatrix(rng, 3, f), intercept = randomMatrix(rng, 1, 3)[0]!;
+    const f = 4,
+      n = 60,
+      classes = [0, 1, 2];
+    const mean = randomMatrix(rng, 1, f)[0]!,
+      scale = Array.from({ length: f }, () => 0.5 + rng());
+    const coef = randomMatrix(rng, 3, f),
+      intercept = randomMatrix(rng, 1, 3)[0]!;
     const x = randomFrame(rng, n, f, 2);
     const scaled = ref.scaleRows(ref.toRows(x, f), { kind: 'zscore', mean, std: scale });
     const scores = ref.linear(scaled, coef, intercept);
     for (const multiClass of ['multinomial', 'ovr'] as const) {
-      const expected = multiClass === 'multinomial'
-        ? scores.map(ref.softmax)
-        : scores.map((r) => r.map((z) => 1 / (1 + Math.exp(-z)))).map((r) => { const s = r.reduce((a, b) => a + b, 0); return r.map((v) => v / s); });
+      const expected =
+        multiClass === 'multinomial'
+          ? scores.map(ref.softmax)
+          : scores
+              .map((r) => r.map((z) => 1 / (1 + Math.exp(-z))))
+              .map((r) => {
+                const s = r.reduce((a, b) => a + b, 0);
+                return r.map((v) => v / s);
+              });
       const tensorOut = sklearnLogisticRegressionModel({ scaler: { mean, scale }, coef, intercept, classes, multiClass, zipMap: false });
       const { web, node } = await runBoth(tensorOut, { float_input: { data: x, dims: [n, f] } });
       const probs = web['output_probability']!.data as Float32Array;
@@ -102,11 +122,21 @@ describe(`framework-shaped models (seed ${SEED})`, () => {
       // when every class score is very negative. Compare rows where some class has z ≥ -3.
       const rows = multiClass === 'multinomial' ? scores.map((_, i) => i) : scores.flatMap((r, i) => (Math.max(...r) >= -3 ? [i] : []));
       expect(rows.length).toBeGreaterThan(n / 2);
-      expectClose(rows.flatMap((i) => Array.from(probs.subarray(i * 3, i * 3 + 3))), rows.map((i) => expected[i]!), REF, `skl ${multiClass} probabilities`);
+      expectClose(
+        rows.flatMap((i) => Array.from(probs.subarray(i * 3, i * 3 + 3))),
+        rows.map((i) => expected[i]!),
+        REF,
+        `skl ${multiClass} probabilities`,
+      );
       expect(labels(web['output_label'])).toEqual(scores.map(ref.argmax));
       expect(labels(node['output_label'])).toEqual(labels(web['output_label']));
       const nodeProbs = node['output_probability']!.data as Float32Array;
-      expectClose(rows.flatMap((i) => Array.from(probs.subarray(i * 3, i * 3 + 3))), rows.flatMap((i) => Array.from(nodeProbs.subarray(i * 3, i * 3 + 3))), CROSS, `skl ${multiClass} web vs node`);
+      expectClose(
+        rows.flatMap((i) => Array.from(probs.subarray(i * 3, i * 3 + 3))),
+        rows.flatMap((i) => Array.from(nodeProbs.subarray(i * 3, i * 3 + 3))),
+        CROSS,
+        `skl ${multiClass} web vs node`,
+      );
     }
     // The precision loss described above, pinned: scores of about -20, -25, -30 give all-zero probabilities.
     const deep = sklearnLogisticRegressionModel({ coef: [[0], [0], [0]], intercept: [-20, -25, -30], classes, multiClass: 'ovr', zipMap: false });
@@ -123,7 +153,8 @@ describe(`framework-shaped models (seed ${SEED})`, () => {
   });
 
   it('XGBoost classifier as onnxmltools exports it: multi:softprob (class t % C, SOFTMAX) and binary:logistic', async () => {
-    const f = 9, n = 200;
+    const f = 9,
+      n = 200;
     for (const classes of [4, 2]) {
       const trees = randomTrees(rng, { trees: 24, depth: 4, features: f, width: 1, modes: ['BRANCH_LT'] });
       const baseMargin = 0.3;
@@ -134,7 +165,10 @@ describe(`framework-shaped models (seed ${SEED})`, () => {
       let expected: number[][];
       if (classes === 2) {
         const margin = ref.treeScores(ref.toRows(x, f), trees, 1, [baseMargin], () => 0);
-        expected = margin.map(([m]) => { const p = 1 / (1 + Math.exp(-m!)); return [1 - p, p]; });
+        expected = margin.map(([m]) => {
+          const p = 1 / (1 + Math.exp(-m!));
+          return [1 - p, p];
+        });
       } else {
         expected = ref.treeScores(ref.toRows(x, f), trees, classes, Array(classes).fill(baseMargin), (t) => t % classes).map(ref.softmax);
       }

@@ -7,13 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { RunnelError } from '../../src/common/errors.js';
 import { allocFrame, instantiateKernels } from '../../src/kernels/index.js';
 import { OnnxModelHandler, applyNanPolicy, findNanRows, frameOf, onnxRuntimeLoaded } from '../../src/ml/infer/index.js';
-import {
-  GraphBuilder,
-  linearRegressionModel,
-  sklearnLogisticRegressionModel,
-  torchGruModel,
-  treeEnsembleRegressorModel,
-} from '../../src/ml/onnx/index.js';
+import { GraphBuilder, linearRegressionModel, sklearnLogisticRegressionModel, torchGruModel, treeEnsembleRegressorModel } from '../../src/ml/onnx/index.js';
 import { randomFrame, randomMatrix, randomTrees, seededRng } from '../../src/ml/testing/random-models.js';
 import * as ref from './reference.js';
 import { expectClose } from './compare.js';
@@ -25,7 +19,10 @@ const weights = randomMatrix(rng, 1, 3)[0]!;
 const linear = linearRegressionModel({ weights, bias: 0.25 }, { featureNames: names });
 
 async function rejection(p: Promise<unknown>): Promise<RunnelError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(RunnelError);
   return err as RunnelError;
 }
@@ -35,8 +32,11 @@ describe('OnnxModelHandler', () => {
 
   it('imports onnxruntime-web only when the first model is loaded (checked with a resolve hook in a child process)', () => {
     const hook = join(tmpdir(), `runnel-lazy-hook-${process.pid}.mjs`);
-    writeFileSync(hook, `import { register } from 'node:module';
-register('data:text/javascript,' + encodeURIComponent("export async function resolve(s, c, n) { if (s === 'onnxruntime-web') process.stderr.write('RESOLVED onnxruntime-web' + String.fromCharCode(10)); return n(s, c); }"));`);
+    writeFileSync(
+      hook,
+      `import { register } from 'node:module';
+register('data:text/javascript,' + encodeURIComponent("export async function resolve(s, c, n) { if (s === 'onnxruntime-web') process.stderr.write('RESOLVED onnxruntime-web' + String.fromCharCode(10)); return n(s, c); }"));`,
+    );
     const script = `
       const infer = await import('./src/ml/infer/index.ts');
       const onnx = await import('./src/ml/onnx/index.ts');
@@ -71,7 +71,7 @@ register('data:text/javascript,' + encodeURIComponent("export async function res
     await model.release();
   });
 
-  it('runs a kernels Frame living in the kernels\' WASM memory, without copying it first', async () => {
+  it("runs a kernels Frame living in the kernels' WASM memory, without copying it first", async () => {
     const { arena } = instantiateKernels();
     const frame = allocFrame(arena, 6, names);
     frame.view.set(randomFrame(rng, 6, 3));
@@ -178,11 +178,15 @@ register('data:text/javascript,' + encodeURIComponent("export async function res
   });
 
   it('feeds extra inputs (RNN state) and names missing or misshapen ones', async () => {
-    const H = 4, F = 3;
+    const H = 4,
+      F = 3;
     const params = {
-      weightIh: randomMatrix(rng, 3 * H, F, 0.5), weightHh: randomMatrix(rng, 3 * H, H, 0.5),
-      biasIh: randomMatrix(rng, 1, 3 * H)[0]!, biasHh: randomMatrix(rng, 1, 3 * H)[0]!,
-      fcWeight: randomMatrix(rng, 2, H), fcBias: [0.1, -0.1],
+      weightIh: randomMatrix(rng, 3 * H, F, 0.5),
+      weightHh: randomMatrix(rng, 3 * H, H, 0.5),
+      biasIh: randomMatrix(rng, 1, 3 * H)[0]!,
+      biasHh: randomMatrix(rng, 1, 3 * H)[0]!,
+      fcWeight: randomMatrix(rng, 2, H),
+      fcBias: [0.1, -0.1],
     };
     const model = await handler.load(torchGruModel(params), { id: 'gru' });
     expect(model.frameInput).toBe('input');
@@ -194,7 +198,10 @@ register('data:text/javascript,' + encodeURIComponent("export async function res
     const wrong = await rejection(model.run(frameOf(x, ['a', 'b', 'c']), { h1: { data: new Float32Array(8), dims: [1, 2, 4] } }));
     expect(wrong.message).toMatch(/extra input "h1" is not one of "h0"/);
     const out = await model.run(frameOf(x, ['a', 'b', 'c']), { h0: { data: new Float32Array(8), dims: [1, 2, 4] } });
-    const [y, hn] = ref.gruStep(params, ref.toRows(x, F), [[0, 0, 0, 0], [0, 0, 0, 0]]);
+    const [y, hn] = ref.gruStep(params, ref.toRows(x, F), [
+      [0, 0, 0, 0],
+      [0, 0, 0, 0],
+    ]);
     expectClose(out['output']!.data as Float32Array, y, TOL, 'gru output');
     expectClose(out['hn']!.data as Float32Array, hn, TOL, 'gru state');
     await model.release();
@@ -203,7 +210,10 @@ register('data:text/javascript,' + encodeURIComponent("export async function res
   it('skips non-tensor outputs (skl2onnx ZipMap) and reports them', async () => {
     const bytes = sklearnLogisticRegressionModel({ coef: randomMatrix(rng, 3, 2), intercept: [0, 0, 0], classes: [1, 2, 3] });
     const model = await handler.load(bytes);
-    expect(model.outputs.map((o) => [o.name, o.isTensor])).toEqual([['output_label', true], ['output_probability', false]]);
+    expect(model.outputs.map((o) => [o.name, o.isTensor])).toEqual([
+      ['output_label', true],
+      ['output_probability', false],
+    ]);
     expect(model.skippedOutputs).toEqual(['output_probability']);
     // skl2onnx's unnamed batch dim (None) is reported by onnxruntime-web 1.30 as 4294967295; the handler says -1.
     expect(model.inputs).toEqual([{ name: 'float_input', isTensor: true, type: 'float32', shape: [-1, 2] }]);

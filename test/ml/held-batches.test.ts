@@ -52,7 +52,6 @@ function stream(events: readonly Event[]) {
   return s;
 }
 
-
 /** Examples waiting in batchElements' bag state in the database. */
 function heldInStore(store: Store): number {
   const rows = store.db.prepare("SELECT value FROM state WHERE operator LIKE '%batchElements%'").all() as { value: string }[];
@@ -71,11 +70,17 @@ describe(`runInference with maxWaitMs (seed ${SEED})`, () => {
         const input = p.apply(stream(events));
         if (keyed) {
           const provider = keyedModelHandler(handler, { model: (key: string) => ({ bytes: models.get(key)!.bytes, options: { id: key } }), maxLoaded: 2 });
-          input.apply(runInference<string, number[]>(provider, options)).map(({ key, value }) => ({ key, ...value })).apply(writeOutbox());
+          input
+            .apply(runInference<string, number[]>(provider, options))
+            .map(({ key, value }) => ({ key, ...value }))
+            .apply(writeOutbox());
           return { p, provider };
         }
         const provider = servedModel(handler, models.get('temp')!.bytes, { id: 'temp' });
-        input.map(({ value }) => value).apply(runInference<number[]>(provider, options)).apply(writeOutbox());
+        input
+          .map(({ value }) => value)
+          .apply(runInference<number[]>(provider, options))
+          .apply(writeOutbox());
         return { p, provider };
       };
       const dir = mkdtempSync(join(tmpdir(), 'runnel-held-'));
@@ -149,7 +154,12 @@ describe(`runInference with maxWaitMs (seed ${SEED})`, () => {
     await run(p, {
       clock,
       onProgress: () => {
-        steps.push(out.values.slice(seen).map((r) => r.key).join(','));
+        steps.push(
+          out.values
+            .slice(seen)
+            .map((r) => r.key)
+            .join(','),
+        );
         seen = out.values.length;
       },
     });

@@ -22,7 +22,7 @@ describe(`splitRows (seed ${SEED})`, () => {
         i64: { data: BigInt64Array.from(values, (v) => BigInt(v)), dims: [rows, width] },
         i32: { data: Int32Array.from(values), dims: [rows, width] },
         u8: { data: Uint8Array.from(values, (v) => v & 255), dims: [rows, width] },
-        i8: { data: Int8Array.from(values, (v) => (v % 128)), dims: [rows, width] },
+        i8: { data: Int8Array.from(values, (v) => v % 128), dims: [rows, width] },
         str: { data: values.map(String), dims: [rows, width] },
       };
       const got = splitRows(outputs, rows, new Set(['i32']));

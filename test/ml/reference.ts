@@ -95,11 +95,16 @@ export function dense(rows: Rows, layers: readonly KerasDenseLayer[]): Rows {
     out = out.map((x) => {
       const z = layer.bias.map((b, u) => b + x.reduce((s, v, i) => s + v * layer.kernel[i]![u]!, 0));
       switch (layer.activation) {
-        case 'relu': return z.map((v) => Math.max(0, v));
-        case 'sigmoid': return z.map(sigmoid);
-        case 'tanh': return z.map(Math.tanh);
-        case 'softmax': return softmax(z);
-        default: return z;
+        case 'relu':
+          return z.map((v) => Math.max(0, v));
+        case 'sigmoid':
+          return z.map(sigmoid);
+        case 'tanh':
+          return z.map(Math.tanh);
+        case 'softmax':
+          return softmax(z);
+        default:
+          return z;
       }
     });
   }

@@ -5,14 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Pipeline, RunnelError, VirtualClock, collect, create, kv, run, type KV } from '../../src/index.js';
-import {
-  OnnxModelHandler,
-  keyedModelHandler,
-  runInference,
-  servedModel,
-  type FrameModel,
-  type PredictionResult,
-} from '../../src/ml/infer/index.js';
+import { OnnxModelHandler, keyedModelHandler, runInference, servedModel, type FrameModel, type PredictionResult } from '../../src/ml/infer/index.js';
 import { linearRegressionModel } from '../../src/ml/onnx/index.js';
 import { randomMatrix, seededRng } from '../../src/ml/testing/random-models.js';
 import { testStream } from '../../src/testing/index.js';
@@ -73,18 +66,12 @@ describe(`runInference (seed ${SEED})`, () => {
     const m = randomLinear(rng, 'lin');
     const model = servedModel(handler, m.bytes, { id: 'lin' });
     const good = rows(rng, 3);
-    const input: unknown[] = [
-      good[0],
-      [1, 2, 3],
-      { a: 1, b: 2, c: 3, e: 4 },
-      { a: good[1]![0], b: good[1]![1], c: good[1]![2], d: good[1]![3] },
-      [1, NaN, 3, 4],
-      'text',
-      good[2],
-    ];
+    const input: unknown[] = [good[0], [1, 2, 3], { a: 1, b: 2, c: 3, e: 4 }, { a: good[1]![0], b: good[1]![1], c: good[1]![2], d: good[1]![3] }, [1, NaN, 3, 4], 'text', good[2]];
     const out = collect<PredictionResult<unknown>>();
     const p = new Pipeline();
-    p.apply(create(input as number[][])).apply(runInference<number[]>(model)).apply(out); // junk on purpose
+    p.apply(create(input as number[][]))
+      .apply(runInference<number[]>(model))
+      .apply(out); // junk on purpose
     const result = await run(p);
     expectClose(out.values.map(prediction), good.map(m.predict), TOL, 'served examples');
     expect(result.deadLetters.map((d) => d.reason)).toEqual([
@@ -113,7 +100,12 @@ describe(`runInference (seed ${SEED})`, () => {
     const model = servedModel<{ id?: string }, FrameModel>({ load: () => Promise.reject(missing) }, new Uint8Array([1]), { id: 'needs-kernels' });
     const deadLetters: unknown[] = [];
     const p = new Pipeline();
-    p.apply(create([[1, 2, 3, 4], [5, 6, 7, 8]])).apply(runInference<number[]>(model));
+    p.apply(
+      create([
+        [1, 2, 3, 4],
+        [5, 6, 7, 8],
+      ]),
+    ).apply(runInference<number[]>(model));
     await expect(run(p, { onDeadLetter: (d) => deadLetters.push(d) })).rejects.toBe(missing);
     expect(deadLetters).toEqual([]);
   });
@@ -152,7 +144,9 @@ describe(`runInference (seed ${SEED})`, () => {
     const out = collect<PredictionResult<number[]>>();
     const p = new Pipeline();
     const x = rows(rng, 7);
-    p.apply(create(x)).apply(runInference<number[]>(model, { minBatchSize: 100, maxWaitMs: 60_000 })).apply(out);
+    p.apply(create(x))
+      .apply(runInference<number[]>(model, { minBatchSize: 100, maxWaitMs: 60_000 }))
+      .apply(out);
     await run(p, { bundleSize: 3 });
     expectClose(out.values.map(prediction), x.map(m.predict), TOL, 'flushed at end');
     await model.close();
@@ -168,13 +162,20 @@ describe(`runInference (seed ${SEED})`, () => {
       const model = servedModel(handler, m.bytes, { id: 'lin' });
       const out = collect<KV<string, PredictionResult<Record<string, number>>>>();
       const p = new Pipeline();
-      p.apply(create([...input, 'not keyed' as unknown as (typeof input)[number]])).apply(runInference<string, Record<string, number>>(model, { ...options, keyed: true })).apply(out);
+      p.apply(create([...input, 'not keyed' as unknown as (typeof input)[number]]))
+        .apply(runInference<string, Record<string, number>>(model, { ...options, keyed: true }))
+        .apply(out);
       const result = await run(p, { bundleSize: 20 });
       expect(result.deadLetters.map((d) => d.reason)).toEqual(['runInference with keyed: true needs { key, value } elements (apply withKeys first)']);
       const byExample = new Map(out.values.map((r) => [r.value.example, r]));
       expect(out.values).toHaveLength(60);
       input.forEach((e, i) => expect(byExample.get(e.value)?.key, `example ${i}`).toBe(e.key));
-      expectClose(input.map((e) => prediction(byExample.get(e.value)!.value)), x.map(m.predict), TOL, `keyed ${JSON.stringify(options)}`);
+      expectClose(
+        input.map((e) => prediction(byExample.get(e.value)!.value)),
+        x.map(m.predict),
+        TOL,
+        `keyed ${JSON.stringify(options)}`,
+      );
       // One batch per bundle of 20 (or per 30 held examples), not one per key and bundle (9).
       expect(model.metrics.snapshot().numBatches).toBe(options.maxWaitMs === undefined ? 3 : 2);
       await model.close();
@@ -189,7 +190,9 @@ describe(`runInference (seed ${SEED})`, () => {
     const input = x.map((row, i) => kv(['temp', 'humidity', 'pressure'][i % 3]!, row));
     const out = collect<KV<string, PredictionResult<number[]>>>();
     const p = new Pipeline();
-    p.apply(create(input)).apply(runInference<string, number[]>(keyed, { maxBatchSize: 4 })).apply(out);
+    p.apply(create(input))
+      .apply(runInference<string, number[]>(keyed, { maxBatchSize: 4 }))
+      .apply(out);
     await run(p, { bundleSize: 10 });
     expect(out.values).toHaveLength(60);
     for (const { key, value } of out.values) {
@@ -211,7 +214,9 @@ describe(`runInference (seed ${SEED})`, () => {
     const x = rows(rng, 3000);
     const out = collect<PredictionResult<number[]>>();
     const p = new Pipeline();
-    p.apply(create(x)).apply(runInference<number[]>(model, { maxBatchSize: 16 })).apply(out);
+    p.apply(create(x))
+      .apply(runInference<number[]>(model, { maxBatchSize: 16 }))
+      .apply(out);
     const swaps: Promise<unknown>[] = [];
     const rejected: string[] = [];
     let step = 0;

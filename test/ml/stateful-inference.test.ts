@@ -16,15 +16,20 @@ import { expectClose } from './compare.js';
 import * as ref from './reference.js';
 import { SEED } from '../seed.js';
 
-const F = 3, H = 6, O = 2;
+const F = 3,
+  H = 6,
+  O = 2;
 const STATE = { abs: 1e-4, rel: 1e-3 };
 
 function setup(seed: number) {
   const rng = seededRng(seed);
   const params = {
-    weightIh: randomMatrix(rng, 3 * H, F, 0.4), weightHh: randomMatrix(rng, 3 * H, H, 0.4),
-    biasIh: randomMatrix(rng, 1, 3 * H, 0.2)[0]!, biasHh: randomMatrix(rng, 1, 3 * H, 0.2)[0]!,
-    fcWeight: randomMatrix(rng, O, H), fcBias: [0.1, -0.3],
+    weightIh: randomMatrix(rng, 3 * H, F, 0.4),
+    weightHh: randomMatrix(rng, 3 * H, H, 0.4),
+    biasIh: randomMatrix(rng, 1, 3 * H, 0.2)[0]!,
+    biasHh: randomMatrix(rng, 1, 3 * H, 0.2)[0]!,
+    fcWeight: randomMatrix(rng, O, H),
+    fcBias: [0.1, -0.3],
   };
   const sensors = ['s1', 's2', 's3'];
   // 40 readings; sensors appear unevenly, several times per step.
@@ -39,12 +44,14 @@ function stream(readings: KV<string, number[]>[], perStep: number) {
 }
 
 describe(`runStatefulInference (seed ${SEED})`, () => {
-  it('carries each key\'s GRU state across calls and bundles, equal to a plain-TS GRU per key', async () => {
+  it("carries each key's GRU state across calls and bundles, equal to a plain-TS GRU per key", async () => {
     const { params, bytes, readings } = setup(SEED);
     const model = servedModel(new OnnxModelHandler(), bytes, { id: 'gru' });
     const out = collect<KV<string, PredictionResult<number[]>>>();
     const p = new Pipeline();
-    p.apply(stream(readings, 7)).apply(runStatefulInference<string, number[]>(model, { state: { h0: 'hn' } })).apply(out);
+    p.apply(stream(readings, 7))
+      .apply(runStatefulInference<string, number[]>(model, { state: { h0: 'hn' } }))
+      .apply(out);
     const result = await run(p);
     expect(result.deadLetterCount).toBe(0);
     const h = new Map<string, number[][]>();

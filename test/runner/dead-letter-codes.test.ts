@@ -10,7 +10,9 @@ import { Pipeline, collect, create, groupByKey, parDo, run, type DoFn, type KV }
 describe('dead-letter codes in a run', () => {
   it('USER_CODE for what a function throws, however its message varies', async () => {
     const p = new Pipeline();
-    p.apply(create(['a', 'bb', 'ccc'])).map((s: string) => (undefined as unknown as Record<string, number>)[s]).apply(collect());
+    p.apply(create(['a', 'bb', 'ccc']))
+      .map((s: string) => (undefined as unknown as Record<string, number>)[s])
+      .apply(collect());
     const result = await run(p);
     expect(new Set(result.deadLetters.map((d) => d.reason)).size).toBe(3);
     expect(result.deadLetters.map((d) => d.code)).toEqual(['USER_CODE', 'USER_CODE', 'USER_CODE']);
@@ -35,7 +37,9 @@ describe('dead-letter codes in a run', () => {
   it('NOT_KEYED for an element that is not a key-value pair at a keyed stage', async () => {
     const p = new Pipeline();
     // 42 slips past the types, as data from outside does.
-    p.apply(create([{ key: 'a', value: 1 }, 42 as unknown as KV<string, number>])).apply(groupByKey<string, number>()).apply(collect());
+    p.apply(create([{ key: 'a', value: 1 }, 42 as unknown as KV<string, number>]))
+      .apply(groupByKey<string, number>())
+      .apply(collect());
     const result = await run(p);
     expect(result.deadLetters.map((d) => d.code)).toEqual(['NOT_KEYED']);
   });

@@ -36,7 +36,11 @@ describe('durable runs', () => {
     const random = seededRandom(3);
     for (let trial = 0; trial < 5; trial++) {
       const path = tempDb();
-      const stops = await runWithStops(path, buildPipeline, Array.from({ length: 50 }, () => 1 + Math.floor(random() * 80)));
+      const stops = await runWithStops(
+        path,
+        buildPipeline,
+        Array.from({ length: 50 }, () => 1 + Math.floor(random() * 80)),
+      );
       expect(stops).toBeGreaterThan(1);
       expect(readOutbox(path)).toEqual(reference.rows);
       expect(deadLetterCount(path)).toBe(reference.deadLetters);
@@ -48,7 +52,10 @@ describe('durable runs', () => {
     const events = Array.from({ length: 20_000 }, (_, i) => timestamped(kv(`k${Math.floor(random() * 400)}`, Math.round(random() * 1000)), i * 5));
     const job = (store: Store, signal?: AbortSignal, onProgress?: () => void) => {
       const p = new Pipeline();
-      p.apply(eventStream(events, { maxLateness: 0 })).windowInto(fixedWindows(10_000)).combinePerKey(mean()).apply(writeOutbox());
+      p.apply(eventStream(events, { maxLateness: 0 }))
+        .windowInto(fixedWindows(10_000))
+        .combinePerKey(mean())
+        .apply(writeOutbox());
       return run(p, { store, bundleSize: 1000, ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) });
     };
     const referencePath = tempDb();
@@ -94,7 +101,10 @@ describe('durable runs', () => {
 
   it('writeOutbox without a store is refused with what to do', async () => {
     const p = new Pipeline();
-    p.apply(create([kv('a', 1)])).windowInto(fixedWindows(1000)).combinePerKey(sum()).apply(writeOutbox());
+    p.apply(create([kv('a', 1)]))
+      .windowInto(fixedWindows(1000))
+      .combinePerKey(sum())
+      .apply(writeOutbox());
     await expect(run(p)).rejects.toThrow('writes to the outbox, which needs a durable run: run(pipeline, { store })');
   });
 });

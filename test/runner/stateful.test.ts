@@ -38,7 +38,9 @@ describe('statefulParDo', () => {
     };
     const p = new Pipeline();
     const out = collect<string>();
-    p.apply(create([kv('a', 1), kv('b', 2), kv('a', 3), kv('a', 4), kv('b', 5)])).apply(statefulParDo(counter)).apply(out);
+    p.apply(create([kv('a', 1), kv('b', 2), kv('a', 3), kv('a', 4), kv('b', 5)]))
+      .apply(statefulParDo(counter))
+      .apply(out);
     await run(p, { bundleSize: 2 });
     expect(out.values).toEqual(['a#1=1', 'b#1=2', 'a#2=3', 'a#3=4', 'b#2=5']);
   });
@@ -56,7 +58,13 @@ describe('statefulParDo', () => {
         ctx.output({ key: ctx.key, sorted: [...ctx.state.buffer.read()].sort((x, y) => x - y), total: ctx.state.total.read(), at: ctx.timestamp });
         ctx.state.buffer.clear();
       },
-    } satisfies StatefulDoFn<string, number, unknown, { buffer: ReturnType<typeof bagState<number>>; total: ReturnType<typeof combiningState<number, number, number>> }, { flush: ReturnType<typeof eventTimer> }>;
+    } satisfies StatefulDoFn<
+      string,
+      number,
+      unknown,
+      { buffer: ReturnType<typeof bagState<number>>; total: ReturnType<typeof combiningState<number, number, number>> },
+      { flush: ReturnType<typeof eventTimer> }
+    >;
     const p = new Pipeline();
     const out = collect<unknown>();
     p.apply(
@@ -117,7 +125,9 @@ describe('statefulParDo', () => {
     } satisfies StatefulDoFn<string, number, number, { total: ReturnType<typeof combiningState<number, number, number>> }>;
     const p = new Pipeline();
     const out = collect<number>();
-    p.apply(create([kv('a', 1), kv('a', -1), kv('a', 2)])).apply(statefulParDo(picky)).apply(out);
+    p.apply(create([kv('a', 1), kv('a', -1), kv('a', 2)]))
+      .apply(statefulParDo(picky))
+      .apply(out);
     const result = await run(p);
     expect(out.values).toEqual([1, 3]);
     expect(result.deadLetters.map((d) => d.reason)).toEqual(['negative reading -1']);
@@ -148,7 +158,9 @@ describe('statefulParDo', () => {
     };
     const payloads = (path: string) => {
       const store = Store.open(path);
-      const rows = (store.db.prepare('SELECT output_id, payload FROM outbox ORDER BY id').all() as { output_id: string; payload: string }[]).map((r) => `${r.output_id} ${r.payload}`);
+      const rows = (store.db.prepare('SELECT output_id, payload FROM outbox ORDER BY id').all() as { output_id: string; payload: string }[]).map(
+        (r) => `${r.output_id} ${r.payload}`,
+      );
       store.close();
       return rows;
     };

@@ -8,7 +8,12 @@ type Event = { key: string; value: number; t: number };
 async function batch(events: Event[], size: number): Promise<string[]> {
   const p = new Pipeline();
   const out = collect<KV<string, number>>();
-  p.apply(create(events)).withTimestamps((e) => e.t).map((e) => kv(e.key, e.value)).windowInto(fixedWindows(size)).combinePerKey(sum()).apply(out);
+  p.apply(create(events))
+    .withTimestamps((e) => e.t)
+    .map((e) => kv(e.key, e.value))
+    .windowInto(fixedWindows(size))
+    .combinePerKey(sum())
+    .apply(out);
   await run(p);
   return out.elements.map((e) => `${e.value.key}@${e.window.start}=${e.value.value}`).sort();
 }
@@ -16,7 +21,12 @@ async function batch(events: Event[], size: number): Promise<string[]> {
 async function streaming(arrivals: Event[], size: number, maxLateness: number, bundleSize: number) {
   const p = new Pipeline();
   const out = collect<KV<string, number>>();
-  p.apply(eventStream(arrivals.map((e) => timestamped(kv(e.key, e.value), e.t)), { maxLateness }))
+  p.apply(
+    eventStream(
+      arrivals.map((e) => timestamped(kv(e.key, e.value), e.t)),
+      { maxLateness },
+    ),
+  )
     .windowInto(fixedWindows(size))
     .combinePerKey(sum())
     .apply(out);

@@ -35,7 +35,9 @@ describe('dead letters grouped by stage and code', () => {
       // User code that throws on bad input: a durable run commits its dead letters with the step.
       const inputs = Array.from({ length: 300 }, () => junk(random));
       const p = new Pipeline();
-      p.apply(create(inputs)).map((text: string) => JSON.parse(text) as unknown).apply(collect());
+      p.apply(create(inputs))
+        .map((text: string) => JSON.parse(text) as unknown)
+        .apply(collect());
       const durable = await run(p, { store });
       expect(durable.deadLetterCount).toBe(300);
 

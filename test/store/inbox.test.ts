@@ -70,10 +70,12 @@ describe('Inbox', () => {
         now += Math.floor(rng() * 10);
         const size = 1 + Math.floor(rng() * 4);
         // Redeliveries: sometimes an earlier id again.
-        batches.push(Array.from({ length: size }, () => {
-          const i = rng() < 0.2 && b > 0 ? Math.floor(rng() * b * 2) : b * 4 + Math.floor(rng() * 4) + 1000;
-          return message(i, rng, now);
-        }));
+        batches.push(
+          Array.from({ length: size }, () => {
+            const i = rng() < 0.2 && b > 0 ? Math.floor(rng() * b * 2) : b * 4 + Math.floor(rng() * 4) + 1000;
+            return message(i, rng, now);
+          }),
+        );
         times.push(now);
       }
       const accepted = batches.map((batch, b) => inbox.append(batch, [], times[b]).accepted);
@@ -127,7 +129,7 @@ describe('Inbox', () => {
     const insert = v2.prepare("INSERT INTO inbox (source, topic, payload, qos, arrived_at, event_time, size) VALUES ('a', 't', x'00', 1, 0, 0, 2)");
     const n = 5 + Math.floor(rng() * 20);
     for (let i = 0; i < n; i++) insert.run();
-    v2.prepare("DELETE FROM inbox WHERE id > 2").run();
+    v2.prepare('DELETE FROM inbox WHERE id > 2').run();
     v2.close();
     let seen = n; // the largest id ever handed out
     for (let round = 0; round < 4; round++) {
@@ -135,7 +137,10 @@ describe('Inbox', () => {
       const inbox = new Inbox(store, round % 2 === 0 ? 'a' : 'b');
       const batch = Array.from({ length: 1 + Math.floor(rng() * 5) }, (_, i) => message(round * 100 + i, rng, 1));
       inbox.append(batch);
-      const ids = inbox.read(0, 100).map((r) => r.id).filter((id) => id > 2);
+      const ids = inbox
+        .read(0, 100)
+        .map((r) => r.id)
+        .filter((id) => id > 2);
       expect(Math.min(...ids)).toBe(seen + 1);
       seen = Math.max(...ids);
       inbox.deleteThrough(seen); // the whole inbox of this source, newest row included

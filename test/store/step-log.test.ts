@@ -8,7 +8,8 @@ import { decodeJson } from '../../src/store/json-codec.js';
 import { Store } from '../../src/store/store.js';
 import { SEED } from '../seed.js';
 
-const outputs = (values: readonly unknown[]): OutboxEntry[] => values.map((value, i) => ({ stage: i % 3 ? 'a' : 'b', value, timestamp: i, window: GLOBAL_WINDOW, pane: NO_FIRING }));
+const outputs = (values: readonly unknown[]): OutboxEntry[] =>
+  values.map((value, i) => ({ stage: i % 3 ? 'a' : 'b', value, timestamp: i, window: GLOBAL_WINDOW, pane: NO_FIRING }));
 const step = (outbox: OutboxEntry[], state: StateEntry[] = []): StepChanges => ({ sources: [], state: [{ stage: 's', entries: state }], outbox, deadLetters: [] });
 
 it(`commits each step's outbox rows and state in order, as many as it is given (seed ${SEED})`, () => {

@@ -33,7 +33,9 @@ describe('Store', () => {
     const db = new Database(path);
     db.pragma('user_version = 99');
     db.close();
-    expect(() => Store.open(path)).toThrow(`was written by a newer Runnel (schema version 99; this Runnel knows up to ${SCHEMA_VERSION}). Upgrade Runnel, or point it at another database file.`);
+    expect(() => Store.open(path)).toThrow(
+      `was written by a newer Runnel (schema version 99; this Runnel knows up to ${SCHEMA_VERSION}). Upgrade Runnel, or point it at another database file.`,
+    );
   });
 
   it('rejects an unknown synchronous level', () => {
@@ -56,13 +58,17 @@ describe('JSON codec', () => {
   it(`decodes like the exact reviver path, with or without $num and \\u escapes (seed ${SEED})`, () => {
     const random = seededRandom(SEED);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
-    const leaf = (): unknown => pick([() => random() * 200 - 100, () => pick([NaN, Infinity, -Infinity]), () => pick(['a', '$num', 'é\u0000', '"$num"']), () => null, () => true])();
+    const leaf = (): unknown =>
+      pick([() => random() * 200 - 100, () => pick([NaN, Infinity, -Infinity]), () => pick(['a', '$num', 'é\u0000', '"$num"']), () => null, () => true])();
     const value = (depth: number): unknown => {
       if (depth > 2 || random() < 0.4) return leaf();
       if (random() < 0.3) return Array.from({ length: 3 }, () => value(depth + 1));
       return Object.fromEntries(Array.from({ length: 3 }, (_, i) => [pick(['k', '$num', 'x\u0001']) + i, value(depth + 1)]));
     };
-    const exact = (text: string): unknown => JSON.parse(text, (_k, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && '$num' in v ? Number((v as { $num: string }).$num) : v));
+    const exact = (text: string): unknown =>
+      JSON.parse(text, (_k, v: unknown) =>
+        v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && '$num' in v ? Number((v as { $num: string }).$num) : v,
+      );
     for (let i = 0; i < 500; i++) {
       const text = encodeJson(value(0));
       expect(decodeJson(text)).toEqual(exact(text));

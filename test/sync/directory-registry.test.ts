@@ -56,7 +56,10 @@ describe(`DirectoryRegistry (seed ${SEED})`, () => {
     const blobs = [blob(), blob(), blob(), blob()];
     for (const [i, bytes] of blobs.entries()) await registry.push('temp', bytes, details(i));
     const dir = (v: number) => join(registry.root, 'temp', String(v));
-    writeFileSync(join(dir(4), 'model.onnx'), Uint8Array.from(blobs[3]!, (b, i) => (i === 7 ? b ^ 1 : b))); // one bit flipped
+    writeFileSync(
+      join(dir(4), 'model.onnx'),
+      Uint8Array.from(blobs[3]!, (b, i) => (i === 7 ? b ^ 1 : b)),
+    ); // one bit flipped
     writeFileSync(join(dir(3), 'manifest.json'), '{"name": "temp", "vers');
     const withdrawn = { ...(JSON.parse(readFileSync(join(dir(2), 'manifest.json'), 'utf8')) as ModelManifest), approved: false };
     writeFileSync(join(dir(2), 'manifest.json'), JSON.stringify(withdrawn));

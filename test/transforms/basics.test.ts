@@ -42,11 +42,16 @@ describe('element-wise transforms', () => {
 
   it('assertDeepEqual passes on equal multisets and fails the run otherwise', async () => {
     const ok = new Pipeline();
-    ok.apply(create([3, 1, 2])).map((x) => x * x).apply(assertDeepEqual([1, 4, 9]));
+    ok.apply(create([3, 1, 2]))
+      .map((x) => x * x)
+      .apply(assertDeepEqual([1, 4, 9]));
     await expect(run(ok)).resolves.toBeDefined();
 
     const bad = new Pipeline();
-    bad.apply(create([3, 1, 2])).map((x) => x * x).apply(assertDeepEqual([1, 4, 10]));
+    bad
+      .apply(create([3, 1, 2]))
+      .map((x) => x * x)
+      .apply(assertDeepEqual([1, 4, 10]));
     await expect(run(bad)).rejects.toThrow(/assertDeepEqual: expected \(any order\) \[1,10,4\]/);
   });
 });
@@ -63,7 +68,10 @@ describe('keyed transforms', () => {
 
   it('combinePerKey with each built-in combiner', async () => {
     const p = new Pipeline();
-    const keyed = p.apply(create(readings)).withKeys((r) => r.sensor).map((e) => kv(e.key, e.value.t));
+    const keyed = p
+      .apply(create(readings))
+      .withKeys((r) => r.sensor)
+      .map((e) => kv(e.key, e.value.t));
     keyed.combinePerKey(mean()).apply(assertDeepEqual([kv('a', 22), kv('b', 12), kv('c', -5)]));
     keyed.combinePerKey(sum()).apply(assertDeepEqual([kv('a', 66), kv('b', 24), kv('c', -5)]));
     keyed.combinePerKey(count()).apply(assertDeepEqual([kv('a', 3), kv('b', 2), kv('c', 1)]));
@@ -102,7 +110,9 @@ describe('keyed transforms', () => {
   it('a non-KV element reaching groupByKey is a dead letter, not a crash', async () => {
     const p = new Pipeline();
     const out = collect<unknown>();
-    p.apply(create<unknown>([kv('a', 1), 42, kv('a', 2)])).apply(groupByKeyUnchecked()).apply(out);
+    p.apply(create<unknown>([kv('a', 1), 42, kv('a', 2)]))
+      .apply(groupByKeyUnchecked())
+      .apply(out);
     const result = await run(p);
     expect(out.values).toEqual([{ key: 'a', value: [1, 2] }]);
     expect(result.deadLetters).toHaveLength(1);
@@ -116,8 +126,12 @@ describe('flatten', () => {
     const p = new Pipeline();
     const a = p.apply(create([1, 2]));
     const b = p.apply(create([10, 20, 30]));
-    pcollections(a, b, a).apply(flatten()).apply(assertDeepEqual([1, 2, 10, 20, 30, 1, 2]));
-    a.flattenWith(b).combineGlobally(sum()).apply(assertDeepEqual([63]));
+    pcollections(a, b, a)
+      .apply(flatten())
+      .apply(assertDeepEqual([1, 2, 10, 20, 30, 1, 2]));
+    a.flattenWith(b)
+      .combineGlobally(sum())
+      .apply(assertDeepEqual([63]));
     await run(p, { bundleSize: 2 });
   });
 });

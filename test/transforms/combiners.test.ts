@@ -42,7 +42,14 @@ describe('built-in combiners', () => {
     expect(min().extractOutput(fold(min(), data))).toBe(-2);
     expect(max().extractOutput(fold(max(), data))).toBe(9);
     expect(topK(2).extractOutput(fold(topK(2), data))).toEqual([9, 9]);
-    expect(topK<string>(2, (a, b) => a.length - b.length).extractOutput(fold(topK<string>(2, (a, b) => a.length - b.length), ['aa', 'a', 'aaaa', 'aaa']))).toEqual(['aaaa', 'aaa']);
+    expect(
+      topK<string>(2, (a, b) => a.length - b.length).extractOutput(
+        fold(
+          topK<string>(2, (a, b) => a.length - b.length),
+          ['aa', 'a', 'aaaa', 'aaa'],
+        ),
+      ),
+    ).toEqual(['aaaa', 'aaa']);
     expect(mean().extractOutput(mean().createAccumulator())).toBeNaN();
     expect(min().extractOutput(min().createAccumulator())).toBeNaN();
     // Empty accumulators stay JSON-serialisable (a streaming runner persists them).
@@ -73,7 +80,9 @@ describe('built-in combiners', () => {
     };
     const p = new Pipeline();
     const out = collect<unknown>();
-    p.apply(create([kv('a', 1), kv('a', -1), kv('a', 2)])).combinePerKey(picky, 'total').apply(out);
+    p.apply(create([kv('a', 1), kv('a', -1), kv('a', 2)]))
+      .combinePerKey(picky, 'total')
+      .apply(out);
     const progress: number[] = [];
     const result = await run(p, { bundleSize: 1, onProgress: (pr) => progress.push(pr.elementsRead) });
     expect(out.values).toEqual([{ key: 'a', value: 3 }]);

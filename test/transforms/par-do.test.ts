@@ -1,17 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Pipeline,
-  create,
-  collect,
-  composite,
-  parDoWithOutputs,
-  tag,
-  run,
-  type DoFn,
-  type FinishBundleContext,
-  type PCollection,
-  type ProcessContext,
-} from '../../src/index.js';
+import { Pipeline, create, collect, composite, parDoWithOutputs, tag, run, type DoFn, type FinishBundleContext, type PCollection, type ProcessContext } from '../../src/index.js';
 import { assertDeepEqual } from '../../src/testing/index.js';
 
 class Recorder implements DoFn<number, number> {
@@ -32,7 +20,11 @@ class Recorder implements DoFn<number, number> {
   async finishBundle(context: FinishBundleContext<number>): Promise<void> {
     await Promise.resolve();
     this.calls.push('finishBundle');
-    context.output(this.#batch.reduce((a, b) => a + b, 0), 0, (await import('../../src/index.js')).GLOBAL_WINDOW);
+    context.output(
+      this.#batch.reduce((a, b) => a + b, 0),
+      0,
+      (await import('../../src/index.js')).GLOBAL_WINDOW,
+    );
   }
   teardown(): void {
     this.calls.push('teardown');
@@ -44,13 +36,23 @@ describe('parDo', () => {
     const fn = new Recorder();
     const p = new Pipeline();
     const sums = collect<number>();
-    p.apply(create([1, 2, 3, 4, 5])).parDo(fn).apply(sums);
+    p.apply(create([1, 2, 3, 4, 5]))
+      .parDo(fn)
+      .apply(sums);
     await run(p, { bundleSize: 2 });
     expect(fn.calls).toEqual([
       'setup',
-      'startBundle', 'process 1', 'process 2', 'finishBundle',
-      'startBundle', 'process 3', 'process 4', 'finishBundle',
-      'startBundle', 'process 5', 'finishBundle',
+      'startBundle',
+      'process 1',
+      'process 2',
+      'finishBundle',
+      'startBundle',
+      'process 3',
+      'process 4',
+      'finishBundle',
+      'startBundle',
+      'process 5',
+      'finishBundle',
       'teardown',
     ]);
     // What finishBundle emitted flowed on through the fused chain.
@@ -74,12 +76,17 @@ describe('parDo', () => {
     outputs.errors.apply(assertDeepEqual(['negative: -1']));
     outputs.big.apply(assertDeepEqual([500]));
     await run(p);
-    expect(main.elements.map((e) => [e.value, e.timestamp])).toEqual([[5, 1005], [7, 1007]]);
+    expect(main.elements.map((e) => [e.value, e.timestamp])).toEqual([
+      [5, 1005],
+      [7, 1007],
+    ]);
   });
 
   it('a process() that returns an iterable emits each value', async () => {
     const p = new Pipeline();
-    p.apply(create(['a b', 'c'])).parDo({ process: (line: string) => line.split(' ') }).apply(assertDeepEqual(['a', 'b', 'c']));
+    p.apply(create(['a b', 'c']))
+      .parDo({ process: (line: string) => line.split(' ') })
+      .apply(assertDeepEqual(['a', 'b', 'c']));
     await run(p);
   });
 
@@ -119,7 +126,11 @@ describe('partition', () => {
 describe('names', () => {
   it('auto-derives unique names and scopes composites', () => {
     const p = new Pipeline();
-    const double = composite('double', (input: PCollection<number>) => input.map(function twice(x) { return x * 2; }));
+    const double = composite('double', (input: PCollection<number>) =>
+      input.map(function twice(x) {
+        return x * 2;
+      }),
+    );
     const a = p.apply(create([1]));
     a.apply(double);
     a.apply(double);

@@ -36,7 +36,8 @@ Options:
 function positive(name: string, text: string | undefined, fallback: number, integer = true): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!(n > 0 && Number.isFinite(n)) || (integer && !Number.isSafeInteger(n))) throw new UsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
+  if (!(n > 0 && Number.isFinite(n)) || (integer && !Number.isSafeInteger(n)))
+    throw new UsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
   return n;
 }
 
@@ -84,7 +85,9 @@ async function run(args: string[]): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  block.event(`runnel demo: ${sensors} sensors × ${rate}/s for ${formatDuration(durationMs)} in ${dir}${profile ? ` (device profile ${profile.name})` : ''}. Ctrl-C to stop early.`);
+  block.event(
+    `runnel demo: ${sensors} sensors × ${rate}/s for ${formatDuration(durationMs)} in ${dir}${profile ? ` (device profile ${profile.name})` : ''}. Ctrl-C to stop early.`,
+  );
   // Imported here so that --help and usage errors do not load the broker, SQLite and the runtimes.
   const { runDemo } = await import('../../demo/job.js');
   try {
@@ -138,7 +141,11 @@ function summaryText(s: DemoSummary): string {
   const lines = [
     '',
     `Summary (${formatDuration(s.elapsedMs)}):`,
-    `  sensors       ${n(s.sensors.published)} readings sent, ${n(s.sensors.acknowledged)} acknowledged by the broker after their commit; malformed on purpose: ${Object.entries(s.sensors.malformed).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `  sensors       ${n(s.sensors.published)} readings sent, ${n(s.sensors.acknowledged)} acknowledged by the broker after their commit; malformed on purpose: ${Object.entries(
+      s.sensors.malformed,
+    )
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
     `  ingest        ${n(s.ingested)} messages committed to the inbox (${n(Math.round(s.ingested / seconds))}/s), ${n(s.inboxDepth)} left for the next start`,
     `  pipeline      ${n(s.result.bundles)} bundles, ${n(s.result.committedSteps ?? 0)} steps committed in all runs on this folder`,
     `  features      ${n(s.windows)} windows; ${n(s.samples)} training samples stored (${n(s.duplicateWindows)} duplicate windows)`,

@@ -62,18 +62,30 @@ export function render(path: string, r: StoreReport, now = Date.now(), width = 1
   const outboxRows = r.outbox.reduce((n, s) => n + s.rows, 0);
   return [
     `${path}  (schema version ${r.schemaVersion}, ${r.committedSteps.toLocaleString('en-US')} steps committed)`,
-    section(`Inbox: ${inboxRows.toLocaleString('en-US')} messages`, 'no MQTT source has buffered anything', ['source', 'messages', 'size', 'oldest', 'dropped', 'duplicates'],
-      r.inbox.map((s) => [s.source, s.rows, formatBytes(s.bytes), age(s.oldestAgeMs), s.dropped, s.duplicates])),
+    section(
+      `Inbox: ${inboxRows.toLocaleString('en-US')} messages`,
+      'no MQTT source has buffered anything',
+      ['source', 'messages', 'size', 'oldest', 'dropped', 'duplicates'],
+      r.inbox.map((s) => [s.source, s.rows, formatBytes(s.bytes), age(s.oldestAgeMs), s.dropped, s.duplicates]),
+    ),
     section(
       `Dead letters: ${r.deadLetters.total.toLocaleString('en-US')}${deadLetterTitle(r)}`,
       'none',
       ['count', 'stage', 'code', 'last', 'latest reason'],
       r.deadLetters.groups.map((g) => [g.count, g.stage, g.code ?? '-', `${age(now - g.lastAt)} ago`, g.reason]),
     ),
-    section(`Outbox: ${outboxRows.toLocaleString('en-US')} outputs waiting`, 'empty: every output was delivered', ['stage', 'outputs', 'oldest'],
-      r.outbox.map((s) => [s.stage, s.rows, age(s.oldestAgeMs)])),
-    section('Offsets', 'no durable run has committed yet', ['source', 'updated', 'checkpoint'],
-      r.offsets.map((o) => [o.source, `${age(now - o.updatedAt)} ago`, o.checkpoint])),
+    section(
+      `Outbox: ${outboxRows.toLocaleString('en-US')} outputs waiting`,
+      'empty: every output was delivered',
+      ['stage', 'outputs', 'oldest'],
+      r.outbox.map((s) => [s.stage, s.rows, age(s.oldestAgeMs)]),
+    ),
+    section(
+      'Offsets',
+      'no durable run has committed yet',
+      ['source', 'updated', 'checkpoint'],
+      r.offsets.map((o) => [o.source, `${age(now - o.updatedAt)} ago`, o.checkpoint]),
+    ),
   ].join('\n\n');
 }
 

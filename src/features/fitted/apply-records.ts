@@ -64,7 +64,7 @@ export class ApplyFittedFn<In> implements DoFn<In, FeatureRecord> {
     const d = this.#d;
     const block = this.#ws.f32('bundle', n * d);
     block.view.set(this.#values.subarray(0, n * d));
-    for (let start = 0; start < n; ) {
+    for (let start = 0; start < n;) {
       const fitted = this.#fitted[start]!;
       let end = start + 1;
       while (end < n && this.#fitted[end] === fitted) end++;

@@ -79,25 +79,27 @@ export function fitFeatures<R extends object = FeatureRecord>(kind: FittableKind
   checkFeatureNames('fitFeatures', features);
   const imputing = !fitsFiniteRowsOnly(kind);
   const policy = imputing ? 'keep' : (options.nonFinite ?? 'reject');
-  return typed(composite(`fitFeatures(${kind})`, (input: PCollection<FeatureRecord>) =>
-    input
-      .parDo<TimedRow>(
-        {
-          // The fit runs in the kernels once the input ends: load them at set-up, so a missing
-          // kernels file fails the run before it reads the input rather than after.
-          setup() {
-            kernels();
+  return typed(
+    composite(`fitFeatures(${kind})`, (input: PCollection<FeatureRecord>) =>
+      input
+        .parDo<TimedRow>(
+          {
+            // The fit runs in the kernels once the input ends: load them at set-up, so a missing
+            // kernels file fails the run before it reads the input rather than after.
+            setup() {
+              kernels();
+            },
+            process(record, ctx) {
+              const values = new Array<number>(features.length);
+              readFeatures(record, features, policy, values, 0, imputing);
+              ctx.output({ t: ctx.timestamp, values });
+            },
           },
-          process(record, ctx) {
-            const values = new Array<number>(features.length);
-            readFeatures(record, features, policy, values, 0, imputing);
-            ctx.output({ t: ctx.timestamp, values });
-          },
-        },
-        'check',
-      )
-      .combineGlobally(fitCombiner(kind, features), 'fit'),
-  ));
+          'check',
+        )
+        .combineGlobally(fitCombiner(kind, features), 'fit'),
+    ),
+  );
 }
 
 /** Options of `fitOnWarmUp`. */
@@ -114,7 +116,10 @@ export interface FitOnWarmUpOptions<R = FeatureRecord> extends FitFeaturesOption
  * a model trained on the scaled stream, or to write with `writeOutbox`. The fit is kept in state
  * like the scalers', so a restart of a durable run does not emit it again.
  */
-export function fitOnWarmUp<R extends object = FeatureRecord>(kind: FittableKind, options: FitOnWarmUpOptions<R>): PTransform<PCollection<R>, PCollection<KV<unknown, FittedStatistics>>> {
+export function fitOnWarmUp<R extends object = FeatureRecord>(
+  kind: FittableKind,
+  options: FitOnWarmUpOptions<R>,
+): PTransform<PCollection<R>, PCollection<KV<unknown, FittedStatistics>>> {
   if (!isFittable(kind)) throw new TypeError(`fitOnWarmUp(kind): "${String(kind)}" is not fitted from data`);
   const { features } = options;
   checkFeatureNames('fitOnWarmUp', features);
@@ -122,7 +127,9 @@ export function fitOnWarmUp<R extends object = FeatureRecord>(kind: FittableKind
   if (!Number.isInteger(warmUp) || warmUp < 1) throw new RangeError(`fitOnWarmUp: options.warmUp must be a positive integer (records per key), got ${warmUp}`);
   const policy = fitsFiniteRowsOnly(kind) ? (options.nonFinite ?? 'reject') : 'keep';
   const key = (options.key as ((r: FeatureRecord) => unknown) | undefined) ?? (() => null);
-  return typed(composite(`fitOnWarmUp(${kind})`, (input: PCollection<FeatureRecord>) =>
-    input.withKeys(key, 'key').apply(statefulParDo(new WarmUpFitFn(kind, features, warmUp, policy, 'fitted')).withName('fit')),
-  ));
+  return typed(
+    composite(`fitOnWarmUp(${kind})`, (input: PCollection<FeatureRecord>) =>
+      input.withKeys(key, 'key').apply(statefulParDo(new WarmUpFitFn(kind, features, warmUp, policy, 'fitted')).withName('fit')),
+    ),
+  );
 }

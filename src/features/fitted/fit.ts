@@ -94,7 +94,9 @@ export interface FitOptions {
 export function fitStatistics(kind: FittableKind, data: FrameLike | readonly FeatureRecord[], options: FitOptions = {}): FittedStatistics {
   if (!isFittable(kind)) throw new TypeError(`fitStatistics(kind): "${String(kind)}" is not fitted from data; use one of ${FITTABLE.join(', ')}`);
   const ws = new Workspace();
-  const { names, n, block } = Array.isArray(data) ? recordsInto(ws, data as readonly FeatureRecord[], options.features, kind) : frameInto(ws, data as FrameLike, options.features, kind);
+  const { names, n, block } = Array.isArray(data)
+    ? recordsInto(ws, data as readonly FeatureRecord[], options.features, kind)
+    : frameInto(ws, data as FrameLike, options.features, kind);
   const params = fitParams(ws, kind, block.ptr, n, names.length);
   return fittedStatistics(kind, names, params, { rows: n, from: options.from ?? null, to: options.to ?? null });
 }

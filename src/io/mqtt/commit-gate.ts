@@ -211,20 +211,25 @@ export class CommitGate {
     const delay = Math.min(30_000, this.options.retryMs * 2 ** Math.min(this.#failures - 1, 8));
     // A `block` cap frees up when rows are consumed: check for room at the base rate.
     const full = !this.inbox.hasRoom(1, 0, this.options.clock.now());
-    this.#retryTimer = this.options.timers.setTimeout(() => {
-      this.#retryTimer = undefined;
-      if (!this.inbox.hasRoom(1, 0, this.options.clock.now())) {
-        this.#abandonUnwanted();
-        this.#block(reason);
-      } else this.#drain();
-    }, full ? this.options.retryMs : delay);
+    this.#retryTimer = this.options.timers.setTimeout(
+      () => {
+        this.#retryTimer = undefined;
+        if (!this.inbox.hasRoom(1, 0, this.options.clock.now())) {
+          this.#abandonUnwanted();
+          this.#block(reason);
+        } else this.#drain();
+      },
+      full ? this.options.retryMs : delay,
+    );
   }
 
   #dropped(count: number, now: number): void {
     this.stats.dropped += count;
     if (now - this.#lastDropLog >= 10_000) {
       this.#lastDropLog = now;
-      this.options.log(`[runnel] ${this.options.where}: inbox at its cap (${describeRetention(this.options.retention)}): dropped the ${count} oldest messages (${this.stats.dropped} so far)`);
+      this.options.log(
+        `[runnel] ${this.options.where}: inbox at its cap (${describeRetention(this.options.retention)}): dropped the ${count} oldest messages (${this.stats.dropped} so far)`,
+      );
     }
   }
 

@@ -91,7 +91,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         wanted: publisher ? () => !publisher.closed : always,
       };
       // A QoS 2 retransmission that aedes already holds was committed before aedes stored it.
-      if (packet.qos === 2 && publisher && persistence) persistence.incomingGetPacket(publisher, packet).then(() => callback(null), () => gate.submit(message));
+      if (packet.qos === 2 && publisher && persistence)
+        persistence.incomingGetPacket(publisher, packet).then(
+          () => callback(null),
+          () => gate.submit(message),
+        );
       else gate.submit(message);
     },
   });

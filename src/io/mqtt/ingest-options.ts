@@ -80,7 +80,9 @@ export function openIngest(store: Store, options: IngestOptions, where: string, 
 
   const log = options.log ?? ((m: string) => console.warn(m));
   if (dedupe === 'none') {
-    log(`[runnel] ${where}: no dedupe key (neither eventTimeField nor dedupe is set), so a QoS 1/2 message the broker sends again after a crash or a lost acknowledgement is stored twice (at least once). For exactly once, set dedupe: { field: '<a unique id or sequence field>' }, or eventTimeField.`);
+    log(
+      `[runnel] ${where}: no dedupe key (neither eventTimeField nor dedupe is set), so a QoS 1/2 message the broker sends again after a crash or a lost acknowledgement is stored twice (at least once). For exactly once, set dedupe: { field: '<a unique id or sequence field>' }, or eventTimeField.`,
+    );
   }
   const inboxStore = durability === 'power' && store.db.pragma('synchronous', { simple: true }) !== 2 ? Store.open(store.path, { synchronous: 'FULL' }) : store;
   const gate = new CommitGate(new Inbox(inboxStore, options.name, options.retention), {
@@ -95,7 +97,11 @@ export function openIngest(store: Store, options: IngestOptions, where: string, 
     ...hooks,
   });
   return {
-    gate, filters, codec, decode, durability,
+    gate,
+    filters,
+    codec,
+    decode,
+    durability,
     close() {
       gate.close();
       if (inboxStore !== store) inboxStore.close();

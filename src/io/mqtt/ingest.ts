@@ -80,7 +80,13 @@ export class MqttIngest {
       for (let i = 0; i < connections; i++) {
         const clientId = connections === 1 ? options.connection.clientId : `${options.connection.clientId}-${i}`;
         const subscribeTo = opened.filters.map((f) => (connections === 1 ? f.filter : `$share/${options.connection.clientId}/${f.filter}`));
-        await ingest.#connect({ ...options.connection, clientId, timers: options.timers ?? options.connection.timers }, subscribeTo, qos, where, options.log ?? ((m) => console.warn(m)));
+        await ingest.#connect(
+          { ...options.connection, clientId, timers: options.timers ?? options.connection.timers },
+          subscribeTo,
+          qos,
+          where,
+          options.log ?? ((m) => console.warn(m)),
+        );
       }
     } catch (error) {
       await ingest.close();

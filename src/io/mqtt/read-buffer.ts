@@ -89,7 +89,11 @@ class BufferReader<T> implements SourceReader<T> {
     try {
       return Object.assign(codec.decode(row.payload), topicFields(this.filter, row.topic));
     } catch (error) {
-      this.context.deadLetter(`${codec.name} payload rejected: ${messageOf(error)}`, { topic: row.topic, payloadBase64: row.payload.toString('base64') }, deadLetterCodeOf(error, 'BAD_PAYLOAD'));
+      this.context.deadLetter(
+        `${codec.name} payload rejected: ${messageOf(error)}`,
+        { topic: row.topic, payloadBase64: row.payload.toString('base64') },
+        deadLetterCodeOf(error, 'BAD_PAYLOAD'),
+      );
       return undefined;
     }
   }

@@ -36,7 +36,10 @@ export function fftComplex(re: Float64Array, im: Float64Array): [Float64Array, F
 /** Windowed real FFT: n/2 + 1 bins interleaved (re, im) into `out` (n + 2 values). */
 export function rfft(x: FloatArray, n: number, window: number, out: FloatArray): void {
   const w = windowValues(n, window);
-  const [re, im] = fftComplex(Float64Array.from({ length: n }, (_, t) => x[t]! * w[t]!), new Float64Array(n));
+  const [re, im] = fftComplex(
+    Float64Array.from({ length: n }, (_, t) => x[t]! * w[t]!),
+    new Float64Array(n),
+  );
   for (let k = 0; k <= n / 2; k++) {
     out[2 * k] = re[k]!;
     out[2 * k + 1] = im[k]!;
@@ -47,7 +50,8 @@ export function rfft(x: FloatArray, n: number, window: number, out: FloatArray):
 export function dft(x: ArrayLike<number>, n: number): Float64Array {
   const out = new Float64Array(n + 2);
   for (let k = 0; k <= n / 2; k++) {
-    let re = 0, im = 0;
+    let re = 0,
+      im = 0;
     for (let t = 0; t < n; t++) {
       const th = (-2 * Math.PI * ((k * t) % n)) / n;
       re += x[t]! * Math.cos(th);

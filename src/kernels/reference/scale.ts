@@ -25,7 +25,14 @@ export function zscore(x: FloatArray, n: number, d: number, mean: ArrayLike<numb
 
 /** out = (x - lo[c]) / (hi[c] - lo[c]). */
 export function minMaxScale(x: FloatArray, n: number, d: number, lo: ArrayLike<number>, hi: ArrayLike<number>, out: FloatArray): void {
-  affine(x, n, d, lo, Array.from({ length: d }, (_, c) => hi[c]! - lo[c]!), out);
+  affine(
+    x,
+    n,
+    d,
+    lo,
+    Array.from({ length: d }, (_, c) => hi[c]! - lo[c]!),
+    out,
+  );
 }
 
 /** out = (x - median[c]) / iqr[c]. */

@@ -36,8 +36,7 @@ export function biquadDesign(kind: number, f0: number, q: number, fs: number): F
   const w0 = (2 * Math.PI * f0) / fs;
   const cos = Math.cos(w0);
   const alpha = Math.sin(w0) / (2 * q);
-  const b =
-    kind === 0 ? [(1 - cos) / 2, 1 - cos, (1 - cos) / 2] : kind === 1 ? [(1 + cos) / 2, -(1 + cos), (1 + cos) / 2] : [alpha, 0, -alpha];
+  const b = kind === 0 ? [(1 - cos) / 2, 1 - cos, (1 - cos) / 2] : kind === 1 ? [(1 + cos) / 2, -(1 + cos), (1 + cos) / 2] : [alpha, 0, -alpha];
   const a0 = 1 + alpha;
   return Float64Array.from([b[0]! / a0, b[1]! / a0, b[2]! / a0, (-2 * cos) / a0, (1 - alpha) / a0]);
 }
@@ -46,7 +45,10 @@ export function biquadDesign(kind: number, f0: number, q: number, fs: number): F
 export function biquad(x: FloatArray, n: number, d: number, coef: ArrayLike<number>, out: FloatArray): void {
   const [b0, b1, b2, a1, a2] = [coef[0]!, coef[1]!, coef[2]!, coef[3]!, coef[4]!];
   for (let c = 0; c < d; c++) {
-    let x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+    let x1 = 0,
+      x2 = 0,
+      y1 = 0,
+      y2 = 0;
     for (let i = 0; i < n; i++) {
       const v = x[i * d + c]!;
       const y = b0 * v + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
@@ -85,9 +87,7 @@ export function lags(x: FloatArray, n: number, d: number, k: number, out: FloatA
 }
 
 /** Linear interpolation of rows stamped `times` at t0 + r·dt, r < m; NaN outside the stamps. */
-export function resampleLinear(
-  times: ArrayLike<number>, x: FloatArray, n: number, d: number, t0: number, dt: number, m: number, out: FloatArray,
-): void {
+export function resampleLinear(times: ArrayLike<number>, x: FloatArray, n: number, d: number, t0: number, dt: number, m: number, out: FloatArray): void {
   for (let r = 0; r < m; r++) {
     const t = t0 + r * dt;
     // Last stamp <= t, searched from scratch each time for obviousness.

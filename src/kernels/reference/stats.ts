@@ -118,16 +118,12 @@ export function colRms(x: FloatArray, n: number, d: number): Float64Array {
 
 /** Column population skewness m3 / m2^1.5. */
 export function colSkew(x: FloatArray, n: number, d: number): Float64Array {
-  return Float64Array.from({ length: d }, (_, c) =>
-    n === 0 ? NaN : centralSum(x, n, d, c, 3) / n / (centralSum(x, n, d, c, 2) / n) ** 1.5,
-  );
+  return Float64Array.from({ length: d }, (_, c) => (n === 0 ? NaN : centralSum(x, n, d, c, 3) / n / (centralSum(x, n, d, c, 2) / n) ** 1.5));
 }
 
 /** Column population excess kurtosis m4 / m2² - 3. */
 export function colKurt(x: FloatArray, n: number, d: number): Float64Array {
-  return Float64Array.from({ length: d }, (_, c) =>
-    n === 0 ? NaN : centralSum(x, n, d, c, 4) / n / (centralSum(x, n, d, c, 2) / n) ** 2 - 3,
-  );
+  return Float64Array.from({ length: d }, (_, c) => (n === 0 ? NaN : centralSum(x, n, d, c, 4) / n / (centralSum(x, n, d, c, 2) / n) ** 2 - 3));
 }
 
 /** Quantiles per column (full sort), laid out out[j·d + c]. */

@@ -89,7 +89,9 @@ export function affine(x: FloatArray, n: number, d: number, k: number, wts: Arra
 
 /** Per-class count, mean and Σ squared deviations of one batch (written, not accumulated). */
 export function classMoments(x: FloatArray, y: ArrayLike<number>, n: number, d: number, k: number): { count: Float64Array; mean: Float64Array; m2: Float64Array } {
-  const count = new Float64Array(k), mean = new Float64Array(k * d), m2 = new Float64Array(k * d);
+  const count = new Float64Array(k),
+    mean = new Float64Array(k * d),
+    m2 = new Float64Array(k * d);
   for (let i = 0; i < n; i++) {
     const c = y[i]!;
     count[c]!++;
@@ -104,7 +106,16 @@ export function classMoments(x: FloatArray, y: ArrayLike<number>, n: number, d: 
 }
 
 /** out (n × k) = constant[c] - Σ (x - mean)²·halfInvVar. */
-export function gaussianJll(x: FloatArray, n: number, d: number, k: number, mean: ArrayLike<number>, halfInvVar: ArrayLike<number>, constant: ArrayLike<number>, out: Float64Array): void {
+export function gaussianJll(
+  x: FloatArray,
+  n: number,
+  d: number,
+  k: number,
+  mean: ArrayLike<number>,
+  halfInvVar: ArrayLike<number>,
+  constant: ArrayLike<number>,
+  out: Float64Array,
+): void {
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < k; c++) {
       let s = 0;
@@ -144,7 +155,8 @@ export function histogram(bins: Uint8Array, d: number, nb: number, rows: ArrayLi
 export function nearestCenter(x: FloatArray, n: number, d: number, c: ArrayLike<number>, k: number, assign: Int32Array, dist: Float64Array): number {
   let inertia = 0;
   for (let i = 0; i < n; i++) {
-    let best = 0, bestD = Infinity;
+    let best = 0,
+      bestD = Infinity;
     for (let j = 0; j < k; j++) {
       let s = 0;
       for (let a = 0; a < d; a++) s += (x[i * d + a]! - c[j * d + a]!) ** 2;

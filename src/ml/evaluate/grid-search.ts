@@ -59,7 +59,12 @@ export function gridCandidates<O extends object>(grid: ParamGrid<O>, base?: O): 
 }
 
 /** Cross-validates each candidate within the budget and returns the best. */
-export function gridSearch<O extends object, M extends TrainedModel>(trainer: Trainer<O, M>, frame: FrameLike, labels: ArrayLike<number>, options: GridSearchOptions<O>): GridSearch<O, M> {
+export function gridSearch<O extends object, M extends TrainedModel>(
+  trainer: Trainer<O, M>,
+  frame: FrameLike,
+  labels: ArrayLike<number>,
+  options: GridSearchOptions<O>,
+): GridSearch<O, M> {
   const name = options.score ?? (options.stratify ? 'accuracy' : 'r2');
   const now = options.now ?? (() => performance.now());
   const budget = options.budgetMs ?? Infinity;
@@ -75,7 +80,12 @@ export function gridSearch<O extends object, M extends TrainedModel>(trainer: Tr
     }
     const t0 = now();
     const cv = crossValidate(trainer, frame, labels, {
-      folds: options.folds ?? 3, seed: options.seed ?? 0, stratify: options.stratify ?? false, score: name, options: candidate, now,
+      folds: options.folds ?? 3,
+      seed: options.seed ?? 0,
+      stratify: options.stratify ?? false,
+      score: name,
+      options: candidate,
+      now,
     });
     results.push({ options: candidate, mean: cv.mean, std: cv.std, ms: now() - t0 });
   }

@@ -32,7 +32,8 @@ export function r2(yTrue: Values, yPred: Values): number {
   checkPair('r2', yTrue, yPred);
   let mean = 0;
   for (let i = 0; i < yTrue.length; i++) mean += yTrue[i]! / yTrue.length;
-  let res = 0, tot = 0;
+  let res = 0,
+    tot = 0;
   for (let i = 0; i < yTrue.length; i++) {
     res += (yTrue[i]! - yPred[i]!) ** 2;
     tot += (yTrue[i]! - mean) ** 2;
@@ -68,8 +69,10 @@ export function confusionMatrix(yTrue: Values, yPred: Values, classes: readonly 
   const at = new Map(classes.map((c, i) => [c, i]));
   const matrix = classes.map(() => new Array<number>(classes.length).fill(0));
   for (let i = 0; i < yTrue.length; i++) {
-    const t = at.get(yTrue[i]!), p = at.get(yPred[i]!);
-    if (t === undefined || p === undefined) throw new RangeError(`confusionMatrix: row ${i} has label ${t === undefined ? yTrue[i] : yPred[i]}, not one of [${classes.join(', ')}]`);
+    const t = at.get(yTrue[i]!),
+      p = at.get(yPred[i]!);
+    if (t === undefined || p === undefined)
+      throw new RangeError(`confusionMatrix: row ${i} has label ${t === undefined ? yTrue[i] : yPred[i]}, not one of [${classes.join(', ')}]`);
     matrix[t]![p]!++;
   }
   return { classes: [...classes], matrix };
@@ -88,12 +91,16 @@ export interface ClassScores {
 /** Precision, recall and F1 per class and their unweighted (macro) means. */
 export function classScores(yTrue: Values, yPred: Values, classes?: readonly number[]): ClassScores {
   const { classes: cs, matrix } = confusionMatrix(yTrue, yPred, classes);
-  const precision: number[] = [], recall: number[] = [], f1: number[] = [], support: number[] = [];
+  const precision: number[] = [],
+    recall: number[] = [],
+    f1: number[] = [],
+    support: number[] = [];
   cs.forEach((_, c) => {
     const tp = matrix[c]![c]!;
     const predicted = matrix.reduce((s, row) => s + row[c]!, 0);
     const actual = matrix[c]!.reduce((s, v) => s + v, 0);
-    const p = predicted === 0 ? 0 : tp / predicted, r = actual === 0 ? 0 : tp / actual;
+    const p = predicted === 0 ? 0 : tp / predicted,
+      r = actual === 0 ? 0 : tp / actual;
     precision.push(p);
     recall.push(r);
     f1.push(p + r === 0 ? 0 : (2 * p * r) / (p + r));
@@ -136,8 +143,9 @@ export function rocAuc(yTrue: Values, scores: Values, positive?: number): number
   const pos = positive ?? labels[1]!;
   const order = Array.from({ length: yTrue.length }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
   // Average ranks over ties, then the Mann–Whitney U of the positives.
-  let rankSum = 0, nPos = 0;
-  for (let i = 0; i < order.length; ) {
+  let rankSum = 0,
+    nPos = 0;
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && scores[order[j + 1]!] === scores[order[i]!]) j++;
     const rank = (i + j) / 2 + 1;

@@ -34,11 +34,21 @@ export class Report {
     const parts = [[this.title, ...this.warnings.map((w) => `warning: ${w}`)].join('\n'), table(['metric', 'value'], Object.entries(this.metrics))];
     if (this.perClass) {
       const p = this.perClass;
-      parts.push(table(['class', 'precision', 'recall', 'f1', 'support'], p.classes.map((c, i) => [String(c), p.precision[i]!, p.recall[i]!, p.f1[i]!, p.support[i]!])));
+      parts.push(
+        table(
+          ['class', 'precision', 'recall', 'f1', 'support'],
+          p.classes.map((c, i) => [String(c), p.precision[i]!, p.recall[i]!, p.f1[i]!, p.support[i]!]),
+        ),
+      );
     }
     if (this.confusion) {
       const { classes, matrix } = this.confusion;
-      parts.push(table(['true \\ predicted', ...classes.map(String)], matrix.map((row, i) => [String(classes[i]), ...row])));
+      parts.push(
+        table(
+          ['true \\ predicted', ...classes.map(String)],
+          matrix.map((row, i) => [String(classes[i]), ...row]),
+        ),
+      );
     }
     return parts.join('\n\n');
   }
@@ -62,14 +72,21 @@ export interface ClassificationReportOptions {
 export function classificationReport(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, options: ClassificationReportOptions = {}): Report {
   const per = classScores(yTrue, yPred, options.classes);
   const metrics: Record<string, number> = {
-    rows: yTrue.length, accuracy: accuracy(yTrue, yPred),
-    precision_macro: per.macro.precision, recall_macro: per.macro.recall, f1_macro: per.macro.f1,
+    rows: yTrue.length,
+    accuracy: accuracy(yTrue, yPred),
+    precision_macro: per.macro.precision,
+    recall_macro: per.macro.recall,
+    f1_macro: per.macro.f1,
   };
   if (options.proba) {
     const classes = options.classes ?? per.classes;
     metrics['log_loss'] = logLoss(yTrue, options.proba, classes);
     if (classes.length === 2 && new Set(Array.from(yTrue)).size === 2) {
-      metrics['roc_auc'] = rocAuc(yTrue, Array.from(options.proba).filter((_, i) => i % 2 === 1), classes[1]);
+      metrics['roc_auc'] = rocAuc(
+        yTrue,
+        Array.from(options.proba).filter((_, i) => i % 2 === 1),
+        classes[1],
+      );
     }
   }
   return new Report(options.title ?? 'classification', metrics, per, confusionMatrix(yTrue, yPred, per.classes));
@@ -78,8 +95,6 @@ export function classificationReport(yTrue: ArrayLike<number>, yPred: ArrayLike<
 /** The report of a model on labelled rows: a classification report for classifiers, else regression; it repeats the model's warnings. */
 export function evaluateModel(model: TrainedModel, frame: FrameLike, labels: ArrayLike<number>, title = model.kind): Report {
   const pred = model.predict(frame);
-  const r = isClassifier(model)
-    ? classificationReport(labels, pred, { proba: model.predictProba(frame), classes: model.classes, title })
-    : regressionReport(labels, pred, title);
+  const r = isClassifier(model) ? classificationReport(labels, pred, { proba: model.predictProba(frame), classes: model.classes, title }) : regressionReport(labels, pred, title);
   return model.warnings.length === 0 ? r : new Report(r.title, r.metrics, r.perClass, r.confusion, model.warnings);
 }

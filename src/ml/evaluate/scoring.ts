@@ -24,14 +24,23 @@ export function score(name: ScoreName, model: TrainedModel, frame: FrameLike, la
     const proba = model.predictProba(frame);
     if (name === 'logLoss') return logLoss(labels, proba, model.classes);
     if (model.classes.length !== 2) throw new RangeError(`score "rocAuc" is for 2 classes; ${model.kind} has ${model.classes.length}`);
-    return rocAuc(labels, proba.filter((_, i) => i % 2 === 1), model.classes[1]);
+    return rocAuc(
+      labels,
+      proba.filter((_, i) => i % 2 === 1),
+      model.classes[1],
+    );
   }
   const pred = model.predict(frame);
   switch (name) {
-    case 'accuracy': return accuracy(labels, pred);
-    case 'f1Macro': return f1Macro(labels, pred);
-    case 'rmse': return rmse(labels, pred);
-    case 'mae': return mae(labels, pred);
-    default: return r2(labels, pred);
+    case 'accuracy':
+      return accuracy(labels, pred);
+    case 'f1Macro':
+      return f1Macro(labels, pred);
+    case 'rmse':
+      return rmse(labels, pred);
+    case 'mae':
+      return mae(labels, pred);
+    default:
+      return r2(labels, pred);
   }
 }

@@ -53,7 +53,10 @@ export function trainTestSplit(rows: number, options: SplitOptions = {}): Split 
   const rng = seededRandom(options.seed ?? 0);
   const nTest = Math.min(rows - 1, Math.max(1, Math.ceil(testSize * rows)));
   if (!options.stratify) {
-    const idx = shuffleInPlace(Int32Array.from({ length: rows }, (_, i) => i), rng);
+    const idx = shuffleInPlace(
+      Int32Array.from({ length: rows }, (_, i) => i),
+      rng,
+    );
     return { test: idx.slice(0, nTest), train: idx.slice(nTest) };
   }
   if (options.stratify.length !== rows) throw new RangeError(`trainTestSplit: ${options.stratify.length} stratify labels for ${rows} rows`);
@@ -69,7 +72,8 @@ export function trainTestSplit(rows: number, options: SplitOptions = {}): Split 
       r--;
     }
   }
-  const test: number[] = [], train: number[] = [];
+  const test: number[] = [],
+    train: number[] = [];
   groups.forEach((g, c) => {
     test.push(...g.slice(0, take[c]));
     train.push(...g.slice(take[c]));
@@ -98,10 +102,14 @@ export function kFold(rows: number, options: KFoldOptions = {}): Split[] {
     let next = 0;
     for (const g of byClass(options.stratify)) for (const i of shuffleInPlace(g, rng)) fold[i] = next++ % k;
   } else {
-    shuffleInPlace(Int32Array.from({ length: rows }, (_, i) => i), rng).forEach((row, pos) => (fold[row] = pos % k));
+    shuffleInPlace(
+      Int32Array.from({ length: rows }, (_, i) => i),
+      rng,
+    ).forEach((row, pos) => (fold[row] = pos % k));
   }
   return Array.from({ length: k }, (_, f) => {
-    const test: number[] = [], train: number[] = [];
+    const test: number[] = [],
+      train: number[] = [];
     for (let i = 0; i < rows; i++) (fold[i] === f ? test : train).push(i);
     return { train: Int32Array.from(train), test: Int32Array.from(test) };
   });

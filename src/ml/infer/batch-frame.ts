@@ -12,7 +12,10 @@ import type { FrameModel } from './types.js';
 export type Example = Float32Array | Float64Array | readonly number[] | Readonly<Record<string, number>>;
 
 const list = (names: readonly string[], max = 8): string =>
-  names.slice(0, max).map((n) => `"${n}"`).join(', ') + (names.length > max ? `, … (${names.length} in all)` : '');
+  names
+    .slice(0, max)
+    .map((n) => `"${n}"`)
+    .join(', ') + (names.length > max ? `, … (${names.length} in all)` : '');
 
 /** A batch being filled for one model; see the module comment. */
 export class BatchFrame implements FrameLike {
@@ -82,7 +85,8 @@ export class BatchFrame implements FrameLike {
   }
 
   #writeRecord(model: FrameModel, record: unknown, at: number): string | undefined {
-    if (typeof record !== 'object' || record === null) return `example is ${record === null ? 'null' : typeof record}; give an array of numbers or a record of numbers by feature name`;
+    if (typeof record !== 'object' || record === null)
+      return `example is ${record === null ? 'null' : typeof record}; give an array of numbers or a record of numbers by feature name`;
     if (!this.#named) {
       return `a record example needs feature names: model "${model.id}" has no ${FEATURES_KEY} metadata; give runInference the option featureNames`;
     }

@@ -49,8 +49,7 @@ function attributesAre(node: NodeSpec, required: Record<string, number>, optiona
   const attrs: Readonly<Record<string, AttributeValue>> = node.attributes ?? {};
   const isInt = (a: AttributeValue | undefined, v: number): boolean => a?.kind === 'int' && Number(a.value) === v;
   return (
-    Object.entries(required).every(([k, v]) => isInt(attrs[k], v)) &&
-    Object.entries(attrs).every(([k, a]) => (k in required ? true : k in optional && isInt(a, optional[k]!)))
+    Object.entries(required).every(([k, v]) => isInt(attrs[k], v)) && Object.entries(attrs).every(([k, a]) => (k in required ? true : k in optional && isInt(a, optional[k]!)))
   );
 }
 
@@ -111,7 +110,19 @@ export function matchLinear(graph: GraphSpec): LinearMatch {
   const logits = add.outputs[0]!;
   const head = nodes.length === 0 ? regressionHead(graph, logits) : classifierHead(graph, nodes, take, constant, logits, targets);
   if ('reason' in head) return head;
-  return { plan: { input: input.name, batchDim: shape[0] ?? null, features, targets, weights: Float32Array.from(w.data as ArrayLike<number>), bias, ...(scaler ? { scaler } : {}), head, outputs: graph.outputs.map((o) => o.name) } };
+  return {
+    plan: {
+      input: input.name,
+      batchDim: shape[0] ?? null,
+      features,
+      targets,
+      weights: Float32Array.from(w.data as ArrayLike<number>),
+      bias,
+      ...(scaler ? { scaler } : {}),
+      head,
+      outputs: graph.outputs.map((o) => o.name),
+    },
+  };
 }
 
 function regressionHead(graph: GraphSpec, logits: string): LinearHead | { reason: string } {

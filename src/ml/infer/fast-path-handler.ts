@@ -62,7 +62,8 @@ export class FastPathModelHandler<M extends FrameModel = FrameModel> implements 
     if ('reason' in m) {
       this.lastFallbackReason = m.reason;
       this.options.onFallback?.(id, m.reason);
-      if (!this.options.fallback) throw new RunnelError('MODEL_REJECTED', `model "${id}" (${bytes.byteLength} bytes) rejected: not supported by the fast path (${m.reason}) and no fallback handler`);
+      if (!this.options.fallback)
+        throw new RunnelError('MODEL_REJECTED', `model "${id}" (${bytes.byteLength} bytes) rejected: not supported by the fast path (${m.reason}) and no fallback handler`);
       this.fallbackLoads++;
       return this.options.fallback.load(bytes, { ...options, id });
     }
@@ -124,13 +125,13 @@ export class LoadedFastModel implements FrameModel {
       if (head.kind === 'regression') return { name, isTensor: true, type: 'float32', shape: [n, plan.targets] };
       return name === head.label ? { name, isTensor: true, type: 'int64', shape: [n] } : { name, isTensor: true, type: 'float32', shape: [n, classes] };
     });
-    ({ frameInput: this.frameInput, featureNames: this.featureNames, featureCount: this.featureCount, nanPolicy: this.nanPolicy, fetches: this.fetches } = frameSettings(
-      id,
-      this.inputs,
-      this.outputs,
-      metadata,
-      options,
-    ));
+    ({
+      frameInput: this.frameInput,
+      featureNames: this.featureNames,
+      featureCount: this.featureCount,
+      nanPolicy: this.nanPolicy,
+      fetches: this.fetches,
+    } = frameSettings(id, this.inputs, this.outputs, metadata, options));
     const arena = kernels.arena;
     this.weights = arena.f32Of(plan.weights);
     this.x = arena.allocF32(plan.features);

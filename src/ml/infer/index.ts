@@ -13,13 +13,4 @@ export { batchElementsFn, type HeldBatch, type HeldExample } from './batch-eleme
 export { BatchFrame, type Example } from './batch-frame.js';
 export { splitRows, type InferenceValues, type PredictionResult } from './prediction.js';
 export { frameOf, type FrameLike } from '../../kernels/frame.js';
-export {
-  type FloatTensor,
-  type FrameModel,
-  type LoadedModel,
-  type ModelHandler,
-  type ModelOutputs,
-  type TensorDescription,
-  type TensorType,
-  type TensorValue,
-} from './types.js';
+export { type FloatTensor, type FrameModel, type LoadedModel, type ModelHandler, type ModelOutputs, type TensorDescription, type TensorType, type TensorValue } from './types.js';

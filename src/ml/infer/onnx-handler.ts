@@ -176,13 +176,24 @@ export class LoadedOnnxModel implements FrameModel {
     for (const [name, t] of Object.entries(extra)) {
       const input = this.inputs.find((i) => i.name === name);
       if (!input || name === this.frameInput) {
-        throw new RunnelError('BAD_INPUT', `model "${this.id}": extra input "${name}" is not one of ${this.inputs.filter((i) => i.name !== this.frameInput).map((i) => `"${i.name}"`).join(', ') || '(none)'}`);
+        throw new RunnelError(
+          'BAD_INPUT',
+          `model "${this.id}": extra input "${name}" is not one of ${
+            this.inputs
+              .filter((i) => i.name !== this.frameInput)
+              .map((i) => `"${i.name}"`)
+              .join(', ') || '(none)'
+          }`,
+        );
       }
       const count = t.dims.reduce((a, b) => a * b, 1);
       const shape = input.shape ?? [];
       const badDim = shape.length !== t.dims.length || shape.some((d, k) => typeof d === 'number' && d > 0 && d !== t.dims[k]);
       if (badDim || t.data.length !== count) {
-        throw new RunnelError('BAD_INPUT', `model "${this.id}": extra input "${name}" has dims [${t.dims.join(', ')}] and ${t.data.length} values; the model expects [${shape.join(', ')}]`);
+        throw new RunnelError(
+          'BAD_INPUT',
+          `model "${this.id}": extra input "${name}" has dims [${t.dims.join(', ')}] and ${t.data.length} values; the model expects [${shape.join(', ')}]`,
+        );
       }
       feeds[name] = new this.ort.Tensor('float32', t.data, [...t.dims]);
     }

@@ -120,7 +120,7 @@ class InferenceDoFn implements DoFn<unknown, unknown> {
       throw new TypeError(`runInference ${this.perKeyModel ? 'with a keyed model handler' : 'with keyed: true'} needs { key, value } elements (apply withKeys first)`);
     }
     const { key, value } = element as KV<unknown, unknown>;
-    this.#hold(this.perKeyModel ? JSON.stringify(key) ?? String(key) : '', key, value, element, timestamp, ctx);
+    this.#hold(this.perKeyModel ? (JSON.stringify(key) ?? String(key)) : '', key, value, element, timestamp, ctx);
   }
 
   #hold(id: string, key: unknown, value: unknown, payload: unknown, timestamp: number, ctx: ProcessContext<unknown>): void {
@@ -167,7 +167,10 @@ class InferenceDoFn implements DoFn<unknown, unknown> {
  * const model = servedModel(new OnnxModelHandler(), onnxBytes);
  * readings.apply(runInference(model, { maxBatchSize: 256 })).map((r) => r.inference['prediction']![0]);
  */
-export function runInference<K, T extends Example = Example>(model: KeyedModels<K, unknown, FrameModel>, options?: RunInferenceOptions): RunInference<KV<K, T>, KV<K, PredictionResult<T>>>;
+export function runInference<K, T extends Example = Example>(
+  model: KeyedModels<K, unknown, FrameModel>,
+  options?: RunInferenceOptions,
+): RunInference<KV<K, T>, KV<K, PredictionResult<T>>>;
 export function runInference<K, T extends Example = Example>(
   model: ServedModel<unknown, FrameModel>,
   options: RunInferenceOptions & { keyed: true },

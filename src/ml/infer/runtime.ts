@@ -19,7 +19,7 @@ export function loadOnnxRuntime(numThreads = 1): Promise<OrtModule> {
   if (threads !== undefined && threads !== numThreads) {
     throw new RangeError(
       `numThreads ${numThreads} requested, but onnxruntime-web already runs with ${threads} in this process; ` +
-        'the thread count cannot change after the first model is loaded: use one value per process (the device profile\'s)',
+        "the thread count cannot change after the first model is loaded: use one value per process (the device profile's)",
     );
   }
   threads = numThreads;

@@ -107,7 +107,8 @@ class RecurrentFn implements StatefulDoFn<unknown, unknown, unknown, CarryState>
     for (const [input, output] of Object.entries(this.options.state)) {
       const desc = model.inputs.find((i) => i.name === input);
       if (!desc) throw new RangeError(`model "${model.id}" has no state input "${input}"; inputs: ${model.inputs.map((i) => i.name).join(', ')}`);
-      if (!model.outputs.some((o) => o.name === output)) throw new RangeError(`model "${model.id}" has no state output "${output}"; outputs: ${model.outputs.map((o) => o.name).join(', ')}`);
+      if (!model.outputs.some((o) => o.name === output))
+        throw new RangeError(`model "${model.id}" has no state output "${output}"; outputs: ${model.outputs.map((o) => o.name).join(', ')}`);
       layouts.set(input, layoutOf(model, desc));
     }
     return layouts;

@@ -9,7 +9,10 @@ import type { FrameLike } from '../../kernels/frame.js';
 export type NanPolicy = 'reject' | 'pass' | { impute: readonly number[] };
 
 const list = (names: readonly string[], max = 8): string =>
-  names.slice(0, max).map((n) => `"${n}"`).join(', ') + (names.length > max ? `, … (${names.length} in all)` : '');
+  names
+    .slice(0, max)
+    .map((n) => `"${n}"`)
+    .join(', ') + (names.length > max ? `, … (${names.length} in all)` : '');
 
 /** Throws `BAD_INPUT` unless the frame has `width` columns (when known) named `expected` in order (when known). */
 export function checkFrameColumns(modelId: string, input: string, expected: readonly string[] | undefined, width: number | undefined, frame: FrameLike): void {

@@ -69,7 +69,8 @@ export function readTensor(bytes: Uint8Array): TensorSpec {
     else if (f.field === 9 && f.wire === 2) raw = f.value;
     else if (f.field === 13 || f.field === 14) throw new RangeError(`tensor ${name ?? '(unnamed)'}: external or segmented data is not read`);
   }
-  if (elem !== 'float' && elem !== 'int64' && elem !== 'int32') throw new RangeError(`tensor ${name ?? '(unnamed)'}: element type ${elem ?? '(none)'} is not read (float, int64, int32 are)`);
+  if (elem !== 'float' && elem !== 'int64' && elem !== 'int32')
+    throw new RangeError(`tensor ${name ?? '(unnamed)'}: element type ${elem ?? '(none)'} is not read (float, int64, int32 are)`);
   const shape = dims.map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   const size = elem === 'int64' ? 8 : 4;
@@ -79,7 +80,12 @@ export function readTensor(bytes: Uint8Array): TensorSpec {
     const copy = raw.slice().buffer; // aligned, and not a view of the model's bytes
     data = elem === 'float' ? new Float32Array(copy) : elem === 'int64' ? new BigInt64Array(copy) : new Int32Array(copy);
   } else {
-    data = elem === 'float' ? Float32Array.from(floats) : elem === 'int64' ? BigInt64Array.from(ints, (v) => BigInt.asIntN(64, v)) : Int32Array.from(ints, (v) => Number(BigInt.asIntN(32, v)));
+    data =
+      elem === 'float'
+        ? Float32Array.from(floats)
+        : elem === 'int64'
+          ? BigInt64Array.from(ints, (v) => BigInt.asIntN(64, v))
+          : Int32Array.from(ints, (v) => Number(BigInt.asIntN(32, v)));
   }
   if (data.length !== count) throw new RangeError(`tensor ${name ?? '(unnamed)'}: ${data.length} values for dims [${shape.join(', ')}]`);
   return { ...(name !== undefined ? { name } : {}), elem, dims: shape, data };
@@ -162,16 +168,23 @@ function readAttribute(bytes: Uint8Array): [string, AttributeValue] {
     else if (f.field === 20 && f.wire === 0) kind = f.value;
   }
   switch (Number(kind)) {
-    case 1: return [name, { kind: 'float', value: f32 }];
-    case 2: return [name, { kind: 'int', value: int64Of(i64) }];
-    case 3: return [name, { kind: 'string', value: s }];
+    case 1:
+      return [name, { kind: 'float', value: f32 }];
+    case 2:
+      return [name, { kind: 'int', value: int64Of(i64) }];
+    case 3:
+      return [name, { kind: 'string', value: s }];
     case 4:
       if (!tensor) throw new RangeError(`attribute ${name}: tensor attribute without a tensor`);
       return [name, { kind: 'tensor', value: tensor }];
-    case 6: return [name, { kind: 'floats', value: Float32Array.from(floatList) }];
-    case 7: return [name, { kind: 'ints', value: intList.map(int64Of) }];
-    case 8: return [name, { kind: 'strings', value: stringList }];
-    default: throw new RangeError(`attribute ${name}: attribute type ${kind} is not read`);
+    case 6:
+      return [name, { kind: 'floats', value: Float32Array.from(floatList) }];
+    case 7:
+      return [name, { kind: 'ints', value: intList.map(int64Of) }];
+    case 8:
+      return [name, { kind: 'strings', value: stringList }];
+    default:
+      throw new RangeError(`attribute ${name}: attribute type ${kind} is not read`);
   }
 }
 

@@ -15,10 +15,7 @@ export type ElemType = keyof typeof ELEM_TYPES;
 export type Dim = number | string | null;
 
 /** A value type: a tensor, a sequence, or a map (what ZipMap produces). */
-export type TypeSpec =
-  | { tensor: { elem: ElemType; shape?: readonly Dim[] } }
-  | { sequence: TypeSpec }
-  | { map: { key: ElemType; value: TypeSpec } };
+export type TypeSpec = { tensor: { elem: ElemType; shape?: readonly Dim[] } } | { sequence: TypeSpec } | { map: { key: ElemType; value: TypeSpec } };
 
 /** A graph input or output (ValueInfoProto). */
 export interface ValueInfoSpec {
@@ -258,13 +255,27 @@ function writeType(w: ProtoWriter, type: TypeSpec): void {
 function writeAttribute(w: ProtoWriter, name: string, a: AttributeValue): void {
   w.stringField(1, name);
   switch (a.kind) {
-    case 'float': w.floatField(2, a.value); break;
-    case 'int': w.intField(3, a.value); break;
-    case 'string': w.stringField(4, a.value); break;
-    case 'tensor': w.messageField(5, (tw) => writeTensor(tw, a.value)); break;
-    case 'floats': w.packedFloats(7, a.value); break;
-    case 'ints': w.packedVarints(8, a.value); break;
-    case 'strings': for (const s of a.value) w.stringField(9, s); break;
+    case 'float':
+      w.floatField(2, a.value);
+      break;
+    case 'int':
+      w.intField(3, a.value);
+      break;
+    case 'string':
+      w.stringField(4, a.value);
+      break;
+    case 'tensor':
+      w.messageField(5, (tw) => writeTensor(tw, a.value));
+      break;
+    case 'floats':
+      w.packedFloats(7, a.value);
+      break;
+    case 'ints':
+      w.packedVarints(8, a.value);
+      break;
+    case 'strings':
+      for (const s of a.value) w.stringField(9, s);
+      break;
   }
   w.intField(20, ATTR_TYPES[a.kind]);
 }

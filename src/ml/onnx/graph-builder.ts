@@ -8,17 +8,7 @@
  *   g.output(y, 'float', ['N', 1]);
  *   const bytes = g.encode();
  */
-import {
-  encodeModel,
-  type AttributeValue,
-  type Dim,
-  type ElemType,
-  type ModelSpec,
-  type NodeSpec,
-  type TensorSpec,
-  type TypeSpec,
-  type ValueInfoSpec,
-} from './encode.js';
+import { encodeModel, type AttributeValue, type Dim, type ElemType, type ModelSpec, type NodeSpec, type TensorSpec, type TypeSpec, type ValueInfoSpec } from './encode.js';
 
 /** Options for one node. */
 export interface NodeOptions {

@@ -102,7 +102,8 @@ function growOptions(r: Required<GradientBoostingOptions>): GrowOptions {
 
 /** Sums of tree values per row and output (`outputs` scores per row, tree t adds to output t % outputs). */
 function ensembleScores(trees: readonly Tree[], base: readonly number[], frame: FrameLike): Float64Array {
-  const k = base.length, { rows, cols, view } = frame;
+  const k = base.length,
+    { rows, cols, view } = frame;
   const out = new Float64Array(rows * k);
   for (let i = 0; i < rows; i++) {
     for (let c = 0; c < k; c++) out[i * k + c] = base[c]!;
@@ -115,7 +116,10 @@ function ensembleScores(trees: readonly Tree[], base: readonly number[], frame: 
 export class GradientBoostingRegressorModel implements TrainedModel<GradientBoostingParams> {
   readonly warnings: readonly string[] = [];
   readonly kind = 'gradient-boosting-regressor';
-  constructor(readonly featureNames: readonly string[], readonly params: GradientBoostingParams) {}
+  constructor(
+    readonly featureNames: readonly string[],
+    readonly params: GradientBoostingParams,
+  ) {}
 
   predict(frame: FrameLike): Float64Array {
     checkColumns('GradientBoostingRegressorModel.predict', this.featureNames, frame);
@@ -136,7 +140,10 @@ export class GradientBoostingClassifierModel implements TrainedClassifier<Gradie
   readonly warnings: readonly string[] = [];
   readonly kind = 'gradient-boosting-classifier';
   readonly classes: readonly number[];
-  constructor(readonly featureNames: readonly string[], readonly params: GradientBoostingParams) {
+  constructor(
+    readonly featureNames: readonly string[],
+    readonly params: GradientBoostingParams,
+  ) {
     this.classes = params.classes ?? [];
   }
 
@@ -153,10 +160,13 @@ export class GradientBoostingClassifierModel implements TrainedClassifier<Gradie
 
   /** TreeEnsembleClassifier (LOGISTIC for 2 classes, SOFTMAX for more) with outputs `label`, `probabilities`. */
   toOnnx(options: ExportOptions = {}): Uint8Array {
-    const k = this.classes.length, binary = k === 2, d = this.featureNames.length;
+    const k = this.classes.length,
+      binary = k === 2,
+      d = this.featureNames.length;
     const { g, x, n } = beginGraph(this.kind, d, { ...options, featureNames: this.featureNames });
     const [label, probabilities] = g.node('TreeEnsembleClassifier', [x], {
-      domain: 'ai.onnx.ml', outputs: ['label', 'probabilities'],
+      domain: 'ai.onnx.ml',
+      outputs: ['label', 'probabilities'],
       attributes: {
         ...treeAttributes(this.params.trees, d, 1, 'class', (t) => (binary ? 0 : t % k)),
         classlabels_int64s: ints(this.classes),
@@ -200,7 +210,9 @@ export function fitGradientBoostingClassifier(frame: FrameLike, labels: ArrayLik
   const { classes, index } = encodeClasses('fitGradientBoostingClassifier', checkLabels('fitGradientBoostingClassifier', frame, labels));
   if (classes.length < 2) throw new RangeError(`fitGradientBoostingClassifier: needs at least 2 classes, got ${classes.length}`);
   const r = resolve(options);
-  const n = frame.rows, K = classes.length, S = K === 2 ? 1 : K;
+  const n = frame.rows,
+    K = classes.length,
+    S = K === 2 ? 1 : K;
   const counts = new Array<number>(K).fill(0);
   index.forEach((c) => counts[c]!++);
   const base = K === 2 ? [Math.fround(Math.log(counts[1]! / counts[0]!))] : counts.map((c) => Math.fround(Math.log(Math.max(c, 1) / n)));
@@ -215,7 +227,8 @@ export function fitGradientBoostingClassifier(frame: FrameLike, labels: ArrayLik
       if (S > 1) softmaxRows(P, S);
       else for (let i = 0; i < n; i++) P[i] = 1 / (1 + Math.exp(-F[i]!));
       for (let c = 0; c < S; c++) {
-        const g = data.grad.view, h = data.hess.view;
+        const g = data.grad.view,
+          h = data.hess.view;
         for (let i = 0; i < n; i++) {
           const p = P[i * S + c]!;
           const target = S === 1 ? index[i]! : index[i] === c ? 1 : 0;

@@ -76,12 +76,14 @@ interface Assignment {
 
 /** Nearest-centre assignment of every row by the WASM kernel, streamed in chunks. */
 function assign(centers: Float64Array, k: number, frame: FrameLike): Assignment {
-  const cluster = new Int32Array(frame.rows), dist = new Float64Array(frame.rows);
+  const cluster = new Int32Array(frame.rows),
+    dist = new Float64Array(frame.rows);
   let inertia = 0;
   withWorkspace((ws) => {
     const c = ws.f64Of(centers);
     const rows = Math.min(frame.rows, 16_384);
-    const a = ws.raw(rows * 4), dd = ws.f64(rows);
+    const a = ws.raw(rows * 4),
+      dd = ws.f64(rows);
     forEachChunk(ws, frame, (ptr, n, first) => {
       inertia += ws.x.nearestCenter(ptr, n, frame.cols, c.ptr, k, a.ptr, dd.ptr);
       cluster.set(ws.i32View(a).subarray(0, n), first);
@@ -95,7 +97,11 @@ function assign(centers: Float64Array, k: number, frame: FrameLike): Assignment 
 export class KMeansModel implements TrainedModel<KMeansParams> {
   readonly kind = 'kmeans';
   readonly #flat: Float64Array;
-  constructor(readonly featureNames: readonly string[], readonly params: KMeansParams, readonly warnings: readonly string[] = []) {
+  constructor(
+    readonly featureNames: readonly string[],
+    readonly params: KMeansParams,
+    readonly warnings: readonly string[] = [],
+  ) {
     this.#flat = Float64Array.from(params.centers.flat());
   }
 
@@ -113,12 +119,14 @@ export class KMeansModel implements TrainedModel<KMeansParams> {
 
   /** ONNX with outputs `label` (int64 nearest centre) and `distances` (`[N, k]` squared distances). */
   toOnnx(options: ExportOptions = {}): Uint8Array {
-    const k = this.params.centers.length, d = this.featureNames.length;
+    const k = this.params.centers.length,
+      d = this.featureNames.length;
     const { g, x, n } = beginGraph('kmeans', d, { ...options, featureNames: this.featureNames });
     const x3 = g.op('Reshape', [x, g.int64s([3], [-1, 1, d], 'shape_n1f')]);
     const diff = g.op('Sub', [x3, g.floats([k, d], this.#flat, 'centers')]);
     const dist = g.op('ReduceSum', [g.op('Mul', [diff, diff]), g.int64s([1], [2], 'axis_features')], {
-      attributes: { keepdims: { kind: 'int', value: 0 } }, output: 'distances',
+      attributes: { keepdims: { kind: 'int', value: 0 } },
+      output: 'distances',
     });
     const label = g.op('ArgMin', [dist], { attributes: { axis: { kind: 'int', value: 1 }, keepdims: { kind: 'int', value: 0 } }, output: 'label' });
     g.output(label, 'int64', [n]);
@@ -134,9 +142,15 @@ type Resolved = Required<KMeansOptions>;
 function resolve(options: KMeansOptions): Resolved {
   const batchSize = options.batchSize ?? 1024;
   const o: Resolved = {
-    k: options.k ?? 8, nInit: options.nInit ?? 10, maxIter: options.maxIter ?? 300, tol: options.tol ?? 1e-4,
-    maxLloydWork: options.maxLloydWork ?? 4e6, batchSize, epochs: options.epochs ?? 10,
-    window: options.window ?? 10 * batchSize, seed: options.seed ?? 0,
+    k: options.k ?? 8,
+    nInit: options.nInit ?? 10,
+    maxIter: options.maxIter ?? 300,
+    tol: options.tol ?? 1e-4,
+    maxLloydWork: options.maxLloydWork ?? 4e6,
+    batchSize,
+    epochs: options.epochs ?? 10,
+    window: options.window ?? 10 * batchSize,
+    seed: options.seed ?? 0,
   };
   for (const name of ['k', 'nInit', 'maxIter', 'batchSize', 'epochs'] as const) {
     if (!Number.isInteger(o[name]) || o[name] < 1) throw new RangeError(`k-means: ${name} must be an integer ≥ 1, got ${options[name]}`);
@@ -173,20 +187,29 @@ function seedingSample(frame: FrameLike, k: number, rng: () => number): Int32Arr
  * the sample are the `nearestCenter` kernel with one centre (the seeding's main cost).
  */
 function kMeansPlusPlus(frame: FrameLike, sample: Int32Array, k: number, rng: () => number): { centers: Float64Array; potential: number } {
-  const d = frame.cols, v = frame.view, m = sample.length;
+  const d = frame.cols,
+    v = frame.view,
+    m = sample.length;
   const trials = 2 + Math.floor(Math.log(k));
   const centers = new Float64Array(k * d);
-  let best = new Float64Array(m).fill(Infinity), total = Infinity;
+  let best = new Float64Array(m).fill(Infinity),
+    total = Infinity;
   withWorkspace((ws) => {
-    const x = ws.f32(m * d), cand = ws.f64(d), a = ws.raw(m * 4), dist = ws.f64(m);
+    const x = ws.f32(m * d),
+      cand = ws.f64(d),
+      a = ws.raw(m * 4),
+      dist = ws.f64(m);
     sample.forEach((row, t) => x.view.set(v.subarray(row * d, row * d + d), t * d));
     for (let c = 0; c < k; c++) {
-      let chosen = 0, chosenBest = best, chosenTotal = Infinity;
+      let chosen = 0,
+        chosenBest = best,
+        chosenTotal = Infinity;
       for (let trial = 0; trial < (c === 0 ? 1 : trials); trial++) {
         const row = sample[c === 0 ? Math.floor(rng() * m) : drawWeighted(best, total, rng)]!;
         cand.view.set(v.subarray(row * d, row * d + d));
         ws.x.nearestCenter(x.ptr, m, d, cand.ptr, 1, a.ptr, dist.ptr);
-        const next = new Float64Array(m), dv = dist.view;
+        const next = new Float64Array(m),
+          dv = dist.view;
         let potential = 0;
         for (let t = 0; t < m; t++) potential += next[t] = Math.min(best[t]!, dv[t]!);
         if (potential < chosenTotal) [chosen, chosenBest, chosenTotal] = [row, next, potential];
@@ -214,10 +237,13 @@ function drawWeighted(best: Float64Array, total: number, rng: () => number): num
  * clusters stay in use.
  */
 function means(frame: FrameLike, a: Assignment, old: Float64Array, k: number): Float64Array {
-  const d = frame.cols, v = frame.view;
-  const sums = new Float64Array(k * d), counts = new Float64Array(k);
+  const d = frame.cols,
+    v = frame.view;
+  const sums = new Float64Array(k * d),
+    counts = new Float64Array(k);
   for (let i = 0, row = 0; i < frame.rows; i++, row += d) {
-    const c = a.cluster[i]!, at = c * d;
+    const c = a.cluster[i]!,
+      at = c * d;
     counts[c]!++;
     for (let j = 0; j < d; j++) sums[at + j]! += v[row + j]!;
   }
@@ -232,7 +258,8 @@ function means(frame: FrameLike, a: Assignment, old: Float64Array, k: number): F
 
 /** Gives each empty cluster one of the rows farthest from their centres (in `sums`/`counts`). */
 function relocateEmpty(frame: FrameLike, a: Assignment, sums: Float64Array, counts: Float64Array): void {
-  const d = frame.cols, v = frame.view;
+  const d = frame.cols,
+    v = frame.view;
   const taken = new Set<number>();
   for (let c = 0; c < counts.length; c++) {
     if (counts[c]! > 0) continue;
@@ -254,7 +281,8 @@ function absoluteTol(frame: FrameLike, tol: number): number {
   const { rows, cols: d, view: v } = frame;
   let sum = 0;
   for (let j = 0; j < d; j++) {
-    let mean = 0, sq = 0;
+    let mean = 0,
+      sq = 0;
     for (let i = 0; i < rows; i++) mean += v[i * d + j]!;
     mean /= rows;
     for (let i = 0; i < rows; i++) sq += (v[i * d + j]! - mean) ** 2;
@@ -315,10 +343,12 @@ function fitLloyd(frame: FrameLike, o: Resolved): KMeansModel {
     if (!best || run.assignment.inertia < best.assignment.inertia) best = run;
   }
   const { centers, assignment, iterations, converged } = best!;
-  const warnings = converged ? [] : [
-    `k-means: Lloyd stopped at maxIter = ${o.maxIter} iterations while the centres were still moving, so they may not be a `
-    + 'local minimum of the inertia yet (predictions are still usable, clusters may shift on a refit). Raise maxIter, or loosen tol.',
-  ];
+  const warnings = converged
+    ? []
+    : [
+        `k-means: Lloyd stopped at maxIter = ${o.maxIter} iterations while the centres were still moving, so they may not be a ` +
+          'local minimum of the inertia yet (predictions are still usable, clusters may shift on a refit). Raise maxIter, or loosen tol.',
+      ];
   const counts = clusterSizes(assignment, o.k);
   const params = { counts, inertia: assignment.inertia, algorithm: 'lloyd' as const, iterations, converged, restarts: o.nInit };
   return toModel(frame.names, centers, params, warnings);
@@ -339,7 +369,10 @@ export class MiniBatchKMeans {
   readonly #counts: Float64Array;
   #batches = 0;
 
-  constructor(readonly featureNames: readonly string[], options: KMeansOptions = {}) {
+  constructor(
+    readonly featureNames: readonly string[],
+    options: KMeansOptions = {},
+  ) {
     this.#o = resolve(options);
     this.#rng = seededRandom(this.#o.seed);
     this.#counts = new Float64Array(this.#o.k);
@@ -362,11 +395,16 @@ export class MiniBatchKMeans {
     checkFinite('MiniBatchKMeans.partialFit', frame);
     const centers = (this.#centers ??= this.#seed(frame));
     const { k, batchSize, window } = this.#o;
-    const d = frame.cols, n = frame.rows, v = frame.view;
+    const d = frame.cols,
+      n = frame.rows,
+      v = frame.view;
     const perm = sampleRows(n, n, this.#rng);
     withWorkspace((ws) => {
       const b = Math.min(batchSize, n);
-      const x = ws.f32(b * d), c = ws.f64(k * d), a = ws.raw(b * 4), dist = ws.f64(b);
+      const x = ws.f32(b * d),
+        c = ws.f64(k * d),
+        a = ws.raw(b * 4),
+        dist = ws.f64(b);
       for (let start = 0; start < n; start += b) {
         const m = Math.min(b, n - start);
         const xv = x.view;
@@ -375,7 +413,8 @@ export class MiniBatchKMeans {
         ws.x.nearestCenter(x.ptr, m, d, c.ptr, k, a.ptr, dist.ptr);
         const keep = (1 - 1 / window) ** m;
         for (let j = 0; j < k; j++) this.#counts[j]! *= keep;
-        const av = ws.i32View(a), xs = x.view;
+        const av = ws.i32View(a),
+          xs = x.view;
         for (let t = 0; t < m; t++) {
           const j = av[t]!;
           const eta = 1 / ++this.#counts[j]!;

@@ -46,13 +46,18 @@ const maxAbs = (a: Float64Array): number => a.reduce((m, v) => Math.max(m, Math.
 
 /** Minimises f from x0; `fg(x, g)` returns f(x) and writes ∇f(x) into g. */
 export function lbfgs(fg: (x: Float64Array, g: Float64Array) => number, x0: Float64Array, options: LbfgsOptions = {}): LbfgsResult {
-  const maxIter = options.maxIter ?? 500, m = options.memory ?? 10, gtol = options.gtol ?? 1e-7, ftol = options.ftol ?? 1e-14;
+  const maxIter = options.maxIter ?? 500,
+    m = options.memory ?? 10,
+    gtol = options.gtol ?? 1e-7,
+    ftol = options.ftol ?? 1e-14;
   const p = x0.length;
   let x = Float64Array.from(x0);
   let g = new Float64Array(p);
   let f = fg(x, g);
   let evaluations = 1;
-  const S: Float64Array[] = [], Y: Float64Array[] = [], rho: number[] = [];
+  const S: Float64Array[] = [],
+    Y: Float64Array[] = [],
+    rho: number[] = [];
   const dir = new Float64Array(p);
   const alpha = new Array<number>(m).fill(0);
   for (let iter = 0; iter < maxIter; iter++) {
@@ -77,7 +82,8 @@ export function lbfgs(fg: (x: Float64Array, g: Float64Array) => number, x0: Floa
       slope = dotp(g, dir);
     }
     let step = 1;
-    const xn = new Float64Array(p), gn = new Float64Array(p);
+    const xn = new Float64Array(p),
+      gn = new Float64Array(p);
     let fn = Infinity;
     for (let tries = 0; tries < 40; tries++) {
       for (let i = 0; i < p; i++) xn[i] = x[i]! + step * dir[i]!;
@@ -87,7 +93,8 @@ export function lbfgs(fg: (x: Float64Array, g: Float64Array) => number, x0: Floa
       step /= 2;
     }
     if (!(fn <= f)) return { x, f, iterations: iter, evaluations, converged: false, gradient: maxAbs(g), stop: 'line-search' };
-    const s = new Float64Array(p), y = new Float64Array(p);
+    const s = new Float64Array(p),
+      y = new Float64Array(p);
     for (let i = 0; i < p; i++) {
       s[i] = xn[i]! - x[i]!;
       y[i] = gn[i]! - g[i]!;

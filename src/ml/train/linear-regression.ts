@@ -122,7 +122,9 @@ export class NormalEquations {
     const l2 = options.l2 ?? 0;
     if (!(l2 >= 0 && Number.isFinite(l2))) throw new RangeError(`linear regression: l2 must be a finite number ≥ 0, got ${options.l2}`);
     const fitIntercept = options.fitIntercept ?? true;
-    const d = this.featureNames.length, D = d + 1, n = this.rows;
+    const d = this.featureNames.length,
+      D = d + 1,
+      n = this.rows;
     if (n < 1) throw new RangeError('linear regression: no rows to fit; call update() with data first');
     const a = new Float64Array(d * d);
     const c = new Float64Array(d);
@@ -136,8 +138,7 @@ export class NormalEquations {
     const w = solveSpd(a, c, d);
     if (!(w instanceof Float64Array)) {
       throw new RangeError(
-        `linear regression: XᵀX is singular at feature "${this.featureNames[w.failedPivot]}" (constant or collinear with earlier features); ` +
-          'drop it, or use ridge with l2 > 0',
+        `linear regression: XᵀX is singular at feature "${this.featureNames[w.failedPivot]}" (constant or collinear with earlier features); ` + 'drop it, or use ridge with l2 > 0',
       );
     }
     const weights = Array.from(w);

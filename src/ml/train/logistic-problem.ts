@@ -24,7 +24,8 @@ export interface FeatureScaling {
 
 /** Column means and scales of a row-major float32 frame, accumulated in f64. */
 export function featureScaling(view: Float32Array, n: number, d: number, l2: number): FeatureScaling {
-  const mean = new Float64Array(d), m2 = new Float64Array(d);
+  const mean = new Float64Array(d),
+    m2 = new Float64Array(d);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < d; j++) {
       // Welford: stable for features with a large offset (a sensor reading near 1,000 ± 0.1).
@@ -45,7 +46,8 @@ export function featureScaling(view: Float32Array, n: number, d: number, l2: num
  * ∂f/∂θⱼ = cⱼ·(hⱼ − μⱼ·h_b), ∂f/∂θ_b = h_b.
  */
 export function standardise(h: Float64Array, k: number, s: FeatureScaling, out: Float64Array): void {
-  const d = s.mean.length, D = d + 1;
+  const d = s.mean.length,
+    D = d + 1;
   for (let c = 0; c < k; c++) {
     const hb = h[c * D + d]!;
     out[c * D + d] = hb;

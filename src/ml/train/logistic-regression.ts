@@ -112,7 +112,9 @@ export function fitLogisticRegression(frame: FrameLike, labels: ArrayLike<number
   checkFinite('fitLogisticRegression', frame);
   const { classes, index } = encodeClasses('fitLogisticRegression', checkLabels('fitLogisticRegression', frame, labels));
   if (classes.length < 2) throw new RangeError(`fitLogisticRegression: needs at least 2 classes, got ${classes.length} (${classes.join(', ')})`);
-  const n = frame.rows, d = frame.cols, k = classes.length;
+  const n = frame.rows,
+    d = frame.cols,
+    k = classes.length;
   const l2 = options.l2 ?? 1 / n;
   if (!(l2 >= 0 && Number.isFinite(l2))) throw new RangeError(`fitLogisticRegression: l2 must be a finite number ≥ 0, got ${options.l2}`);
   const solver = options.solver === undefined || options.solver === 'auto' ? (k > 2 ? 'newton-cg' : 'newton') : options.solver;
@@ -127,8 +129,14 @@ export function fitLogisticRegression(frame: FrameLike, labels: ArrayLike<number
     // Softmax is shift-invariant and the intercepts are unpenalised: centre them for a unique answer.
     const shift = r.rows.length > 1 ? r.rows.reduce((sum, row) => sum + row[d]!, 0) / r.rows.length : 0;
     const params: LogisticRegressionParams = {
-      classes, weights: r.rows.map((row) => Array.from(row.subarray(0, d))), intercepts: r.rows.map((row) => row[d]! - shift),
-      solver, iterations: r.iterations, objective: r.objective, converged: r.converged, gradient: r.gradient,
+      classes,
+      weights: r.rows.map((row) => Array.from(row.subarray(0, d))),
+      intercepts: r.rows.map((row) => row[d]! - shift),
+      solver,
+      iterations: r.iterations,
+      objective: r.objective,
+      converged: r.converged,
+      gradient: r.gradient,
     };
     return new LogisticRegressionModel(frame.names, params, r.converged ? [] : [notConverged(solver, r, tol)]);
   });
@@ -142,8 +150,10 @@ function notConverged(solver: Exclude<LogisticSolver, 'auto'>, r: SolverResult, 
     'line-search': 'found no step that lowers the objective',
     gradient: 'stopped',
   }[r.stop];
-  return `logistic regression (${solver}) ${why} before converging: max |gradient| ${r.gradient.toExponential(2)} > tol ${tol}. `
-    + 'The coefficients are not the optimum of the objective; raise maxIter, loosen tol, or raise l2 (separable classes have no finite optimum without it).';
+  return (
+    `logistic regression (${solver}) ${why} before converging: max |gradient| ${r.gradient.toExponential(2)} > tol ${tol}. ` +
+    'The coefficients are not the optimum of the objective; raise maxIter, loosen tol, or raise l2 (separable classes have no finite optimum without it).'
+  );
 }
 
 /** The logistic regression trainer. */

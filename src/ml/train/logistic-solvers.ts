@@ -38,7 +38,11 @@ const roundingSlack = (objective: number, n: number): number => (n + 16) * Numbe
 export function newton(pb: LogisticProblem, maxIter: number, tol: number): SolverResult {
   const { ws, n, d, l2 } = pb;
   const D = d + 1;
-  const beta = ws.f64(D), w = ws.f64(n), r = ws.f64(n), h = ws.f64(D * D), g = ws.f64(D);
+  const beta = ws.f64(D),
+    w = ws.f64(n),
+    r = ws.f64(n),
+    h = ws.f64(D * D),
+    g = ws.f64(D);
   const objectiveAt = (): number => {
     const loss = ws.x.logisticTerms(pb.x, pb.y, n, d, beta.ptr, w.ptr, r.ptr);
     const b = beta.view;
@@ -46,14 +50,16 @@ export function newton(pb: LogisticProblem, maxIter: number, tol: number): Solve
     for (let j = 0; j < d; j++) obj += 0.5 * l2 * b[j]! ** 2;
     return obj;
   };
-  let obj = objectiveAt(), gradient = Infinity;
+  let obj = objectiveAt(),
+    gradient = Infinity;
   for (let iter = 0; iter < maxIter; iter++) {
     // w and r hold the IRLS weights and residuals at beta (the last objectiveAt was there).
     h.view.fill(0);
     g.view.fill(0);
     ws.x.gramAccumulate(pb.x, w.ptr, r.ptr, n, d, h.ptr, g.ptr);
     const current = Float64Array.from(beta.view);
-    const H = Float64Array.from(h.view, (v) => v / n), G = Float64Array.from(g.view, (v) => v / n);
+    const H = Float64Array.from(h.view, (v) => v / n),
+      G = Float64Array.from(g.view, (v) => v / n);
     for (let j = 0; j < D; j++) {
       H[j * D + j]! += j < d ? l2 : 1e-12;
       if (j < d) G[j]! += l2 * current[j]!;
@@ -118,17 +124,25 @@ export function softmaxLbfgs(pb: LogisticProblem, k: number, maxIter: number, to
 export function softmaxNewtonCg(pb: LogisticProblem, k: number, maxIter: number, tol: number): SolverResult {
   const objective = new SoftmaxObjective(pb, k, rowPenalty(k, pb.l2));
   const p = objective.size;
-  let theta = new Float64Array(p), g = new Float64Array(p);
-  let f = objective.evaluate(theta, g), gradient = maxAbs(g);
+  let theta = new Float64Array(p),
+    g = new Float64Array(p);
+  let f = objective.evaluate(theta, g),
+    gradient = maxAbs(g);
   const done = (iterations: number, converged: boolean, stop: LbfgsStop): SolverResult => ({
-    rows: fittedRows(objective, theta, k), iterations, objective: f, converged, gradient, stop,
+    rows: fittedRows(objective, theta, k),
+    iterations,
+    objective: f,
+    converged,
+    gradient,
+    stop,
   });
   for (let iter = 0; iter < maxIter; iter++) {
     if (gradient <= tol) return done(iter, true, 'gradient');
     const step = conjugateGradient(objective, g);
     const predicted = dot(step, g);
     const slack = roundingSlack(f, pb.n);
-    const next = new Float64Array(p), gNext = new Float64Array(p);
+    const next = new Float64Array(p),
+      gNext = new Float64Array(p);
     let accepted = false;
     for (let t = 1; t >= 1e-10 && !accepted; t /= 2) {
       for (let i = 0; i < p; i++) next[i] = theta[i]! - t * step[i]!;
@@ -155,7 +169,9 @@ function conjugateGradient(objective: SoftmaxObjective, g: Float64Array): Float6
   const p = g.length;
   const m = new Float64Array(p);
   objective.preconditioner(m);
-  const s = new Float64Array(p), r = Float64Array.from(g), hd = new Float64Array(p);
+  const s = new Float64Array(p),
+    r = Float64Array.from(g),
+    hd = new Float64Array(p);
   const z = r.map((v, i) => v / m[i]!);
   const dir = Float64Array.from(z);
   const gNorm = Math.sqrt(dot(g, g));

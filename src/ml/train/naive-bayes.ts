@@ -55,7 +55,8 @@ export class GaussianNBModel implements TrainedClassifier<GaussianNBParams> {
   /** Joint log-likelihood `[rows × classes]` (log prior + Σ log N(x | mean, var)), by the WASM `gaussianJll` kernel. */
   jointLogLikelihood(frame: FrameLike): Float64Array {
     checkColumns('GaussianNBModel', this.featureNames, frame);
-    const k = this.classes.length, d = frame.cols;
+    const k = this.classes.length,
+      d = frame.cols;
     const out = new Float64Array(frame.rows * k);
     withWorkspace((ws) => {
       const mean = ws.f64Of(this.params.means.flat());
@@ -109,7 +110,8 @@ export class GaussianNB {
   }
 
   #init(classes: number[]): void {
-    const k = classes.length, d = this.featureNames.length;
+    const k = classes.length,
+      d = this.featureNames.length;
     this.#classes = classes;
     this.#count = new Float64Array(k);
     this.#mean = new Float64Array(k * d);
@@ -128,7 +130,8 @@ export class GaussianNB {
     checkLabels('GaussianNB.partialFit', frame, labels);
     const { classes, index } = encodeClasses('GaussianNB.partialFit', labels, this.#classes);
     if (!this.#classes) this.#init(classes);
-    const k = this.#classes!.length, d = frame.cols;
+    const k = this.#classes!.length,
+      d = frame.cols;
     withWorkspace((ws) => {
       const y = ws.f64(Math.min(frame.rows, 16_384));
       const [cnt, mean, m2] = [ws.f64(k), ws.f64(k * d), ws.f64(k * d)];
@@ -147,7 +150,8 @@ export class GaussianNB {
     for (let c = 0; c < cnt.length; c++) {
       const nb = cnt[c]!;
       if (nb === 0) continue;
-      const na = this.#count[c]!, n = na + nb;
+      const na = this.#count[c]!,
+        n = na + nb;
       for (let j = 0; j < d; j++) {
         const p = c * d + j;
         const delta = mean[p]! - this.#mean[p]!;
@@ -163,7 +167,8 @@ export class GaussianNB {
     const classes = this.#classes;
     const total = this.#count.reduce((a, b) => a + b, 0);
     if (!classes || total === 0) throw new RangeError('GaussianNB: no rows seen; call partialFit() with data first');
-    const k = classes.length, d = this.featureNames.length;
+    const k = classes.length,
+      d = this.featureNames.length;
     const empty = classes.filter((_, c) => this.#count[c] === 0);
     if (empty.length > 0 && !this.#options.priors) throw new RangeError(`GaussianNB: no rows of class ${empty.join(', ')}; train with every class or give priors`);
     // Variance of each feature over all rows (the law of total variance over classes).

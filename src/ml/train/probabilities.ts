@@ -2,7 +2,8 @@
 
 /** Labels of the row-wise argmax of `[rows × k]` scores. */
 export function argmaxLabels(scores: Float64Array, classes: readonly number[]): Float64Array {
-  const k = classes.length, rows = scores.length / k;
+  const k = classes.length,
+    rows = scores.length / k;
   const out = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     let best = 0;
@@ -18,7 +19,7 @@ export function softmaxRows(scores: Float64Array, k: number): Float64Array {
     let m = -Infinity;
     for (let c = 0; c < k; c++) m = Math.max(m, scores[i + c]!);
     let s = 0;
-    for (let c = 0; c < k; c++) s += (scores[i + c] = Math.exp(scores[i + c]! - m));
+    for (let c = 0; c < k; c++) s += scores[i + c] = Math.exp(scores[i + c]! - m);
     for (let c = 0; c < k; c++) scores[i + c]! /= s;
   }
   return scores;

@@ -41,7 +41,8 @@ export class SoftmaxObjective {
   /** W = J·θ (k rows of [w…, b] in raw units) into `out`. */
   toRaw(theta: Float64Array, out: Float64Array): void {
     const { mean, scale } = this.#pb.scaling;
-    const d = mean.length, D = d + 1;
+    const d = mean.length,
+      D = d + 1;
     for (let c = 0; c < this.#k; c++) {
       let shift = 0;
       for (let j = 0; j < d; j++) {
@@ -63,7 +64,9 @@ export class SoftmaxObjective {
    */
   evaluate(theta: Float64Array, g: Float64Array): number {
     const { ws, n, d } = this.#pb;
-    const D = d + 1, raw = this.#raw, l2 = this.#l2;
+    const D = d + 1,
+      raw = this.#raw,
+      l2 = this.#l2;
     this.toRaw(theta, raw);
     this.#w.view.set(raw);
     this.#grad.view.fill(0);
@@ -84,7 +87,8 @@ export class SoftmaxObjective {
   /** out = ∇²f(θ)·v at the last point evaluated: Jᵀ·(H_W + λ)·J·v. */
   hessianVector(v: Float64Array, out: Float64Array): void {
     const { ws, n, d } = this.#pb;
-    const D = d + 1, u = this.#raw;
+    const D = d + 1,
+      u = this.#raw;
     this.toRaw(v, u);
     this.#w.view.set(u);
     this.#grad.view.fill(0);

@@ -48,13 +48,15 @@ function bestSplit(data: BinnedData, hist: Float64Array, G: number, H: number, o
   const parent = (G * G) / (H + o.l2);
   let best: Split | undefined;
   for (let j = 0; j < data.d; j++) {
-    let gl = 0, hl = 0;
+    let gl = 0,
+      hl = 0;
     const base = j * data.nb * 2;
     const splits = data.edges[j]!.length;
     for (let b = 0; b < splits; b++) {
       gl += hist[base + 2 * b]!;
       hl += hist[base + 2 * b + 1]!;
-      const gr = G - gl, hr = H - hl;
+      const gr = G - gl,
+        hr = H - hl;
       if (hl < o.minChildWeight || hr < o.minChildWeight) continue;
       const gain = (gl * gl) / (hl + o.l2) + (gr * gr) / (hr + o.l2) - parent;
       if (gain > o.minGain && (!best || gain > best.gain)) best = { feature: j, bin: b, gain };
@@ -77,7 +79,8 @@ export function growTree(data: BinnedData, o: GrowOptions, update: Float64Array,
     return Float64Array.from(data.hist.view);
   };
   const grow = (start: number, count: number, hist: Float64Array, depth: number): number => {
-    let G = 0, H = 0;
+    let G = 0,
+      H = 0;
     for (let b = 0; b < nb; b++) {
       G += hist[2 * b]!;
       H += hist[2 * b + 1]!;
@@ -93,7 +96,8 @@ export function growTree(data: BinnedData, o: GrowOptions, update: Float64Array,
     }
     nodes.push({ mode: 'LEAF', weights: [0] }); // placeholder, replaced below
     // Stable partition of the node's rows: bin ≤ split.bin to the left.
-    const order = ws.i32View(data.order), bins = ws.u8View(data.bins);
+    const order = ws.i32View(data.order),
+      bins = ws.u8View(data.bins);
     const right: number[] = [];
     let left = start;
     for (let t = start; t < start + count; t++) {
@@ -102,7 +106,8 @@ export function growTree(data: BinnedData, o: GrowOptions, update: Float64Array,
       else right.push(row);
     }
     order.set(right, left);
-    const nLeft = left - start, nRight = count - nLeft;
+    const nLeft = left - start,
+      nRight = count - nLeft;
     // Histogram of the smaller child by the kernel, of the larger by subtraction.
     const small = nLeft <= nRight ? histOf(start, nLeft) : histOf(left, nRight);
     const large = new Float64Array(size);

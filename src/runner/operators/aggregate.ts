@@ -88,9 +88,7 @@ export class AggregateOperator implements AggregatingOperator {
     this.#globalOpen = this.#globalCannotFire();
     const initial = (): PaneState => ({ acc: options.aggregation.create(), pending: 0, firstPendingAt: undefined, panes: 0, onTimeFired: false, closed: false, seq: 0 });
     this.#table = new StateTable<PaneState>(initial, options.durable ?? false);
-    this.durable = options.durable
-      ? { stage: options.name, takeChanges: () => this.#takeChanges(), restore: (entries) => this.#restore(entries) }
-      : undefined;
+    this.durable = options.durable ? { stage: options.name, takeChanges: () => this.#takeChanges(), restore: (entries) => this.#restore(entries) } : undefined;
   }
 
   setup(): void {}
@@ -258,7 +256,7 @@ export class AggregateOperator implements AggregatingOperator {
     const sessions = this.#sessions.slot(key);
     let merged = window;
     let absorbed: IntervalWindow[] = [];
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       for (const w of sessions.state) {
         if (!absorbed.includes(w) && w.intersects(merged)) {

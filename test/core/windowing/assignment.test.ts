@@ -1,20 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  Pipeline,
-  collect,
-  count,
-  countWindows,
-  create,
-  fixedWindows,
-  kv,
-  sessions,
-  slidingWindows,
-  sum,
-  run,
-  type KV,
-  type WindowedValue,
-} from '../../../src/index.js';
+import { Pipeline, collect, count, countWindows, create, fixedWindows, kv, sessions, slidingWindows, sum, run, type KV, type WindowedValue } from '../../../src/index.js';
 
 const S = 1000;
 
@@ -52,7 +38,13 @@ describe('window functions', () => {
 
 function windowedPipeline<T>(values: { v: T; t: number }[]) {
   const p = new Pipeline();
-  return { p, input: p.apply(create(values)).withTimestamps((e) => e.t).map((e) => e.v) };
+  return {
+    p,
+    input: p
+      .apply(create(values))
+      .withTimestamps((e) => e.t)
+      .map((e) => e.v),
+  };
 }
 
 describe('aggregation per window (batch)', () => {
@@ -64,7 +56,10 @@ describe('aggregation per window (batch)', () => {
       { v: kv('a', 3), t: 11 * S },
     ]);
     const out = collect<KV<string, number>>();
-    input.windowInto(fixedWindows(10 * S)).combinePerKey(sum()).apply(out);
+    input
+      .windowInto(fixedWindows(10 * S))
+      .combinePerKey(sum())
+      .apply(out);
     await run(p);
     const rows = out.elements.map((e) => [e.value.key, e.value.value, e.window.start, e.timestamp, e.pane.timing, e.pane.isLast]);
     expect(rows).toEqual([
@@ -80,7 +75,10 @@ describe('aggregation per window (batch)', () => {
       { v: 'x', t: 12 * S },
     ]);
     const out = collect<number>();
-    input.windowInto(slidingWindows(10 * S, 5 * S)).combineGlobally(count()).apply(out);
+    input
+      .windowInto(slidingWindows(10 * S, 5 * S))
+      .combineGlobally(count())
+      .apply(out);
     await run(p);
     expect(out.elements.map((e) => [e.window.start / S, e.value])).toEqual([
       [0, 1],
@@ -131,10 +129,15 @@ describe('sessions', () => {
       fc.asyncProperty(events, fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 8 }), async (input, gap, bundleSize) => {
         const p = new Pipeline();
         const out = collect<KV<string, number[]>>();
-        p.apply(create(input)).withTimestamps((e) => e.t).map((e) => kv(e.key, e.t)).windowInto(sessions(gap)).groupByKey().apply(out);
+        p.apply(create(input))
+          .withTimestamps((e) => e.t)
+          .map((e) => kv(e.key, e.t))
+          .windowInto(sessions(gap))
+          .groupByKey()
+          .apply(out);
         await run(p, { bundleSize });
-        const got = out.elements.map((e: WindowedValue<KV<string, number[]>>) =>
-          `${e.value.key} ${e.window.start}..${e.window.end} ${[...e.value.value].sort((a, b) => a - b).join(',')}`,
+        const got = out.elements.map(
+          (e: WindowedValue<KV<string, number[]>>) => `${e.value.key} ${e.window.start}..${e.window.end} ${[...e.value.value].sort((a, b) => a - b).join(',')}`,
         );
         expect(got.sort()).toEqual(referenceSessions(input, gap));
       }),

@@ -41,7 +41,12 @@ const a = (value: number, seconds: number) => timestamped(kv('a', value), second
 
 describe('triggers on a test stream', () => {
   const earlyEveryTwo = (s: TestStream<KV<string, number>>) =>
-    s.addElements(a(1, 1), a(2, 2)).addElements(a(3, 3)).addElements(a(4, 4)).addElements(a(5, 5)).advanceWatermarkTo(10 * S);
+    s
+      .addElements(a(1, 1), a(2, 2))
+      .addElements(a(3, 3))
+      .addElements(a(4, 4))
+      .addElements(a(5, 5))
+      .advanceWatermarkTo(10 * S);
 
   it('early panes by count, then the on-time pane — discarding: each pane holds what is new', async () => {
     const { panes, elements } = await runSums(earlyEveryTwo, { trigger: afterWatermark({ early: afterCount(2) }), accumulation: 'discarding' });
@@ -90,7 +95,9 @@ describe('triggers on a test stream', () => {
     ]);
     expect(discarding.result.deadLetters).toHaveLength(1);
     expect(discarding.result.deadLetters[0]!.payload).toEqual({ key: 'a', value: 8 });
-    expect(discarding.result.deadLetters[0]!.reason).toMatch(/^late: event time 1970-01-01T00:00:03.000Z in window .* arrived 6000 ms after the window closed .*allowed lateness 5000 ms/);
+    expect(discarding.result.deadLetters[0]!.reason).toMatch(
+      /^late: event time 1970-01-01T00:00:03.000Z in window .* arrived 6000 ms after the window closed .*allowed lateness 5000 ms/,
+    );
     expect(discarding.result.deadLetters[0]!.code).toBe('LATE');
 
     const accumulating = await runSums(script, { allowedLateness: 5 * S, accumulation: 'accumulating' });
@@ -99,7 +106,13 @@ describe('triggers on a test stream', () => {
 
   it('late firings by count; what is pending when the window expires is the last pane', async () => {
     const { panes } = await runSums(
-      (s) => s.addElements(a(1, 1)).advanceWatermarkTo(10 * S).addElements(a(2, 2), a(3, 3)).addElements(a(4, 4)).advanceWatermarkTo(20 * S),
+      (s) =>
+        s
+          .addElements(a(1, 1))
+          .advanceWatermarkTo(10 * S)
+          .addElements(a(2, 2), a(3, 3))
+          .addElements(a(4, 4))
+          .advanceWatermarkTo(20 * S),
       { trigger: afterWatermark({ late: afterCount(2) }), allowedLateness: 5 * S },
     );
     expect(panes).toEqual([
@@ -110,12 +123,21 @@ describe('triggers on a test stream', () => {
   });
 
   it('afterWatermark() without late firings rejects late data even within the allowed lateness', async () => {
-    const { panes, result } = await runSums((s) => s.addElements(a(1, 1)).advanceWatermarkTo(10 * S).addElements(a(2, 2)), {
-      trigger: afterWatermark(),
-      allowedLateness: 60 * S,
-    });
+    const { panes, result } = await runSums(
+      (s) =>
+        s
+          .addElements(a(1, 1))
+          .advanceWatermarkTo(10 * S)
+          .addElements(a(2, 2)),
+      {
+        trigger: afterWatermark(),
+        allowedLateness: 60 * S,
+      },
+    );
     expect(panes).toEqual([[1, 'onTime', 0, false]]);
-    expect(result.deadLetters.map((d) => d.reason)).toEqual([expect.stringMatching(/^late: window .* is closed \(its on-time pane has fired and the trigger has no late firings\)/)]);
+    expect(result.deadLetters.map((d) => d.reason)).toEqual([
+      expect.stringMatching(/^late: window .* is closed \(its on-time pane has fired and the trigger has no late firings\)/),
+    ]);
     expect(result.deadLetters.map((d) => d.code)).toEqual(['LATE']);
   });
 
@@ -140,7 +162,12 @@ describe('triggers on a test stream', () => {
   it('keys and windows fire independently; windows fire in event-time order', async () => {
     const b = (value: number, seconds: number) => timestamped(kv('b', value), seconds * S);
     const { elements } = await runSums(
-      (s) => s.addElements(a(1, 15), b(10, 1), a(2, 2)).advanceWatermarkTo(10 * S).addElements(b(20, 12)).advanceWatermarkTo(30 * S),
+      (s) =>
+        s
+          .addElements(a(1, 15), b(10, 1), a(2, 2))
+          .advanceWatermarkTo(10 * S)
+          .addElements(b(20, 12))
+          .advanceWatermarkTo(30 * S),
       {},
     );
     expect(elements.map((e) => `${e.value.key}@${e.window.start / S}=${e.value.value}`)).toEqual(['b@0=10', 'a@0=2', 'a@10=1', 'b@10=20']);

@@ -67,9 +67,14 @@ describeWithMosquitto('Mosquitto restart under a running job (persistent session
       running = run(p, { store, signal: controller.signal, idleWaitMs: 5, onProgress: () => sink.notify() });
       await until(() => ingest !== undefined, 'the job to subscribe', 15_000);
 
-      publisher = await mqtt.connectAsync(broker.url, { clientId: 'sensors-publisher', protocolVersion: 5, clean: false, reconnectPeriod: 50, properties: { sessionExpiryInterval: 600 } });
-      const publish = (readings: Reading[]): Promise<unknown> =>
-        Promise.all(readings.map((r) => publisher!.publishAsync(`sensors/${r.device}`, JSON.stringify(r), { qos: 1 })));
+      publisher = await mqtt.connectAsync(broker.url, {
+        clientId: 'sensors-publisher',
+        protocolVersion: 5,
+        clean: false,
+        reconnectPeriod: 50,
+        properties: { sessionExpiryInterval: 600 },
+      });
+      const publish = (readings: Reading[]): Promise<unknown> => Promise.all(readings.map((r) => publisher!.publishAsync(`sensors/${r.device}`, JSON.stringify(r), { qos: 1 })));
 
       const before = batch(200);
       await publish(before);
@@ -83,7 +88,9 @@ describeWithMosquitto('Mosquitto restart under a running job (persistent session
         // Published while the broker is away: the publisher holds them until it returns.
         confirmedLater = publish(duringDown);
         // Messages already in the inbox when the broker went away: the job turns them into outputs now.
-        new Inbox(store, 'sensors').append(buffered.map((r) => ({ topic: `sensors/${r.device}`, payload: Buffer.from(JSON.stringify(r)), qos: 1 as const, arrivedAt: Date.now(), eventTime: Date.now() })));
+        new Inbox(store, 'sensors').append(
+          buffered.map((r) => ({ topic: `sensors/${r.device}`, payload: Buffer.from(JSON.stringify(r)), qos: 1 as const, arrivedAt: Date.now(), eventTime: Date.now() })),
+        );
         const hot = buffered.filter((r) => r.temperature > 50).length;
         const waiting = (): number => (store.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
         await until(() => waiting() === hot, 'outputs made while the broker is down', 15_000);

@@ -49,7 +49,9 @@ it(`reads the inbox in commit order with a bounded-out-of-orderness watermark, r
 /** Ten rows of `{ i }` in a fresh inbox `m`, and a reader factory over it. */
 function tenRows() {
   const store = Store.open(join(mkdtempSync(join(tmpdir(), 'runnel-inbox-source-')), 'runnel.db'));
-  new Inbox(store, 'm').append(Array.from({ length: 10 }, (_, i) => ({ topic: 'dev/x', payload: Buffer.from(JSON.stringify({ i, pad: 'x'.repeat(100) })), qos: 1 as const, arrivedAt: i, eventTime: i })));
+  new Inbox(store, 'm').append(
+    Array.from({ length: 10 }, (_, i) => ({ topic: 'dev/x', payload: Buffer.from(JSON.stringify({ i, pad: 'x'.repeat(100) })), qos: 1 as const, arrivedAt: i, eventTime: i })),
+  );
   const letters: { reason: string; payload: unknown; code: string | undefined }[] = [];
   const context: SourceContext = { clock: new VirtualClock(), deadLetter: (reason, payload, code) => letters.push({ reason, payload, code }) };
   const source = inboxSource(store, { name: 'm', codec: jsonPayload(), filters: [parseTopicFilter('dev/#')], maxLateness: 0 });
@@ -101,9 +103,15 @@ it('a clean close leaves no suspicion, and bundles are bounded in payload bytes'
   await reader.close();
   expect(letters).toEqual([]);
   const rowBytes = Buffer.byteLength(JSON.stringify({ i: 0, pad: 'x'.repeat(100) }));
-  const small = await inboxSource(store, { name: 'm', codec: jsonPayload(), filters: [parseTopicFilter('dev/#')], maxLateness: 0, maxBundleBytes: 3 * rowBytes + 1 }).open({ clock: new VirtualClock(), deadLetter: () => {} });
+  const small = await inboxSource(store, { name: 'm', codec: jsonPayload(), filters: [parseTopicFilter('dev/#')], maxLateness: 0, maxBundleBytes: 3 * rowBytes + 1 }).open({
+    clock: new VirtualClock(),
+    deadLetter: () => {},
+  });
   expect(ids(await small.read(100))).toEqual([0, 1, 2]);
-  const tiny = await inboxSource(store, { name: 'm', codec: jsonPayload(), filters: [parseTopicFilter('dev/#')], maxLateness: 0, maxBundleBytes: 1 }).open({ clock: new VirtualClock(), deadLetter: () => {} });
+  const tiny = await inboxSource(store, { name: 'm', codec: jsonPayload(), filters: [parseTopicFilter('dev/#')], maxLateness: 0, maxBundleBytes: 1 }).open({
+    clock: new VirtualClock(),
+    deadLetter: () => {},
+  });
   expect(ids(await tiny.read(100))).toEqual([0]); // a row larger than the bound still goes, alone
   store.close();
 });

@@ -64,7 +64,9 @@ interface Sent {
 /** Publishes without waiting; `acked` holds the ids whose PUBACK (QoS 1) or PUBCOMP (QoS 2) came back. */
 export function publishAll(client: MqttClient, messages: readonly Sent[]): { acked: Set<number>; done: Promise<void> } {
   const acked = new Set<number>();
-  const done = Promise.all(messages.map((m) => new Promise<void>((resolve, reject) => client.publish(m.topic, m.payload, { qos: m.qos }, (e) => (e ? reject(e) : (acked.add(m.id), resolve())))))).then(() => {});
+  const done = Promise.all(
+    messages.map((m) => new Promise<void>((resolve, reject) => client.publish(m.topic, m.payload, { qos: m.qos }, (e) => (e ? reject(e) : (acked.add(m.id), resolve()))))),
+  ).then(() => {});
   return { acked, done };
 }
 
@@ -170,7 +172,10 @@ export function ingestContract(kind: IngestKind): void {
     await sent.done;
     await until(() => ingest.stats.stored === 2, 'both messages stored');
     await until(() => !ingest.blocked, 'resuming');
-    expect(ingest.inbox.read(0, 10).map((r) => [idOf(r.payload), r.qos])).toEqual([[1, 1], [2, 2]]);
+    expect(ingest.inbox.read(0, 10).map((r) => [idOf(r.payload), r.qos])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
     expect(logs.join('\n')).toMatch(/resuming/);
     await publishAll(publisher, [{ topic: 'gate/y', payload: '{"id":3}', qos: 1, id: 3 }]).done;
     await until(() => ingest.stats.stored === 3, 'the next message');
@@ -181,7 +186,10 @@ export function ingestContract(kind: IngestKind): void {
     const { ingest, publisher } = await start({ topics: 'full/#', qos: 1, dedupe: { field: 'id' } }, store);
     store.db.pragma(`max_page_count = ${(store.db.pragma('page_count', { simple: true }) as number) + 2}`);
     const blob = 'x'.repeat(1500);
-    const sent = publishAll(publisher, range(40).map((id) => ({ topic: 'full/a', payload: JSON.stringify({ id, blob }), qos: 1 as const, id })));
+    const sent = publishAll(
+      publisher,
+      range(40).map((id) => ({ topic: 'full/a', payload: JSON.stringify({ id, blob }), qos: 1 as const, id })),
+    );
     await until(() => ingest.blocked, 'the full disk');
     expect(logs.join('\n')).toMatch(/disk holding .* is full \(SQLITE_FULL\)/);
     expect(ingest.stats.stored).toBeLessThan(40);
@@ -195,7 +203,10 @@ export function ingestContract(kind: IngestKind): void {
 
   it('block: at the cap holds the rest unacknowledged and takes them, in order, once rows are consumed', async () => {
     const { ingest, publisher } = await start({ topics: 'cap/#', qos: 1, dedupe: { field: 'id' }, retention: { policy: 'block', maxRows: 10 } });
-    const sent = publishAll(publisher, range(25).map((id) => ({ topic: 'cap/a', payload: JSON.stringify({ id }), qos: 1 as const, id })));
+    const sent = publishAll(
+      publisher,
+      range(25).map((id) => ({ topic: 'cap/a', payload: JSON.stringify({ id }), qos: 1 as const, id })),
+    );
     const ids: number[] = [];
     for (const expected of [10, 10, 5]) {
       await until(() => ingest.inbox.usage().rows === expected && ingest.stats.stored === ids.length + expected, `${expected} rows`);
@@ -247,7 +258,10 @@ export function ingestContract(kind: IngestKind): void {
 
   it('group commit: many QoS 1 messages of one publisher share commits and are stored in the order they were published', async () => {
     const { ingest, publisher } = await start({ topics: 'one/#', qos: 1 });
-    await publishAll(publisher, range(400).map((id) => ({ topic: 'one/a', payload: JSON.stringify({ id }), qos: 1 as const, id }))).done;
+    await publishAll(
+      publisher,
+      range(400).map((id) => ({ topic: 'one/a', payload: JSON.stringify({ id }), qos: 1 as const, id })),
+    ).done;
     await until(() => ingest.stats.stored === 400, '400 messages', 8000);
     expect(ingest.stats.commits).toBeLessThan(400);
     expect(ingest.inbox.read(0, 1000).map((r) => idOf(r.payload))).toEqual(range(400));
@@ -259,10 +273,23 @@ export function ingestContract(kind: IngestKind): void {
     expect(ingest.inbox.store).not.toBe(store);
     expect(store.db.pragma('synchronous', { simple: true })).toBe(1);
     const publishers = [await connect('p1'), await connect('p2')];
-    await Promise.all(publishers.map((c, k) => publishAll(c, range(200, k * 200).map((id) => ({ topic: `pw/${k}`, payload: JSON.stringify({ id }), qos: 1 as const, id }))).done));
+    await Promise.all(
+      publishers.map(
+        (c, k) =>
+          publishAll(
+            c,
+            range(200, k * 200).map((id) => ({ topic: `pw/${k}`, payload: JSON.stringify({ id }), qos: 1 as const, id })),
+          ).done,
+      ),
+    );
     await until(() => ingest.stats.stored === 400, '400 messages', 8000);
     expect(ingest.stats.commits).toBeLessThan(200);
-    expect(ingest.inbox.read(0, 1000).map((r) => idOf(r.payload)).sort((a, b) => a - b)).toEqual(range(400));
+    expect(
+      ingest.inbox
+        .read(0, 1000)
+        .map((r) => idOf(r.payload))
+        .sort((a, b) => a - b),
+    ).toEqual(range(400));
   });
 
   it('says at start when it has no dedupe key, since redeliveries are then stored twice', async () => {

@@ -8,7 +8,13 @@ import { ingestDecoder } from '../../../src/io/mqtt/ingest-decoder.js';
 import { csvPayload, float32Payload, jsonPayload, type PayloadCodec } from '../../../src/io/payload-codecs.js';
 
 function codeOf(codec: PayloadCodec, payload: string | Buffer, options: { eventTimeField?: string; maxPayloadBytes?: number } = {}): string | undefined {
-  const decode = ingestDecoder({ codec, eventTimeField: options.eventTimeField, dedupe: 'none', maxPayloadBytes: options.maxPayloadBytes ?? 1024 * 1024, clock: new VirtualClock(0) });
+  const decode = ingestDecoder({
+    codec,
+    eventTimeField: options.eventTimeField,
+    dedupe: 'none',
+    maxPayloadBytes: options.maxPayloadBytes ?? 1024 * 1024,
+    clock: new VirtualClock(0),
+  });
   return decode('sensors/a', Buffer.isBuffer(payload) ? payload : Buffer.from(payload), 1).rejection?.code;
 }
 

@@ -20,13 +20,22 @@ import { SEED } from '../../seed.js';
 const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'dist', 'test', 'io', 'mqtt', 'fixtures');
 
 /** Runs `child` under `runWithKills` while `publishing` runs, then checks the inbox at `path` against what was acknowledged. */
-async function expectExactlyOnceAcrossKills(what: string, path: string, child: string[], maxStepsPerLife: number, publish: () => Promise<Set<number>>, afterKills?: () => Promise<void>): Promise<void> {
+async function expectExactlyOnceAcrossKills(
+  what: string,
+  path: string,
+  child: string[],
+  maxStepsPerLife: number,
+  publish: () => Promise<Set<number>>,
+  afterKills?: () => Promise<void>,
+): Promise<void> {
   const publishing = publish();
   const { kills } = await runWithKills({ command: process.execPath, args: child, random: seededRandom(SEED), maxStepsPerLife });
   await afterKills?.();
   const acked = await publishing;
   const store = Store.open(path);
-  const ids = (store.db.prepare("SELECT payload FROM inbox WHERE source = 'kill' AND topic != 'kill/done'").all() as { payload: Buffer }[]).map((r) => (JSON.parse(r.payload.toString()) as { id: number }).id);
+  const ids = (store.db.prepare("SELECT payload FROM inbox WHERE source = 'kill' AND topic != 'kill/done'").all() as { payload: Buffer }[]).map(
+    (r) => (JSON.parse(r.payload.toString()) as { id: number }).id,
+  );
   const duplicates = (store.db.prepare("SELECT duplicates FROM inbox_usage WHERE source = 'kill'").get() as { duplicates: number }).duplicates;
   store.close();
   console.log(`${what}: ${kills} kills, ${duplicates} redeliveries dropped as duplicates`);
@@ -81,30 +90,43 @@ describeWithMosquitto('MqttIngest on Mosquitto, killed with SIGKILL', () => {
   });
 });
 
-it(`embedded broker killed with SIGKILL: every message its publisher got a PUBACK for is in the inbox exactly once, across >= 20 kills (seed ${SEED})`, { timeout: 90_000 }, async () => {
-  const count = 1000;
-  const path = tempPath();
-  const port = await freePort();
-  // A publisher that keeps its unacknowledged messages and sends them again on every reconnect.
-  const publisher = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId: 'embedded-kill-publisher', clean: false, reconnectPeriod: 20, connectTimeout: 2000 });
-  let last: Awaited<ReturnType<typeof startEmbeddedBroker>> | undefined;
-  let lastStore: Store | undefined;
-  await expectExactlyOnceAcrossKills('embedded kill test', path, [join(FIXTURES, 'embedded-child.js'), String(port), path], 12, async () => {
-    const acked = new Set<number>();
-    for (let id = 0; id < count; id += 10) {
-      // Ten at a time, so batches stay small and the stream spans many lives of the broker.
-      await Promise.all(Array.from({ length: 10 }, (_, k) => publisher.publishAsync(`kill/${(id + k) % 7}`, JSON.stringify({ id: id + k }), { qos: 1 }).then(() => acked.add(id + k))));
-    }
-    // Once every message is acknowledged: the broker process exits when it has stored this one.
-    await publisher.publishAsync('kill/done', JSON.stringify({ id: -1 }), { qos: 1 });
-    await publisher.endAsync();
-    await last?.close();
-    lastStore?.close();
-    expect(acked.size).toBe(count);
-    return acked;
-  }, async () => {
-    // The last life exits right after its last commit; a PUBACK it had no time to send comes from one more life.
-    lastStore = Store.open(path);
-    last = await startEmbeddedBroker({ store: lastStore, name: 'kill', port, topics: 'kill/#', dedupe: { field: 'id' }, log: () => {} });
-  });
-});
+it(
+  `embedded broker killed with SIGKILL: every message its publisher got a PUBACK for is in the inbox exactly once, across >= 20 kills (seed ${SEED})`,
+  { timeout: 90_000 },
+  async () => {
+    const count = 1000;
+    const path = tempPath();
+    const port = await freePort();
+    // A publisher that keeps its unacknowledged messages and sends them again on every reconnect.
+    const publisher = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId: 'embedded-kill-publisher', clean: false, reconnectPeriod: 20, connectTimeout: 2000 });
+    let last: Awaited<ReturnType<typeof startEmbeddedBroker>> | undefined;
+    let lastStore: Store | undefined;
+    await expectExactlyOnceAcrossKills(
+      'embedded kill test',
+      path,
+      [join(FIXTURES, 'embedded-child.js'), String(port), path],
+      12,
+      async () => {
+        const acked = new Set<number>();
+        for (let id = 0; id < count; id += 10) {
+          // Ten at a time, so batches stay small and the stream spans many lives of the broker.
+          await Promise.all(
+            Array.from({ length: 10 }, (_, k) => publisher.publishAsync(`kill/${(id + k) % 7}`, JSON.stringify({ id: id + k }), { qos: 1 }).then(() => acked.add(id + k))),
+          );
+        }
+        // Once every message is acknowledged: the broker process exits when it has stored this one.
+        await publisher.publishAsync('kill/done', JSON.stringify({ id: -1 }), { qos: 1 });
+        await publisher.endAsync();
+        await last?.close();
+        lastStore?.close();
+        expect(acked.size).toBe(count);
+        return acked;
+      },
+      async () => {
+        // The last life exits right after its last commit; a PUBACK it had no time to send comes from one more life.
+        lastStore = Store.open(path);
+        last = await startEmbeddedBroker({ store: lastStore, name: 'kill', port, topics: 'kill/#', dedupe: { field: 'id' }, log: () => {} });
+      },
+    );
+  },
+);

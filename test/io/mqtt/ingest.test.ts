@@ -51,7 +51,14 @@ describeWithMosquitto('durable ingest contract: MqttIngest on Mosquitto', () => 
     const store = tempStore();
     // The dead letter's commit fails until the trigger goes: the broker gets no PUBACK and redelivers with DUP set.
     store.db.exec("CREATE TRIGGER refuse BEFORE INSERT ON dead_letters BEGIN SELECT RAISE(ABORT, 'refused by test'); END;");
-    const ingest = await MqttIngest.start(store, { name: 'sensors', topics: 'dup/#', qos: 1, retryMs: 20, log: () => {}, connection: { url: broker.url, clientId: `ingest-${++ingests}` } });
+    const ingest = await MqttIngest.start(store, {
+      name: 'sensors',
+      topics: 'dup/#',
+      qos: 1,
+      retryMs: 20,
+      log: () => {},
+      connection: { url: broker.url, clientId: `ingest-${++ingests}` },
+    });
     const publisher = await connectClient(broker.url, 'dup-publisher', 5);
     try {
       await publisher.publishAsync('dup/a', 'not json', { qos: 1 });
@@ -118,7 +125,7 @@ describe('embedded broker only', () => {
     }
   });
 
-  it("why authorizePublish: aedes sends the QoS 1 PUBACK before its `published` hook, so that hook cannot gate it", async () => {
+  it('why authorizePublish: aedes sends the QoS 1 PUBACK before its `published` hook, so that hook cannot gate it', async () => {
     // Guards the assumption the embedded ingest rests on, should a newer aedes reorder its steps.
     let hookCalled = false;
     const aedes = await Aedes.createBroker({ published: (packet, _client, callback) => (packet.topic === 'late/x' ? (hookCalled = true) : callback()) });

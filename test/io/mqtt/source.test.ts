@@ -106,7 +106,10 @@ describeWithMosquitto('mqttSource in a durable pipeline (Mosquitto)', () => {
     const valid = Array.from({ length: 1000 }, (_, i) => Buffer.from(JSON.stringify({ id: 1_000_000 + i, temp: i / 4 })));
     const stream = [...garbage.map((g, i) => ({ topic: `fz/bad/${i % 5}`, payload: Buffer.from(g) })), ...valid.map((v) => ({ topic: 'fz/good/x', payload: v }))];
     const random = fc.sample(fc.integer(), { numRuns: stream.length, seed: SEED });
-    const order = stream.map((s, i) => ({ s, k: random[i]! })).sort((a, b) => a.k - b.k).map((x) => x.s);
+    const order = stream
+      .map((s, i) => ({ s, k: random[i]! }))
+      .sort((a, b) => a.k - b.k)
+      .map((x) => x.s);
     const expectedGood = order.filter((m) => acceptable(m.payload)).length;
     const expectedBad = order.length - expectedGood;
 

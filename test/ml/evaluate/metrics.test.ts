@@ -4,7 +4,8 @@ import { accuracy, classScores, confusionMatrix, logLoss, mae, r2, rmse, rocAuc 
 
 describe('metrics', () => {
   it('regression: r2_score, mean_absolute_error, root of mean_squared_error', () => {
-    const t = [3, -0.5, 2, 7], p = [2.5, 0.0, 2, 8];
+    const t = [3, -0.5, 2, 7],
+      p = [2.5, 0.0, 2, 8];
     expect(r2(t, p)).toBeCloseTo(0.948608137, 9);
     expect(mae(t, p)).toBe(0.5);
     expect(rmse(t, p)).toBeCloseTo(Math.sqrt(0.375), 12);
@@ -13,7 +14,11 @@ describe('metrics', () => {
   });
 
   it('classification: confusion matrix, macro precision/recall/F1, accuracy', () => {
-    expect(confusionMatrix([2, 0, 2, 2, 0, 1], [0, 0, 2, 2, 0, 2]).matrix).toEqual([[2, 0, 0], [0, 0, 1], [1, 0, 2]]);
+    expect(confusionMatrix([2, 0, 2, 2, 0, 1], [0, 0, 2, 2, 0, 2]).matrix).toEqual([
+      [2, 0, 0],
+      [0, 0, 1],
+      [1, 0, 2],
+    ]);
     const s = classScores([0, 1, 2, 0, 1, 2], [0, 2, 1, 0, 0, 1]);
     expect(s.macro.precision).toBeCloseTo(0.2222222, 6);
     expect(s.macro.recall).toBeCloseTo(0.3333333, 6);

@@ -4,9 +4,7 @@
  * on an injected clock and picks the right ridge penalty, reports print as tables.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  classificationReport, crossValidate, evaluateModel, gridCandidates, gridSearch, kFold, regressionReport, trainTestSplit,
-} from '../../../src/ml/evaluate/index.js';
+import { classificationReport, crossValidate, evaluateModel, gridCandidates, gridSearch, kFold, regressionReport, trainTestSplit } from '../../../src/ml/evaluate/index.js';
 import { fitGaussianNB, gaussianNB, linearRegression, type Trainer, type LinearRegressionOptions, type LinearRegressionModel } from '../../../src/ml/train/index.js';
 import { iris, regressionData, seededRng } from '../train/data.js';
 

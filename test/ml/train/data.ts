@@ -57,7 +57,15 @@ export function regressionData(rng: () => number, n: number, d: number, noise = 
     }
     y[i] = t + noise * gaussian(rng);
   }
-  return { frame: frameOf(x, Array.from({ length: d }, (_, j) => `x${j}`)), y, w, b };
+  return {
+    frame: frameOf(
+      x,
+      Array.from({ length: d }, (_, j) => `x${j}`),
+    ),
+    y,
+    w,
+    b,
+  };
 }
 
 /** A random classification problem: k Gaussian blobs in d dimensions with some overlap. */
@@ -70,5 +78,11 @@ export function blobs(rng: () => number, n: number, d: number, k: number, spread
     labels.push(c);
     for (let j = 0; j < d; j++) x[i * d + j] = centres[c]![j]! + spread * gaussian(rng);
   }
-  return { frame: frameOf(x, Array.from({ length: d }, (_, j) => `x${j}`)), labels };
+  return {
+    frame: frameOf(
+      x,
+      Array.from({ length: d }, (_, j) => `x${j}`),
+    ),
+    labels,
+  };
 }

@@ -17,7 +17,11 @@ export interface Dataset {
 const DIR = new URL('../../fixtures/datasets/', import.meta.url);
 
 function parse(text: string, skipHeader: boolean): Dataset {
-  const lines = text.trim().split('\n').slice(skipHeader ? 1 : 0).map((l) => l.split(',').map(Number));
+  const lines = text
+    .trim()
+    .split('\n')
+    .slice(skipHeader ? 1 : 0)
+    .map((l) => l.split(',').map(Number));
   const labels = lines.map((l) => l.at(-1)!);
   return { frame: frameFromRows(lines.map((l) => l.slice(0, -1))), labels, classes: new Set(labels).size };
 }

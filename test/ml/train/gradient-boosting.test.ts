@@ -28,9 +28,11 @@ describe(`gradient boosting (seed ${SEED})`, () => {
     let best = { sse: Infinity, feature: -1, threshold: 0, left: 0, right: 0 };
     for (let j = 0; j < 2; j++) {
       for (const t of new Set(rows.map((r) => r[j]!))) {
-        const l = y.filter((_, i) => rows[i]![j]! <= t), r = y.filter((_, i) => rows[i]![j]! > t);
+        const l = y.filter((_, i) => rows[i]![j]! <= t),
+          r = y.filter((_, i) => rows[i]![j]! > t);
         if (l.length === 0 || r.length === 0) continue;
-        const ml = l.reduce((s, v) => s + v, 0) / l.length, mr = r.reduce((s, v) => s + v, 0) / r.length;
+        const ml = l.reduce((s, v) => s + v, 0) / l.length,
+          mr = r.reduce((s, v) => s + v, 0) / r.length;
         const sse = l.reduce((s, v) => s + (v - ml) ** 2, 0) + r.reduce((s, v) => s + (v - mr) ** 2, 0);
         if (sse < best.sse - 1e-9) best = { sse, feature: j, threshold: t, left: ml - mean, right: mr - mean };
       }
@@ -81,7 +83,14 @@ describe(`gradient boosting (seed ${SEED})`, () => {
     await expectOnnxMatches(reg, frame);
     await expectOnnxMatches(reg, withNaN);
     const { frame: irisFrame, labels } = iris();
-    await expectOnnxMatches(fitGradientBoostingClassifier(irisFrame, labels.map((l) => l + 10), { rounds: 10 }), irisFrame);
+    await expectOnnxMatches(
+      fitGradientBoostingClassifier(
+        irisFrame,
+        labels.map((l) => l + 10),
+        { rounds: 10 },
+      ),
+      irisFrame,
+    );
     const b = blobs(rng, 400, 3, 2, 2);
     const bin = fitGradientBoostingClassifier(b.frame, b.labels, { rounds: 15, maxDepth: 2 });
     await expectOnnxMatches(bin, b.frame);

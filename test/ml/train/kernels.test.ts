@@ -40,10 +40,12 @@ describe(`training kernels vs twins (seed ${SEED})`, () => {
         const r = Float64Array.from({ length: n }, () => gaussian(rng));
         for (const weighted of [false, true]) {
           const [px, pw, pr] = [arena.f32Of(x), arena.f64Of(w), arena.f64Of(r)];
-          const g = arena.f64Of(new Float64Array(D * D).fill(1)), v = arena.f64Of(new Float64Array(D).fill(2));
+          const g = arena.f64Of(new Float64Array(D * D).fill(1)),
+            v = arena.f64Of(new Float64Array(D).fill(2));
           k.gramAccumulate(px.ptr, weighted ? pw.ptr : 0, pr.ptr, n, d, g.ptr, v.ptr);
           k.gramAccumulate(px.ptr, weighted ? pw.ptr : 0, 0, n, d, g.ptr, v.ptr);
-          const wantG = new Float64Array(D * D).fill(1), wantV = new Float64Array(D).fill(2);
+          const wantG = new Float64Array(D * D).fill(1),
+            wantV = new Float64Array(D).fill(2);
           twin.gramAccumulate(x, weighted ? w : null, r, n, d, wantG, wantV);
           twin.gramAccumulate(x, weighted ? w : null, null, n, d, wantG, null);
           const scale = 1e-12 * (2 * n * (absSum(x) / Math.max(1, n) + 1) ** 2 + 10);
@@ -58,7 +60,8 @@ describe(`training kernels vs twins (seed ${SEED})`, () => {
   it('logisticTerms, softmaxGradient and affine', () => {
     for (const n of rowsToTry) {
       for (const d of [1, 3, 8]) {
-        const c = 3, D = d + 1;
+        const c = 3,
+          D = d + 1;
         const x = randomX(n, d).map((v) => v / 20);
         const y01 = Float64Array.from({ length: n }, () => (rng() < 0.5 ? 0 : 1));
         const yc = Float64Array.from({ length: n }, () => Math.floor(rng() * c));
@@ -74,7 +77,8 @@ describe(`training kernels vs twins (seed ${SEED})`, () => {
         close('logistic r', r.view, wr, 1e-15);
         const probs = arena.allocF64(n * c);
         const sl = k.softmaxGradient(px.ptr, pyc.ptr, n, d, c, pW.ptr, grad.ptr, scratch.ptr, probs.ptr);
-        const wantGrad = new Float64Array(c * D), wantProbs = new Float64Array(n * c);
+        const wantGrad = new Float64Array(c * D),
+          wantProbs = new Float64Array(n * c);
         const wantSl = twin.softmaxGradient(x, yc, n, d, c, W, wantGrad, wantProbs);
         close('softmax loss', [sl], [wantSl], 1e-12 * (wantSl + 1));
         close('softmax grad', grad.view, wantGrad, 1e-12 * (n * 10 + 1));
@@ -131,12 +135,15 @@ describe(`training kernels vs twins (seed ${SEED})`, () => {
   it('binColumns, histogram and nearestCenter', () => {
     for (const n of rowsToTry) {
       for (const d of colsToTry) {
-        const m = 7, nb = m + 1, kc = 5;
+        const m = 7,
+          nb = m + 1,
+          kc = 5;
         const x = randomX(n, d);
         if (n > 2) x[1] = NaN;
         const edges = Float64Array.from({ length: d * m }, (_, i) => (i % m === m - 1 ? Infinity : Math.fround(gaussian(rng) * 20)));
         for (let j = 0; j < d; j++) edges.subarray(j * m, j * m + m).sort();
-        const px = arena.f32Of(x), pe = arena.f64Of(edges);
+        const px = arena.f32Of(x),
+          pe = arena.f64Of(edges);
         const bins = k.alloc(Math.max(n * d, 1));
         k.binColumns(px.ptr, n, d, pe.ptr, m, bins);
         const want = new Uint8Array(n * d);
@@ -145,7 +152,8 @@ describe(`training kernels vs twins (seed ${SEED})`, () => {
         const rows = Int32Array.from({ length: Math.floor(n / 2) }, () => Math.floor(rng() * n));
         const prow = k.alloc(Math.max(rows.length * 4, 4));
         new Int32Array(k.memory.buffer, prow, rows.length).set(rows);
-        const g = Float64Array.from({ length: n }, () => gaussian(rng)), h = Float64Array.from({ length: n }, () => rng());
+        const g = Float64Array.from({ length: n }, () => gaussian(rng)),
+          h = Float64Array.from({ length: n }, () => rng());
         const [pg, ph, hist] = [arena.f64Of(g), arena.f64Of(h), arena.allocF64(d * nb * 2)];
         k.histogram(bins, d, nb, prow, rows.length, pg.ptr, ph.ptr, hist.ptr);
         const wantHist = new Float64Array(d * nb * 2);

@@ -15,7 +15,12 @@ import { expectOnnxMatches } from './onnx-check.js';
 import { expectClose, runBoth } from '../runtimes.js';
 
 const rng = seededRng(SEED ^ 0x66);
-const truth = [[0, 0, 0], [10, 10, 0], [-10, 5, 5], [5, -10, 10]];
+const truth = [
+  [0, 0, 0],
+  [10, 10, 0],
+  [-10, 5, 5],
+  [5, -10, 10],
+];
 
 function data(n: number): { frame: ReturnType<typeof frameFromRows>; cluster: number[] } {
   const cluster: number[] = [];
@@ -93,7 +98,10 @@ describe(`k-means (seed ${SEED})`, () => {
     for (let e = 0; e < 3; e++) for (let s = 0; s < 4000; s += 500) stream.partialFit(sliceFrame(frame, s, s + 500));
     const inc = stream.model(frame);
     expect(Math.abs(inc.params.inertia / batch.params.inertia - 1)).toBeLessThan(0.02);
-    const probe = frameFromRows([[0, 0, 0], [30, 30, 30]]);
+    const probe = frameFromRows([
+      [0, 0, 0],
+      [30, 30, 30],
+    ]);
     const [near, far] = batch.score(probe);
     expect(far!).toBeGreaterThan(100 * near!);
   });

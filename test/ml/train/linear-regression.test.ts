@@ -25,9 +25,16 @@ describe(`linear regression (seed ${SEED})`, () => {
 
   it('OLS equals Householder QR least squares and ml-regression-multivariate-linear', () => {
     const model = fitLinearRegression(frame, y);
-    const qr = lstsqQr(rows.map((r) => [...r, 1]), Array.from(y));
+    const qr = lstsqQr(
+      rows.map((r) => [...r, 1]),
+      Array.from(y),
+    );
     expectCoefs('OLS vs QR', [...model.params.weights, model.params.intercept], qr, 1e-8);
-    const ml = new MLR(rows, Array.from(y, (v) => [v]), { statistics: false });
+    const ml = new MLR(
+      rows,
+      Array.from(y, (v) => [v]),
+      { statistics: false },
+    );
     const mlCoefs = ml.weights.map((r) => r[0]!);
     expectCoefs('OLS vs ml-regression', [...model.params.weights, model.params.intercept], mlCoefs, 1e-6);
     // The bound is tight enough to fail: a tiny ridge moves the answer past it.
@@ -73,7 +80,10 @@ describe(`linear regression (seed ${SEED})`, () => {
   });
 
   it('rejects singular systems, bad options and mismatched frames with fixes in the message', () => {
-    const dup = frameFromRows(Array.from({ length: 20 }, (_, i) => [i, 2 * i, Math.sin(i)]), ['a', 'b', 'c']);
+    const dup = frameFromRows(
+      Array.from({ length: 20 }, (_, i) => [i, 2 * i, Math.sin(i)]),
+      ['a', 'b', 'c'],
+    );
     const yy = Array.from({ length: 20 }, (_, i) => i);
     expect(() => fitLinearRegression(dup, yy)).toThrow(/singular at feature "b".*l2 > 0/);
     expect(fitLinearRegression(dup, yy, { l2: 1e-3 }).params.weights).toHaveLength(3);
@@ -81,7 +91,13 @@ describe(`linear regression (seed ${SEED})`, () => {
     expect(() => fitLinearRegression(dup, yy.slice(1))).toThrow(/19 labels for 20 rows/);
     const model = fitLinearRegression(frame, y);
     expect(() => model.predict(dup)).toThrow(/differ from the model's features/);
-    const bad = frameFromRows([[1, NaN], [2, 3]], ['p', 'q']);
+    const bad = frameFromRows(
+      [
+        [1, NaN],
+        [2, 3],
+      ],
+      ['p', 'q'],
+    );
     expect(() => fitLinearRegression(bad, [1, 2])).toThrow(/feature "q" of row 0 is NaN/);
   });
 });

@@ -40,7 +40,14 @@ function wineTwoClasses(): Dataset {
   const { frame, labels } = wine();
   const keep = labels.flatMap((c, i) => (c < 2 ? [i] : []));
   const rows = rowsOf(frame);
-  return { frame: frameFromRows(keep.map((i) => rows[i]!), frame.names), labels: keep.map((i) => labels[i]!), classes: 2 };
+  return {
+    frame: frameFromRows(
+      keep.map((i) => rows[i]!),
+      frame.names,
+    ),
+    labels: keep.map((i) => labels[i]!),
+    classes: 2,
+  };
 }
 
 describe('logistic regression on real unscaled data', () => {

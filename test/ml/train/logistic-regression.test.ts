@@ -13,9 +13,11 @@ import { logisticGd } from './reference.js';
 const rng = seededRng(SEED ^ 0x33);
 
 function expectRows(what: string, got: number[][], want: number[][], abs: number): void {
-  got.forEach((r, c) => r.forEach((v, j) => {
-    if (!(Math.abs(v - want[c]![j]!) <= abs)) expect.fail(`${what}[${c}][${j}]: ${v} vs ${want[c]![j]} (abs ${abs}, seed ${SEED})`);
-  }));
+  got.forEach((r, c) =>
+    r.forEach((v, j) => {
+      if (!(Math.abs(v - want[c]![j]!) <= abs)) expect.fail(`${what}[${c}][${j}]: ${v} vs ${want[c]![j]} (abs ${abs}, seed ${SEED})`);
+    }),
+  );
 }
 
 describe(`logistic regression (seed ${SEED})`, () => {
@@ -53,7 +55,10 @@ describe(`logistic regression (seed ${SEED})`, () => {
     // Standardised so the reference converges in well under a second (its rate depends on conditioning).
     const mean = [0, 1, 2, 3].map((j) => rows.reduce((s, r) => s + r[j]!, 0) / 150);
     const std = [0, 1, 2, 3].map((j) => Math.sqrt(rows.reduce((s, r) => s + (r[j]! - mean[j]!) ** 2, 0) / 150));
-    const frame = frameFromRows(rows.map((r) => r.map((v, j) => (v - mean[j]!) / std[j]!)), raw.names);
+    const frame = frameFromRows(
+      rows.map((r) => r.map((v, j) => (v - mean[j]!) / std[j]!)),
+      raw.names,
+    );
     const l2 = 1 / 150; // scikit-learn's default C = 1
     const ref = logisticGd(rowsOf(frame), labels, 3, l2, 1e-9);
     // The reference's intercepts are free up to a common shift; centre them like the trainer does.
@@ -63,15 +68,27 @@ describe(`logistic regression (seed ${SEED})`, () => {
       const model = fitLogisticRegression(frame, labels, { solver });
       expect(model.params.solver).toBe(solver === 'auto' ? 'newton-cg' : 'lbfgs');
       expect(model.params.converged).toBe(true);
-      expectRows(`softmax ${solver}`, model.params.weights.map((w, c) => [...w, model.params.intercepts[c]!]), want, 1e-4);
+      expectRows(
+        `softmax ${solver}`,
+        model.params.weights.map((w, c) => [...w, model.params.intercepts[c]!]),
+        want,
+        1e-4,
+      );
       expect(model.predict(frame).filter((p, i) => p === labels[i]).length).toBeGreaterThanOrEqual(145);
     }
-    expect(fitLogisticRegression(raw, labels).predict(raw).filter((p, i) => p === labels[i]).length).toBeGreaterThanOrEqual(145);
+    expect(
+      fitLogisticRegression(raw, labels)
+        .predict(raw)
+        .filter((p, i) => p === labels[i]).length,
+    ).toBeGreaterThanOrEqual(145);
   });
 
   it('probabilities are consistent with labels; options are checked', () => {
     const { frame, labels } = blobs(rng, 300, 3, 4);
-    const model = logisticRegression.fit(frame, labels.map((l) => l * 10 + 5));
+    const model = logisticRegression.fit(
+      frame,
+      labels.map((l) => l * 10 + 5),
+    );
     expect(model.classes).toEqual([5, 15, 25, 35]);
     const proba = model.predictProba(frame);
     const pred = model.predict(frame);
@@ -82,6 +99,11 @@ describe(`logistic regression (seed ${SEED})`, () => {
     }
     expect(() => fitLogisticRegression(frame, labels, { solver: 'newton' })).toThrow(/handles 2 classes/);
     expect(() => fitLogisticRegression(frame, labels, { solver: 'irls' as 'newton' })).toThrow(/solver must be/);
-    expect(() => fitLogisticRegression(frame, labels.map(() => 1))).toThrow(/at least 2 classes/);
+    expect(() =>
+      fitLogisticRegression(
+        frame,
+        labels.map(() => 1),
+      ),
+    ).toThrow(/at least 2 classes/);
   });
 });

@@ -30,7 +30,10 @@ describe(`Gaussian naive Bayes (seed ${SEED})`, () => {
 
   it('matches ml-naivebayes: same means, variances related by n/(n-1), identical predictions with its statistics', () => {
     const { frame: irisFrame, labels: irisLabels } = iris();
-    const sepals = frameFromRows(rowsOf(irisFrame).map((r) => r.slice(0, 2)), ['sepal_length', 'sepal_width']);
+    const sepals = frameFromRows(
+      rowsOf(irisFrame).map((r) => r.slice(0, 2)),
+      ['sepal_length', 'sepal_width'],
+    );
     const sets = [iris(), blobs(rng, 600, 5, 4, 2.5), { frame: sepals, labels: irisLabels }, blobs(rng, 600, 2, 3, 2)];
     for (const { frame, labels } of sets) {
       const rows = rowsOf(frame);
@@ -38,7 +41,9 @@ describe(`Gaussian naive Bayes (seed ${SEED})`, () => {
       ml.train(rows, labels);
       const ours = fitGaussianNB(frame, labels);
       const mlMeans = (ml as unknown as { means: number[][] }).means;
-      const mlStd = (ml as unknown as { calculateProbabilities: [number, ...[number, number][]][] }).calculateProbabilities.map((c) => c.slice(1).map((t) => Math.sqrt(-(t as [number, number])[1] / 2)));
+      const mlStd = (ml as unknown as { calculateProbabilities: [number, ...[number, number][]][] }).calculateProbabilities.map((c) =>
+        c.slice(1).map((t) => Math.sqrt(-(t as [number, number])[1] / 2)),
+      );
       ours.params.means.forEach((row, c) => row.forEach((m, j) => expect(Math.abs(m - mlMeans[c]![j]!)).toBeLessThan(1e-12 * (1 + Math.abs(m)))));
       ours.params.variances.forEach((row, c) => {
         const n = ours.params.counts[c]!;
@@ -86,7 +91,12 @@ describe(`Gaussian naive Bayes (seed ${SEED})`, () => {
     const { frame, labels } = iris();
     const acc = new GaussianNB(frame.names, { classes: [0, 1] });
     expect(() => acc.partialFit(frame, labels)).toThrow(/label 2 of row 100 is not one of the classes \[0, 1\]/);
-    expect(() => fitGaussianNB(frame, labels.map((l) => l + 0.5))).toThrow(/must be integers/);
+    expect(() =>
+      fitGaussianNB(
+        frame,
+        labels.map((l) => l + 0.5),
+      ),
+    ).toThrow(/must be integers/);
     expect(() => fitGaussianNB(frame, labels, { priors: [0.5, 0.5, 0.5] })).toThrow(/sum to 1/);
     expect(() => new GaussianNB(frame.names).model()).toThrow(/no rows seen/);
   });

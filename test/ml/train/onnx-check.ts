@@ -22,4 +22,3 @@ export async function expectOnnxMatches(model: TrainedModel, frame: FrameLike): 
     expect(labels(web['label']), `${model.kind} labels`).toEqual(Array.from(pred));
   }
 }
-

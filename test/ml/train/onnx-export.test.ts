@@ -21,13 +21,25 @@ describe(`ONNX export = predict (seed ${SEED})`, () => {
     const { frame, labels: y } = iris();
     await expectOnnxMatches(train.fitGaussianNB(frame, y), frame);
     const b = blobs(rng, 400, 6, 4, 2);
-    await expectOnnxMatches(train.fitGaussianNB(b.frame, b.labels.map((l) => 3 * l - 2)), b.frame);
+    await expectOnnxMatches(
+      train.fitGaussianNB(
+        b.frame,
+        b.labels.map((l) => 3 * l - 2),
+      ),
+      b.frame,
+    );
   });
 
   it('binary and multinomial logistic regression', async () => {
     const { frame, labels: y } = iris();
     await expectOnnxMatches(train.fitLogisticRegression(frame, y), frame);
     const b = blobs(rng, 400, 5, 2, 2);
-    await expectOnnxMatches(train.fitLogisticRegression(b.frame, b.labels.map((l) => (l ? 7 : -1))), b.frame);
+    await expectOnnxMatches(
+      train.fitLogisticRegression(
+        b.frame,
+        b.labels.map((l) => (l ? 7 : -1)),
+      ),
+      b.frame,
+    );
   });
 });

@@ -6,7 +6,8 @@
 
 /** Least squares min ‖A·x - b‖ by Householder QR; A is m × p (rows). */
 export function lstsqQr(rows: readonly (readonly number[])[], b: readonly number[]): number[] {
-  const m = rows.length, p = rows[0]!.length;
+  const m = rows.length,
+    p = rows[0]!.length;
   const a = rows.map((r) => [...r]);
   const y = [...b];
   for (let k = 0; k < p; k++) {
@@ -61,7 +62,8 @@ export function gaussSolve(aIn: readonly (readonly number[])[], bIn: readonly nu
 
 /** Ridge with an unpenalised intercept by centring and Gaussian elimination. */
 export function ridgeClosedForm(rows: readonly (readonly number[])[], y: ArrayLike<number>, l2: number): { weights: number[]; intercept: number } {
-  const n = rows.length, d = rows[0]!.length;
+  const n = rows.length,
+    d = rows[0]!.length;
   const mx = Array.from({ length: d }, (_, j) => rows.reduce((s, r) => s + r[j]!, 0) / n);
   let my = 0;
   for (let i = 0; i < n; i++) my += y[i]! / n;
@@ -77,7 +79,10 @@ export function ridgeClosedForm(rows: readonly (readonly number[])[], y: ArrayLi
  * until max |gradient| ≤ gtol. Returns rows of [w..., b].
  */
 export function logisticGd(rows: readonly (readonly number[])[], y: readonly number[], k: number, l2: number, gtol = 1e-10): number[][] {
-  const n = rows.length, d = rows[0]!.length, D = d + 1, R = k === 2 ? 1 : k;
+  const n = rows.length,
+    d = rows[0]!.length,
+    D = d + 1,
+    R = k === 2 ? 1 : k;
   // L ≤ (1/n)·λmax(X̃ᵀX̃)·(1/4 binary, 1/2 softmax) + l2; bound λmax by the trace.
   const trace = rows.reduce((s, r) => s + r.reduce((t, v) => t + v * v, 1), 0) / n;
   const L = trace * (k === 2 ? 0.25 : 0.5) + l2;
@@ -123,7 +128,8 @@ export function logisticGd(rows: readonly (readonly number[])[], y: readonly num
  * lowest inertia (Σ squared distance to the nearest centre) and its centres.
  */
 export function kMeansReference(rows: readonly (readonly number[])[], k: number, restarts: number, rng: () => number): { inertia: number; centers: number[][] } {
-  const d = rows[0]!.length, x = Float64Array.from(rows.flat());
+  const d = rows[0]!.length,
+    x = Float64Array.from(rows.flat());
   let best: { inertia: number; centers: Float64Array } = { inertia: Infinity, centers: new Float64Array(0) };
   for (let r = 0; r < restarts; r++) {
     const run = lloydReference(x, d, seedReference(x, d, k, rng));
@@ -141,14 +147,16 @@ function sqDist(x: Float64Array, i: number, centers: Float64Array, c: number, d:
 
 /** Greedy k-means++ over all rows. */
 function seedReference(x: Float64Array, d: number, k: number, rng: () => number): Float64Array {
-  const n = x.length / d, centers = new Float64Array(k * d);
+  const n = x.length / d,
+    centers = new Float64Array(k * d);
   const first = Math.floor(rng() * n);
   centers.set(x.subarray(first * d, first * d + d));
   let near: Float64Array = Float64Array.from({ length: n }, (_, i) => sqDist(x, i, centers, 0, d));
   for (let c = 1; c < k; c++) {
     let pick: { row: number; near: Float64Array; pot: number } | undefined;
     for (let t = 0; t < 2 + Math.floor(Math.log(k)); t++) {
-      let u = rng() * near.reduce((a, b) => a + b, 0), row = 0;
+      let u = rng() * near.reduce((a, b) => a + b, 0),
+        row = 0;
       while (row < n - 1 && (u -= near[row]!) > 0) row++;
       const next = near.map((v, i) => Math.min(v, sqDist(x, i, x, row, d)));
       const pot = next.reduce((a, b) => a + b, 0);
@@ -162,12 +170,15 @@ function seedReference(x: Float64Array, d: number, k: number, rng: () => number)
 
 /** Lloyd from `centers` until the assignment repeats; the inertia is of the final centres. */
 function lloydReference(x: Float64Array, d: number, centers: Float64Array): { inertia: number; centers: Float64Array } {
-  const n = x.length / d, k = centers.length / d;
-  const labels = new Int32Array(n).fill(-1), own = new Float64Array(n);
+  const n = x.length / d,
+    k = centers.length / d;
+  const labels = new Int32Array(n).fill(-1),
+    own = new Float64Array(n);
   for (let it = 0; it < 10_000; it++) {
     let changed = false;
     for (let i = 0; i < n; i++) {
-      let c = 0, best = sqDist(x, i, centers, 0, d);
+      let c = 0,
+        best = sqDist(x, i, centers, 0, d);
       for (let q = 1; q < k; q++) {
         const s = sqDist(x, i, centers, q, d);
         if (s < best) [c, best] = [q, s];
@@ -176,7 +187,8 @@ function lloydReference(x: Float64Array, d: number, centers: Float64Array): { in
       if (labels[i] !== c) [labels[i], changed] = [c, true];
     }
     if (!changed) break;
-    const sums = new Float64Array(k * d), counts = new Float64Array(k);
+    const sums = new Float64Array(k * d),
+      counts = new Float64Array(k);
     for (let i = 0; i < n; i++) {
       counts[labels[i]!]!++;
       for (let j = 0; j < d; j++) sums[labels[i]! * d + j]! += x[i * d + j]!;

@@ -12,7 +12,9 @@ interface Point {
 
 /** Objective (1/n)Σ −log p(yᵢ) + (λ/2)‖W‖² and its gradient at W (k rows of [w…, b]). */
 function evaluate(rows: readonly (readonly number[])[], y: readonly number[], k: number, l2: number, W: number[][]): Point {
-  const n = rows.length, d = rows[0]!.length, D = d + 1;
+  const n = rows.length,
+    d = rows[0]!.length,
+    D = d + 1;
   const g = new Array<number>(k * D).fill(0);
   let f = 0;
   for (let i = 0; i < n; i++) {
@@ -46,9 +48,14 @@ function probabilities(x: readonly number[], W: number[][]): number[] {
 
 /** Hessian (1/n)Σ (diag p − ppᵀ) ⊗ x̃x̃ᵀ + λI on the weights (a 1e-10 ridge on the intercepts' shift direction), row-major P × P. */
 function hessian(rows: readonly (readonly number[])[], k: number, l2: number, W: number[][]): Float64Array {
-  const n = rows.length, d = rows[0]!.length, D = d + 1, P = k * D;
+  const n = rows.length,
+    d = rows[0]!.length,
+    D = d + 1,
+    P = k * D;
   const H = new Float64Array(P * P);
-  const outer = new Float64Array(D * D), xt = new Float64Array(D), nz = new Int32Array(D);
+  const outer = new Float64Array(D * D),
+    xt = new Float64Array(D),
+    nz = new Int32Array(D);
   for (const x of rows) {
     const p = probabilities(x, W);
     let m = 0;
@@ -61,7 +68,8 @@ function hessian(rows: readonly (readonly number[])[], k: number, l2: number, W:
       for (let c2 = c; c2 < k; c2++) {
         const a = (p[c]! * ((c === c2 ? 1 : 0) - p[c2]!)) / n;
         for (let q = 0; q < m; q++) {
-          const j = nz[q]!, base = (c * D + j) * P + c2 * D;
+          const j = nz[q]!,
+            base = (c * D + j) * P + c2 * D;
           for (let q2 = 0; q2 < m; q2++) H[base + nz[q2]!]! += a * outer[j * D + nz[q2]!]!;
         }
       }
@@ -108,7 +116,8 @@ function choleskySolve(H: Float64Array, b: readonly number[]): number[] {
  * optimum ends where the optimum is.
  */
 export function softmaxNewton(rows: readonly (readonly number[])[], y: readonly number[], k: number, l2: number, options: { gtol?: number; start?: number[][] } = {}): number[][] {
-  const D = rows[0]!.length + 1, gtol = options.gtol ?? 1e-10;
+  const D = rows[0]!.length + 1,
+    gtol = options.gtol ?? 1e-10;
   let W = options.start?.map((r) => [...r]) ?? Array.from({ length: k }, () => new Array<number>(D).fill(0));
   let at = evaluate(rows, y, k, l2, W);
   for (let iter = 0; iter < 100 && Math.max(...at.g.map(Math.abs)) > gtol; iter++) {

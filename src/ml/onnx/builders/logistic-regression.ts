@@ -22,10 +22,9 @@ export function logisticRegressionModel(params: LogisticRegressionParams, option
   if (params.bias.length !== rows.length) throw new RangeError(`logisticRegressionModel: ${params.bias.length} biases for ${rows.length} weight rows`);
   const kind = rows.length === 1 ? 'logistic-regression' : 'softmax-regression';
   const { g, x, n } = beginGraph(kind, features, options);
-  const logits = g.op('Add', [
-    g.op('MatMul', [x, g.floats([features, rows.length], transposeFlat(rows, features), 'weights')]),
-    g.floats([rows.length], params.bias, 'bias'),
-  ], { output: 'logits' });
+  const logits = g.op('Add', [g.op('MatMul', [x, g.floats([features, rows.length], transposeFlat(rows, features), 'weights')]), g.floats([rows.length], params.bias, 'bias')], {
+    output: 'logits',
+  });
   let probabilities: string;
   if (rows.length === 1) {
     const p1 = g.op('Sigmoid', [logits]);

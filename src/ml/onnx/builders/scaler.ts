@@ -5,14 +5,11 @@
 import type { GraphBuilder } from '../graph-builder.js';
 
 /** Scaling statistics, one entry per feature. */
-export type FeatureScaler =
-  | { kind: 'zscore'; mean: readonly number[]; std: readonly number[] }
-  | { kind: 'minmax'; min: readonly number[]; max: readonly number[] };
+export type FeatureScaler = { kind: 'zscore'; mean: readonly number[]; std: readonly number[] } | { kind: 'minmax'; min: readonly number[]; max: readonly number[] };
 
 /** The affine form of a scaler: `(x - offset) / divisor`, per feature, in float64. */
 export function scalerAffine(scaler: FeatureScaler, features: number): { offset: number[]; divisor: number[] } {
-  const [a, b, what] =
-    scaler.kind === 'zscore' ? [scaler.mean, scaler.std, 'std'] : [scaler.min, scaler.max.map((m, i) => m - (scaler.min[i] ?? NaN)), 'max - min'];
+  const [a, b, what] = scaler.kind === 'zscore' ? [scaler.mean, scaler.std, 'std'] : [scaler.min, scaler.max.map((m, i) => m - (scaler.min[i] ?? NaN)), 'max - min'];
   if (a.length !== features || b.length !== features) {
     throw new RangeError(`${scaler.kind} scaler: expected ${features} statistics per kind, got ${a.length} and ${b.length}`);
   }

@@ -14,8 +14,7 @@ export type BranchMode = 'BRANCH_LEQ' | 'BRANCH_LT' | 'BRANCH_GTE' | 'BRANCH_GT'
 
 /** A node of a tree: a branch on one feature, or a leaf with weights. */
 export type TreeNode =
-  | { mode: BranchMode; feature: number; threshold: number; trueChild: number; falseChild: number; missingTracksTrue?: boolean }
-  | { mode: 'LEAF'; weights: readonly number[] };
+  { mode: BranchMode; feature: number; threshold: number; trueChild: number; falseChild: number; missingTracksTrue?: boolean } | { mode: 'LEAF'; weights: readonly number[] };
 
 /** One tree; node 0 is the root, children are indices into `nodes`. */
 export interface Tree {
@@ -58,9 +57,18 @@ export function treeAttributes(
   /** Which target/class the k-th weight of a leaf of tree t adds to; default k. */
   leafTarget: (tree: number, k: number) => number = (_t, k) => k,
 ): Record<string, AttributeValue> {
-  const treeIds: number[] = [], nodeIds: number[] = [], featureIds: number[] = [], values: number[] = [], modes: string[] = [];
-  const trueIds: number[] = [], falseIds: number[] = [], missing: number[] = [];
-  const leafTree: number[] = [], leafNode: number[] = [], leafIds: number[] = [], leafWeight: number[] = [];
+  const treeIds: number[] = [],
+    nodeIds: number[] = [],
+    featureIds: number[] = [],
+    values: number[] = [],
+    modes: string[] = [];
+  const trueIds: number[] = [],
+    falseIds: number[] = [],
+    missing: number[] = [];
+  const leafTree: number[] = [],
+    leafNode: number[] = [],
+    leafIds: number[] = [],
+    leafWeight: number[] = [];
   if (trees.length === 0) throw new RangeError('tree ensemble: needs at least one tree');
   trees.forEach((tree, t) => {
     if (tree.nodes.length === 0) throw new RangeError(`tree ${t}: has no nodes`);
@@ -70,9 +78,16 @@ export function treeAttributes(
       modes.push(node.mode);
       if (node.mode === 'LEAF') {
         if (node.weights.length !== width) throw new RangeError(`tree ${t} node ${id}: ${node.weights.length} leaf weights, expected ${width}`);
-        featureIds.push(0); values.push(0); trueIds.push(0); falseIds.push(0); missing.push(0);
+        featureIds.push(0);
+        values.push(0);
+        trueIds.push(0);
+        falseIds.push(0);
+        missing.push(0);
         node.weights.forEach((w, k) => {
-          leafTree.push(t); leafNode.push(id); leafIds.push(leafTarget(t, k)); leafWeight.push(w);
+          leafTree.push(t);
+          leafNode.push(id);
+          leafIds.push(leafTarget(t, k));
+          leafWeight.push(w);
         });
         return;
       }
@@ -84,16 +99,26 @@ export function treeAttributes(
       if (!Number.isInteger(node.feature) || node.feature < 0 || node.feature >= features) {
         throw new RangeError(`tree ${t} node ${id}: feature ${node.feature} is outside 0..${features - 1}`);
       }
-      featureIds.push(node.feature); values.push(node.threshold);
-      trueIds.push(node.trueChild); falseIds.push(node.falseChild); missing.push(node.missingTracksTrue ? 1 : 0);
+      featureIds.push(node.feature);
+      values.push(node.threshold);
+      trueIds.push(node.trueChild);
+      falseIds.push(node.falseChild);
+      missing.push(node.missingTracksTrue ? 1 : 0);
     });
   });
   return {
-    nodes_treeids: ints(treeIds), nodes_nodeids: ints(nodeIds), nodes_featureids: ints(featureIds),
-    nodes_values: floats(values), nodes_modes: strings(modes),
-    nodes_truenodeids: ints(trueIds), nodes_falsenodeids: ints(falseIds), nodes_missing_value_tracks_true: ints(missing),
-    [`${prefix}_treeids`]: ints(leafTree), [`${prefix}_nodeids`]: ints(leafNode),
-    [`${prefix}_ids`]: ints(leafIds), [`${prefix}_weights`]: floats(leafWeight),
+    nodes_treeids: ints(treeIds),
+    nodes_nodeids: ints(nodeIds),
+    nodes_featureids: ints(featureIds),
+    nodes_values: floats(values),
+    nodes_modes: strings(modes),
+    nodes_truenodeids: ints(trueIds),
+    nodes_falsenodeids: ints(falseIds),
+    nodes_missing_value_tracks_true: ints(missing),
+    [`${prefix}_treeids`]: ints(leafTree),
+    [`${prefix}_nodeids`]: ints(leafNode),
+    [`${prefix}_ids`]: ints(leafIds),
+    [`${prefix}_weights`]: floats(leafWeight),
   };
 }
 

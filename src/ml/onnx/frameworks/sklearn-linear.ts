@@ -44,21 +44,28 @@ function begin(features: number, scaler: SklearnStandardScaler | undefined): { g
   if (scaler) {
     if (scaler.mean.length !== features || scaler.scale.length !== features) throw new RangeError(`sklearn scaler: needs ${features} means and scales`);
     x = g.op('Scaler', [x], {
-      domain: 'ai.onnx.ml', name: 'Scaler', output: 'variable1',
+      domain: 'ai.onnx.ml',
+      name: 'Scaler',
+      output: 'variable1',
       attributes: { offset: floats(scaler.mean), scale: floats(scaler.scale.map((s) => 1 / s)) },
     });
   }
   return { g, x };
 }
 
-const SKL_OPSETS = [{ domain: '', version: 13 }, { domain: 'ai.onnx.ml', version: 1 }];
+const SKL_OPSETS = [
+  { domain: '', version: 13 },
+  { domain: 'ai.onnx.ml', version: 1 },
+];
 const producer = { producerName: 'skl2onnx', producerVersion: '1.17.0', domain: 'ai.onnx', opsets: SKL_OPSETS };
 
 /** Builds the skl2onnx shape of StandardScaler + LinearRegression; output `variable` `[None, 1]`. */
 export function sklearnLinearRegressionModel(p: SklearnLinearRegressionParams): Uint8Array {
   const { g, x } = begin(p.coef.length, p.scaler);
   const y = g.op('LinearRegressor', [x], {
-    domain: 'ai.onnx.ml', name: 'LinearRegressor', output: 'variable',
+    domain: 'ai.onnx.ml',
+    name: 'LinearRegressor',
+    output: 'variable',
     attributes: { coefficients: floats(p.coef), intercepts: floats([p.intercept]), targets: { kind: 'int', value: 1 } },
   });
   g.output(y, 'float', [null, 1]);
@@ -75,13 +82,14 @@ export function sklearnLogisticRegressionModel(p: SklearnLogisticRegressionParam
   const { g, x } = begin(features, p.scaler);
   const ovr = p.multiClass === 'ovr';
   const attributes: Record<string, AttributeValue> = {
-    coefficients: floats(p.coef.flat()), intercepts: floats(p.intercept), classlabels_ints: ints(p.classes),
-    multi_class: { kind: 'int', value: ovr ? 0 : 1 }, post_transform: str(ovr ? 'LOGISTIC' : 'SOFTMAX'),
+    coefficients: floats(p.coef.flat()),
+    intercepts: floats(p.intercept),
+    classlabels_ints: ints(p.classes),
+    multi_class: { kind: 'int', value: ovr ? 0 : 1 },
+    post_transform: str(ovr ? 'LOGISTIC' : 'SOFTMAX'),
   };
   const [label, scores] = g.node('LinearClassifier', [x], { domain: 'ai.onnx.ml', name: 'LinearClassifier', outputs: ['label', 'probability_tensor'], attributes });
-  const probabilities = ovr
-    ? g.op('Normalizer', [scores!], { domain: 'ai.onnx.ml', name: 'Normalizer', output: 'probabilities', attributes: { norm: str('L1') } })
-    : scores!;
+  const probabilities = ovr ? g.op('Normalizer', [scores!], { domain: 'ai.onnx.ml', name: 'Normalizer', output: 'probabilities', attributes: { norm: str('L1') } }) : scores!;
   const outLabel = g.op('Cast', [label!], { name: 'Cast', output: 'output_label', attributes: { to: { kind: 'int', value: 7 } } });
   g.output(outLabel, 'int64', [null]);
   if (p.zipMap ?? true) {

@@ -25,7 +25,9 @@ export interface TorchGruParams {
 
 /** Reorders PyTorch's gate blocks (r, z, n) into ONNX's (z, r, h). */
 function rznToZrh<T>(blocks: readonly T[], hidden: number): T[] {
-  const r = blocks.slice(0, hidden), z = blocks.slice(hidden, 2 * hidden), n = blocks.slice(2 * hidden, 3 * hidden);
+  const r = blocks.slice(0, hidden),
+    z = blocks.slice(hidden, 2 * hidden),
+    n = blocks.slice(2 * hidden, 3 * hidden);
   return [...z, ...r, ...n];
 }
 
@@ -35,10 +37,16 @@ export function torchGruModel(p: TorchGruParams): Uint8Array {
   const features = p.weightIh[0]?.length ?? 0;
   const out = p.fcBias.length;
   const ok =
-    hidden > 0 && features > 0 && p.weightIh.length === 3 * hidden && p.weightHh.length === 3 * hidden &&
-    p.weightIh.every((r) => r.length === features) && p.weightHh.every((r) => r.length === hidden) &&
-    p.biasIh.length === 3 * hidden && p.biasHh.length === 3 * hidden &&
-    p.fcWeight.length === out && p.fcWeight.every((r) => r.length === hidden);
+    hidden > 0 &&
+    features > 0 &&
+    p.weightIh.length === 3 * hidden &&
+    p.weightHh.length === 3 * hidden &&
+    p.weightIh.every((r) => r.length === features) &&
+    p.weightHh.every((r) => r.length === hidden) &&
+    p.biasIh.length === 3 * hidden &&
+    p.biasHh.length === 3 * hidden &&
+    p.fcWeight.length === out &&
+    p.fcWeight.every((r) => r.length === hidden);
   if (!ok) throw new RangeError('torchGruModel: weights must be weightIh [3H][F], weightHh [3H][H], biases [3H], fcWeight [O][H], fcBias [O]');
   const g = new GraphBuilder('main_graph');
   const input = g.input('input', 'float', ['batch_size', features]);

@@ -27,7 +27,9 @@ export function xgboostClassifierModel(p: XgboostClassifierParams): Uint8Array {
   const x = g.input('input', 'float', [null, p.features]);
   const base = p.baseMargin ?? 0;
   const [label, probabilities] = g.node('TreeEnsembleClassifier', [x], {
-    domain: 'ai.onnx.ml', name: 'TreeEnsembleClassifier', outputs: ['label', 'probabilities'],
+    domain: 'ai.onnx.ml',
+    name: 'TreeEnsembleClassifier',
+    outputs: ['label', 'probabilities'],
     attributes: {
       ...treeAttributes(p.trees, p.features, 1, 'class', (t) => (binary ? 0 : t % p.classes)),
       classlabels_int64s: ints(Array.from({ length: p.classes }, (_, k) => k)),
@@ -37,5 +39,13 @@ export function xgboostClassifierModel(p: XgboostClassifierParams): Uint8Array {
   });
   g.output(label!, 'int64', [null]);
   g.output(probabilities!, 'float', [null, p.classes]);
-  return g.encode({ producerName: 'OnnxMLTools', producerVersion: '1.12.0', domain: 'onnxconverter-common', opsets: [{ domain: '', version: 13 }, { domain: 'ai.onnx.ml', version: 3 }] });
+  return g.encode({
+    producerName: 'OnnxMLTools',
+    producerVersion: '1.12.0',
+    domain: 'onnxconverter-common',
+    opsets: [
+      { domain: '', version: 13 },
+      { domain: 'ai.onnx.ml', version: 3 },
+    ],
+  });
 }
