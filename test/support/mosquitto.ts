@@ -18,6 +18,8 @@ export interface TestBroker {
    * after running `whileDown` (if given) while it is stopped.
    */
   restart(whileDown?: () => Promise<void> | void): Promise<void>;
+  /** The in-process broker (`startAedes` only), e.g. to watch what it receives. */
+  readonly aedes?: Aedes;
 }
 
 /** PEM files made by `generateCertificates`; `dir` holds them as `ca.crt`, `server.crt`, … */
@@ -213,6 +215,7 @@ export async function startAedes(): Promise<TestBroker> {
   await listen();
   return {
     port,
+    aedes: broker,
     url: `mqtt://127.0.0.1:${port}`,
     async stop() {
       await close();

@@ -162,6 +162,17 @@ function sinkContract(kind: BrokerKind): void {
     stores.push(store);
     const random = seededRandom(SEED + 1);
     const received = await consumer();
+    // aedes 1.2 may deliver a resumed session's queued messages after live ones (an ordering bug of
+    // the broker's, not the sink's: see docs/durability.md, "Known broker bugs"), so there the
+    // sink's order is checked where aedes receives the publishes.
+    const publishedToBroker: Received[] = [];
+    broker.aedes?.on('publish', (packet, client) => {
+      if (client === null || !packet.topic.startsWith('alerts/')) return;
+      const value = JSON.parse(packet.payload.toString()) as Record<string, unknown>;
+      const id = String(value['outputId']);
+      delete value['outputId'];
+      publishedToBroker.push({ topic: packet.topic, id, value });
+    });
     const s = (await sink(store)).start();
     commitOutputs(store, 'alerts', readings(random, 100));
     await s.drained();
@@ -178,7 +189,10 @@ function sinkContract(kind: BrokerKind): void {
     await s.drained();
     const want = expected(whileDown);
     await until(() => new Set(received.map((r) => r.id)).size >= 500, 'every output after the restart', 10_000);
-    expect(firstOfEach(received).slice(100)).toEqual(want);
+    if (broker.aedes) {
+      expect(firstOfEach(publishedToBroker).slice(100)).toEqual(want);
+      expect(new Set(received.map((r) => r.id))).toEqual(new Set(firstOfEach(publishedToBroker).map((r) => r.id)));
+    } else expect(firstOfEach(received).slice(100)).toEqual(want);
     expect(outboxRows(store)).toEqual([]);
   }, 30_000);
 
