@@ -3,7 +3,7 @@
  * (each call reads only the rows added since the last). Each group keeps its latest reason as an
  * example. A row without a code falls back to the kind of its reason (`reasonKind`).
  */
-import { DeadLetters } from '../store/dead-letters.js';
+import { DeadLetterTable } from '../store/dead-letters.js';
 import { reasonKind } from '../store/reason-kind.js';
 import type { Store } from '../store/store.js';
 
@@ -20,11 +20,11 @@ export interface DeadLetterCount {
 export class DeadLetterTally {
   #lastId: number;
   readonly #counts = new Map<string, { stage: string; code: string | null; reason: string; count: number }>();
-  readonly #letters: DeadLetters;
+  readonly #letters: DeadLetterTable;
 
   /** Counts rows added from now on. */
   constructor(store: Store) {
-    this.#letters = new DeadLetters(store);
+    this.#letters = new DeadLetterTable(store);
     this.#lastId = this.#letters.lastId();
   }
 

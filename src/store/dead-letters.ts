@@ -32,7 +32,7 @@ export interface DeadLetterSummary {
  * The `dead_letters` table: the one place rejected input is written (by the inbox, a durable
  * step, an outbox sink) and listed. Writes join the caller's transaction when there is one.
  */
-export class DeadLetters {
+export class DeadLetterTable {
   readonly #insert: Statement;
   readonly #fromOutbox: Statement;
   readonly #after: Statement;

@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { resolve } from 'node:path';
 import type { DeadLetterCode } from '../common/dead-letter-codes.js';
-import { DeadLetters } from './dead-letters.js';
+import { DeadLetterTable } from './dead-letters.js';
 import type { Store } from './store.js';
 
 /** One message to buffer. */
@@ -186,7 +186,7 @@ export class Inbox {
        VALUES (max(coalesce((SELECT max(id) FROM inbox), 0), (SELECT id FROM inbox_floor)) + 1, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertKey = db.prepare('INSERT OR IGNORE INTO inbox_keys (source, key, at) VALUES (?, ?, ?)');
-    const deadLetters = new DeadLetters(store);
+    const deadLetters = new DeadLetterTable(store);
     const count = db.prepare(
       'INSERT INTO inbox_usage (source, dropped, duplicates) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET dropped = dropped + excluded.dropped, duplicates = duplicates + excluded.duplicates',
     );

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { DeadLetterCode } from '../common/dead-letter-codes.js';
-import { DeadLetters } from './dead-letters.js';
+import { DeadLetterTable } from './dead-letters.js';
 import type { Store } from './store.js';
 
 /** One row of the outbox, as a sink reads it. */
@@ -53,7 +53,7 @@ export class OutboxQueue {
     this.#delete = (ids: readonly number[]) => {
       removeMany.run(JSON.stringify(ids));
     };
-    const deadLetters = new DeadLetters(store);
+    const deadLetters = new DeadLetterTable(store);
     this.#reject = db.transaction((rows: readonly Undeliverable[], at: number) => {
       for (const row of rows) {
         deadLetters.addFromOutbox(row.id, row.stage, row.reason, row.code ?? 'UNDELIVERABLE', at);

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import { DeadLetters, type DeadLetterRecord } from './dead-letters.js';
+import { DeadLetterTable, type DeadLetterRecord } from './dead-letters.js';
 import { decodeJson, encodeJson } from './json-codec.js';
 import { RowBatcher } from './row-batcher.js';
 import type { Store } from './store.js';
@@ -56,7 +56,7 @@ export class StepLog {
       'INSERT INTO offsets (source, checkpoint, updated_at) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET checkpoint = excluded.checkpoint, updated_at = excluded.updated_at',
     );
     const insertOutbox = new RowBatcher(db, 'INSERT INTO outbox (output_id, stage, payload, event_time, window, pane, created_at)', 7);
-    const deadLetters = new DeadLetters(store);
+    const deadLetters = new DeadLetterTable(store);
     const setStep = db.prepare("INSERT INTO meta (key, value) VALUES ('step', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     const commit = db.transaction((changes: StepChanges) => {
       const step = this.#step + 1;

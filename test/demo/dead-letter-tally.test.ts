@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DeadLetterTally } from '../../src/demo/dead-letter-tally.js';
-import { DeadLetters } from '../../src/store/dead-letters.js';
+import { DeadLetterTable } from '../../src/store/dead-letters.js';
 import { Store } from '../../src/store/store.js';
 
 describe('DeadLetterTally', () => {
   it('counts rows added since it started by stage and code, keeping the latest reason of each group', () => {
     const store = Store.open(':memory:');
-    const letters = new DeadLetters(store);
+    const letters = new DeadLetterTable(store);
     letters.add({ stage: 'ingest', reason: 'before the tally', code: 'BAD_JSON', payload: null, at: 0 });
     const tally = new DeadLetterTally(store);
     for (let i = 0; i < 250; i++) {

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/common/random.js';
 import { Pipeline, collect, create, readJsonl, run } from '../../src/index.js';
-import { DeadLetters } from '../../src/store/dead-letters.js';
+import { DeadLetterTable } from '../../src/store/dead-letters.js';
 import { inspectStore } from '../../src/store/inspect.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
@@ -44,7 +44,7 @@ describe('dead letters grouped by stage and code', () => {
       // A file reader's bad lines, written by the one writer as they happen.
       const file = tempPath('bad.jsonl');
       writeFileSync(file, Array.from({ length: 300 }, () => junk(random)).join('\n'));
-      const letters = new DeadLetters(store);
+      const letters = new DeadLetterTable(store);
       const r = new Pipeline();
       r.apply(readJsonl(file)).apply(collect());
       await run(r, { onDeadLetter: (d) => letters.add({ ...d, eventTime: d.timestamp }) });
@@ -88,7 +88,7 @@ describe('dead letters grouped by stage and code', () => {
     const store = Store.open(path); // migrates to schema 4: old rows keep a NULL code
     try {
       expect(store.db.pragma('user_version', { simple: true })).toBe(4);
-      new DeadLetters(store).add({ stage: 'readCsv', reason: 'line 2: field "temp": "0x10" is in hexadecimal notation', code: 'SCHEMA_TYPE', payload: {}, at: 4000 });
+      new DeadLetterTable(store).add({ stage: 'readCsv', reason: 'line 2: field "temp": "0x10" is in hexadecimal notation', code: 'SCHEMA_TYPE', payload: {}, at: 4000 });
       const after = inspectStore(store.db);
       expect(after.deadLetters.total).toBe(202);
       expect(after.deadLetters.groups.map(({ stage, code, count }) => ({ stage, code, count }))).toEqual([
@@ -104,7 +104,7 @@ describe('dead letters grouped by stage and code', () => {
 
   it('lists at most maxReasons groups, largest first', () => {
     const store = Store.open(':memory:');
-    const letters = new DeadLetters(store);
+    const letters = new DeadLetterTable(store);
     const codes = ['BAD_JSON', 'LATE', 'USER_CODE', 'SCHEMA_TYPE'] as const;
     codes.forEach((code, i) => {
       for (let k = 0; k <= i * 3; k++) letters.add({ stage: 's', reason: `r${k}`, code, payload: null, at: k });

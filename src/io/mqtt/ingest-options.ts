@@ -53,7 +53,6 @@ export interface OpenedIngest {
   readonly codec: PayloadCodec;
   /** A received payload as an inbox row or a dead letter (never throws). */
   readonly decode: (topic: string, payload: Buffer, qos: 0 | 1 | 2, redelivered?: boolean) => DecodedMessage;
-  readonly durability: Durability;
   /** Gives back what is held and closes the store opened for `power`. */
   close(): void;
 }
@@ -101,7 +100,6 @@ export function openIngest(store: Store, options: IngestOptions, where: string, 
     filters,
     codec,
     decode,
-    durability,
     close() {
       gate.close();
       if (inboxStore !== store) inboxStore.close();

@@ -53,11 +53,6 @@ export class SoftmaxObjective {
     }
   }
 
-  /** out = Jᵀ·h: a raw gradient (or Hessian product) `h` expressed in θ. */
-  #fromRaw(h: Float64Array, out: Float64Array): void {
-    standardise(h, this.#k, this.#pb.scaling, out);
-  }
-
   /**
    * f(θ) and ∇f(θ) into `g`; also keeps the probabilities at θ for `hessianVector` and
    * `preconditioner`, which therefore describe the last point evaluated.
@@ -80,7 +75,7 @@ export class SoftmaxObjective {
         gv[c * D + j] = gv[c * D + j]! / n + l2 * wj;
       }
     }
-    this.#fromRaw(gv, g);
+    standardise(gv, this.#k, this.#pb.scaling, g); // Jᵀ·h: the raw gradient in θ
     return f;
   }
 
@@ -98,7 +93,7 @@ export class SoftmaxObjective {
       hv[c * D + d]! /= n;
       for (let j = 0; j < d; j++) hv[c * D + j] = hv[c * D + j]! / n + this.#l2 * u[c * D + j]!;
     }
-    this.#fromRaw(hv, out);
+    standardise(hv, this.#k, this.#pb.scaling, out);
   }
 
   /**
