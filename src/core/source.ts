@@ -38,6 +38,12 @@ export interface SourceReader<T> {
 export interface Source<T> {
   /** True for data with an end (files, arrays); false for streams. */
   readonly bounded: boolean;
+  /**
+   * `'arrival'` when elements carry the time they arrived and the watermark follows it (an MQTT
+   * source without `eventTimeField`): event times set downstream would fall behind that watermark
+   * and be dropped as late, so the runner refuses `withTimestamps` after such a source.
+   */
+  readonly eventTime?: 'arrival' | 'payload';
   /** Opens the source, resuming after `checkpoint` when one is given. */
   open(context: SourceContext, checkpoint?: unknown): Promise<SourceReader<T>> | SourceReader<T>;
 }

@@ -10,6 +10,7 @@ import { OutboxOperator } from './operators/outbox.js';
 import { StatefulOperator } from './operators/stateful.js';
 import { FusedOperator, type FusedStage } from './operators/fused.js';
 import { OutputBuffer, type AggregatingOperator, type Operator } from './operators/operator.js';
+import { refuseTimestampsAfterArrivalTime } from './event-time-check.js';
 
 /** A source of the plan and the collection it produces. */
 export interface PlannedSource {
@@ -43,6 +44,7 @@ export interface PlanOptions {
  */
 export function plan(pipeline: Pipeline, deadLetters: DeadLetters, clock: Clock, options: PlanOptions = {}): Plan {
   const durable = options.durable ?? false;
+  refuseTimestampsAfterArrivalTime(pipeline);
   const consumers = new Map<number, GraphNode[]>();
   for (const node of pipeline.nodes) {
     for (const input of node.inputs) consumers.set(input.id, [...(consumers.get(input.id) ?? []), node]);

@@ -129,7 +129,17 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       return gate.blocked;
     },
     source: (sourceOptions = {}) =>
-      read(inboxSource(store, { name, codec, filters, maxLateness: sourceOptions.maxLateness ?? 0, deleteConsumed: sourceOptions.deleteConsumed ?? true }), name),
+      read(
+        inboxSource(store, {
+          name,
+          codec,
+          filters,
+          maxLateness: sourceOptions.maxLateness ?? 0,
+          eventTimeField: options.eventTimeField,
+          deleteConsumed: sourceOptions.deleteConsumed ?? true,
+        }),
+        name,
+      ),
     async close() {
       gate.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -20,6 +20,8 @@ export interface InboxSourceOptions {
   readonly filters: readonly TopicFilter[];
   /** Event-time disorder the watermark waits for, in ms. */
   readonly maxLateness: number;
+  /** The payload field the ingest took event time from (as its option); unset when it stamped arrival time. */
+  readonly eventTimeField?: string | undefined;
   /** Delete rows once a durable run has committed its offset past them (default true). */
   readonly deleteConsumed?: boolean;
   /** Called when a read closes, e.g. to stop the ingest feeding the inbox. */
@@ -156,6 +158,7 @@ class InboxReader implements SourceReader<Record<string, unknown>> {
 export function inboxSource(store: Store, options: InboxSourceOptions): Source<Record<string, unknown>> {
   return {
     bounded: false,
+    eventTime: eventTimeOf(options.eventTimeField),
     open: (context, checkpoint) => {
       if (options.maxBundleBytes !== undefined && !(Number.isInteger(options.maxBundleBytes) && options.maxBundleBytes > 0)) {
         throw new RangeError(`inbox source "${options.name}": maxBundleBytes must be a positive integer, got ${options.maxBundleBytes}`);
@@ -163,4 +166,9 @@ export function inboxSource(store: Store, options: InboxSourceOptions): Source<R
       return new InboxReader(new Inbox(store, options.name), new ReadMarkers(store), options, context, checkpoint as InboxCheckpoint | undefined);
     },
   };
+}
+
+/** What an ingest with this `eventTimeField` stamps its messages with. */
+export function eventTimeOf(eventTimeField: string | undefined): 'arrival' | 'payload' {
+  return eventTimeField === undefined ? 'arrival' : 'payload';
 }

@@ -5,7 +5,7 @@ import type { Source } from '../../core/source.js';
 import type { Store } from '../../store/store.js';
 import { read } from '../../transforms/read.js';
 import { jsonPayload } from '../payload-codecs.js';
-import { inboxSource } from './inbox-source.js';
+import { eventTimeOf, inboxSource } from './inbox-source.js';
 import { MqttIngest, type MqttIngestOptions } from './ingest.js';
 import { parseTopicFilter } from './topic-filter.js';
 
@@ -29,6 +29,7 @@ export function mqttSource(store: Store, options: MqttSourceOptions): PTransform
   const filters = (typeof options.topics === 'string' ? [options.topics] : options.topics).map(parseTopicFilter);
   const source: Source<Record<string, unknown>> = {
     bounded: false,
+    eventTime: eventTimeOf(options.eventTimeField),
     async open(context, checkpoint) {
       const ingest = await MqttIngest.start(store, options);
       options.onStart?.(ingest);
@@ -37,6 +38,7 @@ export function mqttSource(store: Store, options: MqttSourceOptions): PTransform
         codec: options.codec ?? jsonPayload(),
         filters,
         maxLateness: options.maxLateness ?? 0,
+        eventTimeField: options.eventTimeField,
         deleteConsumed: options.deleteConsumed ?? true,
         onClose: () => ingest.close(),
       });
