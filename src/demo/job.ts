@@ -171,7 +171,7 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
     };
     const timers = [setInterval(retrain, options.retrainEveryMs), setInterval(() => report.status(status()), options.statusEveryMs ?? 1000)];
     try {
-      await Promise.race([running, sleep(options.durationMs, options.signal)]);
+      await settledOrAfter(running, options.durationMs, options.signal);
     } finally {
       for (const t of timers) clearInterval(t);
       await sensors.stop();
@@ -216,7 +216,7 @@ async function startEgress(url: string, store: Store): Promise<{ sink: MqttSink<
   const sink = new MqttSink<Prediction>(store, { client, topic: (p) => `predictions/${p.sensor}`, stages: [PREDICTIONS_STAGE], idProperty: null, idField: 'outputId' }).start();
   return {
     sink,
-    drain: (ms) => Promise.race([sink.drained(), sleep(ms)]).catch(() => undefined),
+    drain: (ms) => settledOrAfter(sink.drained(), ms).catch(() => undefined),
     async close() {
       sink.stop();
       await client.endAsync();
@@ -224,15 +224,26 @@ async function startEgress(url: string, store: Store): Promise<{ sink: MqttSink<
   };
 }
 
-/** Resolves after `ms`, or at once when `signal` fires. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
+/**
+ * Settles as `work` does, or resolves after `ms` or at once when `signal` fires, whichever comes
+ * first. Its timer ends with it: a timer left running kept a finished (or failed) job's process
+ * alive until `--duration` ended, and 2 s after Ctrl-C.
+ */
+function settledOrAfter(work: Promise<unknown>, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
     if (signal?.aborted) return resolve();
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
-    function done(): void {
+    work.then(done, (error: unknown) => {
+      stopWaiting();
+      reject(error);
+    });
+    function stopWaiting(): void {
       clearTimeout(timer);
       signal?.removeEventListener('abort', done);
+    }
+    function done(): void {
+      stopWaiting();
       resolve();
     }
   });
