@@ -12,7 +12,11 @@ export type RunnelErrorCode =
   | 'PIPELINE_INVALID'
   | 'SOURCE_FAILED'
   | 'SINK_FAILED'
-  | 'STORE_LOCKED';
+  | 'STORE_CANNOT_OPEN'
+  | 'STORE_CORRUPT'
+  | 'STORE_LOCKED'
+  | 'STORE_NOT_A_DATABASE'
+  | 'STORE_READ_ONLY';
 
 /** A runtime failure with a string `code`, the stage it happened in, and its cause. */
 export class RunnelError extends Error {

@@ -21,6 +21,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { RunnelError } from '../common/errors.js';
+import { openFailure } from './open-error.js';
 
 /** The process that holds a lock, as it recorded itself. */
 interface Holder {
@@ -43,7 +44,8 @@ export class StoreLock {
 
   /**
    * Takes the lock of the database at `databasePath` (whose folder exists), or a share of it when
-   * this process holds it already. Throws a `STORE_LOCKED` `RunnelError` when another process does.
+   * this process holds it already. Throws a `STORE_LOCKED` `RunnelError` when another process does,
+   * and one saying why (a read-only folder, a lock file that is not a database) when it cannot be opened.
    */
   static acquire(databasePath: string): StoreLock {
     const path = lockPathOf(databasePath);
@@ -52,8 +54,9 @@ export class StoreLock {
       mine.users++;
       return new StoreLock(path);
     }
-    const db = new Database(path, { timeout: 0 });
+    let db: Database.Database | undefined;
     try {
+      db = new Database(path, { timeout: 0 });
       if (!begin(db)) throw lockedError(databasePath, holderOf(db));
       db.exec('CREATE TABLE IF NOT EXISTS holder (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, host TEXT NOT NULL, since INTEGER NOT NULL)');
       db.prepare('INSERT OR REPLACE INTO holder (id, pid, host, since) VALUES (1, ?, ?, ?)').run(process.pid, hostname(), Date.now());
@@ -62,8 +65,8 @@ export class StoreLock {
       // (the row is still this process's own: the other has not written its row yet).
       if (!begin(db)) throw lockedError(databasePath, undefined);
     } catch (error) {
-      db.close();
-      throw error;
+      db?.close();
+      throw openFailure({ file: path, database: databasePath }, error);
     }
     held.set(path, { db, users: 1 });
     return new StoreLock(path);

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RunnelError } from '../common/errors.js';
 import { StoreLock } from './lock.js';
+import { isFolder, openFailure } from './open-error.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
 /** `NORMAL` survives a killed process; `FULL` also survives a power cut, at an fsync per commit. */
@@ -45,21 +46,28 @@ export class Store {
       throw new TypeError(`Store.open: synchronous must be "NORMAL" or "FULL", got "${String(synchronous)}"`);
     }
     const inMemory = path === ':memory:' || path === '';
-    if (!inMemory) mkdirSync(dirname(path), { recursive: true });
-    // Locked before the database is touched: a refused process must not even migrate it.
-    const lock = inMemory ? undefined : StoreLock.acquire(path);
+    const target = { file: path, database: path };
+    // A folder is refused before its lock file would be made beside it.
+    if (!inMemory && isFolder(path)) throw openFailure(target, undefined);
+    let lock: StoreLock | undefined;
     let db: Database.Database | undefined;
     try {
+      if (!inMemory) {
+        mkdirSync(dirname(path), { recursive: true });
+        // Locked before the database is touched: a refused process must not even migrate it.
+        lock = StoreLock.acquire(path);
+      }
       db = new Database(path);
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${synchronous}`);
       db.pragma(`cache_size = -${Math.round((options.cacheMiB ?? 8) * 1024)}`);
       db.pragma('busy_timeout = 5000');
       migrate(db, path);
+      checkOpen(db);
     } catch (error) {
       db?.close();
       lock?.release();
-      throw error;
+      throw openFailure(target, error);
     }
     return new Store(db, path, lock);
   }
@@ -74,6 +82,25 @@ export class Store {
     if (this.db.open) this.db.close();
     this.#lock?.release();
   }
+}
+
+/**
+ * Fails now rather than at the first commit: a file SQLite could open only read-only (it falls back
+ * silently) cannot take a write lock, and a damaged file shows on the pages every store reads
+ * first, the schema and each table's root. Damage deeper in a table shows only when it is read
+ * (`PRAGMA quick_check` reads every page: ~0.1 s per 100 MB from the page cache here, seconds from
+ * an SD card, too slow for every start).
+ */
+function checkOpen(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.pragma(`user_version = ${version}`); // a write, rolled back: taking the lock alone succeeds read-only
+  } finally {
+    db.exec('ROLLBACK');
+  }
+  const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[];
+  for (const table of tables) db.prepare(`SELECT 1 FROM "${table.replaceAll('"', '""')}" LIMIT 1`).get();
 }
 
 function migrate(db: Database.Database, path: string): void {
