@@ -41,6 +41,8 @@ export interface DemoOptions {
   /** Thread counts, batch sizes and SQLite settings; default: one thread, batches of 1000. */
   readonly profile?: DeviceProfile;
   readonly seed?: number;
+  /** The embedded broker's port on 127.0.0.1 (default 0: a free one, reported as an event). */
+  readonly port?: number;
   /** Stops the job early (Ctrl-C). */
   readonly signal?: AbortSignal;
   /** How often `onStatus` is called, ms (default 1000). */
@@ -115,12 +117,13 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
       store,
       name: 'sensors',
       topics: 'sensors/+sensor/readings',
-      port: 0,
+      port: options.port ?? 0,
       eventTimeField: 'at',
       log: (m) => report.event(m),
       onCommit: () => (firstIngestAt ??= performance.now()),
     });
     closers.push(() => broker.close());
+    report.event(`broker listening on ${broker.url}: JSON readings { at, temp, vibration } to sensors/<sensor>/readings join the simulated ones`);
 
     const { pipeline, counts } = demoPipeline({ broker, model: served, maxBatchSize: profile?.inference.maxBatch });
     const egress = options.publish ? await startEgress(broker.url, store) : undefined;

@@ -7,6 +7,8 @@
  * the outbox.
  */
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +22,28 @@ import type { ModelManifest } from '../../src/sync/manifest.js';
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Publishes once at QoS 1 with mosquitto_pub, retrying while nothing listens on `port` yet. */
+async function publishWhenListening(port: number, topic: string, message: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-V', 'mqttv311', '-q', '1', '-t', topic, '-m', message]);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 const figure = (text: string, pattern: RegExp): number => Number(pattern.exec(text)?.[1]?.replace(/,/g, '') ?? NaN);
 
 describe('runnel CLI', () => {
@@ -28,7 +52,7 @@ describe('runnel CLI', () => {
     expect(stdout).toMatch(/Usage: runnel <command>/);
     expect(stdout).toMatch(/demo\s+run the demo job/);
     const demo = await run('node', [CLI, 'demo', '--help']);
-    for (const option of ['--duration <s>', '--sensors <n>', '--rate <n>', '--dir <path>', '--retrain-every <s>', '--device <profile>', '--no-publish', '--seed <n>'])
+    for (const option of ['--duration <s>', '--sensors <n>', '--rate <n>', '--dir <path>', '--retrain-every <s>', '--device <profile>', '--port <n>', '--no-publish', '--seed <n>'])
       expect(demo.stdout).toContain(option);
   });
 
@@ -103,11 +127,23 @@ describe('runnel CLI', () => {
     expect(y).toBeLessThan(60);
     await model.release();
 
-    // Second start: pulls the model, resumes offsets (no window twice), publishes what waited.
-    const second = await run('node', [CLI, 'demo', '--duration', '5', '--retrain-every', '2', '--dir', dir]);
+    // Second start: pulls the model, resumes offsets (no window twice), publishes what waited;
+    // on --port, a reading from Mosquitto's own client joins the simulated ones.
+    const port = await freePort();
+    const [second] = await Promise.all([
+      run('node', [CLI, 'demo', '--duration', '5', '--retrain-every', '2', '--dir', dir, '--port', String(port)]),
+      publishWhenListening(port, 'sensors/from-mosquitto-pub/readings', 'not JSON, from mosquitto_pub'),
+    ]);
+    expect(second.stdout).toContain(`broker listening on mqtt://127.0.0.1:${port}`);
     expect(second.stdout).toContain(`pulled next-window-temp v${version}`);
     expect(figure(second.stdout, /\(([\d,]+) duplicate windows\)/)).toBe(0);
     expect(figure(second.stdout, /([\d,]+) steps committed in all runs/)).toBeGreaterThan(figure(out, /([\d,]+) steps committed in all runs/));
     expect(figure(second.stdout, /([\d,]+) published to predictions/)).toBeGreaterThan(figure(out, /([\d,]+) made/));
+    const reopened = new Database(join(dir, 'runnel.db'), { readonly: true });
+    try {
+      expect(reopened.prepare("SELECT count(*) AS n FROM dead_letters WHERE stage = 'sensors' AND payload LIKE '%sensors/from-mosquitto-pub/readings%'").get()).toEqual({ n: 1 });
+    } finally {
+      reopened.close();
+    }
   });
 });

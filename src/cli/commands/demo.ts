@@ -29,6 +29,8 @@ Options:
   --device <profile>   take thread counts, batch sizes and SQLite settings from a device
                        profile: a name in devices/ (raspberry-pi-4, raspberry-pi-zero-2w, …)
                        or a path to a JSON file
+  --port <n>           the embedded broker's port on 127.0.0.1 (default: a free one, printed
+                       at start), e.g. to publish your own readings with mosquitto_pub
   --no-publish         keep predictions in the outbox instead of publishing them
   --seed <n>           seed of the simulation (default 1)
   -h, --help           show this help`;
@@ -51,6 +53,7 @@ async function run(args: string[]): Promise<void> {
       dir: { type: 'string' },
       'retrain-every': { type: 'string' },
       device: { type: 'string' },
+      port: { type: 'string' },
       publish: { type: 'boolean', default: true },
       seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -68,6 +71,8 @@ async function run(args: string[]): Promise<void> {
   if (rate > 1000) throw new UsageError(`--rate must be at most 1000 readings per second per sensor, got ${rate}`);
   const retrainEveryMs = positive('retrain-every', values['retrain-every'], 10, false) * 1000;
   const seed = positive('seed', values.seed, 1);
+  const port = values.port === undefined ? 0 : positive('port', values.port, 0);
+  if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
   let profile;
   try {
     profile = values.device === undefined ? undefined : loadDeviceProfile(values.device);
@@ -92,7 +97,7 @@ async function run(args: string[]): Promise<void> {
   const { runDemo } = await import('../../demo/job.js');
   try {
     const summary = await runDemo(
-      { dir, sensors, rate, durationMs, retrainEveryMs, publish: values.publish !== false, profile, seed, signal: stop.signal, statusEveryMs: block.live ? 250 : 2000 },
+      { dir, sensors, rate, durationMs, retrainEveryMs, publish: values.publish !== false, profile, seed, port, signal: stop.signal, statusEveryMs: block.live ? 250 : 2000 },
       { event: (line) => block.event(line), status: (s) => block.update(statusLines(s, durationMs)) },
     );
     block.finish();
