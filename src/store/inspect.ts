@@ -1,4 +1,7 @@
-import type { Database } from 'better-sqlite3';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { RunnelError } from '../common/errors.js';
+import { SCHEMA_VERSION } from './migrations.js';
+import { isFolder, openFailure, readRootPages } from './open-error.js';
 import { reasonKind } from './reason-kind.js';
 
 /** One source's buffered messages. */
@@ -59,6 +62,30 @@ export interface InspectOptions {
   readonly now?: number;
   /** Most dead-letter groups listed, largest first (default 20); `total` counts them all. */
   readonly maxReasons?: number;
+}
+
+/**
+ * Opens the database at `path` read-only for `inspectStore`, without its lock. Refuses with a
+ * `RunnelError` that names the file and says what to do: a folder (naming the database inside
+ * it), a missing file, a file that is not a database or is damaged, a database from a newer Runnel.
+ */
+export function openForInspect(path: string): Database {
+  const target = { file: path, database: path, readOnly: true };
+  // SQLite says "disk I/O error" for a folder.
+  if (isFolder(path)) throw openFailure(target, undefined);
+  let db: Database | undefined;
+  try {
+    db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new RunnelError('PIPELINE_INVALID', `${path} was written by a newer Runnel (schema version ${version}; this one knows up to ${SCHEMA_VERSION}): upgrade Runnel`);
+    }
+    readRootPages(db);
+    return db;
+  } catch (error) {
+    db?.close();
+    throw openFailure(target, error);
+  }
 }
 
 /**

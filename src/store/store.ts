@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RunnelError } from '../common/errors.js';
 import { StoreLock } from './lock.js';
-import { isFolder, openFailure } from './open-error.js';
+import { isFolder, openFailure, readRootPages } from './open-error.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
 /** `NORMAL` survives a killed process; `FULL` also survives a power cut, at an fsync per commit. */
@@ -86,10 +86,7 @@ export class Store {
 
 /**
  * Fails now rather than at the first commit: a file SQLite could open only read-only (it falls back
- * silently) cannot take a write lock, and a damaged file shows on the pages every store reads
- * first, the schema and each table's root. Damage deeper in a table shows only when it is read
- * (`PRAGMA quick_check` reads every page: ~0.1 s per 100 MB from the page cache here, seconds from
- * an SD card, too slow for every start).
+ * silently) cannot take a write lock, and damage to the pages every store reads first.
  */
 function checkOpen(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -99,8 +96,7 @@ function checkOpen(db: Database.Database): void {
   } finally {
     db.exec('ROLLBACK');
   }
-  const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[];
-  for (const table of tables) db.prepare(`SELECT 1 FROM "${table.replaceAll('"', '""')}" LIMIT 1`).get();
+  readRootPages(db);
 }
 
 function migrate(db: Database.Database, path: string): void {

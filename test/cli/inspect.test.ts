@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { GLOBAL_WINDOW, NO_FIRING, Store } from '../../src/index.js';
 import { StepLog } from '../../src/store/step-log.js';
 import { Inbox } from '../../src/store/inbox.js';
-import type { StoreReport } from '../../src/store/inspect.js';
+import { openForInspect, type StoreReport } from '../../src/store/inspect.js';
 import { seededRandom } from '../../src/testing/index.js';
 import { SEED } from '../seed.js';
 
@@ -106,10 +106,37 @@ describe('runnel inspect', () => {
 
   it('says when the file is not there, and has --help', async () => {
     await expect(run('node', [CLI, 'inspect', '/nonexistent/runnel.db'])).rejects.toMatchObject({
-      code: 2,
-      stderr: expect.stringMatching(/no database at \/nonexistent\/runnel.db/) as unknown,
+      code: 1,
+      stderr: 'runnel inspect: no database at /nonexistent/runnel.db (the folder /nonexistent does not exist). (STORE_CANNOT_OPEN)\n',
     });
     expect((await run('node', [CLI, 'inspect', '--help'])).stdout).toMatch(/dead letters\s+rejected input grouped by stage and code/);
     expect((await run('node', [CLI, '--help'])).stdout).toMatch(/inspect\s+summarise a Runnel database/);
+  });
+
+  it('given a folder, says it is one and names the database inside (it said "disk I/O error")', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'runnel-inspect-'));
+    await expect(run('node', [CLI, 'inspect', folder])).rejects.toMatchObject({
+      code: 1,
+      stderr: `runnel inspect: ${folder} is a folder, not a database file: give the path of the database file (runnel demo keeps it at <dir>/runnel.db); ${folder} holds none. (STORE_CANNOT_OPEN)\n`,
+    });
+    Store.open(join(folder, 'runnel.db')).close();
+    await expect(run('node', [CLI, 'inspect', folder])).rejects.toMatchObject({
+      stderr: `runnel inspect: ${folder} is a folder, not a database file: the database inside it is ${join(folder, 'runnel.db')}. (STORE_CANNOT_OPEN)\n`,
+    });
+  });
+
+  it('refuses a file that is not a database and a damaged one, saying which and what to do', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runnel-inspect-'));
+    const text = join(dir, 'notes.db');
+    writeFileSync(text, 'not a database\n'.repeat(200));
+    expect(() => openForInspect(text)).toThrow(
+      expect.objectContaining({ code: 'STORE_NOT_A_DATABASE', message: expect.stringMatching(`^${text} is not a Runnel database`) as unknown }),
+    );
+    const damaged = join(dir, 'runnel.db');
+    Store.open(damaged).close();
+    const bytes = readFileSync(damaged);
+    bytes.fill(0x5a, 100, bytes.readUInt16BE(16)); // the schema on page 1, after the 100-byte header
+    writeFileSync(damaged, bytes);
+    expect(() => openForInspect(damaged)).toThrow(expect.objectContaining({ code: 'STORE_CORRUPT', message: expect.stringMatching(`^${damaged} is damaged`) as unknown }));
   });
 });

@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { RunnelError } from '../../src/common/errors.js';
 import { seededRandom } from '../../src/common/random.js';
 import { Inbox } from '../../src/store/inbox.js';
+import { openForInspect } from '../../src/store/inspect.js';
 import { Store } from '../../src/store/store.js';
 import { SEED } from '../seed.js';
 
@@ -118,8 +119,7 @@ describe('Store.open says which file failed, why, and what to do', () => {
     expect(error.message).toMatch(
       new RegExp(`^${escape(path)} is damaged \\(SQLite: database disk image is malformed\\): restore it from a backup, or move it away and start with a new one\\.`),
     );
-    expect(error.message).toContain(`runnel inspect ${path}`);
-    expect(error.message).toContain(`sqlite3 ${path} .recover`);
+    expect(error.message).toContain(`sqlite3 ${path} .dump > salvage.sql`);
   });
 
   it('a folder given as the database: STORE_CANNOT_OPEN naming the database inside it; no lock file is left beside it', () => {
@@ -231,6 +231,27 @@ describe('Store.open says which file failed, why, and what to do', () => {
       expect(error.message).toMatch(new RegExp(`^the folder ${escape(dir)} is not writable .*, and ${escape(path)} needs files beside it: SQLite's runnel.db-wal`));
     } finally {
       for (const u of unbind) u();
+      undo();
+    }
+  });
+});
+
+describe('openForInspect (runnel inspect) on a read-only disk', () => {
+  it(`says SQLite needs to create -shm beside a WAL database, and to read a copy (by ${how})`, (context) => {
+    const dir = join(tempDir(), 'ro');
+    const path = join(dir, 'runnel.db');
+    const undo = readOnlyFolder(dir, () => makeDatabase(path));
+    if (typeof undo === 'string') return context.skip(`cannot make a read-only folder here: ${undo}`);
+    try {
+      expect(() => openForInspect(path)).toThrow(
+        expect.objectContaining({
+          code: 'STORE_READ_ONLY',
+          message: expect.stringMatching(
+            new RegExp(`^the folder ${escape(dir)} is not writable .*, and SQLite must create runnel.db-shm beside ${escape(path)} to read it \\(WAL mode\\): copy runnel.db`),
+          ) as unknown,
+        }),
+      );
+    } finally {
       undo();
     }
   });

@@ -1,10 +1,6 @@
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
-import { RunnelError } from '../../common/errors.js';
-import { inspectStore, type StoreReport } from '../../store/inspect.js';
-import { SCHEMA_VERSION } from '../../store/migrations.js';
+import { inspectStore, openForInspect, type StoreReport } from '../../store/inspect.js';
 import { UsageError, type Command } from '../command.js';
 import { formatBytes, formatDuration, formatTable } from '../table.js';
 
@@ -38,13 +34,8 @@ async function run(args: string[]): Promise<void> {
   const maxReasons = values.reasons === undefined ? 20 : Number(values.reasons);
   if (!Number.isSafeInteger(maxReasons) || maxReasons < 1) throw new UsageError(`--reasons must be a positive integer, got "${values.reasons}"`);
   const path = resolve(positionals[0]!);
-  if (!existsSync(path)) throw new UsageError(`no database at ${path}`);
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const db = openForInspect(path);
   try {
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION) {
-      throw new RunnelError('PIPELINE_INVALID', `${path} was written by a newer Runnel (schema version ${version}; this one knows up to ${SCHEMA_VERSION}): upgrade Runnel`);
-    }
     const report = inspectStore(db, { maxReasons });
     const width = process.stdout.isTTY ? process.stdout.columns : 160;
     console.log(values.json ? JSON.stringify(report, null, 2) : render(path, report, Date.now(), width));
