@@ -4,8 +4,9 @@ import { RunnelError } from '../common/errors.js';
 import { UsageError, type Command } from './command.js';
 import { demoCommand } from './commands/demo.js';
 import { inspectCommand } from './commands/inspect.js';
+import { passwdCommand } from './commands/passwd.js';
 
-const COMMANDS: readonly Command[] = [demoCommand, inspectCommand];
+const COMMANDS: readonly Command[] = [demoCommand, inspectCommand, passwdCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -42,8 +43,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    await command.run(args);
-    return 0;
+    return (await command.run(args)) ?? 0;
   } catch (error) {
     if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
       console.error(`runnel ${name}: ${error.message}\nSee runnel ${name} --help.`);

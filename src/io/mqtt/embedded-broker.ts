@@ -1,24 +1,48 @@
 import { Aedes, type Client, type PublishPacket } from 'aedes';
-import net from 'node:net';
 import type { PBegin } from '../../core/pipeline.js';
 import type { PCollection } from '../../core/pcollection.js';
 import type { PTransform } from '../../core/ptransform.js';
 import type { Inbox } from '../../store/inbox.js';
 import type { Store } from '../../store/store.js';
 import { read } from '../../transforms/read.js';
+import { brokerAccess, checkExposure, type BrokerAccessOptions } from './broker-access.js';
+import { brokerTlsOptions, listenBroker, type BrokerListener, type BrokerTlsOptions } from './broker-listener.js';
 import type { GatedMessage, IngestStats } from './commit-gate.js';
 import { inboxSource } from './inbox-source.js';
-import { openIngest, type IngestOptions } from './ingest-options.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, openIngest, type IngestOptions } from './ingest-options.js';
 import { topicMatches } from './topic-filter.js';
 
-/** Options of `startEmbeddedBroker`: where to listen, plus the shared ingest options (as `MqttIngest` takes them). */
-export interface EmbeddedBrokerOptions extends IngestOptions {
+/**
+ * Room for everything of a PUBLISH but its payload: the longest topic (65,535 bytes) with its
+ * length, a packet id and the fixed header.
+ */
+const PUBLISH_HEADER_ROOM = 65_544;
+
+/**
+ * Options of `startEmbeddedBroker`: where and how to listen, who may connect and use which
+ * topics, plus the shared ingest options (as `MqttIngest` takes them).
+ */
+export interface EmbeddedBrokerOptions extends IngestOptions, BrokerAccessOptions {
   /** The database the inbox lives in (read it with `source()` or `inboxSource`). */
   readonly store: Store;
-  /** TCP port; default 1883, 0 picks a free one. */
+  /** TCP port; default 1883 (8883 with `tls`), 0 picks a free one. */
   readonly port?: number;
-  /** Address to listen on; default `127.0.0.1` (`0.0.0.0` to let other devices publish: there is no authentication). */
+  /**
+   * Address to listen on; default `127.0.0.1`. Any other address (`0.0.0.0` to let other devices
+   * publish) needs `passwordFile` or `tls.requireClientCert`, or `allowAnonymousOnNetwork`.
+   */
   readonly host?: string;
+  /** Serve MQTT over TLS (`mqtts://`), optionally requiring client certificates. */
+  readonly tls?: BrokerTlsOptions;
+  /** Let anyone who can reach a non-loopback `host` connect without a password or client certificate (logs a warning). Default false. */
+  readonly allowAnonymousOnNetwork?: boolean;
+  /**
+   * A connection announcing a larger MQTT packet (any kind) is closed before the packet is read,
+   * unacknowledged. Default `maxPayloadBytes` + 65,544 (room for the longest topic), so every
+   * payload up to `maxPayloadBytes` gets through and a larger one up to that margin still becomes
+   * a dead letter.
+   */
+  readonly maxPacketBytes?: number;
 }
 
 /** Options of `EmbeddedBroker.source`. */
@@ -65,22 +89,39 @@ interface IncomingPackets {
  * unacknowledged (aedes reads no more from their sockets meanwhile) and the commit is retried;
  * a publisher that reconnects meanwhile sends them again. Messages on other topics are routed
  * as by any broker, without a commit. Other clients may subscribe as usual.
+ *
+ * Who may connect and use which topics: `passwordFile`, `acl`, `tls` (see `BrokerAccessOptions`);
+ * a non-loopback `host` with none of them is refused unless `allowAnonymousOnNetwork` is set. A
+ * connection announcing a packet over `maxPacketBytes` is closed before the packet is read.
  */
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const { store, name } = options;
   if (typeof name !== 'string' || name === '') throw new TypeError('embedded broker: name is required (rows and offsets are filed under it)');
   const where = `embedded broker "${name}"`;
-  const port = options.port ?? 1883;
+  const port = options.port ?? (options.tls ? 8883 : 1883);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new RangeError(`${where}: port must be an integer from 0 to 65535 (0 picks a free one), got ${port}`);
   const host = options.host ?? '127.0.0.1';
+  const maxPacketBytes = options.maxPacketBytes ?? (options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES) + PUBLISH_HEADER_ROOM;
+  if (!Number.isInteger(maxPacketBytes) || maxPacketBytes < 2) throw new RangeError(`${where}: maxPacketBytes must be an integer of at least 2, got ${maxPacketBytes}`);
+  const tls = options.tls && brokerTlsOptions(options.tls, where);
+  const access = brokerAccess(options, where);
+  const log = options.log ?? ((m: string) => console.warn(m));
+  checkExposure(
+    { host, passwords: access.passwords, clientCertificates: options.tls?.requireClientCert ?? false, allowAnonymousOnNetwork: options.allowAnonymousOnNetwork ?? false },
+    where,
+    log,
+  );
   const ingest = openIngest(store, options, where);
   const { gate, filters, decode, codec } = ingest;
 
   let persistence: IncomingPackets | undefined;
   const always = (): boolean => true;
   const aedes = await Aedes.createBroker({
+    ...access.hooks,
     authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void {
       const topic = packet.topic;
+      const refused = access.refusePublish(client, topic);
+      if (refused) return callback(refused);
       if (!filters.some((f) => topicMatches(f.filter, topic))) return callback(null);
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       // A will (published for a closed or absent client) has nobody to resend it: never abandoned.
@@ -101,27 +142,28 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   });
   persistence = (aedes as unknown as { persistence: IncomingPackets }).persistence;
 
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    aedes.handle(socket);
-  });
+  let listener: BrokerListener;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
+    listener = await listenBroker({
+      host,
+      port,
+      tls,
+      maxPacketBytes,
+      handle: (conn) => aedes.handle(conn),
+      onOversized: (bytes, remote) =>
+        log(
+          `[runnel] ${where}: closed the connection from ${remote}: it announced a ${Number.isNaN(bytes) ? 'malformed' : `${bytes}-byte`} packet, over maxPacketBytes (${maxPacketBytes}); nothing of it was read or acknowledged`,
+        ),
     });
   } catch (error) {
     ingest.close();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     throw new Error(`${where}: cannot listen on ${host}:${port}: ${(error as Error).message}`, { cause: error });
   }
-  const bound = (server.address() as net.AddressInfo).port;
 
   return {
-    port: bound,
-    url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${bound}`,
+    port: listener.port,
+    url: `${tls ? 'mqtts' : 'mqtt'}://${host.includes(':') ? `[${host}]` : host}:${listener.port}`,
     aedes,
     inbox: gate.inbox,
     stats: gate.stats,
@@ -142,8 +184,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       ),
     async close() {
       gate.close();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
+      const closed = listener.close();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await closed;
       ingest.close();

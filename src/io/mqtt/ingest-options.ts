@@ -17,6 +17,9 @@ import { parseTopicFilter, type TopicFilter } from './topic-filter.js';
  */
 export type Durability = 'process' | 'power';
 
+/** `maxPayloadBytes` when not given: 256 KiB. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
+
 /** The options both front doors of durable ingest share (`MqttIngest`, `startEmbeddedBroker`). */
 export interface IngestOptions {
   /** The source's name: its rows, offsets and dead letters are filed under it. */
@@ -71,7 +74,7 @@ export function openIngest(store: Store, options: IngestOptions, where: string, 
   if (filters.length === 0) throw new TypeError(`${where}: topics must name at least one filter`);
   const dedupe = options.dedupe ?? (options.eventTimeField ? 'content' : 'none');
   validateDedupe(dedupe, where);
-  const maxPayloadBytes = options.maxPayloadBytes ?? 256 * 1024;
+  const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1) throw new RangeError(`${where}: maxPayloadBytes must be a positive integer, got ${maxPayloadBytes}`);
   const codec = options.codec ?? jsonPayload();
   const clock = options.clock ?? systemClock;
