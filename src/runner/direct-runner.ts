@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../core/clock.js';
 import type { Pipeline } from '../core/pipeline.js';
 import { DeadLetters } from './dead-letters.js';
+import { DiskFullPause } from './disk-full.js';
 import { StepLog } from '../store/step-log.js';
 import { Executor } from './executor.js';
 import { plan } from './plan.js';
@@ -62,7 +63,15 @@ export class DirectRunner {
         : options.onDeadLetter,
     });
     const durable = options.store ? new StepLog(options.store) : undefined;
-    const executor = new Executor(plan(pipeline, deadLetters, clock, { durable: durable !== undefined }), deadLetters, clock);
+    const diskFull = options.store
+      ? new DiskFullPause({
+          path: options.store.path,
+          log: options.log ?? ((m) => console.warn(m)),
+          ...(options.diskFullRetryMs !== undefined ? { retryMs: options.diskFullRetryMs } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        })
+      : undefined;
+    const executor = new Executor(plan(pipeline, deadLetters, clock, { durable: durable !== undefined }), deadLetters, clock, diskFull);
     const bundleSize = options.bundleSize ?? DEFAULT_BUNDLE_SIZE;
     // Boxed, so that even a thrown `undefined` counts as a failure.
     let failure: { error: unknown } | undefined;
@@ -72,7 +81,14 @@ export class DirectRunner {
       // A pipeline without sources still gets one sweep, so combineGlobally can emit its default.
       do {
         const busy = await executor.step(bundleSize);
-        durable?.commit(executor.takeChanges(stepDeadLetters.splice(0)));
+        if (durable) {
+          const changes = executor.takeChanges(stepDeadLetters.splice(0));
+          try {
+            durable.commit(changes);
+          } catch (error) {
+            await diskFull!.retry(error, `committing step ${durable.step + 1}`, () => durable.commit(changes));
+          }
+        }
         options.onProgress?.({ bundles: executor.bundles, elementsRead: executor.elementsRead, deadLetters: deadLetters.count });
         if (!executor.active || options.signal?.aborted) continue;
         if (!busy) await sleep(options.idleWaitMs ?? DEFAULT_IDLE_WAIT_MS);

@@ -5,6 +5,7 @@ import { Bundle } from '../core/bundle.js';
 import type { SourceReader } from '../core/source.js';
 import { MIN_TIMESTAMP } from '../core/time.js';
 import type { DeadLetters } from './dead-letters.js';
+import type { DiskFullPause } from './disk-full.js';
 import type { Restored, StepChanges } from '../store/step-log.js';
 import type { Plan, PlannedOperator, PlannedSource } from './plan.js';
 import type { DeadLetter, OperatorMetrics } from './types.js';
@@ -40,6 +41,8 @@ export class Executor {
     private readonly plan: Plan,
     private readonly deadLetters: DeadLetters,
     private readonly clock: Clock,
+    /** A durable run's: a source read that fails on a full disk waits for space and reads again. */
+    private readonly diskFull?: DiskFullPause,
   ) {
     this.#states = plan.operators.map((planned) => ({ planned, pending: [], inputWatermark: MIN_TIMESTAMP, elementsIn: 0, elementsOut: 0 }));
     for (const state of this.#states) {
@@ -108,8 +111,14 @@ export class Executor {
       const { planned, reader } = source;
       let result;
       try {
-        const reading = reader.read(bundleSize);
-        result = reading instanceof Promise ? await reading : reading;
+        try {
+          const reading = reader.read(bundleSize);
+          result = reading instanceof Promise ? await reading : reading;
+        } catch (error) {
+          // A store-backed source (the MQTT inbox) writes as it reads; such a write is one transaction.
+          if (!this.diskFull) throw error;
+          result = await this.diskFull.retry(error, `reading source "${planned.name}"`, () => reader.read(bundleSize));
+        }
       } catch (error) {
         throw new RunnelError('SOURCE_FAILED', `read failed: ${messageOf(error)}`, { stage: planned.name, cause: error });
       }

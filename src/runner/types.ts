@@ -44,6 +44,13 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** How long to wait when every source is idle before reading again (default 20 ms). */
   idleWaitMs?: number;
+  /** Where the run's log lines go, such as the pause on a full disk (default `console.warn`). */
+  log?: (message: string) => void;
+  /**
+   * First wait before a durable run retries a step that failed on a full disk (SQLITE_FULL), in
+   * ms (default 100); doubled per failure up to 5 s. The run pauses until space returns.
+   */
+  diskFullRetryMs?: number;
 }
 
 /** Progress of a run so far. */

@@ -79,11 +79,13 @@ export class StepLog {
       insertOutbox.flush();
       for (const d of changes.deadLetters) deadLetters.add({ stage: d.stage, reason: d.reason, code: d.code, payload: d.payload, eventTime: d.timestamp, at: d.at });
       setStep.run(String(step));
-      this.#step = step;
+      return step;
     });
     this.#commit = (changes) => {
       try {
-        commit(changes);
+        // Counted only once COMMIT succeeded: a COMMIT that fails (SQLITE_FULL) is rolled back, and
+        // the retry must write the same step number, hence the same output ids.
+        this.#step = commit(changes);
       } finally {
         upsertState.discard(); // rows of a step that failed halfway
         insertOutbox.discard();
@@ -109,7 +111,10 @@ export class StepLog {
     return { checkpoints, state, step: this.#step };
   }
 
-  /** Commits one step atomically. */
+  /**
+   * Commits one step atomically. On failure (SQLITE_FULL on a full disk, say) nothing of it is
+   * written and the same `changes` may be committed again.
+   */
   commit(changes: StepChanges): void {
     this.#commit(changes);
   }
