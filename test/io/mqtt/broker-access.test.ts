@@ -21,8 +21,10 @@ import { SEED } from '../../seed.js';
 const CLI = join(import.meta.dirname, '..', '..', '..', 'dist', 'src', 'cli', 'main.js');
 const haveClients = existsSync('/usr/bin/mosquitto_pub') && existsSync('/usr/bin/mosquitto_sub');
 /** `describe`, or one skipped line saying why when Mosquitto's clients are missing (`.ci/run` installs them). */
-const describeWithClients = (name: string, body: () => void): void =>
-  haveClients ? describe(name, body) : describe.skip(`${name} (skipped: mosquitto_pub/mosquitto_sub are not installed; apt-get install mosquitto-clients)`, body);
+function describeWithClients(name: string, body: () => void): void {
+  if (haveClients) describe(name, body);
+  else describe.skip(`${name} (skipped: mosquitto_pub/mosquitto_sub are not installed; apt-get install mosquitto-clients)`, body);
+}
 
 const random = seededRandom(SEED);
 /** A password of 12 to 27 printable characters, from the run's seed. */
