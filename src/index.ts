@@ -48,8 +48,25 @@ export { partition } from './transforms/partition.js';
 
 export { withTimestamps, windowInto, countWindows } from './transforms/windowing.js';
 export { globalWindows, fixedWindows, slidingWindows, sessions, type WindowFn } from './core/windowing/window-fns.js';
-export { afterWatermark, afterCount, afterProcessingTime, repeatedly, defaultTrigger, type Trigger } from './core/windowing/triggers.js';
-export { DEFAULT_WINDOWING, type WindowingStrategy, type WindowOptions, type AccumulationMode } from './core/windowing/strategy.js';
+export {
+  afterWatermark,
+  afterCount,
+  afterProcessingTime,
+  afterSynchronizedProcessingTime,
+  repeatedly,
+  afterAny,
+  afterAll,
+  afterEach,
+  orFinally,
+  never,
+  defaultTrigger,
+  continuationTrigger,
+  describeTrigger,
+  type Trigger,
+  type ProcessingTimeOptions,
+} from './core/windowing/triggers.js';
+export type { TimestampCombiner } from './core/windowing/timestamp-combiner.js';
+export { DEFAULT_WINDOWING, continuationStrategy, type WindowingStrategy, type WindowOptions, type AccumulationMode } from './core/windowing/strategy.js';
 export { BoundedOutOfOrderness } from './core/windowing/watermark.js';
 
 export { DirectRunner, run } from './runner/direct-runner.js';

@@ -1,7 +1,7 @@
 import type { GraphNode, PrimitiveSpec } from './graph.js';
 import { PCollection } from './pcollection.js';
 import { PTransform, type ExpandContext } from './ptransform.js';
-import { DEFAULT_WINDOWING, type WindowingStrategy } from './windowing/strategy.js';
+import { continuationStrategy, DEFAULT_WINDOWING, type WindowingStrategy } from './windowing/strategy.js';
 
 /** The input of root transforms such as `create` and `readCsv`. */
 export class PBegin {
@@ -86,12 +86,16 @@ export class Pipeline {
         );
       }
     }
-    const strategy = windowing ?? inputs[0]?.windowing ?? DEFAULT_WINDOWING;
+    const inherited = inputs[0]?.windowing ?? DEFAULT_WINDOWING;
+    // An aggregation's output continues its input's trigger (Beam's continuation trigger).
+    const strategy = windowing ?? (AGGREGATIONS.has(spec.kind) ? continuationStrategy(inherited) : inherited);
     const outputs = Array.from({ length: outputCount }, () => new PCollection<unknown>(this, this.#nextCollectionId++, name, strategy));
     this.#nodes.push({ name, spec, inputs, outputs });
     return outputs;
   }
 }
+
+const AGGREGATIONS: ReadonlySet<PrimitiveSpec['kind']> = new Set(['groupByKey', 'combinePerKey', 'combineGlobally']);
 
 function functionTransform<In, Out>(fn: (input: In) => Out): PTransform<In, Out> {
   return new (class extends PTransform<In, Out> {

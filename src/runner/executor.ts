@@ -181,7 +181,8 @@ export class Executor {
         if (firing) await firing;
         this.#route(state);
       }
-      for (const output of outputs) this.#watermarks.set(output, state.inputWatermark);
+      const outputWatermark = operator.outputWatermark?.(state.inputWatermark) ?? state.inputWatermark;
+      for (const output of outputs) this.#watermarks.set(output, outputWatermark);
     }
   }
 

@@ -1,5 +1,6 @@
 import { globalWindows, type WindowFn } from './window-fns.js';
-import { defaultTrigger, planTrigger, type Trigger } from './triggers.js';
+import { continuationTrigger, defaultTrigger, type Trigger } from './triggers.js';
+import { checkTimestampCombiner, type TimestampCombiner } from './timestamp-combiner.js';
 
 /** Whether each pane holds everything so far (`accumulating`) or only what is new (`discarding`). */
 export type AccumulationMode = 'accumulating' | 'discarding';
@@ -11,16 +12,20 @@ export interface WindowingStrategy {
   readonly accumulation: AccumulationMode;
   /** How far behind the watermark data may arrive and still update its window (ms). */
   readonly allowedLateness: number;
+  /** Which event time each pane carries, and where the aggregation holds its output watermark. */
+  readonly timestampCombiner: TimestampCombiner;
 }
 
 /** Options of `windowInto`. */
 export interface WindowOptions {
-  /** Default: `defaultTrigger()` (on time, then once per late element). */
+  /** Default: `defaultTrigger()` (on time, then once per bundle of late data). */
   trigger?: Trigger;
   /** Default `discarding`. */
   accumulation?: AccumulationMode;
   /** Default 0: data behind the watermark is late and rejected. */
   allowedLateness?: number;
+  /** Default `endOfWindow`: each pane carries its window's last millisecond. */
+  timestampCombiner?: TimestampCombiner;
 }
 
 /** The strategy of collections that were never windowed. */
@@ -29,6 +34,7 @@ export const DEFAULT_WINDOWING: WindowingStrategy = Object.freeze({
   trigger: defaultTrigger(),
   accumulation: 'discarding',
   allowedLateness: 0,
+  timestampCombiner: 'endOfWindow',
 });
 
 /** Builds and checks a strategy from `windowInto` arguments. */
@@ -39,7 +45,16 @@ export function windowingStrategy(windowFn: WindowFn, options: WindowOptions = {
   if (accumulation !== 'accumulating' && accumulation !== 'discarding') {
     throw new TypeError(`windowInto: accumulation must be "accumulating" or "discarding", got "${String(accumulation)}"`);
   }
-  const trigger = options.trigger ?? defaultTrigger();
-  planTrigger(trigger); // rejects unsupported combinations now, not at run time
-  return { windowFn, trigger, accumulation, allowedLateness };
+  const timestampCombiner = checkTimestampCombiner(options.timestampCombiner ?? 'endOfWindow');
+  return { windowFn, trigger: options.trigger ?? defaultTrigger(), accumulation, allowedLateness, timestampCombiner };
+}
+
+/**
+ * The strategy of an aggregation's output (Beam's `GroupByKey.updateWindowingStrategy`): the same
+ * windows, lateness, accumulation and timestamp combiner, with the continuation of the trigger,
+ * so an aggregation downstream fires when the upstream's panes arrive rather than waiting again.
+ */
+export function continuationStrategy(strategy: WindowingStrategy): WindowingStrategy {
+  if (strategy.trigger.kind === 'default') return strategy;
+  return { ...strategy, trigger: continuationTrigger(strategy.trigger) };
 }

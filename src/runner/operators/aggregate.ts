@@ -1,11 +1,13 @@
 import { messageOf } from '../../common/errors.js';
 import type { Bundle } from '../../core/bundle.js';
 import type { Clock } from '../../core/clock.js';
-import type { PaneTiming } from '../../core/pane.js';
-import { END_OF_GLOBAL_WINDOW } from '../../core/time.js';
+import { ON_TIME_AND_ONLY_FIRING } from '../../core/pane.js';
+import { END_OF_GLOBAL_WINDOW, MIN_TIMESTAMP } from '../../core/time.js';
 import { GLOBAL_WINDOW, type IntervalWindow, type BoundedWindow } from '../../core/window.js';
 import type { WindowingStrategy } from '../../core/windowing/strategy.js';
-import { planTrigger, type Condition, type TriggerPlan } from '../../core/windowing/triggers.js';
+import { combineHold, type TimestampCombiner } from '../../core/windowing/timestamp-combiner.js';
+import { deadlineDue, isFinished, triggerMachine, type TriggerMachine } from '../../core/windowing/trigger-machine.js';
+import { canFireEarly, describeTrigger, usesProcessingTime } from '../../core/windowing/triggers.js';
 import type { Aggregation } from '../aggregation.js';
 import type { DeadLetters } from '../dead-letters.js';
 import type { Slot } from '../keyed-slots.js';
@@ -14,22 +16,7 @@ import { StateTable } from '../state-table.js';
 import type { WindowEntry } from '../windowed-table.js';
 import { isKV, notKeyedReason } from './keyed-input.js';
 import { OutputBuffer, type AggregatingOperator, type DurableState, type StateEntry } from './operator.js';
-
-/** The state of one key in one window: the accumulator and where its trigger stands. */
-export interface PaneState {
-  acc: unknown;
-  /** Elements added since the last pane. */
-  pending: number;
-  /** Processing time when the first pending element arrived. */
-  firstPendingAt: number | undefined;
-  /** Panes emitted so far. */
-  panes: number;
-  onTimeFired: boolean;
-  /** A fire-once trigger has fired: the window takes no more data. */
-  closed: boolean;
-  /** Creation order, so that keys fire in the same order after a restart as before. */
-  seq: number;
-}
+import { initialPaneState, mergePaneStates, OperatorTriggerContext, outputTime, paneTiming, type PaneState } from './pane-state.js';
 
 /** Options of an aggregation operator. */
 export interface AggregateOptions {
@@ -49,18 +36,29 @@ const ALL = '*';
 
 /**
  * `groupByKey`, `combinePerKey` and `combineGlobally`: state per key and window, panes fired by
- * the windowing strategy's trigger (early, on time, late), late data checked against the
- * allowed lateness, session windows merged per key.
+ * the windowing strategy's trigger, late data checked against the allowed lateness, session
+ * windows merged per key, the output watermark held by pending panes (the timestamp combiner).
+ *
+ * Triggers are asked where Beam asks them: after all of a bundle's elements for a key and window
+ * have been added (`endBundle`), when the watermark passes a window's end, and when a
+ * processing-time deadline is due; never per element.
  */
 export class AggregateOperator implements AggregatingOperator {
   readonly stages: readonly string[];
   readonly keyed: boolean;
   readonly #o: AggregateOptions;
-  readonly #plan: TriggerPlan;
+  readonly #trigger: TriggerMachine;
+  readonly #context: OperatorTriggerContext;
   readonly #table: StateTable<PaneState>;
   /** Active session windows per key (merging window functions only). */
   readonly #sessions = new KeyedSlots<unknown, IntervalWindow[]>(() => []);
-  #watermark = -Infinity;
+  /** Panes that took elements in the current bundle, asked whether to fire at its end. */
+  readonly #touched = new Map<PaneState, { entry: WindowEntry<unknown, PaneState>; slot: Slot<unknown, PaneState> }>();
+  #watermark = MIN_TIMESTAMP;
+  #outputWatermark = MIN_TIMESTAMP;
+  /** The earliest hold of any pane (`Infinity`: none); `#holdsStale` when a pane that may have had it fired. */
+  #minHold = Infinity;
+  #holdsStale = false;
   #sawGlobalWindow = false;
   /** True while global-window elements can take the batch path (`#addGlobal`). */
   #globalOpen: boolean;
@@ -71,6 +69,9 @@ export class AggregateOperator implements AggregatingOperator {
   #globalSlots: KeyedSlots<unknown, PaneState> | undefined;
   readonly #allowedLateness: number;
   readonly #merging: boolean;
+  readonly #combiner: TimestampCombiner;
+  readonly #canFireEarly: boolean;
+  readonly #usesProcessingTime: boolean;
   readonly #aggregation: Aggregation;
   readonly durable: DurableState | undefined;
 
@@ -78,16 +79,20 @@ export class AggregateOperator implements AggregatingOperator {
     options: AggregateOptions,
     readonly output = new OutputBuffer(1),
   ) {
+    const { windowing, aggregation } = options;
     this.#o = options;
     this.stages = [options.name];
     this.keyed = options.keyed;
-    this.#plan = planTrigger(options.windowing.trigger);
-    this.#allowedLateness = options.windowing.allowedLateness;
-    this.#merging = options.windowing.windowFn.merging;
-    this.#aggregation = options.aggregation;
+    this.#trigger = triggerMachine(windowing.trigger);
+    this.#context = new OperatorTriggerContext(options.clock);
+    this.#allowedLateness = windowing.allowedLateness;
+    this.#merging = windowing.windowFn.merging;
+    this.#combiner = windowing.timestampCombiner;
+    this.#canFireEarly = canFireEarly(windowing.trigger);
+    this.#usesProcessingTime = usesProcessingTime(windowing.trigger);
+    this.#aggregation = aggregation;
     this.#globalOpen = this.#globalCannotFire();
-    const initial = (): PaneState => ({ acc: options.aggregation.create(), pending: 0, firstPendingAt: undefined, panes: 0, onTimeFired: false, closed: false, seq: 0 });
-    this.#table = new StateTable<PaneState>(initial, options.durable ?? false);
+    this.#table = new StateTable<PaneState>(() => initialPaneState(aggregation, this.#trigger), options.durable ?? false);
     this.durable = options.durable ? { stage: options.name, takeChanges: () => this.#takeChanges(), restore: (entries) => this.#restore(entries) } : undefined;
   }
 
@@ -98,6 +103,7 @@ export class AggregateOperator implements AggregatingOperator {
   process(bundle: Bundle<unknown>): void {
     const { values, timestamps, windows } = bundle;
     for (let i = 0; i < values.length; i++) this.accept(values[i], timestamps[i]!, windows[i]!);
+    this.endBundle();
   }
 
   accept(input: unknown, timestamp: number, window: BoundedWindow): void {
@@ -111,10 +117,24 @@ export class AggregateOperator implements AggregatingOperator {
     else this.#addWindowed(key, value, timestamp, window);
   }
 
+  /** Asks the trigger of every pane the bundle added to whether it fires (Beam: after the bundle, not per element). */
+  endBundle(): void {
+    const context = this.#context;
+    context.watermark = this.#watermark;
+    for (const { entry, slot } of this.#touched.values()) {
+      if (isFinished(slot.state.trigger)) continue;
+      context.in(entry.window);
+      if (this.#watermark > context.maxTimestamp) slot.state.endChecked = true;
+      if (this.#trigger.shouldFire(slot.state.trigger, context)) this.#fire(entry, slot, false);
+    }
+    this.#touched.clear();
+    context.at(undefined);
+  }
+
   /**
    * The batch path: while the watermark has not passed the end of the global window, an element
-   * there cannot be late and, without early firings, cannot fire a pane, so it only updates the
-   * key's accumulator.
+   * there cannot be late and, with a trigger that cannot fire before the end of the window, its
+   * trigger has nothing to count, so it only updates the key's accumulator.
    */
   #addGlobal(key: unknown, value: unknown, timestamp: number): void {
     this.#sawGlobalWindow = true;
@@ -122,12 +142,9 @@ export class AggregateOperator implements AggregatingOperator {
     this.#add(slot, GLOBAL_WINDOW, key, value, timestamp);
   }
 
-  /** The general path: lateness, session merging, closed windows, early and late firings. */
+  /** The general path: lateness, session merging, finished triggers, trigger state. */
   #addWindowed(key: unknown, value: unknown, timestamp: number, window: BoundedWindow): void {
-    // Fields are read once into locals, the window's end is computed once.
-    const watermark = this.#watermark;
-    const maxTimestamp = window.maxTimestamp();
-    if (maxTimestamp + this.#allowedLateness < watermark) {
+    if (window.maxTimestamp() + this.#allowedLateness < this.#watermark) {
       this.#rejectLate(key, value, timestamp, window);
       return;
     }
@@ -135,19 +152,18 @@ export class AggregateOperator implements AggregatingOperator {
     const entry = this.#merging ? this.#mergeSession(key, window as IntervalWindow) : this.#table.entryFor(window);
     const slot = entry.slots.slot(key);
     const state = slot.state;
-    if (state.closed || (state.onTimeFired && this.#plan.late === undefined)) {
+    if (isFinished(state.trigger)) {
       this.#rejectClosed(key, value, timestamp, entry.window, state);
       return;
     }
     if (!this.#add(slot, entry.window, key, value, timestamp)) return;
-    const passedEnd = watermark > (this.#merging ? entry.window.maxTimestamp() : maxTimestamp);
-    const condition = passedEnd || state.onTimeFired ? this.#plan.late : this.#plan.early;
-    if (condition !== undefined && 'count' in condition && state.pending >= condition.count) {
-      this.#fire(entry, slot, passedEnd ? 'late' : 'early', false);
-    }
+    const context = this.#context.in(entry.window);
+    context.watermark = this.#watermark;
+    this.#trigger.onElement(state.trigger, context);
+    this.#touched.set(state, { entry, slot });
   }
 
-  /** Adds `value` to the key's pane in `window`; false when the combiner threw (a dead letter). */
+  /** Adds `value` to the key's pane in `window` and holds the watermark for it; false when the combiner threw (a dead letter). */
   #add(slot: Slot<unknown, PaneState>, window: BoundedWindow, key: unknown, value: unknown, timestamp: number): boolean {
     const state = slot.state;
     try {
@@ -157,14 +173,20 @@ export class AggregateOperator implements AggregatingOperator {
       return false;
     }
     state.pending++;
-    state.firstPendingAt ??= this.#o.clock.now();
+    const time = outputTime(this.#combiner, timestamp, window);
+    // An element already behind the output watermark cannot hold it (Beam's "known late data").
+    if (time >= this.#outputWatermark && time !== state.hold) {
+      const hold = combineHold(this.#combiner, state.hold, time);
+      state.hold = hold;
+      if (hold < this.#minHold) this.#minHold = hold;
+    }
     this.#table.touch(slot, window);
     return true;
   }
 
-  /** No early firings, no merging, and the watermark has not passed the end of the global window. */
+  /** A trigger that cannot fire before the end of the window, no merging, and the watermark not past the end of the global window. */
   #globalCannotFire(): boolean {
-    return this.#plan.early === undefined && !this.#merging && this.#watermark <= END_OF_GLOBAL_WINDOW;
+    return !this.#canFireEarly && !this.#merging && this.#watermark <= END_OF_GLOBAL_WINDOW;
   }
 
   #rejectLate(key: unknown, value: unknown, timestamp: number, window: BoundedWindow): void {
@@ -173,7 +195,11 @@ export class AggregateOperator implements AggregatingOperator {
   }
 
   #rejectClosed(key: unknown, value: unknown, timestamp: number, window: BoundedWindow, state: PaneState): void {
-    const why = state.closed ? 'its trigger fires only once and has fired' : 'its on-time pane has fired and the trigger has no late firings';
+    const trigger = this.#o.windowing.trigger;
+    const why =
+      trigger.kind === 'afterWatermark' && !trigger.late && state.nonSpeculative > 0
+        ? 'its on-time pane has fired and the trigger has no late firings'
+        : `its trigger ${describeTrigger(trigger)} has fired and finished`;
     this.#o.deadLetters.reject(this.#o.name, `late: window ${String(window)} is closed (${why})`, this.#payload(key, value), timestamp, 'LATE');
   }
 
@@ -181,18 +207,21 @@ export class AggregateOperator implements AggregatingOperator {
     this.#watermark = watermark;
     this.#globalOpen = this.#globalCannotFire();
     if (!this.#globalOpen) this.#globalSlots = undefined;
-    const lateness = this.#o.windowing.allowedLateness;
+    const context = this.#context.at(undefined);
+    context.watermark = watermark;
     for (const entry of this.#table.ended(watermark)) {
-      const expired = entry.window.maxTimestamp() + lateness < watermark;
+      const expired = entry.window.maxTimestamp() + this.#allowedLateness < watermark;
+      context.in(entry.window);
       for (const slot of entry.slots) {
         const state = slot.state;
-        if (this.#plan.onTime && !state.onTimeFired && !state.closed) {
-          // As Beam's default FIRE_ALWAYS: the on-time pane is emitted even if nothing is new.
-          this.#fire(entry, slot, 'onTime', expired);
-          state.onTimeFired = true;
-        } else if (expired && state.pending > 0 && !state.closed) {
-          this.#fire(entry, slot, state.onTimeFired ? 'late' : 'onTime', true);
+        // Beam's end-of-window timer: the trigger is asked once the watermark passes the end.
+        if (!state.endChecked && !isFinished(state.trigger)) {
+          state.endChecked = true;
+          this.#table.touch(slot, entry.window);
+          if (this.#trigger.shouldFire(state.trigger, context)) this.#fire(entry, slot, expired);
         }
+        // Garbage collection: what is still pending is the last pane.
+        if (expired && state.pending > 0 && !isFinished(state.trigger)) this.#emit(entry, slot, true);
       }
       if (expired) this.#expire(entry);
     }
@@ -202,47 +231,83 @@ export class AggregateOperator implements AggregatingOperator {
     }
   }
 
-  /** Fires panes whose processing-time condition is due at `now`. */
+  /** Fires panes whose processing-time deadline is due at `now`. */
   onProcessingTime(now: number): void {
-    const { early, late } = this.#plan;
-    if (!hasDelay(early) && !hasDelay(late)) return;
+    if (!this.#usesProcessingTime) return;
+    const context = this.#context.at(now);
+    context.watermark = this.#watermark;
     for (const entry of this.#table.values()) {
-      const passedEnd = this.#watermark > entry.window.maxTimestamp();
+      context.in(entry.window);
       for (const slot of entry.slots) {
-        const state = slot.state;
-        const condition = passedEnd || state.onTimeFired ? late : early;
-        if (!hasDelay(condition) || state.firstPendingAt === undefined || state.closed || state.pending === 0) continue;
-        if (now >= state.firstPendingAt + condition.delay) this.#fire(entry, slot, passedEnd ? 'late' : 'early', false);
+        const trigger = slot.state.trigger;
+        if (deadlineDue(trigger, now) && this.#trigger.shouldFire(trigger, context)) this.#fire(entry, slot, false);
       }
     }
+    context.at(undefined);
   }
 
-  #fire(entry: WindowEntry<unknown, PaneState>, slot: Slot<unknown, PaneState>, timing: PaneTiming, isLast: boolean): void {
+  /**
+   * The watermark this operator passes on: its input watermark, held back to the earliest hold of
+   * a pending pane so that pane is not late downstream when it fires.
+   */
+  outputWatermark(inputWatermark: number): number {
+    if (this.#holdsStale) this.#minHold = this.#earliestHold();
+    this.#outputWatermark = Math.max(this.#outputWatermark, Math.min(inputWatermark, this.#minHold));
+    return this.#outputWatermark;
+  }
+
+  /** The trigger fired (the context is set to the pane's window): tell it, then emit the pane. */
+  #fire(entry: WindowEntry<unknown, PaneState>, slot: Slot<unknown, PaneState>, expired: boolean): void {
+    this.#trigger.onFire(slot.state.trigger, this.#context);
+    this.#emit(entry, slot, expired || isFinished(slot.state.trigger));
+  }
+
+  /**
+   * Emits the pending pane (an empty one only when it is the on-time pane, Beam's FIRE_ALWAYS)
+   * and starts the next: discarding mode empties the accumulator, the hold is released.
+   */
+  #emit(entry: WindowEntry<unknown, PaneState>, slot: Slot<unknown, PaneState>, isLast: boolean): void {
     const { aggregation, name, deadLetters, windowing } = this.#o;
     const state = slot.state;
     const window = entry.window;
-    let result: unknown;
-    try {
-      result = aggregation.extract(state.acc);
-    } catch (error) {
-      deadLetters.reject(name, `extractOutput failed: ${messageOf(error)}`, state.acc);
-      result = FAILED;
+    const timing = paneTiming(state, window, this.#watermark, this.#outputWatermark);
+    if (state.pending > 0 || timing === 'onTime') {
+      let result: unknown;
+      try {
+        result = aggregation.extract(state.acc);
+      } catch (error) {
+        deadLetters.reject(name, `extractOutput failed: ${messageOf(error)}`, state.acc);
+        result = FAILED;
+      }
+      if (result !== FAILED) {
+        const early = timing === 'early';
+        const pane = { timing, index: state.panes, nonSpeculativeIndex: early ? -1 : state.nonSpeculative, isFirst: state.panes === 0, isLast };
+        const timestamp = this.#combiner === 'endOfWindow' ? window.maxTimestamp() : (state.hold ?? window.maxTimestamp());
+        this.output.ports[0]!.push(this.keyed ? { key: slot.key, value: result } : result, timestamp, window, pane);
+      }
+      state.panes++;
+      if (timing !== 'early') state.nonSpeculative++;
     }
-    if (result !== FAILED) {
-      const pane = { timing, index: state.panes, isFirst: state.panes === 0, isLast: isLast || this.#plan.once };
-      this.output.ports[0]!.push(this.keyed ? { key: slot.key, value: result } : result, window.maxTimestamp(), window, pane);
-    }
-    state.panes++;
     state.pending = 0;
-    state.firstPendingAt = undefined;
+    if (state.hold !== undefined) {
+      if (state.hold <= this.#minHold) this.#holdsStale = true;
+      delete state.hold;
+    }
     if (windowing.accumulation === 'discarding') state.acc = aggregation.create();
-    if (this.#plan.once) state.closed = true;
     this.#table.touch(slot, window);
+  }
+
+  #earliestHold(): number {
+    let min = Infinity;
+    for (const entry of this.#table.values()) for (const slot of entry.slots) if (slot.state.hold !== undefined && slot.state.hold < min) min = slot.state.hold;
+    this.#holdsStale = false;
+    return min;
   }
 
   #expire(entry: WindowEntry<unknown, PaneState>): void {
     this.#table.removeWindow(entry);
-    if (!this.#o.windowing.windowFn.merging) return;
+    for (const slot of entry.slots) if (slot.state.hold !== undefined && slot.state.hold <= this.#minHold) this.#holdsStale = true;
+    if (!this.#merging) return;
     for (const slot of entry.slots) {
       const sessions = this.#sessions.get(slot.key);
       if (!sessions) continue;
@@ -272,44 +337,50 @@ export class AggregateOperator implements AggregatingOperator {
       const state = this.#table.removeKey(w.id, key);
       if (state) states.push(state);
     }
+    for (const state of states) this.#touched.delete(state);
     sessions.state = [...sessions.state.filter((w) => !absorbed.includes(w)), merged];
     const entry = this.#table.entryFor(merged);
-    // Merge in creation order, so merged values are ordered the same way after a restart.
-    if (states.length > 0) entry.slots.slot(key).state = this.#mergeStates(states.sort((x, y) => x.seq - y.seq));
+    if (states.length > 0) {
+      const context = this.#context.in(merged);
+      context.watermark = this.#watermark;
+      // Merge in creation order, so merged values are ordered the same way after a restart.
+      const parts = { aggregation: this.#aggregation, trigger: this.#trigger, combiner: this.#combiner, context };
+      entry.slots.slot(key).state = mergePaneStates(
+        states.sort((x, y) => x.seq - y.seq),
+        merged,
+        parts,
+      );
+    }
     return entry;
   }
 
-  #mergeStates(states: PaneState[]): PaneState {
-    const firsts = states.map((s) => s.firstPendingAt).filter((t): t is number => t !== undefined);
-    return {
-      acc: this.#o.aggregation.merge(states.map((s) => s.acc)),
-      pending: states.reduce((n, s) => n + s.pending, 0),
-      firstPendingAt: firsts.length > 0 ? Math.min(...firsts) : undefined,
-      panes: Math.max(...states.map((s) => s.panes)),
-      onTimeFired: false,
-      closed: states.some((s) => s.closed),
-      seq: Math.min(...states.map((s) => s.seq)),
-    };
-  }
-
   #takeChanges(): StateEntry[] {
-    return this.#table.takeChanges({ watermark: this.#watermark, sawGlobalWindow: this.#sawGlobalWindow });
+    return this.#table.takeChanges({ watermark: this.#watermark, outputWatermark: this.#outputWatermark, sawGlobalWindow: this.#sawGlobalWindow });
   }
 
   #restore(entries: readonly StateEntry[]): void {
     const { meta, slots } = this.#table.restore(entries);
     if (meta) {
       this.#watermark = meta['watermark'] as number;
+      this.#outputWatermark = (meta['outputWatermark'] as number | undefined) ?? this.#watermark;
       this.#sawGlobalWindow = meta['sawGlobalWindow'] as boolean;
       this.#globalOpen = this.#globalCannotFire();
     }
-    if (this.#o.windowing.windowFn.merging) for (const { window, key } of slots) this.#sessions.slot(key).state.push(window as IntervalWindow);
+    for (const { window, key, state } of slots) {
+      if (state.trigger === undefined) {
+        throw new TypeError(
+          `state of stage "${this.#o.name}" was saved by an earlier Runnel without trigger state; finish that job with the earlier version or start this one on a new store`,
+        );
+      }
+      if (this.#merging) this.#sessions.slot(key).state.push(window as IntervalWindow);
+    }
+    this.#holdsStale = true;
   }
 
   #emitEmptyGlobal(): void {
     const { aggregation } = this.#o;
     const result = aggregation.extract(aggregation.create());
-    this.output.ports[0]!.push(result, END_OF_GLOBAL_WINDOW, GLOBAL_WINDOW, { timing: 'onTime', index: 0, isFirst: true, isLast: true });
+    this.output.ports[0]!.push(result, END_OF_GLOBAL_WINDOW, GLOBAL_WINDOW, ON_TIME_AND_ONLY_FIRING);
   }
 
   #payload(key: unknown, value: unknown): unknown {
@@ -318,10 +389,6 @@ export class AggregateOperator implements AggregatingOperator {
 }
 
 const FAILED = Symbol('failed');
-
-function hasDelay(condition: Condition | undefined): condition is { delay: number } {
-  return condition !== undefined && 'delay' in condition;
-}
 
 function lateReason(timestamp: number, window: BoundedWindow, watermark: number, lateness: number): string {
   const behind = watermark - window.maxTimestamp() - 1;

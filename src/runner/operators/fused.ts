@@ -61,6 +61,7 @@ export class FusedOperator implements Operator {
   process(bundle: Bundle<unknown>): void | Promise<void> {
     if (this.#doFns.length > 0) return this.#processWithLifecycle(bundle);
     this.#run(bundle);
+    this.tail?.endBundle();
   }
 
   onWatermark(watermark: number): void | Promise<void> {
@@ -69,6 +70,10 @@ export class FusedOperator implements Operator {
 
   onProcessingTime(now: number): void {
     this.tail?.onProcessingTime?.(now);
+  }
+
+  outputWatermark(inputWatermark: number): number {
+    return this.tail?.outputWatermark?.(inputWatermark) ?? inputWatermark;
   }
 
   get durable(): DurableState | undefined {
@@ -103,6 +108,7 @@ export class FusedOperator implements Operator {
     this.#run(bundle);
     // In chain order, so what one stage flushes in finishBundle flows through the later stages.
     for (const { name, fn, finish } of this.#doFns) await this.#lifecycle(name, 'finishBundle', () => fn.finishBundle?.(finish));
+    this.tail?.endBundle();
   }
 
   async #lifecycle(stage: string, method: string, call: () => unknown): Promise<void> {

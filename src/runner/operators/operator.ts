@@ -62,6 +62,11 @@ export interface Operator {
   onWatermark(watermark: number): void | Promise<void>;
   /** Fires what is due at processing time `now` (operators with processing-time triggers). */
   onProcessingTime?(now: number): void;
+  /**
+   * The watermark of the operator's outputs given its input watermark; absent means the same.
+   * Aggregations hold it back for panes not yet emitted (Beam's watermark holds).
+   */
+  outputWatermark?(inputWatermark: number): number;
   /** Present on operators with state a durable run must save. */
   readonly durable?: DurableState | undefined;
   /** Elements this operator sent to the outbox since the last call (outbox sinks only). */
@@ -80,4 +85,6 @@ export interface AggregatingOperator extends Operator {
   accept(value: unknown, timestamp: number, window: BoundedWindow): void;
   /** Takes one keyed element as key and value (keyed operators only). */
   acceptPair(key: unknown, value: unknown, timestamp: number, window: BoundedWindow): void;
+  /** The bundle's elements are all in: triggers are asked now, as Beam asks them once per bundle. */
+  endBundle(): void;
 }

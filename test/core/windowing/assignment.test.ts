@@ -87,16 +87,31 @@ describe('aggregation per window (batch)', () => {
     ]);
   });
 
-  it('count windows: a pane every N readings per key, the remainder last', async () => {
+  const countWindowPanes = async (bundleSize: number) => {
     const p = new Pipeline();
     const out = collect<KV<string, number[]>>();
     p.apply(create([1, 2, 3, 4, 5, 6, 7].map((x) => kv('a', x))))
       .apply(countWindows(3))
       .groupByKey()
       .apply(out);
-    await run(p, { bundleSize: 2 });
-    expect(out.values.map((e) => e.value)).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
-    expect(out.elements.map((e) => e.pane.index)).toEqual([0, 1, 2]);
+    await run(p, { bundleSize });
+    return out.elements.map((e) => [e.value.value, e.pane.index]);
+  };
+
+  it('count windows: a pane every N readings per key, the remainder last', async () => {
+    expect(await countWindowPanes(1)).toEqual([
+      [[1, 2, 3], 0],
+      [[4, 5, 6], 1],
+      [[7], 2],
+    ]);
+  });
+
+  it('count windows are asked once per bundle, as Beam asks AfterCount: a pane holds at least N', async () => {
+    // Bundles [1, 2] [3, 4] [5, 6] [7]: the count reaches 3 inside the second and the fourth bundle.
+    expect(await countWindowPanes(2)).toEqual([
+      [[1, 2, 3, 4], 0],
+      [[5, 6, 7], 1],
+    ]);
   });
 });
 
