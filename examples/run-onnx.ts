@@ -3,13 +3,13 @@
  * pipeline (as a device would) and collect one prediction per row, in order.
  */
 import { Pipeline, collect, create, run } from '../src/index.js';
-import { OnnxModelHandler, runInference, servedModel, type FrameLike, type InferenceValues } from '../src/ml/infer/index.js';
+import { OnnxModelHandler, runInference, servedModel, inferenceValues, type FrameLike, type InferenceValues, type PredictionResult } from '../src/ml/infer/index.js';
 
 /** Runs each row of `frame` through `onnx` in a pipeline; returns the model outputs per row. */
 export async function predictInPipeline(onnx: Uint8Array, id: string, frame: FrameLike): Promise<InferenceValues[]> {
   const rows = Array.from({ length: frame.rows }, (_, r) => Array.from(frame.view.subarray(r * frame.cols, (r + 1) * frame.cols)));
   const model = servedModel(new OnnxModelHandler(), onnx, { id });
-  const out = collect<{ inference: InferenceValues }>();
+  const out = collect<PredictionResult<number[]>>();
   const p = new Pipeline();
   p.apply(create(rows))
     .apply(runInference<number[]>(model, { maxBatchSize: 256 }))
@@ -20,5 +20,5 @@ export async function predictInPipeline(onnx: Uint8Array, id: string, frame: Fra
   } finally {
     await model.close();
   }
-  return out.values.map((r) => r.inference);
+  return out.values.map((r) => inferenceValues(r.inference));
 }

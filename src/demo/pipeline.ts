@@ -81,7 +81,7 @@ export function demoPipeline(options: DemoPipelineOptions): { pipeline: Pipeline
         windowStart: key.windowStart,
         windowEnd: key.windowEnd,
         tempMean: key.tempMean,
-        nextTempMean: value.inference['prediction']![0] as number,
+        nextTempMean: value.inference['prediction']!.data[0] as number,
         model: value.modelId,
       };
     }, 'toPrediction')

@@ -38,7 +38,7 @@ describe(`inference settings from a device profile (seed ${SEED})`, () => {
     expect(ort.env.wasm.numThreads).toBe(2);
     const expected = x.map((row) => row.reduce((s, v, j) => s + v * weights[j]!, bias));
     expectClose(
-      out.values.map((r) => r.inference['prediction']![0] as number),
+      out.values.map((r) => r.inference['prediction']!.data[0] as number),
       expected,
       { abs: 1e-5, rel: 1e-4 },
       'predictions on 2 threads',

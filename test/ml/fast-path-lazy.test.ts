@@ -35,7 +35,7 @@ describe(`fast path without onnxruntime-web (seed ${SEED})`, () => {
         const want = x.reduce((s, xj, j) => s + xj * v.w[j]!, v.b);
         const bound = (F + 3) * 2 ** -24 * x.reduce((s, xj, j) => s + Math.abs(xj * v.w[j]!), Math.abs(v.b));
         expect(r.modelId).toBe(`v${k}`);
-        expect(Math.abs((r.inference['prediction']![0] as number) - want)).toBeLessThanOrEqual(bound);
+        expect(Math.abs((r.inference['prediction']!.data[0] as number) - want)).toBeLessThanOrEqual(bound);
       });
     }
     await model.swap(logisticRegressionModel({ weights: randomMatrix(rng, 3, F), bias: [0, 1, 2] }, { featureNames: names }), { id: 'softmax' });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Pipeline, Store, VirtualClock, collect, kv, writeOutbox, run, type KV } from '../../src/index.js';
-import { OnnxModelHandler, keyedModelHandler, runInference, servedModel, type PredictionResult } from '../../src/ml/infer/index.js';
+import { OnnxModelHandler, inferenceValues, keyedModelHandler, runInference, servedModel, type PredictionResult } from '../../src/ml/infer/index.js';
 import { linearRegressionModel } from '../../src/ml/onnx/index.js';
 import { randomMatrix, seededRng } from '../../src/ml/testing/random-models.js';
 import { readOutbox, testStream, timestamped } from '../../src/testing/index.js';
@@ -118,12 +118,12 @@ describe(`runInference with maxWaitMs (seed ${SEED})`, () => {
 
       // Every reading predicted once, by its key's model.
       const readings = events.flatMap((e) => ('add' in e ? e.add : []));
-      const got = rows.map((r) => JSON.parse(r.payload) as { key?: string; example: number[]; inference: { prediction: number[] }; modelId: string });
+      const got = rows.map((r) => JSON.parse(r.payload) as { key?: string; example: number[]; inference: { prediction: { data: number[] } }; modelId: string });
       expect(got.map((g) => JSON.stringify(g.example)).sort()).toEqual(readings.map((r) => JSON.stringify(r.value)).sort());
       for (const g of got) {
         const key = keyed ? g.key! : 'temp';
         expect(g.modelId).toBe(key);
-        expectClose(g.inference.prediction, [models.get(key)!.predict(g.example)], TOL, `reading ${g.example.join()}`);
+        expectClose(g.inference.prediction.data, [models.get(key)!.predict(g.example)], TOL, `reading ${g.example.join()}`);
       }
     });
   }
@@ -166,7 +166,7 @@ describe(`runInference with maxWaitMs (seed ${SEED})`, () => {
     expect(steps).toEqual(['', '', 'temp,temp,temp,temp', 'humidity', 'humidity,humidity,humidity,humidity', '', 'pressure,pressure']);
     for (const { key, value } of out.values) {
       expect(value.modelId).toBe(key);
-      expectClose(value.inference['prediction'] as number[], [models.get(key)!.predict(value.example)], TOL, `key ${key}`);
+      expectClose(inferenceValues(value.inference).prediction as number[], [models.get(key)!.predict(value.example)], TOL, `key ${key}`);
     }
     const metrics = keyed.metrics.snapshot();
     expect(metrics.numBatches).toBe(4); // one per release: a key's held examples run as one batch

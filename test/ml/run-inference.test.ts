@@ -25,7 +25,7 @@ function randomLinear(rng: () => number, id: string) {
 }
 
 const rows = (rng: () => number, n: number): number[][] => Array.from({ length: n }, () => Array.from({ length: F }, () => Math.fround((rng() - 0.5) * 10)));
-const prediction = (r: PredictionResult<unknown>): number => r.inference['prediction']![0] as number;
+const prediction = (r: PredictionResult<unknown>): number => r.inference['prediction']!.data[0] as number;
 
 describe(`runInference (seed ${SEED})`, () => {
   it('batch sizes 1, 7 and 1024 give identical results, equal to plain TS and to the bare handler', async () => {

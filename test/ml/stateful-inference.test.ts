@@ -66,7 +66,7 @@ describe(`runStatefulInference (seed ${SEED})`, () => {
     readings.forEach(({ key, value }, i) => {
       const r = byExample.get(`${key}:${value.join()}`)!;
       expect(Object.keys(r.inference)).toEqual(['output']); // the state output is not in the result
-      expectClose(r.inference['output'] as number[], expected[i]!, STATE, `reading ${i} (${key})`);
+      expectClose(r.inference['output']!.data as Float32Array, expected[i]!, STATE, `reading ${i} (${key})`);
     });
     await model.close();
   });

@@ -6,10 +6,11 @@
  */
 import type { FrameLike } from '../../kernels/frame.js';
 import { FEATURES_KEY } from '../onnx/builders/common.js';
+import { isTensor, type Tensor } from './tensor.js';
 import type { FrameModel } from './types.js';
 
-/** One example: numbers in the model's feature order, or a record of numbers by feature name. */
-export type Example = Float32Array | Float64Array | readonly number[] | Readonly<Record<string, number>>;
+/** One example: numbers in the model's feature order, a record of numbers by feature name, or a tensor. */
+export type Example = Float32Array | Float64Array | readonly number[] | Readonly<Record<string, number>> | Tensor;
 
 const list = (names: readonly string[], max = 8): string =>
   names
@@ -59,7 +60,7 @@ export class BatchFrame implements FrameLike {
       this.view = grown;
     }
     const at = this.rows * cols;
-    const why = isRow(example) ? this.#writeRow(model, example, at) : this.#writeRecord(model, example, at);
+    const why = isRow(example) ? this.#writeRow(model, example, at) : isTensor(example) ? this.#writeTensor(model, example, at) : this.#writeRecord(model, example, at);
     if (why !== undefined) return why;
     if (this.#rejectNan) {
       for (let j = 0; j < cols; j++) {
@@ -82,6 +83,12 @@ export class BatchFrame implements FrameLike {
       view[at + j] = v;
     }
     return undefined;
+  }
+
+  #writeTensor(model: FrameModel, t: Tensor, at: number): string | undefined {
+    if (t.type !== 'float32' || t.dims.length !== 1)
+      return `a ${t.type} [${t.dims.join(', ')}] tensor does not fit model "${model.id}", which takes rows of ${this.cols} float32 features`;
+    return this.#writeRow(model, t.data as Float32Array, at);
   }
 
   #writeRecord(model: FrameModel, record: unknown, at: number): string | undefined {

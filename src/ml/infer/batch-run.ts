@@ -1,14 +1,18 @@
 /**
- * One batch through a model, shared by `runInference` and `runStatefulInference`: fill the
- * batch frame (examples that do not fit become dead letters), run it, split the outputs per
- * example; a batch that fails as a whole sends each of its examples to the dead letters.
+ * Examples through a model, shared by `runInference` and `runStatefulInference`. Number rows of
+ * a tabular model fill the batch frame (the fast path: one write per value); other examples
+ * become tensors by input name (`exampleFeeds`), stacked along the model's batch axes. Runs hold
+ * at most `maxBatchSize` examples, and one when the model's batch is fixed at 1 or examples'
+ * shapes differ. Each run's outputs are split per example; examples that do not fit, and runs
+ * that fail, become dead letters with the reason.
  */
 import { RunnelError, messageOf } from '../../common/errors.js';
 import type { BoundedWindow } from '../../core/window.js';
+import { batchAxes, type BatchAxes } from './batch-axes.js';
 import type { BatchFrame } from './batch-frame.js';
+import { exampleFeeds, runsOf, splitOutputs, stackFeeds, type Feeds, type InputFns } from './example-feeds.js';
 import type { RunInferenceMetrics } from './metrics.js';
-import { splitRows, type InferenceValues } from './prediction.js';
-import type { FloatTensor, FrameModel, ModelOutputs } from './types.js';
+import type { FrameModel, ModelOutputs } from './types.js';
 
 /** An example held from `process` to the end of the bundle. */
 export interface Held {
@@ -26,11 +30,17 @@ export interface Rejector {
   reject(reason: unknown, value: unknown, timestamp: number): void;
 }
 
-/** A batch that ran: the examples that made it in, their outputs (one per example), and all raw outputs. */
-export interface BatchOutcome {
-  readonly rows: Held[];
-  readonly results: InferenceValues[];
-  readonly outputs: ModelOutputs;
+/** How examples feed a model. */
+export interface FeedSpec {
+  /** Column names for models without `runnel.features` metadata. */
+  readonly featureNames: readonly string[] | undefined;
+  readonly maxBatchSize: number;
+  /** Input functions reading each input's value from an example. */
+  readonly inputs?: InputFns<unknown> | undefined;
+  /** State inputs and the outputs that feed them (they share a batch axis). */
+  readonly state?: Readonly<Record<string, string>>;
+  /** Tensors for the inputs an example does not feed itself (its recurrent state), batch axis left out. */
+  readonly perExample?: (row: Held) => Feeds;
 }
 
 /** Sends every example of `items` to the dead letters with `reason`. */
@@ -40,20 +50,96 @@ export function rejectAll(items: readonly Held[], reason: string, sink: Rejector
   metrics.failedExample(items.length);
 }
 
-/** Runs `items` as one batch on `model`; undefined when no example made it or the batch failed. */
-export async function runBatch(
+/** The inputs fed per example (the frame or first input first, then the rest but constants), and their batch axes. */
+export function feedAxes(model: FrameModel, spec: FeedSpec): BatchAxes {
+  const state = spec.state ?? {};
+  const constants = model.constants ?? {};
+  const fed = spec.inputs
+    ? Object.keys(spec.inputs)
+    : tabularPath(model, spec)
+      ? [model.frameInput]
+      : model.inputs.map((i) => i.name).filter((n) => !(n in constants) && !(n in state));
+  for (const name of fed) {
+    if (!model.inputs.some((i) => i.name === name))
+      throw new RangeError(`model "${model.id}" has no input "${name}" (option inputs); inputs: ${model.inputs.map((i) => i.name).join(', ')}`);
+    if (name in constants || name in state)
+      throw new RangeError(`model "${model.id}": input "${name}" is fed by the option inputs and also as a ${name in state ? 'state' : 'constant'}`);
+  }
+  return batchAxes(model, [...fed, ...Object.keys(state)], state);
+}
+
+function tabularPath(model: FrameModel, spec: FeedSpec): boolean {
+  return !spec.inputs && model.tabular !== false;
+}
+
+/** Runs `items` on `model` (see the module comment); `emit` gets each example that ran with its outputs. */
+export async function runExamples(
   model: FrameModel,
   frame: BatchFrame,
   items: readonly Held[],
-  options: { featureNames: readonly string[] | undefined; extra?: (rows: readonly Held[]) => Record<string, FloatTensor>; skip?: ReadonlySet<string> },
+  spec: FeedSpec,
   sink: Rejector,
   metrics: RunInferenceMetrics,
-): Promise<BatchOutcome | undefined> {
+  emit: (row: Held, outputs: ModelOutputs) => void,
+): Promise<void> {
+  let axes: BatchAxes;
   try {
-    frame.reset(model, options.featureNames);
+    axes = feedAxes(model, spec);
+    if (!tabularPath(model, spec) && !model.runTensors) throw new RangeError(`model "${model.id}" cannot run tensors (its handler has no runTensors); feed it number rows`);
   } catch (error) {
     rejectAll(items, messageOf(error), sink, metrics);
-    return undefined;
+    return;
+  }
+  const max = Math.min(spec.maxBatchSize, axes.maxBatch);
+  if (tabularPath(model, spec)) {
+    for (let from = 0; from < items.length; from += max) await runFrame(model, frame, items.slice(from, from + max), axes, spec, sink, metrics, emit);
+    return;
+  }
+  const rows: Held[] = [];
+  const feeds: Feeds[] = [];
+  for (const item of items) {
+    const f = exampleFeeds(model.id, model.inputs, axes, item.value, spec.inputs);
+    if (typeof f === 'string') rejectAll([item], f, sink, metrics);
+    else {
+      rows.push(item);
+      feeds.push({ ...f, ...spec.perExample?.(item) });
+    }
+  }
+  for (const run of runsOf(feeds, max)) {
+    await runOnce(
+      model,
+      run.map((i) => rows[i]!),
+      axes,
+      sink,
+      metrics,
+      emit,
+      () =>
+        model.runTensors!(
+          stackFeeds(
+            run.map((i) => feeds[i]!),
+            axes,
+          ),
+        ),
+    );
+  }
+}
+
+/** One run of number rows through the batch frame; state tensors go in as `extra`. */
+async function runFrame(
+  model: FrameModel,
+  frame: BatchFrame,
+  items: readonly Held[],
+  axes: BatchAxes,
+  spec: FeedSpec,
+  sink: Rejector,
+  metrics: RunInferenceMetrics,
+  emit: (row: Held, outputs: ModelOutputs) => void,
+): Promise<void> {
+  try {
+    frame.reset(model, spec.featureNames);
+  } catch (error) {
+    rejectAll(items, messageOf(error), sink, metrics);
+    return;
   }
   const rows: Held[] = [];
   for (const item of items) {
@@ -61,16 +147,29 @@ export async function runBatch(
     if (why === undefined) rows.push(item);
     else rejectAll([item], why, sink, metrics);
   }
-  if (rows.length === 0) return undefined;
+  const perExample = spec.perExample;
+  await runOnce(model, rows, axes, sink, metrics, emit, () => model.run(frame, perExample ? stackFeeds(rows.map(perExample), axes) : undefined));
+}
+
+async function runOnce(
+  model: FrameModel,
+  rows: readonly Held[],
+  axes: BatchAxes,
+  sink: Rejector,
+  metrics: RunInferenceMetrics,
+  emit: (row: Held, outputs: ModelOutputs) => void,
+  run: () => Promise<ModelOutputs>,
+): Promise<void> {
+  if (rows.length === 0) return;
   const start = performance.now();
+  let split: ModelOutputs[];
   try {
-    const outputs = await model.run(frame, options.extra?.(rows));
-    const results = splitRows(outputs, rows.length, options.skip);
-    metrics.batch(rows.length, performance.now() - start);
-    return { rows, results, outputs };
+    split = splitOutputs(await run(), rows.length, axes);
   } catch (error) {
     metrics.failedBatch();
     rejectAll(rows, `a batch of ${rows.length} examples failed on model "${model.id}": ${messageOf(error)}`, sink, metrics);
-    return undefined;
+    return;
   }
+  metrics.batch(rows.length, performance.now() - start);
+  rows.forEach((row, i) => emit(row, split[i]!));
 }

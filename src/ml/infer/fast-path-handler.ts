@@ -13,7 +13,8 @@ import { readGraph } from '../onnx/decode-graph.js';
 import { matchLinear, type LinearPlan } from './fast-linear.js';
 import { frameSettings, type FrameModelOptions } from './frame-settings.js';
 import { ModelBatchStats, type InferenceMetrics } from './metrics.js';
-import type { FloatTensor, FrameModel, ModelHandler, ModelOutputs, TensorDescription } from './types.js';
+import { tensor } from './tensor.js';
+import type { ExtraInput, FrameModel, ModelHandler, ModelOutputs, TensorDescription } from './types.js';
 import { applyNanPolicy, checkFrameColumns, type NanPolicy } from './validate.js';
 
 /** Options of the fast-path handler. */
@@ -140,7 +141,7 @@ export class LoadedFastModel implements FrameModel {
   }
 
   /** Runs one batch (synchronously, in WASM); the result's arrays are the caller's. */
-  run(frame: FrameLike, extra: Readonly<Record<string, FloatTensor>> = {}): Promise<ModelOutputs> {
+  run(frame: FrameLike, extra: Readonly<Record<string, ExtraInput>> = {}): Promise<ModelOutputs> {
     if (this.released) return Promise.reject(new Error(`model "${this.id}" was released; load it again to run it`));
     const start = this.now();
     try {
@@ -185,7 +186,7 @@ export class LoadedFastModel implements FrameModel {
   /** The head's outputs from the logits `z` `[rows × targets]`: probabilities and labels rounded to float32 like onnxruntime's. */
   private outputsOf(z: Float32Array, rows: number): ModelOutputs {
     const { head, targets: t } = this.plan;
-    if (head.kind === 'regression') return { [head.output]: { data: z, dims: [rows, t] } };
+    if (head.kind === 'regression') return { [head.output]: tensor('float32', z, [rows, t]) };
     const classes = Math.max(2, t);
     const p = new Float32Array(rows * classes);
     const labels = new BigInt64Array(rows);
@@ -210,7 +211,7 @@ export class LoadedFastModel implements FrameModel {
       words[2 * r] = labelWords[2 * best]!;
       words[2 * r + 1] = labelWords[2 * best + 1]!;
     }
-    return { [head.probabilities]: { data: p, dims: [rows, classes] }, [head.label]: { data: labels, dims: [rows] } };
+    return { [head.probabilities]: tensor('float32', p, [rows, classes]), [head.label]: tensor('int64', labels, [rows]) };
   }
 
   /** Inference metrics of this model. */

@@ -4,6 +4,7 @@
  * NaN policy, and the outputs fetched. Shared by every `FrameModel` implementation.
  */
 import { FEATURES_KEY } from '../onnx/builders/common.js';
+import { isTensor, type Tensor } from './tensor.js';
 import type { TensorDescription } from './types.js';
 import type { NanPolicy } from './validate.js';
 
@@ -19,6 +20,8 @@ export interface FrameModelOptions {
   nan?: NanPolicy;
   /** Outputs to fetch; default every tensor output (non-tensor outputs such as ZipMap's cannot be read). */
   outputs?: readonly string[];
+  /** Inputs fed the same tensor on every run, e.g. `{ sr: int64(16000) }`. */
+  constants?: Readonly<Record<string, Tensor>>;
 }
 
 /** What `frameSettings` works out. */
@@ -29,6 +32,9 @@ export interface FrameSettings {
   nanPolicy: NanPolicy;
   fetches: readonly string[];
   skippedOutputs: readonly string[];
+  /** Whether the frame input is a 2-D float32 `[rows, features]` tensor a frame can feed. */
+  tabular: boolean;
+  constants: Readonly<Record<string, Tensor>>;
 }
 
 /** Checks the options against the model; throws `RangeError` naming the mismatch. */
@@ -41,11 +47,12 @@ export function frameSettings(
 ): FrameSettings {
   const input = inputs.find((i) => i.name === (options.input ?? inputs[0]?.name));
   if (!input) throw new RangeError(`model "${id}": option input "${options.input}" is not an input; inputs: ${inputs.map((i) => i.name).join(', ')}`);
-  if (input.type !== 'float32') throw new RangeError(`model "${id}": input "${input.name}" is ${input.type}; frames feed float32 inputs only`);
+  const constants = checkConstants(id, inputs, options.constants ?? {});
+  if (input.name in constants) throw new RangeError(`model "${id}": input "${input.name}" is given as a constant and as the frame input; pick another option input`);
   const shape = input.shape ?? [];
-  if (shape.length !== 2) throw new RangeError(`model "${id}": input "${input.name}" has shape [${shape.join(', ')}]; a frame feeds a [rows, features] input`);
+  const tabular = input.type === 'float32' && shape.length === 2;
   const last = shape[1];
-  const featureCount = typeof last === 'number' && last > 0 ? last : undefined;
+  const featureCount = tabular && typeof last === 'number' && last > 0 ? last : undefined;
   const featureNames = options.featureNames ?? parseFeatures(id, metadata[FEATURES_KEY]);
   if (featureNames && featureCount !== undefined && featureNames.length !== featureCount) {
     throw new RangeError(`model "${id}": ${featureNames.length} featureNames for input "${input.name}" of ${featureCount} features`);
@@ -63,7 +70,21 @@ export function frameSettings(
   }
   const fetches = options.outputs ? [...options.outputs] : tensorOutputs;
   if (fetches.length === 0) throw new RangeError(`model "${id}": no tensor outputs to fetch (non-tensor outputs: ${skippedOutputs.join(', ')})`);
-  return { frameInput: input.name, featureNames, featureCount, nanPolicy, fetches, skippedOutputs };
+  return { frameInput: input.name, featureNames, featureCount, nanPolicy, fetches, skippedOutputs, tabular, constants };
+}
+
+/** Checks each constant names an input and fits its type and fixed dims. */
+function checkConstants(id: string, inputs: readonly TensorDescription[], constants: Readonly<Record<string, Tensor>>): Readonly<Record<string, Tensor>> {
+  for (const [name, value] of Object.entries(constants)) {
+    const input = inputs.find((i) => i.name === name);
+    if (!input) throw new RangeError(`model "${id}": option constants names "${name}", which is not an input; inputs: ${inputs.map((i) => i.name).join(', ')}`);
+    if (!isTensor(value)) throw new RangeError(`model "${id}": constant "${name}" must be a tensor, e.g. int64(16000) or tensor('float32', data, dims)`);
+    const shape = input.shape ?? [];
+    const fits =
+      value.type === input.type && (shape.length === 0 || (shape.length === value.dims.length && shape.every((d, k) => typeof d !== 'number' || d < 0 || d === value.dims[k])));
+    if (!fits) throw new RangeError(`model "${id}": constant "${name}" is ${value.type} [${value.dims.join(', ')}]; the input is ${input.type} [${shape.join(', ')}]`);
+  }
+  return constants;
 }
 
 function parseFeatures(id: string, json: string | undefined): string[] | undefined {

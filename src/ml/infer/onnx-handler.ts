@@ -10,7 +10,8 @@ import { readModelInfo } from '../onnx/decode.js';
 import { frameSettings, type FrameModelOptions } from './frame-settings.js';
 import { ModelBatchStats, type InferenceMetrics } from './metrics.js';
 import { loadOnnxRuntime, type OrtModule } from './runtime.js';
-import type { FloatTensor, FrameModel, ModelHandler, ModelOutputs, TensorDescription, TensorValue } from './types.js';
+import { isTensor, sizeOf, tensor, type Tensor, type TensorType } from './tensor.js';
+import type { ExtraInput, FrameModel, ModelHandler, ModelOutputs, TensorDescription } from './types.js';
 import { applyNanPolicy, checkFrameColumns, type NanPolicy } from './validate.js';
 
 /** Options of the handler (the runtime). */
@@ -106,6 +107,10 @@ export class LoadedOnnxModel implements FrameModel {
   readonly featureCount: number | undefined;
   /** What happens to NaN inputs. */
   readonly nanPolicy: NanPolicy;
+  /** Whether frames can feed it (its frame input is 2-D float32); otherwise use `runTensors`. */
+  readonly tabular: boolean;
+  /** Inputs fed the same tensor on every run. */
+  readonly constants: Readonly<Record<string, Tensor>>;
   private readonly scratch = { buffer: new Float32Array(0) };
   private readonly stats = new ModelBatchStats();
   private queue: Promise<unknown> = Promise.resolve();
@@ -132,36 +137,87 @@ export class LoadedOnnxModel implements FrameModel {
       nanPolicy: this.nanPolicy,
       fetches: this.fetches,
       skippedOutputs: this.skippedOutputs,
+      tabular: this.tabular,
+      constants: this.constants,
     } = frameSettings(id, this.inputs, this.outputs, metadata, options));
   }
 
   /**
-   * Runs one batch: `frame` feeds `frameInput`, `extra` the other inputs. Batches run one at a
-   * time, so the frame is read when its turn comes: keep it unchanged until the promise settles.
+   * Runs one batch: `frame` feeds `frameInput`, `extra` the other inputs (constants are added).
+   * Batches run one at a time, so the frame is read when its turn comes: keep it unchanged until
+   * the promise settles.
    */
-  run(frame: FrameLike, extra: Readonly<Record<string, FloatTensor>> = {}): Promise<ModelOutputs> {
+  run(frame: FrameLike, extra: Readonly<Record<string, ExtraInput>> = {}): Promise<ModelOutputs> {
+    return this.enqueue(frame.rows, () => {
+      if (!this.tabular) {
+        const input = this.inputs.find((i) => i.name === this.frameInput)!;
+        throw new RunnelError(
+          'BAD_INPUT',
+          `model "${this.id}": input "${input.name}" is ${input.type} [${(input.shape ?? []).join(', ')}], not a [rows, features] float32 frame; feed it tensors with runTensors`,
+        );
+      }
+      checkFrameColumns(this.id, this.frameInput, this.featureNames, this.featureCount, frame);
+      const data = applyNanPolicy(this.id, frame, this.nanPolicy, this.scratch);
+      const feeds: Record<string, Ort.Tensor> = { [this.frameInput]: new this.ort.Tensor('float32', data, [frame.rows, frame.cols]) };
+      for (const [name, t] of Object.entries(extra)) {
+        if (name === this.frameInput || !this.inputs.some((i) => i.name === name)) {
+          const others = this.inputs.filter((i) => i.name !== this.frameInput).map((i) => `"${i.name}"`);
+          throw new RunnelError('BAD_INPUT', `model "${this.id}": extra input "${name}" is not one of ${others.join(', ') || '(none)'}`);
+        }
+        feeds[name] = this.toOrt(name, t);
+      }
+      return feeds;
+    });
+  }
+
+  /**
+   * Runs one batch of tensors by input name; `constants` fill the inputs not given. Checks each
+   * tensor against the input's type and fixed dims (a `BAD_INPUT` error names the mismatch).
+   */
+  runTensors(feeds: Readonly<Record<string, Tensor>>): Promise<ModelOutputs> {
+    const first = this.inputs[0] && feeds[this.inputs[0].name];
+    return this.enqueue(first?.dims[0] ?? 1, () => {
+      const out: Record<string, Ort.Tensor> = {};
+      for (const [name, t] of Object.entries(feeds)) {
+        if (!this.inputs.some((i) => i.name === name))
+          throw new RunnelError('BAD_INPUT', `model "${this.id}": "${name}" is not an input; inputs: ${this.inputs.map((i) => i.name).join(', ')}`);
+        out[name] = this.toOrt(name, t);
+      }
+      return out;
+    });
+  }
+
+  private enqueue(rows: number, feeds: () => Record<string, Ort.Tensor>): Promise<ModelOutputs> {
     if (this.released) return Promise.reject(new Error(`model "${this.id}" was released; load it again to run it`));
-    const result = this.queue.then(() => this.runNow(frame, extra));
+    const result = this.queue.then(() => this.runNow(rows, feeds));
     this.queue = result.catch(() => undefined);
     return result;
   }
 
-  private async runNow(frame: FrameLike, extra: Readonly<Record<string, FloatTensor>>): Promise<ModelOutputs> {
+  private async runNow(rows: number, build: () => Record<string, Ort.Tensor>): Promise<ModelOutputs> {
     const start = this.now();
     try {
-      const feeds = this.feeds(frame, extra);
+      const feeds = build();
+      for (const [name, t] of Object.entries(this.constants)) if (!(name in feeds)) feeds[name] = this.toOrt(name, t);
+      const missing = this.inputs.filter((i) => !(i.name in feeds)).map((i) => `"${i.name}" ${i.type} [${(i.shape ?? []).join(', ')}]`);
+      if (missing.length > 0) {
+        throw new RunnelError(
+          'BAD_INPUT',
+          `model "${this.id}": inputs ${missing.join(', ')} need values: pass them as run(frame, { name: tensor }), or as the load option constants when they never change`,
+        );
+      }
       let results: Ort.InferenceSession.ReturnType;
       try {
         results = await this.session.run(feeds, this.fetches as string[]);
       } catch (err) {
-        throw new RunnelError('BAD_INPUT', `model "${this.id}": onnxruntime-web failed on a batch of ${frame.rows} rows: ${messageOf(err)}`, { cause: err });
+        throw new RunnelError('BAD_INPUT', `model "${this.id}": onnxruntime-web failed on a batch of ${rows} rows: ${messageOf(err)}`, { cause: err });
       }
       const out: ModelOutputs = {};
       for (const name of this.fetches) {
         const t = results[name]!;
-        out[name] = { data: t.data as TensorValue['data'], dims: t.dims };
+        out[name] = tensor(t.type as TensorType, t.data as Tensor['data'], t.dims);
       }
-      this.stats.ran(frame.rows, this.now() - start);
+      this.stats.ran(rows, this.now() - start);
       return out;
     } catch (err) {
       this.stats.fail();
@@ -169,37 +225,20 @@ export class LoadedOnnxModel implements FrameModel {
     }
   }
 
-  private feeds(frame: FrameLike, extra: Readonly<Record<string, FloatTensor>>): Record<string, Ort.Tensor> {
-    checkFrameColumns(this.id, this.frameInput, this.featureNames, this.featureCount, frame);
-    const data = applyNanPolicy(this.id, frame, this.nanPolicy, this.scratch);
-    const feeds: Record<string, Ort.Tensor> = { [this.frameInput]: new this.ort.Tensor('float32', data, [frame.rows, frame.cols]) };
-    for (const [name, t] of Object.entries(extra)) {
-      const input = this.inputs.find((i) => i.name === name);
-      if (!input || name === this.frameInput) {
-        throw new RunnelError(
-          'BAD_INPUT',
-          `model "${this.id}": extra input "${name}" is not one of ${
-            this.inputs
-              .filter((i) => i.name !== this.frameInput)
-              .map((i) => `"${i.name}"`)
-              .join(', ') || '(none)'
-          }`,
-        );
-      }
-      const count = t.dims.reduce((a, b) => a * b, 1);
-      const shape = input.shape ?? [];
-      const badDim = shape.length !== t.dims.length || shape.some((d, k) => typeof d === 'number' && d > 0 && d !== t.dims[k]);
-      if (badDim || t.data.length !== count) {
-        throw new RunnelError(
-          'BAD_INPUT',
-          `model "${this.id}": extra input "${name}" has dims [${t.dims.join(', ')}] and ${t.data.length} values; the model expects [${shape.join(', ')}]`,
-        );
-      }
-      feeds[name] = new this.ort.Tensor('float32', t.data, [...t.dims]);
+  /** One input's tensor for onnxruntime, checked against the input's type and fixed dims. */
+  private toOrt(name: string, t: ExtraInput): Ort.Tensor {
+    const input = this.inputs.find((i) => i.name === name)!;
+    const type = isTensor(t) ? t.type : 'float32';
+    const shape = input.shape ?? [];
+    const badDim = shape.length !== t.dims.length || shape.some((d, k) => typeof d === 'number' && d > 0 && d !== t.dims[k]);
+    if (badDim || t.data.length !== sizeOf(t.dims) || type !== input.type || (type !== 'string' && type !== 'int64' && t.data instanceof BigInt64Array)) {
+      throw new RunnelError(
+        'BAD_INPUT',
+        `model "${this.id}": input "${name}" got ${type} [${t.dims.join(', ')}] with ${t.data.length} values; the model expects ${input.type} [${shape.join(', ')}]` +
+          (type !== input.type ? ` (make it with tensor('${input.type}', data, dims))` : ''),
+      );
     }
-    const missing = this.inputs.filter((i) => !(i.name in feeds)).map((i) => `"${i.name}" [${(i.shape ?? []).join(', ')}]`);
-    if (missing.length > 0) throw new RunnelError('BAD_INPUT', `model "${this.id}": inputs ${missing.join(', ')} need values: pass them as run(frame, { name: { data, dims } })`);
-    return feeds;
+    return new this.ort.Tensor(type as 'float32', t.data as Float32Array, [...t.dims]);
   }
 
   /** Inference metrics of this model. */

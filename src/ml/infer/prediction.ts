@@ -1,21 +1,34 @@
-/** What RunInference emits per example (Beam's PredictionResult), and how batch outputs are split into rows. */
-import type { ModelOutputs } from './types.js';
+/** What RunInference emits per example (Beam's PredictionResult), and flat views of its outputs. */
+import type { Tensor } from './tensor.js';
 
 /** One example's model outputs by name, as plain arrays (JSON-safe, so a durable run can store them). */
 export type InferenceValues = Record<string, number[] | string[]>;
 
-/** An example with the outputs the model computed for it and the id of the model version that did. */
+/**
+ * An example with the outputs the model computed for it, by output name, each a tensor with the
+ * batch axis taken out (a regression's `[batch, 1]` output gives `[1]`; an embedding's
+ * `[batch, 1, 1, 96]` gives `[1, 1, 96]`), and the id of the model version that computed them.
+ */
 export interface PredictionResult<T> {
   readonly example: T;
-  readonly inference: InferenceValues;
+  readonly inference: Readonly<Record<string, Tensor>>;
   readonly modelId: string;
+}
+
+/** A result's outputs as flat plain arrays (int64 read as numbers): `inferenceValues(r.inference).prediction[0]`. */
+export function inferenceValues(inference: Readonly<Record<string, Tensor>>): InferenceValues {
+  const out: InferenceValues = {};
+  for (const [name, t] of Object.entries(inference)) {
+    out[name] = Array.isArray(t.data) ? [...t.data] : t.data instanceof BigInt64Array ? bigRow(t.data, 0, t.data.length) : numberRow(t.data, 0, t.data.length);
+  }
+  return out;
 }
 
 /**
  * Splits a batch's outputs into one `InferenceValues` per row (int64 read as numbers), leaving
  * out `skip`; throws if an output does not have one row per example.
  */
-export function splitRows(outputs: ModelOutputs, rows: number, skip: ReadonlySet<string> = new Set()): InferenceValues[] {
+export function splitRows(outputs: Readonly<Record<string, Pick<Tensor, 'data' | 'dims'>>>, rows: number, skip: ReadonlySet<string> = new Set()): InferenceValues[] {
   const result: InferenceValues[] = Array.from({ length: rows }, () => ({}));
   for (const [name, { data, dims }] of Object.entries(outputs)) {
     if (skip.has(name)) continue;

@@ -18,15 +18,17 @@ import { parDo } from '../../transforms/par-do.js';
 import { statefulParDo } from '../../transforms/stateful-par-do.js';
 import { BatchFrame, type Example } from './batch-frame.js';
 import { batchElementsFn, type HeldBatch } from './batch-elements.js';
-import { rejectAll, runBatch, type Held } from './batch-run.js';
+import { rejectAll, runExamples, type Held } from './batch-run.js';
+import type { InputFns } from './example-feeds.js';
 import { KeyedModels } from './keyed-models.js';
 import type { RunInferenceMetrics } from './metrics.js';
 import type { PredictionResult } from './prediction.js';
 import type { ModelProvider, ServedModel } from './served-model.js';
+import { isTensor, reviveTensor } from './tensor.js';
 import type { FrameModel } from './types.js';
 
-/** Options of `runInference`. */
-export interface RunInferenceOptions {
+/** Options of `runInference`; `T` is the example type the `inputs` functions read. */
+export interface RunInferenceOptions<T = unknown> {
   /** Largest batch run at once; default 1024. */
   maxBatchSize?: number;
   /** With `maxWaitMs`: examples wait until this many are held; default 1 (no waiting). */
@@ -41,6 +43,12 @@ export interface RunInferenceOptions {
    * say) rides along and examples of every key share batches. Always on with `keyedModelHandler`.
    */
   keyed?: boolean;
+  /**
+   * How an example feeds a model that number rows cannot (N-D, typed or several inputs): a
+   * function per input returning a tensor or numbers, e.g. `{ input_1: (r) => r.mel }`. Without
+   * it, a tensor example feeds the model's one input (constants left out).
+   */
+  inputs?: InputFns<T>;
 }
 
 /** The RunInference transform; `metrics` are its models' and its batches'. */
@@ -48,11 +56,11 @@ export class RunInference<In, Out> extends PTransform<PCollection<In>, PCollecti
   readonly defaultName = 'runInference';
   readonly metrics: RunInferenceMetrics;
   readonly #perKeyModel: boolean;
-  readonly #o: Required<Pick<RunInferenceOptions, 'maxBatchSize' | 'minBatchSize'>> & RunInferenceOptions;
+  readonly #o: Required<Pick<RunInferenceOptions, 'maxBatchSize' | 'minBatchSize'>> & RunInferenceOptions<never>;
 
   constructor(
     private readonly provider: ModelProvider<unknown>,
-    options: RunInferenceOptions,
+    options: RunInferenceOptions<never>,
   ) {
     super();
     this.metrics = provider.metrics;
@@ -91,7 +99,7 @@ class InferenceDoFn implements DoFn<unknown, unknown> {
 
   constructor(
     private readonly provider: ModelProvider<unknown>,
-    private readonly options: RunInferenceOptions & { maxBatchSize: number },
+    private readonly options: RunInferenceOptions<never> & { maxBatchSize: number },
     /** A model per key: examples are grouped by key, each group on its key's model. */
     private readonly perKeyModel: boolean,
     /** Examples are `{ key, value }` and results carry the key. */
@@ -102,7 +110,11 @@ class InferenceDoFn implements DoFn<unknown, unknown> {
   process(element: unknown, ctx: ProcessContext<unknown>): void {
     if (this.batched) {
       const { key, items } = element as HeldBatch<unknown, unknown>;
-      for (const item of items) this.#take(this.perKeyModel ? kv(key, item.value) : item.value, item.timestamp, ctx);
+      for (const item of items) {
+        // A tensor example held in a durable run comes back in its JSON form.
+        const value = isTensor(item.value) ? reviveTensor(item.value) : item.value;
+        this.#take(this.perKeyModel ? kv(key, value) : value, item.timestamp, ctx);
+      }
     } else {
       this.#take(element, ctx.timestamp, ctx);
     }
@@ -143,15 +155,11 @@ class InferenceDoFn implements DoFn<unknown, unknown> {
     }
     try {
       const model: FrameModel = lease.model;
-      const max = this.options.maxBatchSize;
-      for (let from = 0; from < items.length; from += max) {
-        const outcome = await runBatch(model, this.#frame, items.slice(from, from + max), { featureNames: this.options.featureNames }, ctx, metrics);
-        if (!outcome) continue;
-        outcome.rows.forEach((row, i) => {
-          const result: PredictionResult<unknown> = { example: row.value, inference: outcome.results[i]!, modelId: model.id };
-          ctx.output(this.keyedInput ? kv(row.key, result) : result, row.timestamp, row.window);
-        });
-      }
+      const { maxBatchSize, featureNames, inputs } = this.options;
+      await runExamples(model, this.#frame, items, { maxBatchSize, featureNames, inputs: inputs as InputFns<unknown> | undefined }, ctx, metrics, (row, inference) => {
+        const result: PredictionResult<unknown> = { example: row.value, inference, modelId: model.id };
+        ctx.output(this.keyedInput ? kv(row.key, result) : result, row.timestamp, row.window);
+      });
     } finally {
       lease.done();
     }
@@ -165,18 +173,15 @@ class InferenceDoFn implements DoFn<unknown, unknown> {
  *
  * @example
  * const model = servedModel(new OnnxModelHandler(), onnxBytes);
- * readings.apply(runInference(model, { maxBatchSize: 256 })).map((r) => r.inference['prediction']![0]);
+ * readings.apply(runInference(model, { maxBatchSize: 256 })).map((r) => r.inference['prediction']!.data[0]);
  */
-export function runInference<K, T extends Example = Example>(
-  model: KeyedModels<K, unknown, FrameModel>,
-  options?: RunInferenceOptions,
-): RunInference<KV<K, T>, KV<K, PredictionResult<T>>>;
-export function runInference<K, T extends Example = Example>(
+export function runInference<K, T = Example>(model: KeyedModels<K, unknown, FrameModel>, options?: RunInferenceOptions<T>): RunInference<KV<K, T>, KV<K, PredictionResult<T>>>;
+export function runInference<K, T = Example>(
   model: ServedModel<unknown, FrameModel>,
-  options: RunInferenceOptions & { keyed: true },
+  options: RunInferenceOptions<T> & { keyed: true },
 ): RunInference<KV<K, T>, KV<K, PredictionResult<T>>>;
-export function runInference<T extends Example = Example>(model: ServedModel<unknown, FrameModel>, options?: RunInferenceOptions): RunInference<T, PredictionResult<T>>;
-export function runInference(model: ModelProvider<unknown>, options: RunInferenceOptions = {}): RunInference<unknown, unknown> {
+export function runInference<T = Example>(model: ServedModel<unknown, FrameModel>, options?: RunInferenceOptions<T>): RunInference<T, PredictionResult<T>>;
+export function runInference(model: ModelProvider<unknown>, options: RunInferenceOptions<never> = {}): RunInference<unknown, unknown> {
   if (typeof model?.lease !== 'function') throw new TypeError('runInference(model): give a servedModel(...) or a keyedModelHandler(...)');
   return new RunInference(model, options);
 }

@@ -12,50 +12,49 @@ import { PTransform } from '../../core/ptransform.js';
 import { valueState, type StatefulBundleContext, type StatefulDoFn, type ValueStateSpec } from '../../core/state.js';
 import { statefulParDo } from '../../transforms/stateful-par-do.js';
 import { BatchFrame, type Example } from './batch-frame.js';
-import { rejectAll, runBatch, type Held } from './batch-run.js';
+import { feedAxes, rejectAll, runExamples, type FeedSpec, type Held } from './batch-run.js';
+import type { Feeds, InputFns } from './example-feeds.js';
 import type { RunInferenceMetrics } from './metrics.js';
 import type { PredictionResult } from './prediction.js';
 import type { ServedModel } from './served-model.js';
-import type { FloatTensor, FrameModel, ModelOutputs, TensorDescription } from './types.js';
+import { reviveTensor, zeros, type Tensor, type TensorType } from './tensor.js';
+import type { FrameModel } from './types.js';
 
-/** Options of `runStatefulInference`. */
-export interface StatefulInferenceOptions {
+/** Options of `runStatefulInference`; `T` is the example type the `inputs` functions read. */
+export interface StatefulInferenceOptions<T = unknown> {
   /** State inputs and the outputs that feed them on the next call, e.g. `{ h0: 'hn' }`. A key starts from zeros. */
   state: Readonly<Record<string, string>>;
   /** Column names for models without `runnel.features` metadata. */
   featureNames?: readonly string[];
+  /** Input functions, as `runInference`'s option `inputs`. */
+  inputs?: InputFns<T>;
+  /** Largest batch (a round's keys) run at once; default 1024. */
+  maxBatchSize?: number;
 }
 
-type Carry = Record<string, number[]>;
+/** A key's state tensors by state input, batch axis left out (stored in their JSON form in a durable run). */
+type Carry = Record<string, Tensor>;
 type CarryState = { carry: ValueStateSpec<Carry> };
 
-/** Where the batch axis sits in a state tensor: values before it (`outer`) and after it (`inner`). */
-interface Layout {
-  outer: number;
-  inner: number;
-}
-
-/** A state input's layout: exactly one dimension (the batch) is not a fixed size. */
-function layoutOf(model: FrameModel, input: TensorDescription): Layout {
-  const shape = input.shape ?? [];
-  const axis = shape.findIndex((d) => !(typeof d === 'number' && d > 0));
-  const fixed = shape.filter((_, i) => i !== axis);
-  if (axis < 0 || fixed.some((d) => !(typeof d === 'number' && d > 0))) {
-    throw new RangeError(`model "${model.id}": state input "${input.name}" has shape [${shape.join(', ')}]; it needs exactly one batch dimension and fixed sizes elsewhere`);
+/** A new key's state: zeros of each state input's shape without its batch axis, which must be the one free dim. */
+function initialCarry(model: FrameModel, spec: FeedSpec): Carry {
+  const axes = feedAxes(model, spec);
+  const carry: Carry = {};
+  for (const [input, output] of Object.entries(spec.state ?? {})) {
+    const desc = model.inputs.find((i) => i.name === input);
+    if (!desc) throw new RangeError(`model "${model.id}" has no state input "${input}"; inputs: ${model.inputs.map((i) => i.name).join(', ')}`);
+    if (!model.outputs.some((o) => o.name === output)) {
+      throw new RangeError(`model "${model.id}" has no state output "${output}"; outputs: ${model.outputs.map((o) => o.name).join(', ')}`);
+    }
+    const shape = desc.shape ?? [];
+    const axis = axes.inputs.get(input);
+    const rest = shape.filter((_, k) => k !== axis);
+    if (axis === undefined || !rest.every((d) => typeof d === 'number' && d >= 0)) {
+      throw new RangeError(`model "${model.id}": state input "${input}" has shape [${shape.join(', ')}]; it needs exactly one batch dimension and fixed sizes elsewhere`);
+    }
+    carry[input] = zeros(desc.type as TensorType, rest as number[]);
   }
-  const size = (dims: readonly (number | string)[]): number => dims.reduce<number>((a, d) => a * (d as number), 1);
-  return { outer: size(shape.slice(0, axis)), inner: size(shape.slice(axis + 1)) };
-}
-
-/** Row `r`'s slice of a `[outer, batch, inner]` tensor. */
-function gather(data: Float32Array, { outer, inner }: Layout, batch: number, r: number): number[] {
-  const out: number[] = [];
-  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) out.push(data[(o * batch + r) * inner + i]!);
-  return out;
-}
-
-function scatter(values: readonly number[], data: Float32Array, { outer, inner }: Layout, batch: number, r: number): void {
-  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) data[(o * batch + r) * inner + i] = values[o * inner + i]!;
+  return carry;
 }
 
 class RecurrentFn implements StatefulDoFn<unknown, unknown, unknown, CarryState> {
@@ -66,7 +65,7 @@ class RecurrentFn implements StatefulDoFn<unknown, unknown, unknown, CarryState>
 
   constructor(
     private readonly model: ServedModel<unknown, FrameModel>,
-    private readonly options: StatefulInferenceOptions,
+    private readonly options: StatefulInferenceOptions<never>,
   ) {
     this.#skip = new Set(Object.values(options.state));
   }
@@ -89,72 +88,40 @@ class RecurrentFn implements StatefulDoFn<unknown, unknown, unknown, CarryState>
     }
     try {
       const model = lease.model;
-      let layouts: Map<string, Layout>;
+      const { state, featureNames, inputs } = this.options;
+      const readCarry = (row: Held): Feeds => {
+        let carry: Carry | undefined;
+        ctx.withKey(row.key, row.window, row.timestamp, (c) => (carry = c.state.carry.read()));
+        if (!carry) return initial;
+        const revived: Feeds = {};
+        for (const [name, t] of Object.entries(carry)) revived[name] = reviveTensor(t);
+        return revived;
+      };
+      const spec: FeedSpec = { featureNames, state, inputs: inputs as InputFns<unknown> | undefined, maxBatchSize: this.options.maxBatchSize ?? 1024, perExample: readCarry };
+      let initial: Carry;
       try {
-        layouts = this.#layouts(model);
+        initial = initialCarry(model, spec);
       } catch (error) {
         rejectAll(held, messageOf(error), ctx, metrics);
         return;
       }
-      for (const round of rounds(held)) await this.#runRound(model, layouts, round, ctx);
+      for (const round of rounds(held)) {
+        await runExamples(model, this.#frame, round, spec, ctx, metrics, (row, outputs) => {
+          const carry: Carry = {};
+          const inference: Record<string, Tensor> = {};
+          for (const [input, output] of Object.entries(state)) carry[input] = outputs[output]!;
+          for (const [name, t] of Object.entries(outputs)) if (!this.#skip.has(name)) inference[name] = t;
+          const result: PredictionResult<unknown> = { example: row.value, inference, modelId: model.id };
+          ctx.withKey(row.key, row.window, row.timestamp, (c) => {
+            c.state.carry.write(carry);
+            c.output(kv(row.key, result));
+          });
+        });
+      }
     } finally {
       lease.done();
     }
   }
-
-  #layouts(model: FrameModel): Map<string, Layout> {
-    const layouts = new Map<string, Layout>();
-    for (const [input, output] of Object.entries(this.options.state)) {
-      const desc = model.inputs.find((i) => i.name === input);
-      if (!desc) throw new RangeError(`model "${model.id}" has no state input "${input}"; inputs: ${model.inputs.map((i) => i.name).join(', ')}`);
-      if (!model.outputs.some((o) => o.name === output))
-        throw new RangeError(`model "${model.id}" has no state output "${output}"; outputs: ${model.outputs.map((o) => o.name).join(', ')}`);
-      layouts.set(input, layoutOf(model, desc));
-    }
-    return layouts;
-  }
-
-  async #runRound(model: FrameModel, layouts: Map<string, Layout>, round: Held[], ctx: StatefulBundleContext<unknown, unknown, CarryState, Record<string, never>>): Promise<void> {
-    const readCarry = (row: Held): Carry | undefined => {
-      let carry: Carry | undefined;
-      ctx.withKey(row.key, row.window, row.timestamp, (c) => (carry = c.state.carry.read()));
-      return carry;
-    };
-    const extra = (rows: readonly Held[]): Record<string, FloatTensor> => {
-      const feeds: Record<string, FloatTensor> = {};
-      for (const [input, layout] of layouts) {
-        const data = new Float32Array(layout.outer * rows.length * layout.inner);
-        rows.forEach((row, r) => {
-          const saved = readCarry(row)?.[input];
-          if (saved) scatter(saved, data, layout, rows.length, r);
-        });
-        feeds[input] = { data, dims: stateDims(model, input, rows.length) };
-      }
-      return feeds;
-    };
-    const outcome = await runBatch(model, this.#frame, round, { featureNames: this.options.featureNames, extra, skip: this.#skip }, ctx, this.model.metrics);
-    if (!outcome) return;
-    const { rows, results, outputs } = outcome;
-    rows.forEach((row, r) => {
-      const carry = nextCarry(outputs, this.options.state, layouts, rows.length, r);
-      const result: PredictionResult<unknown> = { example: row.value, inference: results[r]!, modelId: model.id };
-      ctx.withKey(row.key, row.window, row.timestamp, (c) => {
-        c.state.carry.write(carry);
-        c.output(kv(row.key, result));
-      });
-    });
-  }
-}
-
-function stateDims(model: FrameModel, input: string, batch: number): number[] {
-  const shape = model.inputs.find((i) => i.name === input)!.shape!;
-  return shape.map((d) => (typeof d === 'number' && d > 0 ? d : batch));
-}
-
-function nextCarry(outputs: ModelOutputs, state: Readonly<Record<string, string>>, layouts: Map<string, Layout>, batch: number, r: number): Carry {
-  const carry: Carry = {};
-  for (const [input, output] of Object.entries(state)) carry[input] = gather(outputs[output]!.data as Float32Array, layouts.get(input)!, batch, r);
-  return carry;
 }
 
 /** Splits held examples into rounds: round r holds the r-th example of each key (and window), in arrival order. */
@@ -177,7 +144,7 @@ export class StatefulInference<K, T> extends PTransform<PCollection<KV<K, T>>, P
 
   constructor(
     private readonly model: ServedModel<unknown, FrameModel>,
-    private readonly options: StatefulInferenceOptions,
+    private readonly options: StatefulInferenceOptions<never>,
   ) {
     super();
     this.metrics = model.metrics;
@@ -192,7 +159,7 @@ export class StatefulInference<K, T> extends PTransform<PCollection<KV<K, T>>, P
  * Runs a recurrent model per key: `{ key, value: example }` in, `{ key, value: PredictionResult }`
  * out, each key's state carried from call to call in keyed state (see the module comment).
  */
-export function runStatefulInference<K, T extends Example = Example>(model: ServedModel<unknown, FrameModel>, options: StatefulInferenceOptions): StatefulInference<K, T> {
+export function runStatefulInference<K, T = Example>(model: ServedModel<unknown, FrameModel>, options: StatefulInferenceOptions<T>): StatefulInference<K, T> {
   const entries = Object.entries(options?.state ?? {});
   if (entries.length === 0) throw new TypeError('runStatefulInference: option state must map each state input to the output that feeds it, e.g. { h0: "hn" }');
   return new StatefulInference<K, T>(model, options);

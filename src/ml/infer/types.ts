@@ -5,36 +5,34 @@
  * `Frame` fits as is.
  */
 import type { FrameLike } from '../../kernels/frame.js';
+import type { Tensor, TensorType } from './tensor.js';
 import type { NanPolicy } from './validate.js';
-
-/** Element types a tensor may have, as onnxruntime names them. */
-export type TensorType = 'float32' | 'float64' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool' | 'string' | (string & {});
 
 /** An input or output of a model. */
 export interface TensorDescription {
   name: string;
   /** False for sequences and maps (e.g. ZipMap's output), which Runnel cannot read. */
   isTensor: boolean;
-  /** Element type (tensors only). */
-  type?: TensorType;
+  /** Element type (tensors only), as onnxruntime names it. */
+  type?: TensorType | (string & {});
   /** Dimensions: a size, a symbolic name such as `'N'`, or -1 when unnamed and unknown (tensors only; `[]` if the rank is unknown). */
   shape?: readonly (number | string)[];
 }
 
-/** A tensor given to or returned by a model. */
-export interface TensorValue {
-  data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Int8Array | string[];
-  dims: readonly number[];
-}
+/** Data and dims of a tensor, the type optional (what `splitRows` reads). */
+export type TensorValue = Pick<Tensor, 'data' | 'dims'> & { type?: TensorType };
 
-/** A float32 tensor fed to a model input other than the frame (e.g. an RNN state). */
+/** A float32 tensor fed to an input other than the frame; `type` may be left out (a `Tensor` of any type fits too). */
 export interface FloatTensor {
   data: Float32Array;
   dims: readonly number[];
 }
 
+/** What `run` takes for inputs other than the frame's: a `Tensor`, or float32 data with dims. */
+export type ExtraInput = Tensor | FloatTensor;
+
 /** Outputs of one batch, by output name. */
-export type ModelOutputs = Record<string, TensorValue>;
+export type ModelOutputs = Record<string, Tensor>;
 
 /** A loaded model: runs batches until released. */
 export interface LoadedModel {
@@ -42,7 +40,7 @@ export interface LoadedModel {
   readonly inputs: readonly TensorDescription[];
   readonly outputs: readonly TensorDescription[];
   /** Runs one batch; `extra` feeds inputs other than the frame's (RNN state, masks). */
-  run(frame: FrameLike, extra?: Readonly<Record<string, FloatTensor>>): Promise<ModelOutputs>;
+  run(frame: FrameLike, extra?: Readonly<Record<string, ExtraInput>>): Promise<ModelOutputs>;
   /** Frees the session once in-flight batches finish; later runs fail. */
   release(): Promise<void>;
 }
@@ -61,6 +59,12 @@ export interface FrameModel extends LoadedModel {
   readonly byteSize: number;
   /** Time it took to load, ms. */
   readonly loadLatencyMs: number;
+  /** False when the frame input is not a 2-D float32 `[rows, features]` tensor: feed such a model tensors (`runTensors`). Default true. */
+  readonly tabular?: boolean;
+  /** Inputs fed the same value on every run (given once at load, e.g. a sample rate). */
+  readonly constants?: Readonly<Record<string, Tensor>>;
+  /** Runs one batch of tensors by input name (constants are added); what N-D, typed and multi-input models need. */
+  runTensors?(feeds: Readonly<Record<string, Tensor>>): Promise<ModelOutputs>;
 }
 
 /** Loads models from bytes (an ONNX blob from the registry, a file, a test builder). */

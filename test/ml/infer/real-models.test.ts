@@ -1,0 +1,136 @@
+/**
+ * Real exported models through `runInference` / `runStatefulInference` in pipelines, against
+ * onnxruntime-node on the same inputs (fresh random inputs per seed; |Δ| ≤ 1e-4): a recurrent
+ * PyTorch model with an int64 constant and state (two Silero VAD versions, state on the middle
+ * axis), a PyTorch feature extractor batched over `[batch, samples]`, a TensorFlow NHWC model fed
+ * tensors, and a head whose batch is fixed at 1 fed records through `inputs`.
+ */
+import { describe, expect, it } from 'vitest';
+import { Pipeline, collect, kv, run, type KV } from '../../../src/index.js';
+import { seededRandom } from '../../../src/common/random.js';
+import { OnnxModelHandler, int64, runInference, runStatefulInference, servedModel, tensor, type PredictionResult, type Tensor } from '../../../src/ml/infer/index.js';
+import { testStream, timestamped } from '../../../src/testing/index.js';
+import { SEED } from '../../seed.js';
+import { maxDiff, modelBytes, noise, nodeRun } from './real-models.js';
+
+const TOL = 1e-4;
+const handler = new OnnxModelHandler();
+
+function stream<T>(values: readonly T[], perStep: number) {
+  const s = testStream<T>();
+  for (let i = 0; i < values.length; i += perStep) s.addElements(...values.slice(i, i + perStep).map((v, j) => timestamped(v, (i + j) * 1000)));
+  return s;
+}
+
+/** Each key's outputs (in order) from a stateful run over `readings`. */
+async function statefulRun(
+  name: 'sileroLegacy' | 'sileroV5',
+  state: Record<string, string>,
+  readings: KV<string, Float32Array>[],
+  perStep: number,
+): Promise<Map<string, Float32Array[]>> {
+  const model = servedModel(handler, modelBytes(name), { id: name, constants: { sr: int64(16000) } });
+  const out = collect<KV<string, PredictionResult<Float32Array>>>();
+  const p = new Pipeline();
+  p.apply(stream(readings, perStep)).apply(runStatefulInference<string, Float32Array>(model, { state })).apply(out);
+  const result = await run(p);
+  await model.close();
+  expect(result.deadLetters.map((d) => d.reason)).toEqual([]);
+  const byKey = new Map<string, Float32Array[]>();
+  for (const { key, value } of out.values) {
+    expect(Object.keys(value.inference)).toEqual(['output']);
+    expect(value.inference['output']!.dims).toEqual([1]);
+    byKey.set(key, [...(byKey.get(key) ?? []), value.inference['output']!.data as Float32Array]);
+  }
+  return byKey;
+}
+
+describe(`real exported models (seed ${SEED})`, () => {
+  for (const [name, state, stateDims] of [
+    ['sileroLegacy', { h: 'hn', c: 'cn' }, [2, 1, 64]],
+    ['sileroV5', { state: 'stateN' }, [2, 1, 128]],
+  ] as const) {
+    it(`${name} (PyTorch, recurrent, int64 sr constant, state [2, batch, …]): two interleaved keys equal onnxruntime-node stepped per key, and each key alone`, async () => {
+      const rng = seededRandom(SEED);
+      const keys = ['mic-a', 'mic-b'];
+      const readings = Array.from({ length: 14 }, () => kv(keys[Math.floor(rng() * 2)]!, noise(rng, 512, rng())));
+      const interleaved = await statefulRun(name, state, readings, 5);
+      for (const key of keys) {
+        const own = readings.filter((r) => r.key === key).map((r) => r.value);
+        // Reference: onnxruntime-node, one key at a time, its state fed back by hand.
+        const carried: Record<string, Tensor> = Object.fromEntries(Object.keys(state).map((s) => [s, tensor('float32', new Float32Array(2 * stateDims[2]), stateDims)]));
+        const expected: Float32Array[] = [];
+        for (const samples of own) {
+          const out = await nodeRun(name, { input: tensor('float32', samples, [1, 512]), sr: int64(16000), ...carried });
+          expected.push(out['output']!.data);
+          for (const [input, output] of Object.entries(state)) carried[input] = tensor('float32', out[output]!.data, stateDims);
+        }
+        const got = interleaved.get(key) ?? [];
+        expect(got).toHaveLength(own.length);
+        got.forEach((g, i) => expect(maxDiff(g, expected[i]!), `${key} step ${i}`).toBeLessThanOrEqual(TOL));
+        const alone =
+          (
+            await statefulRun(
+              name,
+              state,
+              readings.filter((r) => r.key === key),
+              3,
+            )
+          ).get(key) ?? [];
+        alone.forEach((a, i) => expect(maxDiff(a, got[i]!), `${key} alone, step ${i}`).toBeLessThanOrEqual(TOL));
+      }
+    });
+  }
+
+  it('melspectrogram (PyTorch, [batch, samples]) batched from number rows, then the embedding (TensorFlow via tf2onnx, NHWC [N, 76, 32, 1]) batched from tensors', async () => {
+    const rng = seededRandom(SEED + 1);
+    const clips = Array.from({ length: 6 }, () => noise(rng, 1280 * 2, 0.3 + rng()));
+    const mel = servedModel(handler, modelBytes('melspectrogram'), { id: 'mel' });
+    const melOut = collect<PredictionResult<Float32Array>>();
+    const p = new Pipeline();
+    p.apply(stream(clips, 6)).apply(runInference<Float32Array>(mel)).apply(melOut);
+    expect((await run(p)).deadLetterCount).toBe(0);
+    expect(mel.metrics.snapshot().numBatches).toBe(1); // six clips in one run: stacked on the batch axis
+    for (const r of melOut.values) {
+      const want = await nodeRun('melspectrogram', { input: tensor('float32', r.example, [1, r.example.length]) });
+      expect(r.inference['output']!.dims).toEqual(want['output']!.dims.slice(1));
+      expect(maxDiff(r.inference['output']!.data as Float32Array, want['output']!.data)).toBeLessThanOrEqual(TOL);
+    }
+    await mel.close();
+
+    const windows = Array.from({ length: 5 }, () => tensor('float32', noise(rng, 76 * 32, 3), [76, 32, 1]));
+    const emb = servedModel(handler, modelBytes('embedding'), { id: 'embedding' });
+    const embOut = collect<PredictionResult<Tensor>>();
+    const q = new Pipeline();
+    q.apply(stream(windows, 5)).apply(runInference<Tensor>(emb)).apply(embOut);
+    expect((await run(q)).deadLetterCount).toBe(0);
+    expect(emb.metrics.snapshot().numBatches).toBe(1);
+    for (const r of embOut.values) {
+      const want = await nodeRun('embedding', { input_1: tensor('float32', r.example.data, [1, 76, 32, 1]) });
+      expect(r.inference['conv2d_19']!.dims).toEqual([1, 1, 96]);
+      expect(maxDiff(r.inference['conv2d_19']!.data as Float32Array, want['conv2d_19']!.data)).toBeLessThanOrEqual(TOL);
+    }
+    await emb.close();
+  });
+
+  it('a head with its batch fixed at 1 ([1, 16, 96]) runs a 2-example bundle one example at a time, fed records through inputs', async () => {
+    const rng = seededRandom(SEED + 2);
+    const records = Array.from({ length: 2 }, (_, i) => ({ id: i, embeddings: noise(rng, 16 * 96, 2) }));
+    const head = servedModel(handler, modelBytes('heyJarvis'), { id: 'hey_jarvis' });
+    const out = collect<PredictionResult<{ id: number; embeddings: Float32Array }>>();
+    const p = new Pipeline();
+    p.apply(stream(records, 2))
+      .apply(runInference(head, { inputs: { 'x.1': (r: { embeddings: Float32Array }) => r.embeddings } }))
+      .apply(out);
+    const result = await run(p);
+    expect(result.deadLetters.map((d) => d.reason)).toEqual([]);
+    expect(head.metrics.snapshot().numBatches).toBe(2);
+    expect(out.values.map((r) => r.example.id)).toEqual([0, 1]);
+    for (const r of out.values) {
+      const want = await nodeRun('heyJarvis', { 'x.1': tensor('float32', r.example.embeddings, [1, 16, 96]) });
+      expect(r.inference['53']!.dims).toEqual([1]);
+      expect(maxDiff(r.inference['53']!.data as Float32Array, want['53']!.data)).toBeLessThanOrEqual(TOL);
+    }
+    await head.close();
+  });
+});
