@@ -5,7 +5,8 @@ export interface Command {
   readonly summary: string;
   /** Full `--help` text of the command. */
   readonly help: string;
-  run(args: string[]): Promise<void>;
+  /** Runs the command; a number is the exit code to leave with (default 0). */
+  run(args: string[]): Promise<number | void>;
 }
 
 /** A usage error: printed with a hint to `--help`, exit code 2. */

@@ -12,6 +12,8 @@ export interface DeviceProfile {
   readonly bundle: { readonly maxElements: number; readonly maxLatencyMs: number };
   readonly inference: { readonly maxBatch: number };
   readonly sqlite: { readonly cacheMiB: number; readonly synchronous: 'NORMAL' | 'FULL' };
+  /** V8 heap limits that keep the process inside `memoryBudgetMiB` (see `heapFlags`). */
+  readonly v8: { readonly maxOldSpaceMiB: number; readonly maxSemiSpaceMiB: number };
 }
 
 /** The `devices/` folder shipped with Runnel. */
@@ -50,8 +52,21 @@ export function validateDeviceProfile(data: unknown, where: string): DeviceProfi
   if (typeof field('name') !== 'string' || field('name') === '') problems.push('"name" must be a non-empty string');
   oneOf('arch', ['arm64', 'armv7l', 'x64']);
   oneOf('sqlite.synchronous', ['NORMAL', 'FULL']);
-  for (const p of ['memoryBudgetMiB', 'threads.inference', 'threads.kernels', 'bundle.maxElements', 'bundle.maxLatencyMs', 'inference.maxBatch', 'sqlite.cacheMiB'])
+  for (const p of [
+    'memoryBudgetMiB',
+    'threads.inference',
+    'threads.kernels',
+    'bundle.maxElements',
+    'bundle.maxLatencyMs',
+    'inference.maxBatch',
+    'sqlite.cacheMiB',
+    'v8.maxOldSpaceMiB',
+    'v8.maxSemiSpaceMiB',
+  ])
     positiveInteger(p);
+  const oldSpace = field('v8.maxOldSpaceMiB');
+  if (typeof oldSpace === 'number' && typeof field('memoryBudgetMiB') === 'number' && oldSpace >= (field('memoryBudgetMiB') as number))
+    problems.push(`"v8.maxOldSpaceMiB" (${oldSpace}) must be below "memoryBudgetMiB" (${String(field('memoryBudgetMiB'))}): the process needs memory beside the heap`);
   if (problems.length > 0) throw new Error(`device profile ${where} is invalid:\n  - ${problems.join('\n  - ')}`);
   return data as DeviceProfile;
 }

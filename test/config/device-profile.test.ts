@@ -24,4 +24,12 @@ describe('device profiles', () => {
     );
     expect(() => loadDeviceProfile('toaster')).toThrow(/device profile "toaster" not found/);
   });
+
+  it('refuses V8 heap limits missing or not below the memory budget', () => {
+    const good = loadDeviceProfile('raspberry-pi-zero-2w');
+    expect(() => validateDeviceProfile({ ...good, v8: undefined }, 'no-v8.json')).toThrow(/"v8.maxOldSpaceMiB" must be a positive integer \(got undefined\)/);
+    expect(() => validateDeviceProfile({ ...good, v8: { maxOldSpaceMiB: 256, maxSemiSpaceMiB: 2 } }, 'big.json')).toThrow(
+      /"v8.maxOldSpaceMiB" \(256\) must be below "memoryBudgetMiB" \(256\)/,
+    );
+  });
 });

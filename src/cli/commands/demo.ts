@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDeviceProfile } from '../../config/device-profile.js';
+import { watchMemory } from '../../config/memory-watch.js';
 import type { DemoStatus, DemoSummary } from '../../demo/job.js';
 import { UsageError, type Command } from '../command.js';
+import { relaunchWithHeapFlags } from '../heap-relaunch.js';
 import { LiveBlock } from '../progress.js';
 import { formatBytes, formatDuration, formatTable, shorten } from '../table.js';
 
@@ -26,9 +28,12 @@ Options:
   --rate <n>           readings per second per sensor (default 10)
   --dir <path>         database and model registry (default ./runnel-demo)
   --retrain-every <s>  seconds between retrains (default 10)
-  --device <profile>   take thread counts, batch sizes and SQLite settings from a device
-                       profile: a name in devices/ (raspberry-pi-4, raspberry-pi-zero-2w, …)
-                       or a path to a JSON file
+  --device <profile>   take thread counts, batch sizes, SQLite settings and V8 heap limits
+                       from a device profile: a name in devices/ (raspberry-pi-4,
+                       raspberry-pi-zero-2w, …) or a path to a JSON file. V8 sizes its heap at
+                       start, so the demo runs itself again under the profile's heap flags
+                       (unless NODE_OPTIONS or node's own flags size the heap, or
+                       RUNNEL_HEAP_FLAGS=off), and warns when memory nears the budget
   --port <n>           the embedded broker's port on 127.0.0.1 (default: a free one, printed
                        at start), e.g. to publish your own readings with mosquitto_pub
   --no-publish         keep predictions in the outbox instead of publishing them
@@ -43,7 +48,7 @@ function positive(name: string, text: string | undefined, fallback: number, inte
   return n;
 }
 
-async function run(args: string[]): Promise<void> {
+async function run(args: string[]): Promise<number | void> {
   const { values } = parseArgs({
     args,
     options: {
@@ -80,6 +85,10 @@ async function run(args: string[]): Promise<void> {
     throw new UsageError(`--device: ${(error as Error).message}`);
   }
   const dir = resolve(values.dir ?? 'runnel-demo');
+  if (profile) {
+    const exitCode = await relaunchWithHeapFlags(profile, (line) => console.log(`runnel demo: ${line}`));
+    if (exitCode !== undefined) return exitCode;
+  }
 
   const block = new LiveBlock();
   const stop = new AbortController();
@@ -90,6 +99,7 @@ async function run(args: string[]): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const stopWatching = profile ? watchMemory({ budgetMiB: profile.memoryBudgetMiB, log: (line) => block.event(line) }) : undefined;
   block.event(
     `runnel demo: ${sensors} sensors × ${rate}/s for ${formatDuration(durationMs)} in ${dir}${profile ? ` (device profile ${profile.name})` : ''}. Ctrl-C to stop early.`,
   );
@@ -103,6 +113,7 @@ async function run(args: string[]): Promise<void> {
     block.finish();
     console.log(summaryText(summary));
   } finally {
+    stopWatching?.();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
