@@ -5,9 +5,10 @@
  * TLS with client certificates, and the refusal to run an open broker on the network.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filterCovers, parseAclFile } from '../../../src/io/mqtt/broker-acl.js';
 import { readPasswordFile } from '../../../src/io/mqtt/broker-passwords.js';
@@ -132,6 +133,30 @@ describe('password file', () => {
     writeFileSync(file, 'alice:$7$101$c2FsdA==$aGFzaA==\n');
     expect(() => readPasswordFile(file)).toThrow(/mosquitto.passwd, user "alice": .*runnel passwd/);
     expect(() => readPasswordFile(join(dir, 'absent'))).toThrow(/cannot read the broker's password file .*absent.*runnel passwd/);
+  });
+
+  it('runnel passwd adds users, changes a password in place, and never writes the password itself', async () => {
+    const file = join(dir, 'change.passwd');
+    const [first, second, other] = [password(), password(), password()];
+    await runnelPasswd(file, 'alice', first);
+    await runnelPasswd(file, 'bob', other);
+    await runnelPasswd(file, 'alice', second);
+    const text = readFileSync(file, 'utf8');
+    expect(text.split('\n').map((line) => line.split(':')[0])).toEqual(['alice', 'bob', '']);
+    for (const secret of [first, second, other]) expect(text).not.toContain(secret);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const loaded = readPasswordFile(file);
+    expect(await Promise.all([loaded.verify('alice', second), loaded.verify('alice', first), loaded.verify('bob', other), loaded.verify('carol', other)])).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
+  });
+
+  it('runnel passwd --help says how to give the password', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'passwd', '--help']);
+    expect(stdout).toMatch(/Usage: runnel passwd <file> <user>[\s\S]*standard\s+input/);
   });
 });
 

@@ -8,11 +8,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PacketSizeScanner } from '../../../src/io/mqtt/broker-packet-limit.js';
+import { startEmbeddedBroker } from '../../../src/io/mqtt/embedded-broker.js';
+import { Store } from '../../../src/store/store.js';
+import { generateCertificates } from '../../support/mosquitto.js';
 import { seededRandom } from '../../../src/testing/index.js';
 import { SEED } from '../../seed.js';
 
@@ -76,9 +80,9 @@ function connectPacket(clientId: string): Buffer {
  * broker closes the connection or `cap` bytes are sent. Resolves with the bytes sent and whether
  * the broker closed it.
  */
-async function sendHugePublish(port: number, clientId: string, announced: number, cap: number): Promise<{ sent: number; closed: boolean }> {
-  const socket = net.connect(port, '127.0.0.1');
-  await once(socket, 'connect');
+async function sendHugePublish(port: number, clientId: string, announced: number, cap: number, secure?: tls.ConnectionOptions): Promise<{ sent: number; closed: boolean }> {
+  const socket = secure ? tls.connect({ ...secure, port, host: '127.0.0.1' }) : net.connect(port, '127.0.0.1');
+  await once(socket, secure ? 'secureConnect' : 'connect');
   let closed = false;
   socket.on('error', () => {});
   socket.once('close', () => (closed = true));
@@ -138,4 +142,21 @@ describe('embedded broker, packets larger than maxPacketBytes', () => {
     expect(after.log.filter((m) => m.includes('over maxPacketBytes'))).toHaveLength(5);
     expect(after.log.join('\n')).toContain(`announced a ${1 + 4 + 200 * MiB}-byte packet`);
   }, 60_000);
+});
+
+describe('embedded broker over TLS, a packet larger than maxPacketBytes', () => {
+  it('is refused after its header as on plain TCP', async () => {
+    const { serverKey: key, serverCert: cert, ca } = generateCertificates();
+    const store = Store.open(':memory:');
+    const log: string[] = [];
+    const broker = await startEmbeddedBroker({ store, name: 'big', port: 0, topics: 'big/#', dedupe: 'none', maxPayloadBytes: 1024, tls: { key, cert }, log: (m) => log.push(m) });
+    try {
+      const attack = await sendHugePublish(broker.port, 'huge-tls', 100 * MiB, 16 * MiB, { ca });
+      expect(attack.closed, `the broker closed the connection (sent ${attack.sent} bytes)`).toBe(true);
+      expect(log.join('\n')).toContain(`over maxPacketBytes (${1024 + 65_544})`);
+    } finally {
+      await broker.close();
+      store.close();
+    }
+  });
 });
