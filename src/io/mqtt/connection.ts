@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import { RunnelError } from '../../common/errors.js';
+import { messageOf, type RunnelError } from '../../common/errors.js';
+import { connectError, connectFailure, type ConnectContext, type ConnectFailure } from './connect-error.js';
 
 /** Timers, injected so reconnect backoff runs on virtual time in tests. */
 export interface Timers {
@@ -13,7 +15,11 @@ export const systemTimers: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-/** Exponential reconnect backoff: `initialMs`, times `factor` per failed attempt, at most `maxMs`. */
+/**
+ * Exponential reconnect backoff: `initialMs`, times `factor` per failed attempt, at most `maxMs`,
+ * less a random share of up to `jitter` of it, so that devices that lost one broker together do
+ * not all come back at the same instant.
+ */
 export interface Backoff {
   /** Default 500 ms. */
   readonly initialMs?: number;
@@ -21,6 +27,8 @@ export interface Backoff {
   readonly maxMs?: number;
   /** Default 2. */
   readonly factor?: number;
+  /** Default 0.5: each delay is drawn from [delay × (1 − jitter), delay]. */
+  readonly jitter?: number;
 }
 
 /** How to reach and log in to a broker; shared by the MQTT source and sink. */
@@ -31,7 +39,10 @@ export interface MqttConnectionOptions {
   readonly clientId: string;
   readonly username?: string;
   readonly password?: string;
-  /** TLS: CA certificate(s) to trust, client certificate and key (PEM). */
+  /**
+   * TLS: CA certificate(s) to trust, client certificate and key, each as PEM text (a string with
+   * `-----BEGIN`, or a Buffer) or as the path of a PEM file.
+   */
   readonly tls?: {
     readonly ca?: string | Buffer;
     readonly cert?: string | Buffer;
@@ -47,6 +58,12 @@ export interface MqttConnectionOptions {
   readonly connectTimeoutMs?: number;
   readonly backoff?: Backoff;
   readonly timers?: Timers;
+  /** Draws the backoff's jitter (default `Math.random`). */
+  readonly random?: () => number;
+  /** Where the one line saying that the first connection waits for the broker goes (default `console.warn`). */
+  readonly log?: (message: string) => void;
+  /** Stops waiting for the first connection: `connectMqtt` then rejects. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -71,6 +88,9 @@ export function validateConnectionOptions(options: MqttConnectionOptions, where:
   }
   if (options.password !== undefined && options.username === undefined) {
     throw new TypeError(`${where}: password given without username`);
+  }
+  if ((options.tls?.cert === undefined) !== (options.tls?.key === undefined)) {
+    throw new TypeError(`${where}: tls.cert and tls.key go together (the client certificate and its private key); one was given without the other`);
   }
 }
 
@@ -98,9 +118,9 @@ export function toMqttOptions(options: MqttConnectionOptions, customHandleAcks?:
   if (options.username !== undefined) result.username = options.username;
   if (options.password !== undefined) result.password = options.password;
   if (options.tls) {
-    if (options.tls.ca !== undefined) result.ca = options.tls.ca;
-    if (options.tls.cert !== undefined) result.cert = options.tls.cert;
-    if (options.tls.key !== undefined) result.key = options.tls.key;
+    if (options.tls.ca !== undefined) result.ca = pem(options.url, 'tls.ca', 'the CA certificate(s) to trust', options.tls.ca);
+    if (options.tls.cert !== undefined) result.cert = pem(options.url, 'tls.cert', 'the client certificate', options.tls.cert);
+    if (options.tls.key !== undefined) result.key = pem(options.url, 'tls.key', "the client certificate's private key", options.tls.key);
     result.rejectUnauthorized = options.tls.rejectUnauthorized ?? true;
   }
   if (customHandleAcks) result.customHandleAcks = customHandleAcks;
@@ -109,48 +129,34 @@ export function toMqttOptions(options: MqttConnectionOptions, customHandleAcks?:
 
 const noLog = (): void => {};
 
-/** The delay before reconnect attempt `attempt` (0-based). */
-export function reconnectDelay(attempt: number, backoff: Backoff = {}): number {
+/**
+ * PEM text as given, or read from the file a string names. Node ignores a string that is not PEM
+ * (a path given as `ca` would fail later as an untrusted certificate), so a missing or unreadable
+ * file, or one without a PEM block, is a `CONNECT_FAILED` naming the option and the file.
+ */
+function pem(url: string, option: string, what: string, value: string | Buffer): string | Buffer {
+  if (typeof value !== 'string' || value.includes('-----BEGIN')) return value;
+  let text: string;
+  try {
+    text = readFileSync(value, 'utf8');
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw connectError(
+      url,
+      `${option}: ${missing ? `no file at ${value}` : `cannot read ${value} (${messageOf(error)})`}; give ${what} as PEM text or the path of a PEM file`,
+      error,
+    );
+  }
+  if (!text.includes('-----BEGIN')) throw connectError(url, `${option}: ${value} holds no PEM block (-----BEGIN …); give ${what} in PEM form`);
+  return text;
+}
+
+/** The delay before reconnect attempt `attempt` (0-based); `random` draws the jitter. */
+export function reconnectDelay(attempt: number, backoff: Backoff = {}, random: () => number = Math.random): number {
   const initial = backoff.initialMs ?? 500;
   const max = backoff.maxMs ?? 30_000;
-  return Math.min(max, initial * (backoff.factor ?? 2) ** attempt);
-}
-
-/** MQTT 5 CONNACK reason codes, in words a user understands. */
-const CONNACK_REASONS: Readonly<Record<number, string>> = {
-  128: 'the broker refused the connection (unspecified error)',
-  132: 'the broker does not support MQTT 5, which Runnel needs to acknowledge messages only after storing them',
-  133: 'the broker rejected the client id',
-  134: 'wrong username or password',
-  135: 'not authorised: this user may not connect',
-  136: 'the broker is unavailable',
-  137: 'the broker is busy',
-  138: 'this client is banned',
-  140: 'bad authentication method',
-  149: 'the connect packet is too large',
-  151: 'quota exceeded',
-  159: 'connection rate exceeded',
-};
-
-/** Turns an mqtt.js connect failure into a RunnelError (`CONNECT_FAILED`) saying what to fix. */
-export function describeConnectError(url: string, error: unknown): RunnelError {
-  const e = error as { code?: unknown; message?: string };
-  const code = e?.code;
-  let reason: string;
-  if (typeof code === 'number' && CONNACK_REASONS[code]) reason = CONNACK_REASONS[code];
-  else if (code === 'ECONNREFUSED') reason = 'nothing is listening there (is the broker running, and is the port right?)';
-  else if (code === 'ENOTFOUND') reason = 'the host name does not resolve';
-  else if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
-    reason = `the broker's TLS certificate was not accepted (${e.message}); pass its CA as tls.ca`;
-  } else if (/protocol version/i.test(e?.message ?? '')) reason = CONNACK_REASONS[132]!;
-  else reason = e?.message ?? String(error);
-  return new RunnelError('CONNECT_FAILED', `cannot connect to MQTT broker ${url}: ${reason}`, { cause: error });
-}
-
-/** A refusal that retrying will not fix (credentials, authorisation, protocol). */
-function isPermanent(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'number' && [132, 133, 134, 135, 138, 140].includes(code);
+  const delay = Math.min(max, initial * (backoff.factor ?? 2) ** attempt);
+  return Math.round(delay * (1 - (backoff.jitter ?? 0.5) * random()));
 }
 
 /** A connected client that reconnects with backoff until `close()`. */
@@ -176,14 +182,20 @@ export interface MqttConnection {
 }
 
 /**
- * Connects, resolving once the first CONNACK arrives and rejecting with a clear
- * `CONNECT_FAILED` error when the first attempt fails. Afterwards a lost connection is retried
- * with exponential backoff on the injected timers; permanent refusals (wrong password) are
+ * Connects, resolving once the first CONNACK arrives. A broker that is not there yet (a device
+ * that boots before its broker) is waited for: attempts are retried with backoff on the injected
+ * timers, logging once that it waits, until the broker answers or `signal` aborts (then it
+ * rejects). A refusal that cannot get better (wrong password, not authorised, a TLS certificate
+ * refused by either side, a TLS file missing) rejects at once with a `CONNECT_FAILED` error saying
+ * what to fix. Afterwards a lost connection is retried the same way; permanent refusals are then
  * reported to `onError` and retried at the longest delay.
  */
 export async function connectMqtt(options: MqttConnectionOptions, customHandleAcks?: AckHandler): Promise<MqttConnection> {
-  const client = mqtt.connect(options.url, toMqttOptions(options, customHandleAcks));
+  const { url, signal } = options;
+  const mqttOptions = toMqttOptions(options, customHandleAcks);
+  if (signal?.aborted) throw connectError(url, 'aborted before the first attempt');
   const timers = options.timers ?? systemTimers;
+  const context: ConnectContext = { clientCertificate: options.tls?.cert !== undefined };
   const connectListeners: ((sessionPresent: boolean) => void)[] = [];
   const errorListeners: ((error: RunnelError) => void)[] = [];
   let attempt = 0;
@@ -191,42 +203,47 @@ export async function connectMqtt(options: MqttConnectionOptions, customHandleAc
   let closed = false;
   let suspended = false;
   let sessionPresent = false;
+  let connected = false;
 
-  await new Promise<void>((resolve, reject) => {
-    const fail = (error: unknown): void => {
-      client.removeListener('connect', ok);
-      client.end(true);
-      reject(describeConnectError(options.url, error));
-    };
-    const ok = (connack: { sessionPresent: boolean }): void => {
-      sessionPresent = connack.sessionPresent;
-      client.removeListener('error', fail);
-      resolve();
-    };
-    client.once('connect', ok);
-    client.once('error', fail);
-  });
-
+  const client = mqtt.connect(url, mqttOptions);
+  const stop = (): void => {
+    closed = true;
+    if (timer !== undefined) timers.clearTimeout(timer);
+    timer = undefined;
+  };
   const schedule = (permanent: boolean): void => {
     if (closed || suspended || timer !== undefined) return;
-    const delay = permanent ? (options.backoff?.maxMs ?? 30_000) : reconnectDelay(attempt, options.backoff);
+    const delay = permanent ? (options.backoff?.maxMs ?? 30_000) : reconnectDelay(attempt, options.backoff, options.random);
     attempt++;
     timer = timers.setTimeout(() => {
       timer = undefined;
       if (!closed) client.reconnect();
     }, delay);
   };
+  const first = firstConnection(options, () => {
+    stop();
+    client.end(true);
+  });
   client.on('connect', (connack) => {
     attempt = 0;
     sessionPresent = connack.sessionPresent;
-    for (const l of connectListeners) l(connack.sessionPresent);
+    if (!connected) {
+      connected = true;
+      first.connected();
+    } else for (const l of connectListeners) l(connack.sessionPresent);
   });
   client.on('error', (error) => {
-    const described = describeConnectError(options.url, error);
+    const failure = connectFailure(error, context);
+    if (!connected) return first.failed(failure, error);
+    const described = connectError(url, failure.reason, error);
     for (const l of errorListeners) l(described);
-    if (isPermanent(error)) schedule(true);
+    if (failure.permanent) schedule(true);
   });
-  client.on('close', () => schedule(false));
+  client.on('close', () => {
+    if (!connected && !closed) first.waiting();
+    schedule(false);
+  });
+  await first.done;
 
   return {
     client,
@@ -252,10 +269,57 @@ export async function connectMqtt(options: MqttConnectionOptions, customHandleAc
       return suspended;
     },
     async close() {
-      closed = true;
-      if (timer !== undefined) timers.clearTimeout(timer);
-      timer = undefined;
+      stop();
       await client.endAsync(true);
+    },
+  };
+}
+
+/**
+ * The wait for the first CONNACK: `failed` with each attempt's failure (a permanent one gives up
+ * at once), `waiting` when an attempt has ended (logged once), `connected` at the CONNACK; `done`
+ * settles. Giving up (a permanent failure, or `signal` aborting) runs `giveUp` first.
+ */
+function firstConnection(options: MqttConnectionOptions, giveUp: () => void) {
+  const { url, signal } = options;
+  const log = options.log ?? ((message: string) => console.warn(message));
+  let last: ConnectFailure | undefined;
+  let attempts = 0;
+  let settled = false;
+  let resolve!: () => void;
+  let reject!: (error: RunnelError) => void;
+  const done = new Promise<void>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  const fail = (error: RunnelError): void => {
+    if (settled) return;
+    settled = true;
+    signal?.removeEventListener('abort', onAbort);
+    giveUp();
+    reject(error);
+  };
+  const onAbort = (): void => fail(connectError(url, `stopped waiting for it (aborted)${last ? `; the last attempt failed: ${last.reason}` : ''}`));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    done,
+    failed(failure: ConnectFailure, cause: unknown): void {
+      last = failure;
+      if (failure.permanent) fail(connectError(url, failure.reason, cause));
+    },
+    waiting(): void {
+      if (settled || attempts++ > 0) return;
+      const maxS = (options.backoff?.maxMs ?? 30_000) / 1000;
+      log(
+        `[runnel] waiting for the MQTT broker at ${url}: ${last?.reason ?? 'the connection closed before the broker answered'}; trying again with backoff (at most ${maxS} s apart) until it answers`,
+      );
+    },
+    connected(): void {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (attempts > 0) log(`[runnel] connected to the MQTT broker at ${url} after ${attempts + 1} attempts`);
+      resolve();
     },
   };
 }
