@@ -1,12 +1,6 @@
-import { statfsSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RunnelError } from '../common/errors.js';
-
-/** True for SQLite's "database or disk is full" (a full disk, or the database's `max_page_count`). */
-export function isDiskFull(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 'SQLITE_FULL';
-}
+import { freeSpace, isDiskFull } from '../store/disk-full.js';
 
 /** Options of `DiskFullPause`. */
 export interface DiskFullPauseOptions {
@@ -70,16 +64,3 @@ export class DiskFullPause {
     }
   }
 }
-
-/** The free space of the folder holding `path`, in words. */
-function freeSpace(path: string): string {
-  const folder = dirname(path);
-  try {
-    const { bavail, blocks, bsize } = statfsSync(folder);
-    return `${mib(bavail * bsize)} free of ${mib(blocks * bsize)} in ${folder}`;
-  } catch {
-    return `free space of ${folder} unknown`;
-  }
-}
-
-const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;

@@ -8,8 +8,7 @@
  * ballast is deleted the run must resume by itself, and its outputs must equal those of a run
  * that never saw a full disk, bit for bit, in a database that passes `PRAGMA integrity_check`.
  */
-import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -33,6 +32,7 @@ import {
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/io/mqtt/embedded-broker.js';
 import { eventStream, readOutbox, seededRandom, timestamped } from '../../src/testing/index.js';
 import { SEED } from '../seed.js';
+import { fullDisk, until, type FullDisk } from '../store/fixtures/full-disk.js';
 
 const TMPFS_MIB = 16;
 const FILL_AFTER_STEP = 5;
@@ -49,70 +49,6 @@ function buildPipeline(seed: number): Pipeline {
   return p;
 }
 
-/** Where the store lives, and how the test makes its disk full and frees it again. */
-interface FullDisk {
-  readonly mode: string;
-  readonly dir: string;
-  fill(store: Store): void;
-  free(store: Store): void;
-  dispose(): void;
-}
-
-/** A tmpfs of `TMPFS_MIB` filled by a ballast file, when this process may mount one. */
-function tmpfsDisk(): FullDisk | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'runnel-full-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_MIB}m`, 'tmpfs', dir], { stdio: 'pipe' });
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return undefined;
-  }
-  const ballast = join(dir, 'ballast');
-  return {
-    mode: `tmpfs of ${TMPFS_MIB} MiB at ${dir}, filled by a ballast file`,
-    dir,
-    fill() {
-      const fd = openSync(ballast, 'w');
-      try {
-        for (const size of [1 << 20, 4096, 1]) {
-          const chunk = Buffer.alloc(size, 0xa5);
-          for (;;) writeSync(fd, chunk);
-        }
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'ENOSPC') throw error;
-      } finally {
-        closeSync(fd);
-      }
-    },
-    free: () => rmSync(ballast, { force: true }),
-    dispose() {
-      execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** The same SQLITE_FULL, from the database's page limit. */
-function pageLimitDisk(): FullDisk {
-  const dir = mkdtempSync(join(tmpdir(), 'runnel-full-'));
-  return {
-    mode: 'PRAGMA max_page_count (mounting a tmpfs was not permitted)',
-    dir,
-    fill: (store) => void store.db.pragma(`max_page_count = ${store.db.pragma('page_count', { simple: true }) as number}`),
-    free: (store) => void store.db.pragma('max_page_count = 1073741823'),
-    dispose: () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = performance.now() + ms;
-  while (!condition()) {
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe(`a full disk pauses a durable run (seed ${SEED})`, () => {
   const seed = SEED;
   let disk: FullDisk;
@@ -121,15 +57,19 @@ describe(`a full disk pauses a durable run (seed ${SEED})`, () => {
   let publisher: MqttClient | undefined;
 
   beforeAll(() => {
-    disk = tmpfsDisk() ?? pageLimitDisk();
+    disk = fullDisk(TMPFS_MIB);
     console.info(`disk-full test mode: ${disk.mode}`);
   });
 
   afterAll(async () => {
-    await publisher?.endAsync(true);
-    await broker?.close();
-    store?.close();
-    disk.dispose();
+    try {
+      if (store) disk.free(store);
+      await publisher?.endAsync(true);
+      await broker?.close();
+      store?.close();
+    } finally {
+      disk.dispose();
+    }
   });
 
   it('the run waits and the ingest stops acknowledging, one log line each way; freed space resumes it with the outputs of an undisturbed run', { timeout: 20_000 }, async () => {
