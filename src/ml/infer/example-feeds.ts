@@ -127,7 +127,8 @@ export function stackFeeds(feeds: readonly Feeds[], axes: BatchAxes): Feeds {
 export function splitOutputs(outputs: Readonly<Record<string, Tensor>>, n: number, axes: BatchAxes): Feeds[] {
   const result: Feeds[] = Array.from({ length: n }, () => ({}));
   for (const [name, t] of Object.entries(outputs)) {
-    const axis = axes.outputs.get(name);
+    // An output the model does not describe (one a wrapper's `after` added) is split on axis 0.
+    const axis = axes.outputs.has(name) ? axes.outputs.get(name) : 0;
     if (axis === undefined || (n === 1 && t.dims[axis] !== 1)) {
       if (n !== 1) throw new Error(`output "${name}" has dims [${t.dims.join(', ')}] and no batch axis; it cannot be split among ${n} examples`);
       result[0]![name] = t;

@@ -31,3 +31,4 @@ export {
   type TensorDataMap,
 } from './tensor.js';
 export type { InputFns, InputValue } from './example-feeds.js';
+export { wrapModelHandler, type ModelWrapper } from './wrap-handler.js';
