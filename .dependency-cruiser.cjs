@@ -69,6 +69,7 @@ module.exports = {
     layer('ml/testing', ['ml/onnx', 'common'], 'random ONNX models for tests'),
     layer('sync', ['common'], 'the model registry moves files and manifests'),
     layer('config', ['ml/infer', 'common'], 'device profiles, and what they mean for inference'),
+    layer('deploy', ['config', 'common'], 'what goes onto a device: the service unit, rendered from a profile'),
     layer('testing', ['core', 'transforms', 'runner', 'io', 'store', 'common'], 'the test helpers shipped as runnel/testing'),
     layer(
       'demo',
@@ -77,7 +78,7 @@ module.exports = {
     ),
     layer(
       'cli',
-      ['common', 'core', 'transforms', 'runner', 'store', 'io', 'kernels', 'features', 'ml/onnx', 'ml/infer', 'ml/train', 'ml/evaluate', 'sync', 'config', 'demo'],
+      ['common', 'core', 'transforms', 'runner', 'store', 'io', 'kernels', 'features', 'ml/onnx', 'ml/infer', 'ml/train', 'ml/evaluate', 'sync', 'config', 'deploy', 'demo'],
       'the command uses everything but the test helpers',
     ),
     {
