@@ -80,6 +80,8 @@ function fileSystemCause(target: OpenTarget, error: unknown): { code: 'STORE_REA
     if (unreadable) return { code: 'STORE_CANNOT_OPEN', message: `${named} cannot be read ${unreadable.why}: ${unreadable.fix('make it readable')}.` };
     const unwritable = readOnly ? undefined : denied(file, constants.W_OK);
     if (unwritable) return { code: 'STORE_READ_ONLY', message: `${named} is read-only ${unwritable.why}: ${unwritable.fix('make it writable')}.` };
+    const companion = readOnly ? undefined : unwritableCompanion(file);
+    if (companion) return { code: 'STORE_READ_ONLY', message: companion };
   }
   const folderUnwritable = denied(folder, constants.W_OK);
   if (folderUnwritable) {
@@ -98,6 +100,21 @@ function fileSystemCause(target: OpenTarget, error: unknown): { code: 'STORE_REA
         `the folder ${folder} is not writable ${folderUnwritable.why}, and ${database} needs files beside it: SQLite's ${name}-wal and ${name}-shm (WAL mode) and Runnel's lock ${name}-lock. ` +
         `${capitalise(folderUnwritable.fix('make the folder writable'))}.`,
     };
+  }
+  return undefined;
+}
+
+/**
+ * SQLite's `-wal` or `-shm` beside `file` when it exists and cannot be written: typically made by
+ * another user (`sudo runnel inspect` while the job was down leaves them owned by root).
+ */
+function unwritableCompanion(file: string): string | undefined {
+  for (const suffix of ['-wal', '-shm']) {
+    const companion = `${file}${suffix}`;
+    const unwritable = existsSync(companion) ? denied(companion, constants.W_OK) : undefined;
+    if (unwritable === undefined) continue;
+    const keep = suffix === '-wal' ? ` Do not delete it: it holds committed changes not yet copied into ${basename(file)}.` : '';
+    return `${companion}, SQLite's ${suffix === '-wal' ? 'write-ahead log' : 'shared-memory index'} of ${file}, is read-only ${unwritable.why} (another user, e.g. root, may have made it): ${unwritable.fix('make it writable')}.${keep}`;
   }
   return undefined;
 }

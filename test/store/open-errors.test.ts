@@ -8,6 +8,7 @@
  * is skipped with the reason, never passed.
  */
 import { execFileSync } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,7 +88,7 @@ function readOnlyFile(file: string): (() => void) | string {
   }
   const refused = mount('--bind', file, file) ?? mount('-o', 'remount,bind,ro', file);
   if (refused) return refused;
-  return () => execFileSync('umount', [file]);
+  return () => execFileSync('umount', ['-l', file]); // lazily: a connection may still have it open
 }
 
 const how = isRoot ? 'a read-only mount (running as root)' : 'chmod (not root)';
@@ -176,6 +177,28 @@ describe('Store.open says which file failed, why, and what to do', () => {
       undo();
     }
     Store.open(path).close();
+  });
+
+  it(`a read-only -wal beside a writable database (another user made it): STORE_READ_ONLY naming it, not to delete it (by ${how})`, (context) => {
+    const path = join(tempDir(), 'runnel.db');
+    makeDatabase(path);
+    const other = new Database(path); // another process's connection, which keeps the -wal and -shm files
+    other.pragma('journal_mode = WAL');
+    other.exec('CREATE TABLE IF NOT EXISTS kept (x)');
+    const undo = readOnlyFile(`${path}-wal`);
+    try {
+      if (typeof undo === 'string') return context.skip(`cannot make a read-only file here: ${undo}`);
+      const error = openFailure(path);
+      expect(error.code).toBe('STORE_READ_ONLY');
+      expect(error.message).toMatch(
+        new RegExp(
+          `^${escape(path)}-wal, SQLite's write-ahead log of ${escape(path)}, is read-only .*Do not delete it: it holds committed changes not yet copied into runnel.db\\.$`,
+        ),
+      );
+    } finally {
+      if (typeof undo !== 'string') undo();
+      other.close();
+    }
   });
 
   it(`a new database in a read-only folder: STORE_READ_ONLY naming the folder and the files it needs (by ${how})`, (context) => {
