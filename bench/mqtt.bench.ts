@@ -1,9 +1,12 @@
 /**
  * MQTT through a real Mosquitto: ingest throughput into committed inbox rows (QoS 0 and 1) vs a
- * bare mqtt.js subscriber that only counts and vs better-sqlite3 batched inserts alone; and CPU
- * seconds per 100k messages and peak RSS of a filter-and-forward job run by Runnel durably vs a
- * bare mqtt.js process doing it in memory. Every side runs in its own child process on compiled
- * JS, with the publisher in another; RUNNEL_BENCH_MQTT_MESSAGES sets the count (default 100,000).
+ * bare mqtt.js subscriber that only counts and vs better-sqlite3 batched inserts alone; and the
+ * filter-and-forward job (issue 11) run by a hand-written mqtt.js process, by Runnel durably and,
+ * with RUNNEL_BENCH_NODE_RED=1, by Node-RED 4 (installed into a temp folder), each measured from
+ * outside (see forward-job.ts). Every side runs in its own child process on compiled JS, with the
+ * publisher in another. Environment: RUNNEL_BENCH_MQTT_MESSAGES (default 100,000),
+ * RUNNEL_BENCH_MQTT_RUNS (forward runs per system and QoS, default 3), RUNNEL_BENCH_RUNNEL_FLAGS
+ * (node flags of the Runnel job, e.g. "--max-old-space-size=64").
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +17,10 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import { run as runDirect } from '../src/runner/direct-runner.js';
+import { compareForward, type ForwardComparison } from './forward-compare.js';
+import { spawnNode } from './forward-job.js';
 import { printTable } from './harness.js';
+import { installNodeRed, NODE_RED_HOME, nodeRedArgs } from './node-red.js';
 
 type Qos = 0 | 1;
 
@@ -32,6 +38,8 @@ interface Figures {
 }
 
 const MESSAGES = Number(process.env['RUNNEL_BENCH_MQTT_MESSAGES'] ?? 100_000);
+/** Runs per system and QoS of the forward job (medians reported). */
+const RUNS = Number(process.env['RUNNEL_BENCH_MQTT_RUNS'] ?? 3);
 const FILE = fileURLToPath(import.meta.url);
 
 /** Message `i`: ~60 bytes of JSON; temperatures cycle through 0.0–99.9 so about half are above 50. */
@@ -175,63 +183,31 @@ function sqliteBatches(n: number, db: string): void {
   sqlite.close();
 }
 
-/** The filter-and-forward job in memory: keep temperature > 50, publish to alerts/<device>. */
-async function bareForward(url: string, qos: Qos, n: number, alerts: number): Promise<void> {
-  const meter = new Meter();
+/** The filter-and-forward job in memory: keep temperature > 50, publish to alerts/<device>. Runs until killed. */
+async function bareForward(url: string, qos: Qos): Promise<void> {
   const client: MqttClient = await mqtt.connectAsync(url, { clientId: `bench-fwd-${process.pid}`, protocolVersion: 5 });
-  let confirmed = 0;
-  const check = (): void => {
-    if (meter.received === n && confirmed === alerts) {
-      meter.done();
-      void client.endAsync();
-    }
-  };
-  const onSent = (): void => {
-    confirmed++;
-    check();
-  };
   client.on('message', (_topic, payload) => {
-    meter.first();
-    meter.received++;
     const r = JSON.parse(payload.toString()) as { device: string; temperature: number };
-    if (r.temperature > 50) client.publish(`alerts/${r.device}`, payload, { qos }, onSent);
-    check();
+    if (r.temperature > 50) client.publish(`alerts/${r.device}`, payload, { qos });
   });
   await client.subscribeAsync('sensors/#', { qos });
-  meter.ready();
 }
 
-/** The same job run by Runnel durably: inbox → pipeline (filter) → outbox → MQTT sink. */
-async function runnelForward(url: string, qos: Qos, alerts: number, db: string): Promise<void> {
+/** The same job run by Runnel durably: inbox → pipeline (filter) → outbox → MQTT sink. Runs until killed. */
+async function runnelForward(url: string, qos: Qos, db: string): Promise<void> {
   const { Pipeline, Store, writeOutbox } = await import('../src/index.js');
   const { mqttSource } = await import('../src/io/mqtt/source.js');
   const { connectMqtt } = await import('../src/io/mqtt/connection.js');
   const { MqttSink } = await import('../src/io/mqtt/sink.js');
   type Alert = { device: string; temperature: number };
-  const meter = new Meter();
   const store = Store.open(db);
   const out = await connectMqtt({ url, clientId: `bench-sink-${process.pid}` });
   const sink = new MqttSink<Alert>(store, { client: out.client, topic: (a) => `alerts/${a.device}`, qos }).start();
-  let ingest: { stats: { received: number; stored: number } } | undefined;
   const p = new Pipeline();
-  p.apply(mqttSource(store, { name: 'sensors', connection: { url, clientId: `bench-src-${process.pid}` }, topics: 'sensors/#', qos, onStart: (i) => (ingest = i) }))
+  p.apply(mqttSource(store, { name: 'sensors', connection: { url, clientId: `bench-src-${process.pid}` }, topics: 'sensors/#', qos }))
     .filter((r) => (r['temperature'] as number) > 50, 'hot')
     .apply(writeOutbox());
-  const controller = new AbortController();
-  const running = runDirect(p, { store, signal: controller.signal, onProgress: () => sink.notify() });
-  await untilTrue(() => ingest !== undefined, 1);
-  meter.progress = () => sink.stats.delivered;
-  meter.ready();
-  await untilTrue(() => ingest!.stats.received > 0, 1);
-  meter.first();
-  await untilTrue(() => sink.stats.delivered >= alerts, 2);
-  meter.received = ingest!.stats.stored;
-  meter.done();
-  controller.abort();
-  await running;
-  sink.stop();
-  await out.close();
-  store.close();
+  await runDirect(p, { store, onProgress: () => sink.notify() });
 }
 
 async function untilTrue(condition: () => boolean, everyMs: number): Promise<void> {
@@ -260,6 +236,34 @@ async function measureChild(role: string, args: string[], url: string, qos: Qos,
   const code = await exited;
   if (!figures) throw new Error(`bench child "${role}" exited (${code}) without figures`);
   return figures;
+}
+
+/**
+ * The forward job: hand-written vs Runnel (whose node flags come from RUNNEL_BENCH_RUNNEL_FLAGS,
+ * e.g. "--max-old-space-size=64"), and Node-RED when RUNNEL_BENCH_NODE_RED=1.
+ */
+async function forwardJob(url: string, db: () => string): Promise<void> {
+  const job = (role: string, qos: Qos, ...args: string[]): string[] => ['--child', role, url, String(qos), String(MESSAGES), ...args];
+  const runnelFlags = (process.env['RUNNEL_BENCH_RUNNEL_FLAGS'] ?? '').split(/\s+/).filter((f) => f !== '');
+  const jobs: ForwardComparison['jobs'] = {
+    'hand-written mqtt.js': (qos) => spawnNode([], FILE, job('forward-bare', qos)),
+    'Runnel durable': (qos) => spawnNode(runnelFlags, FILE, job('forward-runnel', qos, db())),
+  };
+  const skipped: ForwardComparison['skipped'] = {};
+  if (process.env['RUNNEL_BENCH_NODE_RED'] === '1') {
+    const version = installNodeRed();
+    console.log(`Node-RED ${version} from ${NODE_RED_HOME}`);
+    jobs['Node-RED'] = (qos) => {
+      const userDir = mkdtempSync(join(tmpdir(), 'runnel-bench-node-red-flow-'));
+      const [script, ...args] = nodeRedArgs(userDir, url, qos);
+      const child = spawnNode([], script!, args);
+      child.once('exit', () => rmSync(userDir, { recursive: true, force: true }));
+      return child;
+    };
+  } else skipped['Node-RED'] = 'opt-in: RUNNEL_BENCH_NODE_RED=1 npm run bench -- mqtt (installs node-red@4 into a temp folder)';
+  if (runnelFlags.length > 0) console.log(`Runnel child flags: ${runnelFlags.join(' ')}`);
+  const publish = (qos: Qos): Promise<unknown> => new Promise((resolve) => spawnNode([], FILE, ['--child', 'publish', url, String(qos), String(MESSAGES)]).once('exit', resolve));
+  await compareForward({ jobs, skipped, publish, url, messages: MESSAGES, alerts: expectedAlerts(MESSAGES), runs: RUNS });
 }
 
 /** Suite entry point. */
@@ -303,29 +307,7 @@ export async function run(): Promise<void> {
       ['QoS', '(a) bare mqtt.js counter', 'Runnel inbox (process)', 'Runnel / (a)', '(b) better-sqlite3 batches of 1000 alone', 'stored'],
       ingestRows,
     );
-    const alerts = expectedAlerts(MESSAGES);
-    const forwardRows: (string | number)[][] = [];
-    for (const qos of [0, 1] as const) {
-      const bare = await measureChild('forward-bare', [String(alerts)], broker.url, qos, MESSAGES);
-      const runnel = await measureChild('forward-runnel', [String(alerts), db()], broker.url, qos, MESSAGES);
-      const per100k = (f: Figures): number => (f.cpuS * 100_000) / MESSAGES;
-      forwardRows.push([
-        `QoS ${qos}`,
-        per100k(bare),
-        per100k(runnel),
-        per100k(runnel) / per100k(bare),
-        bare.peakRssMiB,
-        runnel.peakRssMiB,
-        (MESSAGES / bare.ms) * 1000,
-        (MESSAGES / runnel.ms) * 1000,
-        [bare, runnel].every((f) => f.complete) ? 'yes' : 'no (QoS 0 lost some)',
-      ]);
-    }
-    printTable(
-      `Filter and forward (sensors/# → temperature > 50 → alerts/<device>, ${alerts.toLocaleString('en-US')} alerts): CPU s per 100k messages and peak RSS of the job's process`,
-      ['QoS', 'bare mqtt.js CPU s', 'Runnel durable CPU s', 'Runnel / bare', 'bare peak RSS MiB', 'Runnel peak RSS MiB', 'bare msgs/s', 'Runnel msgs/s', 'all forwarded'],
-      forwardRows,
-    );
+    await forwardJob(broker.url, db);
   } finally {
     await broker.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -340,8 +322,8 @@ async function child(role: string, [url, qosText, nText, ...rest]: string[]): Pr
   if (role === 'count') return bareCounter(url!, qos, n);
   if (role === 'ingest') return runnelIngest(url!, qos, n, rest[0]!);
   if (role === 'sqlite') return sqliteBatches(n, rest[0]!);
-  if (role === 'forward-bare') return bareForward(url!, qos, n, Number(rest[0]));
-  if (role === 'forward-runnel') return runnelForward(url!, qos, Number(rest[0]), rest[1]!);
+  if (role === 'forward-bare') return bareForward(url!, qos);
+  if (role === 'forward-runnel') return runnelForward(url!, qos, rest[0]!);
   throw new Error(`unknown bench child role "${role}"`);
 }
 
