@@ -120,6 +120,7 @@ export class Executor {
           result = await this.diskFull.retry(error, `reading source "${planned.name}"`, () => reader.read(bundleSize));
         }
       } catch (error) {
+        if (error instanceof RunnelError && error.code === 'DISK_FULL') throw error; // stopped while waiting for space
         throw new RunnelError('SOURCE_FAILED', `read failed: ${messageOf(error)}`, { stage: planned.name, cause: error });
       }
       source.done = result.done;

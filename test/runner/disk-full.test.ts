@@ -163,7 +163,7 @@ function failingSource(code: string, failures: number): Source<number> {
 }
 
 describe('a full disk while a source reads', () => {
-  async function runOn(source: Source<number>, log: string[]): Promise<string[]> {
+  async function runOn(source: Source<number>, log: string[], signal?: AbortSignal): Promise<string[]> {
     const dir = mkdtempSync(join(tmpdir(), 'runnel-full-read-'));
     const store = Store.open(join(dir, 'runnel.db'));
     try {
@@ -171,7 +171,7 @@ describe('a full disk while a source reads', () => {
       p.apply(read(source, 'numbers'))
         .map((n) => n * 2)
         .apply(writeOutbox());
-      await run(p, { store, diskFullRetryMs: 5, log: (m) => log.push(m) });
+      await run(p, { store, diskFullRetryMs: 5, log: (m) => log.push(m), ...(signal ? { signal } : {}) });
       return readOutbox(join(dir, 'runnel.db')).map((r) => `${r.outputId}=${r.payload}`);
     } finally {
       store.close();
@@ -193,5 +193,14 @@ describe('a full disk while a source reads', () => {
     const failed = runOn(failingSource('SQLITE_IOERR', 1), []);
     await expect(failed).rejects.toBeInstanceOf(RunnelError);
     await expect(failed).rejects.toMatchObject({ code: 'SOURCE_FAILED', message: expect.stringContaining('simulated SQLITE_IOERR') as unknown });
+  });
+
+  it('stopped while it waits (Ctrl-C): the run fails with DISK_FULL, saying the step was not committed', async () => {
+    const stop = new AbortController();
+    const log: string[] = [];
+    const failed = runOn(failingSource('SQLITE_FULL', Infinity), log, stop.signal);
+    await until(() => log.length > 0, 'the pause');
+    stop.abort();
+    await expect(failed).rejects.toMatchObject({ code: 'DISK_FULL', message: expect.stringMatching(/was full: the last step was not committed/) as unknown });
   });
 });
