@@ -32,3 +32,4 @@ export {
 } from './tensor.js';
 export type { InputFns, InputValue } from './example-feeds.js';
 export { wrapModelHandler, type ModelWrapper } from './wrap-handler.js';
+export { sampleFrames, lastRows, type SampleFramesOptions } from './stream-windows.js';
