@@ -93,7 +93,7 @@ describe(`stream windows (seed ${SEED})`, () => {
         .apply(sampleFrames<string>({ size: 5, hop: 3 }))
         .map(({ key, value }) => kv(key, [value[0]!, value[4]!]))
         .apply(lastRows<string>(3))
-        .map(({ key, value }) => ({ key, rows: Array.from(value.data as Float32Array) }))
+        .map(({ key, value }) => ({ key, rows: Array.from(value.data) }))
         .apply(writeOutbox());
       return p;
     };
