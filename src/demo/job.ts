@@ -17,6 +17,7 @@ import { OnnxModelHandler } from '../ml/infer/onnx-handler.js';
 import { servedModel } from '../ml/infer/served-model.js';
 import { run } from '../runner/direct-runner.js';
 import type { PipelineResult } from '../runner/types.js';
+import { isDiskFull } from '../store/disk-full.js';
 import { OutboxQueue } from '../store/outbox-queue.js';
 import { Store } from '../store/store.js';
 import { DirectoryRegistry } from '../sync/directory-registry.js';
@@ -138,9 +139,17 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
     let promotions = 0;
     let lastRetrain: RetrainResult | undefined;
     let retraining: Promise<void> | undefined;
+    // On a full disk the move is rolled back whole and the features wait in the outbox for the next call.
+    const collectSamples = (): void => {
+      try {
+        samples.collect();
+      } catch (error) {
+        if (!isDiskFull(error)) throw error;
+      }
+    };
     const retrain = (): void => {
       if (retraining) return;
-      samples.collect();
+      collectSamples();
       retraining = lifecycle
         .retrain()
         .then((r) => {
@@ -153,7 +162,7 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
         .finally(() => (retraining = undefined));
     };
     const status = (): DemoStatus => {
-      samples.collect();
+      collectSamples();
       return {
         elapsedMs: performance.now() - started,
         ingested: broker.stats.stored,
