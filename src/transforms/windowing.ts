@@ -34,8 +34,10 @@ export function windowInto<T>(windowFn: WindowFn, options: WindowOptions = {}): 
 }
 
 /**
- * "Every N readings": the global window with a pane every `n` elements (per key, for keyed
- * aggregations); what remains at the end of the input is emitted as a last, smaller pane.
+ * "Every N readings": the global window with a pane once `n` elements have arrived (per key, for
+ * keyed aggregations); what remains at the end of the input is emitted as a last, smaller pane.
+ * It is `repeatedly(afterCount(n))`, asked once per bundle as Beam asks triggers, so a pane holds
+ * at least `n` elements, exactly `n` when bundles do not straddle a count.
  */
 export function countWindows<T>(n: number): PTransform<PCollection<T>, PCollection<T>> {
   return new WindowInto<T>(windowingStrategy(globalWindows(), { trigger: repeatedly(afterCount(n)), accumulation: 'discarding' })).withName(`countWindows(${n})`);
