@@ -1,0 +1,29 @@
+import { resolve } from 'node:path';
+import type { Pipeline } from '../core/pipeline.js';
+import { buildPipeline } from './build.js';
+import { YamlSource } from './source-map.js';
+import { readPipelineSpec } from './spec.js';
+
+/** Options of `loadYamlPipeline`. */
+export interface YamlPipelineOptions {
+  /** Where `LogForTesting` writes its lines (default: stdout). */
+  log?: (line: string) => void;
+  /** Folder relative file paths are resolved against (default: the current directory, as in Beam). */
+  baseDir?: string;
+}
+
+/**
+ * Reads a Beam YAML pipeline (`text`, from the file named `file` in messages) into a Runnel
+ * pipeline to hand to `run()`. A malformed file, an unknown transform type or option, or code in
+ * a language Runnel does not run fails with a `RunnelError` (`PIPELINE_INVALID`) whose message
+ * starts with `file:line:col`.
+ */
+export function loadYamlPipeline(text: string, file: string, options: YamlPipelineOptions = {}): Pipeline {
+  const source = YamlSource.parse(text, file);
+  return buildPipeline(source, readPipelineSpec(source), {
+    log: options.log ?? ((line) => process.stdout.write(`${line}\n`)),
+    baseDir: resolve(options.baseDir ?? '.'),
+  });
+}
+
+export { YAML_TRANSFORMS } from './transforms/index.js';

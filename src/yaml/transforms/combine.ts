@@ -1,0 +1,65 @@
+import type { CombineFn } from '../../core/combine-fn.js';
+import { kv, type KV } from '../../core/element.js';
+import { allOf, count, max, mean, min, sum } from '../../transforms/combiners.js';
+import { describe, isMapping, type ConfigReader } from '../config.js';
+import { languageOf, rowFunction, type Row, type RowFn } from '../expressions.js';
+import type { YamlTransform } from './yaml-transform.js';
+
+const COMBINERS: Readonly<Record<string, () => CombineFn<never, unknown, unknown>>> = { sum, count, mean, min, max };
+
+/**
+ * `Combine`: per `group_by:` key (one field, several, or none for one global result) and
+ * window, one row holding the key fields and each output of `combine:`:
+ * `out: { value: field-or-expression, fn: sum }`, `out: { value: …, fn: { type: sum } }`, or
+ * `field: sum` (output named as its input field). All outputs are computed in one pass.
+ */
+export const Combine: YamlTransform = {
+  kind: 'step',
+  build(input, { config }) {
+    config.allowOnly(['group_by', 'combine', 'language']);
+    const language = languageOf(config);
+    const groupBy = config.names('group_by', []);
+    const outputs = config.mapping('combine');
+    const entries = outputs.entries().map(([name, spec]) => [name, combinerOf(outputs, name, spec, language)] as const);
+    if (entries.length === 0) throw config.error('combine', 'give at least one output, e.g. "total: { value: price, fn: sum }"');
+    // Every value of a row is computed before any accumulator sees it, so a row whose value
+    // fails is a dead letter that counts in none of the outputs.
+    const valuesOf = (row: Row): unknown[] => entries.map(([, c]) => c.value(row));
+    const combined = allOf(Object.fromEntries(entries.map(([name, c], i) => [name, pick(c.fn, i)])));
+    if (groupBy.length === 0) return input.map(valuesOf, 'values').combineGlobally(combined, 'combine');
+    return input
+      .map(
+        (row: Row) =>
+          kv(
+            groupBy.map((f) => keyField(row, f)),
+            valuesOf(row),
+          ),
+        'values',
+      )
+      .combinePerKey(combined, 'combine')
+      .map(({ key, value }: KV<unknown[], Record<string, unknown>>) => ({ ...Object.fromEntries(groupBy.map((f, i) => [f, key[i]])), ...value }), 'row');
+  },
+};
+
+function keyField(row: Row, field: string): unknown {
+  if (!(field in row)) throw new Error(`the row has no group_by field "${field}" (it has ${Object.keys(row).join(', ')})`);
+  return row[field];
+}
+
+/** One `combine:` entry: the value it reads from a row, and the combine function applied to it. */
+function combinerOf(outputs: ConfigReader, name: string, spec: unknown, language: string): { value: RowFn; fn: CombineFn<unknown, unknown, unknown> } {
+  const entry = isMapping(spec) ? outputs.child(name).allowOnly(['value', 'fn']) : undefined;
+  const fnSpec = entry ? entry.required('fn') : spec;
+  const fnName = isMapping(fnSpec) ? fnSpec.type : fnSpec;
+  const where = entry ?? outputs;
+  if (isMapping(fnSpec)) where.child('fn').allowOnly(['type']);
+  const make = typeof fnName === 'string' ? COMBINERS[fnName] : undefined;
+  if (!make) throw where.error(entry ? 'fn' : name, `unknown combine function ${describe(fnName)}; Runnel has ${Object.keys(COMBINERS).join(', ')}`);
+  const value = entry ? rowFunction(entry, 'value', entry.required('value'), language) : rowFunction(outputs, name, name, language);
+  return { value, fn: make() };
+}
+
+/** `fn` over item `i` of an array of values. */
+function pick<Acc, Out>(fn: CombineFn<unknown, Acc, Out>, i: number): CombineFn<unknown[], Acc, Out> {
+  return { ...fn, addInput: (acc, values) => fn.addInput(acc, values[i]) };
+}

@@ -1,0 +1,45 @@
+import type { Row } from '../expressions.js';
+import type { YamlTransform } from './yaml-transform.js';
+
+/**
+ * `Explode`: one row per item of the list field(s) in `fields:`. With several fields,
+ * `cross_product: true` gives every combination, `false` pairs the lists item by item (the
+ * shorter padded with null), as in Beam.
+ */
+export const Explode: YamlTransform = {
+  kind: 'step',
+  build(input, { config }) {
+    config.allowOnly(['fields', 'cross_product']);
+    const fields = config.names('fields');
+    if (fields.length > 1 && !config.has('cross_product'))
+      throw config.error('fields', 'with several fields, say how to combine them: cross_product: true (every combination) or false (item by item)');
+    const cross = config.boolean('cross_product', true);
+    return input.flatMap((row: Row) => {
+      const lists = fields.map((f) => listOf(row, f));
+      return cross ? crossProduct(row, fields, lists) : zipped(row, fields, lists);
+    }, 'explode');
+  },
+};
+
+function listOf(row: Row, field: string): readonly unknown[] {
+  const value = row[field];
+  if (!Array.isArray(value)) throw new Error(`field "${field}" is not a list (got ${value === undefined ? 'no such field' : JSON.stringify(value)})`);
+  return value;
+}
+
+function* crossProduct(row: Row, fields: readonly string[], lists: readonly (readonly unknown[])[], at = 0): Generator<Row> {
+  if (at === fields.length) {
+    yield row;
+    return;
+  }
+  for (const item of lists[at]!) yield* crossProduct({ ...row, [fields[at]!]: item }, fields, lists, at + 1);
+}
+
+function* zipped(row: Row, fields: readonly string[], lists: readonly (readonly unknown[])[]): Generator<Row> {
+  const length = Math.max(...lists.map((l) => l.length));
+  for (let i = 0; i < length; i++) {
+    const out = { ...row };
+    fields.forEach((f, j) => (out[f] = lists[j]![i] ?? null));
+    yield out;
+  }
+}

@@ -1,0 +1,34 @@
+import { Combine } from './combine.js';
+import { Create } from './create.js';
+import { Explode } from './explode.js';
+import { ReadFromCsv, ReadFromJson, ReadFromText, WriteToCsv, WriteToJson, WriteToText } from './files.js';
+import { Filter } from './filter.js';
+import { LogForTesting } from './log-for-testing.js';
+import { MapToFields } from './map-to-fields.js';
+import { AssignTimestamps, ExtractWindowingInfo } from './timestamps.js';
+import type { YamlTransform } from './yaml-transform.js';
+
+/** Passes its input on: `Flatten` (its inputs are merged before it) and `WindowInto` (its `windowing:` is applied before it). */
+const identity: YamlTransform = { kind: 'step', build: (input, { config }) => (config.allowOnly([]), input) };
+
+/** The Beam YAML transform types Runnel runs, by `type:`. */
+export const YAML_TRANSFORMS: Readonly<Record<string, YamlTransform>> = {
+  Create,
+  MapToFields,
+  Filter,
+  Explode,
+  Flatten: identity,
+  Combine,
+  AssignTimestamps,
+  WindowInto: identity,
+  ExtractWindowingInfo,
+  LogForTesting,
+  ReadFromCsv,
+  WriteToCsv,
+  ReadFromJson,
+  WriteToJson,
+  ReadFromText,
+  WriteToText,
+};
+
+export type { BuildContext, YamlTransform } from './yaml-transform.js';

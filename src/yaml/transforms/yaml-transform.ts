@@ -1,0 +1,25 @@
+import type { PBegin } from '../../core/pipeline.js';
+import type { PCollection } from '../../core/pcollection.js';
+import type { ConfigReader } from '../config.js';
+import type { Row } from '../expressions.js';
+import type { TransformSpec } from '../spec.js';
+
+/** What a transform type's builder is given besides its input. */
+export interface BuildContext {
+  readonly spec: TransformSpec;
+  /** The transform's `config:`. */
+  readonly config: ConfigReader;
+  /** Where `LogForTesting` writes its lines (one JSON object each). */
+  readonly log: (line: string) => void;
+  /** Relative file paths are resolved against this folder. */
+  readonly baseDir: string;
+}
+
+/** How one Beam YAML transform type becomes Runnel transforms. */
+export type YamlTransform =
+  /** Reads no input (`Create`, `ReadFromCsv`). */
+  | { readonly kind: 'root'; build(begin: PBegin, context: BuildContext): PCollection<Row> }
+  /** Reads one collection (several inputs are flattened first) and produces one. */
+  | { readonly kind: 'step'; build(input: PCollection<Row>, context: BuildContext): PCollection<Row> }
+  /** Writes its input somewhere and has no output. */
+  | { readonly kind: 'sink'; build(input: PCollection<Row>, context: BuildContext): void };
