@@ -129,7 +129,10 @@ describe(`a full disk pauses a durable run (seed ${SEED})`, () => {
     await held;
     expect(log).toHaveLength(2);
     expect(log[1]).toMatch(/resumed after [\d.]+ s: space is back/);
-    expect(brokerLog.filter((m) => /stopped acknowledging/.test(m))).toHaveLength(1);
+    const stopped = brokerLog.filter((m) => /stopped acknowledging/.test(m));
+    expect(stopped).toHaveLength(1);
+    expect(stopped[0]).toContain(`${path} is full (SQLITE_FULL), `);
+    expect(stopped[0]).toMatch(/[\d.]+ MiB free of [\d.]+ MiB in /);
     expect(readOutbox(path)).toEqual(reference);
     expect(opened.db.pragma('integrity_check', { simple: true })).toBe('ok');
     const inbox = opened.db.prepare('SELECT topic FROM inbox ORDER BY id').pluck().all();

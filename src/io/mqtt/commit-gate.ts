@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import { messageOf } from '../../common/errors.js';
+import { freeSpace, isDiskFull } from '../../store/disk-full.js';
 import { messageSize, type Inbox, type InboxMessage, type InboxRejection, type RetentionCaps } from '../../store/inbox.js';
 import type { Timers } from './connection.js';
 import type { DecodedMessage } from './ingest-decoder.js';
@@ -145,8 +146,8 @@ export class CommitGate {
     try {
       result = this.inbox.append(messages, rejections, now);
     } catch (error) {
-      return (error as { code?: unknown }).code === 'SQLITE_FULL'
-        ? `the disk holding ${this.inbox.store.path} is full (SQLITE_FULL); free some space: ingest resumes by itself`
+      return isDiskFull(error)
+        ? `the disk holding ${this.inbox.store.path} is full (SQLITE_FULL), ${freeSpace(this.inbox.store.path)}; free some space: ingest resumes by itself`
         : `committing to the inbox failed: ${messageOf(error)}`;
     }
     if (!result.accepted) return atCap(this.options.retention);
