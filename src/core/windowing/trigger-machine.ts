@@ -128,14 +128,12 @@ function afterWatermarkMachine(early: TriggerMachine | undefined, late: TriggerM
   return {
     init: () => ({ c: fresh() }),
     onElement: (s, c) => {
-      const [e, l] = children(s);
-      if (s.i !== 1) early?.onElement(e!, c);
-      else late?.onElement(l!, c);
+      if (s.i !== 1) early?.onElement(children(s)[0]!, c);
+      else late?.onElement(children(s)[1]!, c);
     },
     shouldFire: (s, c) => {
-      const [e, l] = children(s);
-      if (s.i !== 1) return endReached(c) || (early?.shouldFire(e!, c) ?? false);
-      return late?.shouldFire(l!, c) ?? false;
+      if (s.i !== 1) return endReached(c) || (early !== undefined && early.shouldFire(children(s)[0]!, c));
+      return late !== undefined && late.shouldFire(children(s)[1]!, c);
     },
     onFire: (s, c) => {
       const kids = children(s);

@@ -53,7 +53,7 @@ export class AggregateOperator implements AggregatingOperator {
   /** Active session windows per key (merging window functions only). */
   readonly #sessions = new KeyedSlots<unknown, IntervalWindow[]>(() => []);
   /** Panes that took elements in the current bundle, asked whether to fire at its end. */
-  readonly #touched = new Map<PaneState, { entry: WindowEntry<unknown, PaneState>; slot: Slot<unknown, PaneState> }>();
+  readonly #touched = new Map<Slot<unknown, PaneState>, WindowEntry<unknown, PaneState>>();
   #watermark = MIN_TIMESTAMP;
   #outputWatermark = MIN_TIMESTAMP;
   /** The earliest hold of any pane (`Infinity`: none); `#holdsStale` when a pane that may have had it fired. */
@@ -121,7 +121,7 @@ export class AggregateOperator implements AggregatingOperator {
   endBundle(): void {
     const context = this.#context;
     context.watermark = this.#watermark;
-    for (const { entry, slot } of this.#touched.values()) {
+    for (const [slot, entry] of this.#touched) {
       if (isFinished(slot.state.trigger)) continue;
       context.in(entry.window);
       if (this.#watermark > context.maxTimestamp) slot.state.endChecked = true;
@@ -160,7 +160,8 @@ export class AggregateOperator implements AggregatingOperator {
     const context = this.#context.in(entry.window);
     context.watermark = this.#watermark;
     this.#trigger.onElement(state.trigger, context);
-    this.#touched.set(state, { entry, slot });
+    // The watermark stands still during a bundle: a trigger that cannot fire early has nothing to say before the end.
+    if (this.#canFireEarly || this.#watermark > context.maxTimestamp) this.#touched.set(slot, entry);
   }
 
   /** Adds `value` to the key's pane in `window` and holds the watermark for it; false when the combiner threw (a dead letter). */
@@ -334,10 +335,11 @@ export class AggregateOperator implements AggregatingOperator {
     if (absorbed.length === 1 && absorbed[0]!.id === merged.id) return this.#table.entryFor(absorbed[0]!);
     const states: PaneState[] = [];
     for (const w of absorbed) {
+      const slot = this.#table.get(w.id)?.slots.get(key);
+      if (slot) this.#touched.delete(slot);
       const state = this.#table.removeKey(w.id, key);
       if (state) states.push(state);
     }
-    for (const state of states) this.#touched.delete(state);
     sessions.state = [...sessions.state.filter((w) => !absorbed.includes(w)), merged];
     const entry = this.#table.entryFor(merged);
     if (states.length > 0) {
