@@ -6,7 +6,8 @@
  * Cases: `speed` (web vs node), `pipeline` (runInference vs the bare handler), `memory` (RSS
  * scenarios), `hot-swaps` (RSS across 1,000 swaps while a pipeline serves), `fast-path` (the WASM
  * fast path vs onnxruntime-web: RSS with one model and across hot swaps, latency at batch 1, 64,
- * 1024). All by default; pick some with RUNNEL_BENCH_INFERENCE=pipeline,hot-swaps.
+ * 1024), `real-models` (exported models from npm packages: load, latency, RSS; see
+ * inference-real-models.ts). All by default; pick some with RUNNEL_BENCH_INFERENCE=pipeline,hot-swaps.
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -14,6 +15,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { run as runDirect } from '../src/runner/direct-runner.js';
 import { measure, printTable } from './harness.js';
+import { measureRealModel, realModels } from './inference-real-models.js';
 import { Bundle } from '../src/core/bundle.js';
 import type { Source } from '../src/core/source.js';
 import { MIN_TIMESTAMP } from '../src/core/time.js';
@@ -316,7 +318,7 @@ function memory(labels: readonly (keyof typeof SCENARIOS)[]): void {
   printTable('Resident memory (MiB, after gc; child process per row, plain node on compiled JS)', ['scenario', 'RSS MiB', 'during cycles (MiB)'], rows);
 }
 
-const CASES = ['memory', 'hot-swaps', 'speed', 'pipeline', 'fast-path'];
+const CASES = ['memory', 'hot-swaps', 'speed', 'pipeline', 'fast-path', 'real-models'];
 
 /** The cases that measure each memory scenario. */
 function scenarioCases(scenario: Scenario): string[] {
@@ -365,9 +367,16 @@ export async function run(): Promise<void> {
   if (cases.includes('speed')) await speed();
   if (cases.includes('pipeline')) await pipelineOverhead();
   if (cases.includes('fast-path')) await fastPathSpeed();
+  if (cases.includes('real-models')) realModels(fileURLToPath(import.meta.url));
   console.log(`\nLoad average at end: ${load()}`);
 }
 
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === '--real-model-child') {
+  measureRealModel(process.argv[3]!).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === '--rss-child') {
   child(process.argv[3] as Scenario).catch((err: unknown) => {
     console.error(err);
