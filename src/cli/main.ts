@@ -5,8 +5,9 @@ import { UsageError, type Command } from './command.js';
 import { demoCommand } from './commands/demo.js';
 import { inspectCommand } from './commands/inspect.js';
 import { passwdCommand } from './commands/passwd.js';
+import { runCommand } from './commands/run.js';
 
-const COMMANDS: readonly Command[] = [demoCommand, inspectCommand, passwdCommand];
+const COMMANDS: readonly Command[] = [runCommand, demoCommand, inspectCommand, passwdCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { RunnelError } from '../../common/errors.js';
+import { run as runPipeline } from '../../runner/direct-runner.js';
+import { loadYamlPipeline } from '../../yaml/index.js';
+import { UsageError, type Command } from '../command.js';
+
+const HELP = `Usage: runnel run <pipeline.yaml> [options]
+
+Runs a Beam YAML pipeline to completion (file sources, Create): the same file format Apache
+Beam runs, so a pipeline of the common subset also runs on Beam's runners. What Runnel
+supports and refuses is in docs/yaml.md.
+
+LogForTesting prints one JSON object per element on stdout and nothing else goes there; the
+summary, dead letters and errors go to stderr. Relative paths in the pipeline are read from
+the current directory, as Beam does.
+
+Elements a transform rejects (a missing field, an expression that throws, a CSV row that does
+not parse) become dead letters: the run goes on, and the first few are listed at the end.
+
+Options:
+  --fail-fast   stop at the first dead letter, with exit code 1
+  -h, --help    show this help
+
+Exit codes: 0 the pipeline ran (dead letters or not), 1 the pipeline file is invalid or the
+run failed (the message names file, line and column where it can), 2 a usage error.`;
+
+/** Dead letters listed on stderr at the end of a run. */
+const SHOWN_DEAD_LETTERS = 5;
+
+async function run(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { 'fail-fast': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  if (positionals.length !== 1) throw new UsageError(`expected one pipeline file, got ${positionals.length}`);
+  const path = resolve(positionals[0]!);
+  const shown = relative(process.cwd(), path) || path;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new RunnelError('PIPELINE_INVALID', `cannot read the pipeline file ${path}: ${reason}`);
+  }
+  const pipeline = loadYamlPipeline(text, shown, { log: (line) => process.stdout.write(`${line}\n`) });
+  const result = await runPipeline(pipeline, { failFast: values['fail-fast'] ?? false });
+  console.error(`${shown}: done in ${Math.round(result.elapsedMs)} ms, ${result.deadLetterCount.toLocaleString('en-US')} dead letters`);
+  for (const d of result.deadLetters.slice(0, SHOWN_DEAD_LETTERS)) console.error(`  [${d.stage}] ${d.code ?? ''} ${d.reason}`);
+  if (result.deadLetterCount > SHOWN_DEAD_LETTERS) console.error(`  … and ${(result.deadLetterCount - SHOWN_DEAD_LETTERS).toLocaleString('en-US')} more`);
+}
+
+/** `runnel run <pipeline.yaml>`. */
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run a Beam YAML pipeline (see docs/yaml.md)',
+  help: HELP,
+  run,
+};

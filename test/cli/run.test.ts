@@ -1,0 +1,133 @@
+/**
+ * `runnel run` as a device runs it (compiled CLI on plain node; npm test builds dist/ first).
+ * Beam's own YAML examples (restated in test/fixtures/beam-yaml, see its README) must print
+ * Beam's expected rows through LogForTesting, compared as multisets; stdout holds nothing but
+ * those JSON lines. Invalid pipelines exit 1 with file:line:col, usage errors exit 2.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const exec = promisify(execFile);
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'beam-yaml');
+
+/** Runs `runnel run <file>` in a fresh copy of the fixtures folder (outputs land there). */
+async function runnelRun(file: string, ...args: string[]): Promise<{ stdout: string; stderr: string; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'runnel-run-'));
+  cpSync(FIXTURES, dir, { recursive: true });
+  const { stdout, stderr } = await exec('node', [CLI, 'run', file, ...args], { cwd: dir });
+  return { stdout, stderr, dir };
+}
+
+type Row = Record<string, unknown>;
+const PY_VALUE = /(\w+)=('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|True|False|None)/g;
+
+/** The rows of a Beam example's `# Expected:` comment (`#  Row(a='x', b=1.0)`). */
+function expectedRows(yaml: string): Row[] {
+  const comment = yaml.slice(yaml.indexOf('# Expected:'));
+  return [...comment.matchAll(/Row\((.*)\)/g)].map(([, fields]): Row => {
+    const entries: [string, unknown][] = [...fields!.matchAll(PY_VALUE)].map(([, key, v]) => [key!, pyValue(v!)]);
+    return Object.fromEntries(entries);
+  });
+}
+
+function pyValue(text: string): unknown {
+  if (text.startsWith("'") || text.startsWith('"')) return text.slice(1, -1);
+  return text === 'True' ? true : text === 'False' ? false : text === 'None' ? null : Number(text);
+}
+
+/** A row as a comparable string: keys sorted, numbers to 12 significant digits (so 1 equals 1.0). */
+const canonical = (row: Row): string =>
+  JSON.stringify(
+    Object.keys(row)
+      .sort()
+      .map((k) => {
+        const v = row[k];
+        return [k, typeof v === 'number' ? Number(v.toPrecision(12)) : v];
+      }),
+  );
+const multiset = (rows: Row[]): string[] => rows.map(canonical).sort();
+
+describe('runnel run: Beam YAML examples', () => {
+  const examples = readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml'));
+
+  it('the restated examples are all here', () => {
+    expect(examples).toHaveLength(9);
+  });
+
+  it.each(examples)('%s prints Beam’s expected rows, and nothing else on stdout', async (file) => {
+    const expected = expectedRows(readFileSync(join(FIXTURES, file), 'utf8'));
+    expect(expected.length).toBeGreaterThan(0);
+    const { stdout, stderr } = await runnelRun(file);
+    const printed = stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Row); // every stdout line is one JSON object
+    expect(multiset(printed)).toEqual(multiset(expected));
+    expect(stderr).toMatch(new RegExp(`^${file}: done in \\d+ ms, 0 dead letters\\n$`));
+  });
+
+  it('the filter example writes Beam’s expected rows to its CSV file too', async () => {
+    const { dir } = await runnelRun('simple_filter.yaml');
+    const [header, ...lines] = readFileSync(join(dir, 'output.csv'), 'utf8').trimEnd().split('\n');
+    const columns = header!.split(',');
+    const written = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [columns[i]!, i === 3 ? Number(v) : v])));
+    expect(multiset(written)).toEqual(multiset(expectedRows(readFileSync(join(FIXTURES, 'simple_filter.yaml'), 'utf8'))));
+  });
+});
+
+describe('runnel run: errors and exit codes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'runnel-run-errors-'));
+  const write = (name: string, text: string): string => {
+    writeFileSync(join(dir, name), text);
+    return name;
+  };
+  const fails = (args: string[]) => exec('node', [CLI, 'run', ...args], { cwd: dir });
+
+  it('--help says what it runs and the exit codes; runnel --help lists run', async () => {
+    const { stdout } = await exec('node', [CLI, 'run', '--help']);
+    expect(stdout).toMatch(/^Usage: runnel run <pipeline\.yaml> \[options\]/);
+    for (const text of ['--fail-fast', 'Exit codes', 'docs/yaml.md', 'LogForTesting']) expect(stdout).toContain(text);
+    expect((await exec('node', [CLI, '--help'])).stdout).toMatch(/\n {2}run\s+run a Beam YAML pipeline/);
+  });
+
+  it('usage errors exit 2', async () => {
+    await expect(fails([])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/expected one pipeline file, got 0/) as unknown });
+    await expect(fails(['a.yaml', 'b.yaml'])).rejects.toMatchObject({ code: 2 });
+    await expect(fails(['--frobnicate', 'a.yaml'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--frobnicate/) as unknown });
+  });
+
+  it('a missing file, an invalid pipeline and python code exit 1 with the place and nothing on stdout', async () => {
+    await expect(fails(['nope.yaml'])).rejects.toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: expect.stringMatching(/cannot read the pipeline file .*nope\.yaml: no such file/) as unknown,
+    });
+    const bad = write(
+      'bad.yaml',
+      'pipeline:\n  type: chain\n  transforms:\n    - type: Create\n      config: {elements: [{a: 1}]}\n    - type: Filter\n      config:\n        language: python\n        keep: a > 0\n',
+    );
+    await expect(fails([bad])).rejects.toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: expect.stringMatching(
+        /^runnel run: bad\.yaml:9:9: Filter \(pipeline\.transforms\[1\]\.config\.keep\): "a > 0" is python code.*language: javascript.*\(PIPELINE_INVALID\)\n$/,
+      ) as unknown,
+    });
+  });
+
+  it('dead letters are listed on stderr; --fail-fast stops at the first with exit 1', async () => {
+    const file = write(
+      'dead.yaml',
+      'pipeline:\n  type: chain\n  transforms:\n    - type: Create\n      config: {elements: [{a: 1}, {b: 2}]}\n    - type: MapToFields\n      config: {fields: {x: a}}\n    - type: LogForTesting\n',
+    );
+    const { stdout, stderr } = await exec('node', [CLI, 'run', file], { cwd: dir });
+    expect(stdout).toBe('{"x":1}\n');
+    expect(stderr).toMatch(/1 dead letters\n {2}\[MapToFields\/fields\] USER_CODE the row has no field "a" \(it has b\)\n$/);
+    await expect(fails([file, '--fail-fast'])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/MapToFields\/fields.*the row has no field "a"/) as unknown });
+  });
+});
