@@ -5,6 +5,8 @@ import type { Bundle } from './bundle.js';
 /** What a source may report about input it could not turn into elements. */
 export interface SourceContext {
   readonly clock: Clock;
+  /** Aborted when the run is stopped: a source still waiting to open (for its broker, say) gives up. */
+  readonly signal?: AbortSignal;
   /**
    * Records rejected input (a malformed row, say) as a dead letter with a stable `code` (default
    * `BAD_INPUT`); the read goes on.

@@ -76,7 +76,7 @@ export class DirectRunner {
     // Boxed, so that even a thrown `undefined` counts as a failure.
     let failure: { error: unknown } | undefined;
     try {
-      await executor.open(durable?.load());
+      await executor.open(durable?.load(), options.signal);
       let turn = performance.now();
       // A pipeline without sources still gets one sweep, so combineGlobally can emit its default.
       do {

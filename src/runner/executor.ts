@@ -57,7 +57,7 @@ export class Executor {
    * (a missing kernels file, a model that does not load) fails the run before a source takes any
    * input: opening an MQTT source already acknowledges messages and dead-letters bad ones.
    */
-  async open(restored?: Pick<Restored, 'checkpoints' | 'state'>): Promise<void> {
+  async open(restored?: Pick<Restored, 'checkpoints' | 'state'>, signal?: AbortSignal): Promise<void> {
     for (const { planned } of this.#states) {
       const durable = planned.operator.durable;
       if (restored && durable) durable.restore(restored.state.get(durable.stage) ?? []);
@@ -66,6 +66,7 @@ export class Executor {
     for (const planned of this.plan.sources) {
       const context = {
         clock: this.clock,
+        ...(signal ? { signal } : {}),
         deadLetter: (reason: string, payload: unknown, code?: DeadLetterCode) => this.deadLetters.reject(planned.name, reason, payload, undefined, code ?? 'BAD_INPUT'),
       };
       let reader: SourceReader<unknown>;

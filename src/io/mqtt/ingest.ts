@@ -19,6 +19,8 @@ export interface MqttIngestOptions extends IngestOptions {
    * wait for one fsync).
    */
   readonly connections?: number;
+  /** Stops a start still waiting for its broker (the first connection retries until it connects). */
+  readonly signal?: AbortSignal;
 }
 
 /** Counters since start (the ingest engine's, shared with the embedded broker). */
@@ -80,13 +82,9 @@ export class MqttIngest {
       for (let i = 0; i < connections; i++) {
         const clientId = connections === 1 ? options.connection.clientId : `${options.connection.clientId}-${i}`;
         const subscribeTo = opened.filters.map((f) => (connections === 1 ? f.filter : `$share/${options.connection.clientId}/${f.filter}`));
-        await ingest.#connect(
-          { ...options.connection, clientId, timers: options.timers ?? options.connection.timers },
-          subscribeTo,
-          qos,
-          where,
-          options.log ?? ((m) => console.warn(m)),
-        );
+        const log = options.log ?? ((m: string) => console.warn(m));
+        const connection = { ...options.connection, clientId, timers: options.timers ?? options.connection.timers, log: options.connection.log ?? log };
+        await ingest.#connect(options.signal ? { ...connection, signal: options.signal } : connection, subscribeTo, qos, where, log);
       }
     } catch (error) {
       await ingest.close();

@@ -31,7 +31,7 @@ export function mqttSource(store: Store, options: MqttSourceOptions): PTransform
     bounded: false,
     eventTime: eventTimeOf(options.eventTimeField),
     async open(context, checkpoint) {
-      const ingest = await MqttIngest.start(store, options);
+      const ingest = await MqttIngest.start(store, context.signal ? { ...options, signal: context.signal } : options);
       options.onStart?.(ingest);
       const inbox = inboxSource(store, {
         name: options.name,
