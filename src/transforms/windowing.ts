@@ -27,7 +27,8 @@ class WindowInto<T> extends PTransform<PCollection<T>, PCollection<T>> {
 
 /**
  * Assigns elements to windows by event time, and sets when aggregations downstream fire
- * (trigger), what each pane holds (accumulation) and how late data may be (allowedLateness).
+ * (trigger), what each pane holds (accumulation), how late data may be (allowedLateness) and
+ * which event time each pane carries (timestampCombiner).
  */
 export function windowInto<T>(windowFn: WindowFn, options: WindowOptions = {}): PTransform<PCollection<T>, PCollection<T>> {
   return new WindowInto<T>(windowingStrategy(windowFn, options));

@@ -1,6 +1,7 @@
 import { globalWindows, type WindowFn } from './window-fns.js';
 import { continuationTrigger, defaultTrigger, type Trigger } from './triggers.js';
 import { checkTimestampCombiner, type TimestampCombiner } from './timestamp-combiner.js';
+import { triggerMachine } from './trigger-machine.js';
 
 /** Whether each pane holds everything so far (`accumulating`) or only what is new (`discarding`). */
 export type AccumulationMode = 'accumulating' | 'discarding';
@@ -46,7 +47,9 @@ export function windowingStrategy(windowFn: WindowFn, options: WindowOptions = {
     throw new TypeError(`windowInto: accumulation must be "accumulating" or "discarding", got "${String(accumulation)}"`);
   }
   const timestampCombiner = checkTimestampCombiner(options.timestampCombiner ?? 'endOfWindow');
-  return { windowFn, trigger: options.trigger ?? defaultTrigger(), accumulation, allowedLateness, timestampCombiner };
+  const trigger = options.trigger ?? defaultTrigger();
+  triggerMachine(trigger); // a malformed trigger fails here, not at run time
+  return { windowFn, trigger, accumulation, allowedLateness, timestampCombiner };
 }
 
 /**

@@ -82,6 +82,8 @@ export function triggerMachine(trigger: Trigger): TriggerMachine {
       return afterEachMachine(trigger.triggers.map(triggerMachine));
     case 'orFinally':
       return orFinallyMachine(triggerMachine(trigger.main), triggerMachine(trigger.until));
+    default:
+      throw new TypeError(`not a trigger: ${JSON.stringify(trigger)}; build triggers with afterWatermark(), afterCount(), repeatedly(), …`);
   }
 }
 

@@ -110,3 +110,13 @@ describe('continuation triggers', () => {
     ]);
   });
 });
+
+describe('trigger checks', () => {
+  it('windowInto refuses something that is not a trigger at once, saying how to build one', () => {
+    const p = new Pipeline();
+    const notATrigger = { kind: 'afterCounting', count: 3 } as unknown as ReturnType<typeof afterCount>;
+    expect(() => p.apply(testStream<number>()).windowInto(fixedWindows(10), { trigger: afterWatermark({ early: notATrigger }) })).toThrow(
+      /not a trigger: \{"kind":"afterCounting","count":3\}; build triggers with afterWatermark\(\)/,
+    );
+  });
+});
