@@ -2,12 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { RunnelError } from '../common/errors.js';
 import { UsageError, type Command } from './command.js';
+import { bundleCommand } from './commands/bundle.js';
 import { demoCommand } from './commands/demo.js';
 import { inspectCommand } from './commands/inspect.js';
 import { passwdCommand } from './commands/passwd.js';
 import { runCommand } from './commands/run.js';
 
-const COMMANDS: readonly Command[] = [runCommand, demoCommand, inspectCommand, passwdCommand];
+const COMMANDS: readonly Command[] = [runCommand, demoCommand, inspectCommand, passwdCommand, bundleCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
