@@ -95,10 +95,15 @@ export function tensor<T extends TensorType>(type: T, data: TensorDataMap[T] | A
   const shape = dims ? [...dims] : [values.length];
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new RangeError(`tensor: dims must be non-negative integers, got [${shape.join(', ')}]`);
   if (sizeOf(shape) !== values.length) throw new RangeError(`tensor: ${values.length} values do not fill dims [${shape.join(', ')}] (${sizeOf(shape)} values)`);
+  return make(type, values as TensorDataMap[T], shape);
+}
+
+/** A tensor from parts already known to fit (no checks: the hot path of splitting a batch). */
+function make<T extends TensorType>(type: T, data: TensorDataMap[T], dims: readonly number[]): Tensor<T> {
   const t = Object.create(proto) as { type: T; data: TensorDataMap[T]; dims: readonly number[] };
   t.type = type;
-  t.data = values as TensorDataMap[T];
-  t.dims = Object.freeze(shape);
+  t.data = data;
+  t.dims = dims;
   return t;
 }
 
@@ -187,19 +192,28 @@ export function stack<T extends TensorType>(tensors: readonly Tensor<T>[], axis:
  * `[2, 64]`): how a batch's outputs are split per example. Along axis 0 the data is a view.
  */
 export function take<T extends TensorType>(t: Tensor<T>, axis: number, index: number): Tensor<T> {
-  if (!Number.isInteger(axis) || axis < 0 || axis >= t.dims.length) throw new RangeError(`take: axis ${axis} is outside 0..${t.dims.length - 1} of [${t.dims.join(', ')}]`);
-  const [outer, size, inner] = split(t.dims, axis);
+  const rank = t.dims.length;
+  if (!Number.isInteger(axis) || axis < 0 || axis >= rank) throw new RangeError(`take: axis ${axis} is outside 0..${rank - 1} of [${t.dims.join(', ')}]`);
+  const size = t.dims[axis]!;
   if (!Number.isInteger(index) || index < 0 || index >= size) throw new RangeError(`take: index ${index} is outside 0..${size - 1} along axis ${axis}`);
-  const dims = [...t.dims.slice(0, axis), ...t.dims.slice(axis + 1)];
+  const dims: number[] = [];
+  let outer = 1;
+  let inner = 1;
+  for (let k = 0; k < rank; k++) {
+    const d = t.dims[k]!;
+    if (k < axis) outer *= d;
+    if (k > axis) inner *= d;
+    if (k !== axis) dims.push(d);
+  }
   const data = t.data as ArrayLike<unknown>;
   if (outer === 1) {
     const from = index * inner;
     const part = Array.isArray(data) ? data.slice(from, from + inner) : (data as Float32Array).subarray(from, from + inner);
-    return tensor(t.type, part as TensorDataMap[T], dims);
+    return make(t.type, part as TensorDataMap[T], dims);
   }
   const out = allocate(t.type, outer * inner);
   for (let o = 0; o < outer; o++) copy(data, (o * size + index) * inner, out, o * inner, inner);
-  return tensor(t.type, out as TensorDataMap[T], dims);
+  return make(t.type, out as TensorDataMap[T], dims);
 }
 
 function copy(src: ArrayLike<unknown>, from: number, dst: unknown, to: number, n: number): void {
