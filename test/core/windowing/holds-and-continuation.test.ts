@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Pipeline,
+  VirtualClock,
   afterCount,
   afterEach,
   afterProcessingTime,
@@ -106,6 +107,31 @@ describe('continuation triggers', () => {
       [4, 'early'],
       [6, 'early'],
       [11, 'early'],
+      [0, 'onTime'],
+    ]);
+  });
+});
+
+describe('processing-time continuation', () => {
+  it('downstream of a processing-time early pane, afterSynchronizedProcessingTime fires as the pane arrives', async () => {
+    const p = new Pipeline();
+    const out = collect<KV<string, number>>();
+    const stream = testStream<KV<string, number>>().addElements(a(1, 1), a(2, 2)).advanceProcessingTime(5).advanceWatermarkTo(100);
+    p.apply(stream)
+      .windowInto(fixedWindows(10), { trigger: afterWatermark({ early: afterProcessingTime(5) }) })
+      .combinePerKey(sum())
+      .map((e) => kv('all', e.value))
+      .combinePerKey(sum())
+      .apply(out);
+    const steps: number[] = [];
+    await run(p, { clock: new VirtualClock(0), onProgress: () => steps.push(out.elements.length) });
+    // Step 2 moves the clock: the upstream early pane and, in the same step, the downstream one.
+    // Step 3 passes the end: the upstream on-time pane (empty, discarding) reaches downstream before
+    // its watermark does, so it fires early once more, then on time.
+    expect(steps.slice(0, 3)).toEqual([0, 1, 3]);
+    expect(out.elements.map((e) => [e.value.value, e.pane.timing])).toEqual([
+      [3, 'early'],
+      [0, 'early'],
       [0, 'onTime'],
     ]);
   });
