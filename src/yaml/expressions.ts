@@ -79,24 +79,38 @@ function javascript(config: ConfigReader, key: string, value: unknown): RowFn {
 }
 
 /**
- * A JavaScript expression over the row's fields. As in Beam, each field whose name occurs in the
- * expression is bound to a variable of that name; the function is compiled once per set of bound
- * names (rows of one source share it). The code runs with the same trust as the pipeline file.
+ * A JavaScript expression over the row's fields. As in Beam, the row's fields named in the
+ * expression are bound to variables of those names: the names are the expression's identifiers,
+ * and a row binds those it has as fields, so the function is compiled once per set of bound names
+ * (rows of one source share it) and chosen per row without allocating. The code runs with the
+ * same trust as the pipeline file.
  */
 function expression(config: ConfigReader, key: string, source: string): RowFn {
   compile(config, key, [], `return (${source}\n);`); // syntax errors at load, with the position
-  const compiled = new Map<string, (row: Row) => unknown>();
+  const candidates = [...new Set(source.match(/[A-Za-z_$][\w$]*/g) ?? [])].filter((name) => !RESERVED.has(name));
+  if (candidates.length > 30) throw config.error(key, `an expression may use at most 30 distinct names (this one uses ${candidates.length}); write a callable instead`);
+  const compiled: ((row: Row) => unknown)[] = [];
   return (row) => {
-    const names = Object.keys(row).filter((name) => IDENTIFIER.test(name) && !JS_WORDS.has(name) && source.includes(name));
-    const signature = names.join(',');
-    let fn = compiled.get(signature);
+    let mask = 0;
+    for (let i = 0; i < candidates.length; i++) if (candidates[i]! in row) mask |= 1 << i;
+    let fn = compiled[mask];
     if (!fn) {
+      const names = candidates.filter((_name, i) => mask & (1 << i));
       fn = javascriptFunction(['__row__'], `const { ${names.join(', ')} } = __row__;\nreturn (${source}\n);`);
-      compiled.set(signature, fn);
+      compiled[mask] = fn;
     }
     return fn(row);
   };
 }
+
+/** Words that cannot be a variable's name (or should not be rebound), so never a bound field. */
+const RESERVED = new Set(
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof ' +
+    'new null return super switch this throw true try typeof var void while with yield let static await implements interface package private ' +
+    'protected public arguments eval undefined NaN Infinity'
+  ).split(' '),
+);
 
 function callable(config: ConfigReader, key: string, source: string): RowFn {
   const fn = compile(config, key, [], `return (${source}\n);`)();

@@ -43,6 +43,17 @@ describe('Beam YAML transforms', () => {
     expect(result.deadLetters[0]?.reason).toMatch(/the row has no field "a" \(it has b\)/);
   });
 
+  it('a JavaScript expression binds the fields each row has: rows of other shapes are compiled for, a missing name is a dead letter', async () => {
+    const { rows, result } = await runYaml(
+      chain(
+        '[{temp: 5, emp: 1}, {temp: 7}, {other: 1}, {temp: 2, Math: 3}]',
+        '    - type: MapToFields\n      config:\n        language: javascript\n        fields: {t: "Math.max(temp, 6)"}\n',
+      ),
+    );
+    expect(rows).toEqual([{ t: 6 }, { t: 7 }]);
+    expect(result.deadLetters.map((d) => d.reason)).toEqual(['temp is not defined', 'Math.max is not a function']);
+  });
+
   it('Filter keeps truthy rows; Explode zips or crosses lists', async () => {
     const kept = await runYaml(chain('[{n: 1}, {n: 5}, {n: 9}]', '    - type: Filter\n      config:\n        language: javascript\n        keep: "n > 2 && n < 9"\n'));
     expect(kept.rows).toEqual([{ n: 5 }]);

@@ -27,17 +27,15 @@ export const Combine: YamlTransform = {
     const valuesOf = (row: Row): unknown[] => entries.map(([, c]) => c.value(row));
     const combined = allOf(Object.fromEntries(entries.map(([name, c], i) => [name, pick(c.fn, i)])));
     if (groupBy.length === 0) return input.map(valuesOf, 'values').combineGlobally(combined, 'combine');
+    // One key field is the key itself: keys compare by value, and an array key costs its JSON form per row.
+    const [only] = groupBy;
+    const keyOf = groupBy.length === 1 ? (row: Row) => keyField(row, only!) : (row: Row) => groupBy.map((f) => keyField(row, f));
+    const keyFields =
+      groupBy.length === 1 ? (key: unknown): Row => ({ [only!]: key }) : (key: unknown): Row => Object.fromEntries(groupBy.map((f, i) => [f, (key as unknown[])[i]]));
     return input
-      .map(
-        (row: Row) =>
-          kv(
-            groupBy.map((f) => keyField(row, f)),
-            valuesOf(row),
-          ),
-        'values',
-      )
+      .map((row: Row) => kv(keyOf(row), valuesOf(row)), 'values')
       .combinePerKey(combined, 'combine')
-      .map(({ key, value }: KV<unknown[], Record<string, unknown>>) => ({ ...Object.fromEntries(groupBy.map((f, i) => [f, key[i]])), ...value }), 'row');
+      .map(({ key, value }: KV<unknown, Record<string, unknown>>) => ({ ...keyFields(key), ...value }), 'row');
   },
 };
 
