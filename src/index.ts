@@ -70,6 +70,7 @@ export { DEFAULT_WINDOWING, continuationStrategy, type WindowingStrategy, type W
 export { BoundedOutOfOrderness } from './core/windowing/watermark.js';
 
 export { DirectRunner, run } from './runner/direct-runner.js';
+export { loadYamlPipeline, YAML_TRANSFORMS, type YamlPipelineOptions } from './yaml/index.js';
 export type { RunOptions, RunProgress, PipelineResult, DeadLetter, OperatorMetrics } from './runner/types.js';
 
 export * from './io/index.js';

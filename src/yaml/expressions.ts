@@ -51,7 +51,7 @@ export function rowFunction(config: ConfigReader, key: string, value: unknown, l
 }
 
 /** The field `name` of a row; a row without it is an error for that element. */
-export function fieldOf(name: string): RowFn {
+function fieldOf(name: string): RowFn {
   return (row) => {
     if (!(name in row)) throw new Error(`the row has no field "${name}" (it has ${Object.keys(row).join(', ') || 'no fields'})`);
     return row[name];

@@ -82,6 +82,6 @@ export class YamlSource {
 }
 
 /** `pipeline.transforms[2].config.keep` */
-export function formatPath(path: YamlPath): string {
+function formatPath(path: YamlPath): string {
   return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
 }
