@@ -130,4 +130,17 @@ describe('runnel run: errors and exit codes', () => {
     expect(stderr).toMatch(/1 dead letters\n {2}\[MapToFields\/fields\] USER_CODE the row has no field "a" \(it has b\)\n$/);
     await expect(fails([file, '--fail-fast'])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/MapToFields\/fields.*the row has no field "a"/) as unknown });
   });
+
+  it('--device runs under the profile: its heap limits applied (a message on stderr), stdout still only the JSON lines', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runnel-run-'));
+    const file = join(dir, 'p.yaml');
+    writeFileSync(file, 'pipeline:\n  type: chain\n  transforms:\n    - type: Create\n      config:\n        elements: [{ x: 1 }, { x: 2 }]\n    - type: LogForTesting\n');
+    const env = { ...process.env };
+    delete env['RUNNEL_HEAP_FLAGS'];
+    delete env['NODE_OPTIONS'];
+    const { stdout, stderr } = await exec('node', [CLI, 'run', file, '--device', 'raspberry-pi-zero-2w'], { env });
+    expect(stdout).toBe('{"x":1}\n{"x":2}\n');
+    expect(stderr).toMatch(/^runnel run: applying the raspberry-pi-zero-2w profile's heap limits: running again as node --max-old-space-size=160 --max-semi-space-size=2/);
+    await expect(fails([file, '--device', 'toaster'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/device profile "toaster" not found/) as unknown });
+  });
 });

@@ -2,9 +2,12 @@ import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RunnelError } from '../../common/errors.js';
+import { loadDeviceProfile, type DeviceProfile } from '../../config/device-profile.js';
+import { watchMemory } from '../../config/memory-watch.js';
 import { run as runPipeline } from '../../runner/direct-runner.js';
 import { loadYamlPipeline } from '../../yaml/index.js';
 import { UsageError, type Command } from '../command.js';
+import { relaunchWithHeapFlags } from '../heap-relaunch.js';
 
 const HELP = `Usage: runnel run <pipeline.yaml> [options]
 
@@ -20,8 +23,13 @@ Elements a transform rejects (a missing field, an expression that throws, a CSV 
 not parse) become dead letters: the run goes on, and the first few are listed at the end.
 
 Options:
-  --fail-fast   stop at the first dead letter, with exit code 1
-  -h, --help    show this help
+  --device <profile>  run with a device profile: a name in devices/ (raspberry-pi-4,
+                      raspberry-pi-zero-2w, …) or a path to a JSON file. Applies its bundle
+                      size and V8 heap limits (V8 sizes its heap at start, so the command runs
+                      itself again under them unless NODE_OPTIONS or node's own flags size the
+                      heap, or RUNNEL_HEAP_FLAGS=off), and warns when memory nears its budget
+  --fail-fast         stop at the first dead letter, with exit code 1
+  -h, --help          show this help
 
 Exit codes: 0 the pipeline ran (dead letters or not), 1 the pipeline file is invalid or the
 run failed (the message names file, line and column where it can), 2 a usage error.`;
@@ -29,10 +37,10 @@ run failed (the message names file, line and column where it can), 2 a usage err
 /** Dead letters listed on stderr at the end of a run. */
 const SHOWN_DEAD_LETTERS = 5;
 
-async function run(args: string[]): Promise<void> {
+async function run(args: string[]): Promise<number | void> {
   const { values, positionals } = parseArgs({
     args,
-    options: { 'fail-fast': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { device: { type: 'string' }, 'fail-fast': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
     strict: true,
   });
@@ -41,6 +49,18 @@ async function run(args: string[]): Promise<void> {
     return;
   }
   if (positionals.length !== 1) throw new UsageError(`expected one pipeline file, got ${positionals.length}`);
+  let profile: DeviceProfile | undefined;
+  try {
+    profile = values.device === undefined ? undefined : loadDeviceProfile(values.device);
+  } catch (error) {
+    throw new UsageError(`--device: ${(error as Error).message}`);
+  }
+  // stdout carries LogForTesting's JSON lines only: everything else goes to stderr.
+  const say = (line: string): void => console.error(`runnel run: ${line}`);
+  if (profile) {
+    const exitCode = await relaunchWithHeapFlags(profile, say);
+    if (exitCode !== undefined) return exitCode;
+  }
   const path = resolve(positionals[0]!);
   const shown = relative(process.cwd(), path) || path;
   let text: string;
@@ -51,7 +71,10 @@ async function run(args: string[]): Promise<void> {
     throw new RunnelError('PIPELINE_INVALID', `cannot read the pipeline file ${path}: ${reason}`);
   }
   const pipeline = loadYamlPipeline(text, shown, { log: (line) => process.stdout.write(`${line}\n`) });
-  const result = await runPipeline(pipeline, { failFast: values['fail-fast'] ?? false });
+  const stopWatching = profile ? watchMemory({ budgetMiB: profile.memoryBudgetMiB, log: say }) : undefined;
+  const result = await runPipeline(pipeline, { failFast: values['fail-fast'] ?? false, ...(profile ? { bundleSize: profile.bundle.maxElements } : {}) }).finally(() =>
+    stopWatching?.(),
+  );
   console.error(`${shown}: done in ${Math.round(result.elapsedMs)} ms, ${result.deadLetterCount.toLocaleString('en-US')} dead letters`);
   for (const d of result.deadLetters.slice(0, SHOWN_DEAD_LETTERS)) console.error(`  [${d.stage}] ${d.code ?? ''} ${d.reason}`);
   if (result.deadLetterCount > SHOWN_DEAD_LETTERS) console.error(`  … and ${(result.deadLetterCount - SHOWN_DEAD_LETTERS).toLocaleString('en-US')} more`);
