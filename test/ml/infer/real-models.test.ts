@@ -5,11 +5,13 @@
  * axis), a PyTorch feature extractor batched over `[batch, samples]`, a TensorFlow NHWC model fed
  * tensors, and a head whose batch is fixed at 1 fed records through `inputs`.
  */
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Pipeline, collect, kv, run, type KV } from '../../../src/index.js';
 import { seededRandom } from '../../../src/common/random.js';
 import { OnnxModelHandler, int64, runInference, runStatefulInference, sampleFrames, servedModel, tensor, type PredictionResult, type Tensor } from '../../../src/ml/infer/index.js';
 import { testStream, timestamped } from '../../../src/testing/index.js';
+import { readWav16k } from '../../../examples/wake-word.js';
 import { SEED } from '../../seed.js';
 import { maxDiff, modelBytes, noise, nodeRun } from './real-models.js';
 
@@ -140,5 +142,23 @@ describe(`real exported models (seed ${SEED})`, () => {
       expect(maxDiff(r.inference['53']!.data as Float32Array, want['53']!.data)).toBeLessThanOrEqual(TOL);
     }
     await head.close();
+  });
+  it('pins a model fact: the melspectrogram couples batch items (it clamps to the batch-wide max − 80 dB), so a silent frame batched with speech differs from the same frame alone; with maxBatchSize 1 runInference equals it alone', async () => {
+    const speech = readWav16k(fileURLToPath(new URL('fixtures/hey-jarvis.wav', import.meta.url)));
+    const loud = speech.slice(20000, 21760);
+    const quiet = speech.slice(0, 1760); // the padded silence
+    const alone = (await nodeRun('melspectrogram', { input: tensor('float32', quiet, [1, 1760]) }))['output']!.data;
+    const both = Float32Array.from([...loud, ...quiet]);
+    const batched = (await nodeRun('melspectrogram', { input: tensor('float32', both, [2, 1760]) }))['output']!.data;
+    expect(maxDiff(batched.subarray(alone.length), alone)).toBeGreaterThan(0.1);
+    const mel = servedModel(handler, modelBytes('melspectrogram'), { id: 'mel' });
+    const out = collect<PredictionResult<Float32Array>>();
+    const p = new Pipeline();
+    p.apply(stream([loud, quiet], 2))
+      .apply(runInference<Float32Array>(mel, { maxBatchSize: 1 }))
+      .apply(out);
+    await run(p);
+    await mel.close();
+    expect(maxDiff(out.values[1]!.inference['output']!.data as Float32Array, alone)).toBeLessThanOrEqual(TOL);
   });
 });
