@@ -201,10 +201,13 @@ async function runnelForward(url: string, qos: Qos, db: string): Promise<void> {
   const { MqttSink } = await import('../src/io/mqtt/sink.js');
   type Alert = { device: string; temperature: number };
   const store = Store.open(db);
-  const out = await connectMqtt({ url, clientId: `bench-sink-${process.pid}` });
+  // Sessions that expire a second after the job is stopped: a dead job's session would otherwise
+  // queue every later run's messages at the broker.
+  const sessionExpirySeconds = 1;
+  const out = await connectMqtt({ url, clientId: `bench-sink-${process.pid}`, sessionExpirySeconds });
   const sink = new MqttSink<Alert>(store, { client: out.client, topic: (a) => `alerts/${a.device}`, qos }).start();
   const p = new Pipeline();
-  p.apply(mqttSource(store, { name: 'sensors', connection: { url, clientId: `bench-src-${process.pid}` }, topics: 'sensors/#', qos }))
+  p.apply(mqttSource(store, { name: 'sensors', connection: { url, clientId: `bench-src-${process.pid}`, sessionExpirySeconds }, topics: 'sensors/#', qos }))
     .filter((r) => (r['temperature'] as number) > 50, 'hot')
     .apply(writeOutbox());
   await runDirect(p, { store, onProgress: () => sink.notify() });
@@ -328,6 +331,8 @@ async function child(role: string, [url, qosText, nText, ...rest]: string[]): Pr
 }
 
 if (process.argv[1] === FILE && process.argv[2] === '--child') {
+  // The forward jobs run until the parent stops them: exit normally then, so `--cpu-prof` writes its profile.
+  process.once('SIGTERM', () => process.exit(0));
   child(process.argv[3]!, process.argv.slice(4)).catch((error: unknown) => {
     console.error(error);
     process.exit(1);

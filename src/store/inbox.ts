@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { resolve } from 'node:path';
 import type { DeadLetterCode } from '../common/dead-letter-codes.js';
 import { DeadLetterTable } from './dead-letters.js';
+import { RowBatcher } from './row-batcher.js';
 import type { Store } from './store.js';
 
 /** One message to buffer. */
@@ -163,6 +164,7 @@ function countersOf(store: Store): Map<string, Counters> {
  */
 export class Inbox {
   readonly #append: (messages: readonly InboxMessage[], rejections: readonly InboxRejection[], now: number) => AppendResult;
+  readonly #insert: RowBatcher;
   readonly #read: Statement<[string, number, number], RawRow>;
   readonly #entries: Statement<[string, number, number], InboxEntry>;
   readonly #deleteThrough: (id: number) => number;
@@ -180,11 +182,11 @@ export class Inbox {
   ) {
     if (retention) validateRetention(retention, `inbox "${source}"`);
     const db = store.db;
-    // Ids only grow: after the largest one (or the floor, when rows at the top were deleted).
-    const insert = db.prepare(
-      `INSERT INTO inbox (id, source, topic, payload, qos, arrived_at, event_time, dedupe_key, size)
-       VALUES (max(coalesce((SELECT max(id) FROM inbox), 0), (SELECT id FROM inbox_floor)) + 1, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    // Ids only grow: after the largest one (or the floor, when rows at the top were deleted),
+    // read once per transaction so that a group's rows go many per statement.
+    const lastId = db.prepare<[], number>('SELECT max(coalesce((SELECT max(id) FROM inbox), 0), (SELECT id FROM inbox_floor))').pluck();
+    const insert = new RowBatcher(db, 'INSERT INTO inbox (id, source, topic, payload, qos, arrived_at, event_time, dedupe_key, size)', 9);
+    this.#insert = insert;
     const insertKey = db.prepare('INSERT OR IGNORE INTO inbox_keys (source, key, at) VALUES (?, ?, ?)');
     const deadLetters = new DeadLetterTable(store);
     const count = db.prepare(
@@ -259,7 +261,7 @@ export class Inbox {
       return dropped;
     };
 
-    this.#append = db.transaction((messages: readonly InboxMessage[], rejections: readonly InboxRejection[], now: number) => {
+    const append = db.transaction((messages: readonly InboxMessage[], rejections: readonly InboxRejection[], now: number) => {
       if (caps?.policy === 'block') {
         let bytes = 0;
         for (const m of messages) bytes += messageSize(m.topic, m.payload);
@@ -268,6 +270,7 @@ export class Inbox {
       let stored = 0;
       let duplicates = 0;
       let bytes = 0;
+      let id = lastId.get()!;
       for (const m of messages) {
         if (m.dedupeKey !== undefined && insertKey.run(source, m.dedupeKey, now).changes === 0) {
           duplicates++;
@@ -275,10 +278,11 @@ export class Inbox {
         }
         const payload = Buffer.isBuffer(m.payload) ? m.payload : Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
         const size = messageSize(m.topic, m.payload);
-        insert.run(source, m.topic, payload, m.qos, m.arrivedAt, m.eventTime, m.dedupeKey ?? null, size);
+        insert.add(++id, source, m.topic, payload, m.qos, m.arrivedAt, m.eventTime, m.dedupeKey ?? null, size);
         stored++;
         bytes += size;
       }
+      insert.flush();
       for (const r of rejections) deadLetters.add({ stage: source, reason: r.reason, code: r.code, payload: deadLetterPayload(r.topic, r.payload, r.redelivered), at: r.at });
       if (this.#counters) {
         this.#counters.rows += stored;
@@ -288,6 +292,8 @@ export class Inbox {
       if (dropped > 0 || duplicates > 0) count.run(source, dropped, duplicates);
       return { accepted: true, stored, duplicates, dropped };
     });
+    // BEGIN IMMEDIATE: the write lock from the start, so the id read first cannot go stale.
+    this.#append = (messages, rejections, now) => append.immediate(messages, rejections, now);
   }
 
   /**
@@ -299,6 +305,7 @@ export class Inbox {
     try {
       return this.#append(messages, rejections, now);
     } catch (error) {
+      this.#insert.discard();
       this.#recount(); // the transaction rolled back: so do the counts
       throw error;
     }

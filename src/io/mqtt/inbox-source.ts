@@ -123,7 +123,7 @@ class InboxReader implements SourceReader<Record<string, unknown>> {
       return;
     }
     const filter = this.options.filters.length === 1 ? this.options.filters[0] : this.options.filters.find((f) => topicMatches(f.filter, row.topic));
-    if (filter) Object.assign(record, topicFields(filter, row.topic));
+    if (filter && (filter.names.length > 0 || filter.restName !== undefined)) Object.assign(record, topicFields(filter, row.topic));
     this.#watermark.observe(row.eventTime);
     bundle.push(record, row.eventTime, GLOBAL_WINDOW, NO_FIRING);
   }

@@ -2,8 +2,9 @@ import type { IPublishPacket } from 'mqtt';
 import type { Inbox } from '../../store/inbox.js';
 import type { Store } from '../../store/store.js';
 import { AckGate } from './ack-gate.js';
-import type { IngestStats } from './commit-gate.js';
+import type { GatedMessage, IngestStats } from './commit-gate.js';
 import { connectMqtt, validateConnectionOptions, type AckHandler, type MqttConnection, type MqttConnectionOptions } from './connection.js';
+import type { DecodedMessage } from './ingest-decoder.js';
 import { openIngest, type IngestOptions, type OpenedIngest } from './ingest-options.js';
 
 export type { Durability } from './ingest-options.js';
@@ -27,6 +28,24 @@ export interface MqttIngestOptions extends IngestOptions {
 export type MqttIngestStats = IngestStats;
 
 const always = (): boolean => true;
+
+/** A QoS 1/2 message whose acknowledgement the ack gate holds: one object per message, no closures. */
+class HeldMessage implements GatedMessage {
+  constructor(
+    readonly decoded: DecodedMessage,
+    private readonly acks: AckGate,
+    private readonly id: number,
+    private readonly token: number,
+  ) {}
+
+  release(error?: Error): void {
+    if (error === undefined) this.acks.release(this.id, this.token);
+  }
+
+  wanted(): boolean {
+    return this.acks.current(this.token);
+  }
+}
 const ignore = (): void => {};
 
 /**
@@ -106,9 +125,7 @@ export class MqttIngest {
         gate.submit({ decoded, release: (error?: Error) => error === undefined && ack(0), wanted: always });
         return;
       }
-      const a = acks;
-      const token = a.hold(id);
-      gate.submit({ decoded, release: (error?: Error) => error === undefined && a.release(id, token), wanted: () => a.current(token) });
+      gate.submit(new HeldMessage(decoded, acks, id, acks.hold(id)));
       ack(0);
     };
     const connection = await connectMqtt(options, handler);
