@@ -89,6 +89,15 @@ class RecurrentFn implements StatefulDoFn<unknown, unknown, unknown, CarryState>
     try {
       const model = lease.model;
       const { state, featureNames, inputs } = this.options;
+      const base: FeedSpec = { featureNames, state, inputs: inputs as InputFns<unknown> | undefined, maxBatchSize: this.options.maxBatchSize ?? 1024 };
+      let initial: Carry;
+      try {
+        initial = initialCarry(model, base);
+      } catch (error) {
+        rejectAll(held, messageOf(error), ctx, metrics);
+        return;
+      }
+      /** A key's state: what its last call left (revived from JSON in a durable run), or zeros. */
       const readCarry = (row: Held): Feeds => {
         let carry: Carry | undefined;
         ctx.withKey(row.key, row.window, row.timestamp, (c) => (carry = c.state.carry.read()));
@@ -97,14 +106,7 @@ class RecurrentFn implements StatefulDoFn<unknown, unknown, unknown, CarryState>
         for (const [name, t] of Object.entries(carry)) revived[name] = reviveTensor(t);
         return revived;
       };
-      const spec: FeedSpec = { featureNames, state, inputs: inputs as InputFns<unknown> | undefined, maxBatchSize: this.options.maxBatchSize ?? 1024, perExample: readCarry };
-      let initial: Carry;
-      try {
-        initial = initialCarry(model, spec);
-      } catch (error) {
-        rejectAll(held, messageOf(error), ctx, metrics);
-        return;
-      }
+      const spec: FeedSpec = { ...base, perExample: readCarry };
       for (const round of rounds(held)) {
         await runExamples(model, this.#frame, round, spec, ctx, metrics, (row, outputs) => {
           const carry: Carry = {};
