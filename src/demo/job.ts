@@ -21,6 +21,7 @@ import { isDiskFull } from '../store/disk-full.js';
 import { OutboxQueue } from '../store/outbox-queue.js';
 import { Store } from '../store/store.js';
 import { DirectoryRegistry } from '../sync/directory-registry.js';
+import { deviceKeys } from '../sync/keys.js';
 import { DeadLetterTally, type DeadLetterCount } from './dead-letter-tally.js';
 import { Lifecycle, type Champion, type RetrainResult } from './lifecycle.js';
 import { MODEL_NAME, modelId, persistenceModel } from './model.js';
@@ -104,7 +105,9 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
     const samples = new SampleTable(store);
     const deadLetters = new DeadLetterTally(store);
     const predictionsWaiting = new OutboxQueue(store, [PREDICTIONS_STAGE]);
-    const registry = new DirectoryRegistry(join(options.dir, 'registry'));
+    const keys = deviceKeys(join(options.dir, 'keys'));
+    if (keys.generated) report.event(`keys: made this device's signing key ${keys.generated.privateKeyFile}; it trusts the .pub files beside it`);
+    const registry = new DirectoryRegistry(join(options.dir, 'registry'), { signingKey: keys.signingKey, trust: keys.trust });
     const champion = await startingChampion(registry, report);
     // Linear models run on the WASM fast path (no onnxruntime-web in memory); others fall back to it.
     const fallback = profile ? onnxHandlerForDevice(profile) : new OnnxModelHandler({ numThreads: 1 });
@@ -208,16 +211,17 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
   }
 }
 
-/** The newest approved model in the registry, or the persistence baseline when there is none. */
+/** The newest approved model in the registry that verifies, or the persistence baseline when there is none. */
 async function startingChampion(registry: DirectoryRegistry, report: DemoReporter): Promise<Champion> {
   const pulled = await registry.pull(MODEL_NAME);
-  for (const s of pulled?.skipped ?? []) report.event(`registry: passed over ${MODEL_NAME} v${s.version}: ${s.reason}`);
-  if (!pulled) {
-    report.event(`registry: no ${MODEL_NAME} in ${registry.root} yet; serving the persistence baseline (v0: next mean = this mean)`);
+  if (pulled.outcome !== 'empty') for (const r of pulled.refused) report.event(`registry: refused ${MODEL_NAME} v${r.version} (${r.code}): ${r.reason}`);
+  if (pulled.outcome !== 'pulled') {
+    const why = pulled.outcome === 'empty' ? `no ${MODEL_NAME} in ${registry.root} yet` : `all ${pulled.refused.length} versions of ${MODEL_NAME} refused (reasons above)`;
+    report.event(`registry: ${why}; serving the persistence baseline (v0: next mean = this mean)`);
     return { version: 0, bytes: persistenceModel() };
   }
   const m = pulled.manifest;
-  report.event(`registry: pulled ${MODEL_NAME} v${m.version} (${m.createdAt}, held-out RMSE ${m.metrics['rmse']?.toFixed(3)}, SHA-256 verified)`);
+  report.event(`registry: pulled ${MODEL_NAME} v${m.version} (${m.createdAt}, held-out RMSE ${m.metrics['rmse']?.toFixed(3)}, signed by key ${pulled.signedBy}, SHA-256 verified)`);
   return { version: m.version, bytes: pulled.bytes, rmse: m.metrics['rmse'] };
 }
 

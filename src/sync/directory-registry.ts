@@ -1,32 +1,85 @@
 /**
- * A model registry in a plain directory: `<root>/<model>/<version>/model.onnx` + `manifest.json`.
- * For one device (the demo), air-gapped sites and tests; an S3-compatible remote will implement
- * the same `ModelRegistry` interface. A version appears whole or not at all: both files are
- * written and fsynced in a hidden folder that is then renamed to the version number.
+ * A model registry in a plain directory: `<root>/<model>/<version>/model.onnx`, `manifest.json`
+ * and, when signed, `manifest.sig`. For one device (the demo), air-gapped sites and tests; an
+ * S3-compatible remote will implement the same `ModelRegistry` interface. A version appears whole
+ * or not at all: its files are written and fsynced in a hidden folder that is then renamed to the
+ * version number. A pull checks an entry before anything in it is parsed as a model: no symbolic
+ * links, the signature by a trusted key (when a trust set is given), then the model's SHA-256.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
+import type { SigningKey, TrustSet } from './keys.js';
 import { parseManifest, sha256Hex, type ModelManifest } from './manifest.js';
+import { signManifest, verifyManifest, type SignatureFailure } from './signature.js';
 
 /** What `push` needs besides the bytes; the registry adds name, version, createdAt and sha256. */
 export type PushDetails = Omit<ModelManifest, 'name' | 'version' | 'createdAt' | 'sha256' | 'approved'> & { readonly approved?: boolean };
 
-/** A version as pulled: its manifest and its verified bytes. */
+/** Why a version was passed over: a failed check, or withdrawn by its publisher. */
+export type RefusalCode = SignatureFailure | 'symlink' | 'hash-mismatch' | 'unreadable' | 'withdrawn';
+
+/** A version a pull did not take, and why (the reason names the file and what failed). */
+export interface Refusal {
+  readonly version: number;
+  readonly code: RefusalCode;
+  readonly reason: string;
+}
+
+/** A version that passed every check. */
 export interface PulledModel {
   readonly manifest: ModelManifest;
+  /** The model's bytes, checked against the manifest's SHA-256. */
   readonly bytes: Uint8Array;
-  /** Newer versions passed over, and why (withdrawn, unreadable, SHA-256 mismatch). */
-  readonly skipped: readonly { readonly version: number; readonly reason: string }[];
+  /** Id of the trusted key whose signature was checked; undefined when the registry has no trust set. */
+  readonly signedBy: string | undefined;
 }
+
+/** What a pull found: the newest acceptable version, no version at all, or versions that were all refused. */
+export type PullResult =
+  | (PulledModel & {
+      readonly outcome: 'pulled';
+      /** Newer versions passed over, newest first. */
+      readonly refused: readonly Refusal[];
+    })
+  | { readonly outcome: 'empty' }
+  | { readonly outcome: 'all-refused'; readonly refused: readonly Refusal[] };
 
 /** A store of model versions (the directory below; remotes to come), all async so a remote fits. */
 export interface ModelRegistry {
   /** Stores `bytes` as the next version of `name` (approved unless said otherwise). */
   push(name: string, bytes: Uint8Array, details: PushDetails): Promise<ModelManifest>;
-  /** The newest approved version whose bytes match their SHA-256, or `undefined` when there is none. */
-  pull(name: string): Promise<PulledModel | undefined>;
-  /** Every readable manifest of `name`, oldest version first. */
+  /** The newest approved version that passes every check, with the versions refused on the way. */
+  pull(name: string): Promise<PullResult>;
+  /** Every readable manifest of `name`, oldest version first (for display: signatures not checked). */
   list(name: string): Promise<ModelManifest[]>;
+}
+
+/** Options of `DirectoryRegistry`. */
+export interface DirectoryRegistryOptions {
+  /** Signs every pushed version (`manifest.sig`); default: versions are pushed unsigned. */
+  readonly signingKey?: SigningKey;
+  /**
+   * Publisher keys a pulled version must be signed by. Default: none, and then models are NOT
+   * verified (only their SHA-256 against a manifest anyone could have written), said once via `log`.
+   */
+  readonly trust?: TrustSet;
+  /** Where the unverified-mode warning goes (default `console.warn`). */
+  readonly log?: (line: string) => void;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -56,9 +109,34 @@ function fsyncDirectory(path: string): void {
   }
 }
 
+/** The bytes of a version folder's files, read without following links; `sig` undefined when absent. */
+interface EntryFiles {
+  readonly manifest: Uint8Array;
+  readonly model: Uint8Array;
+  readonly sig: Uint8Array | undefined;
+}
+
+/** Reads `file` unless it is a symbolic link (O_NOFOLLOW: no window between a check and the read). */
+function readNoFollow(file: string): Uint8Array {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    return new Uint8Array(readFileSync(fd));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A `ModelRegistry` in the directory `root` (created on first push). */
 export class DirectoryRegistry implements ModelRegistry {
-  constructor(readonly root: string) {}
+  readonly #options: DirectoryRegistryOptions;
+  #warned = false;
+
+  constructor(
+    readonly root: string,
+    options: DirectoryRegistryOptions = {},
+  ) {
+    this.#options = options;
+  }
 
   async push(name: string, bytes: Uint8Array, details: PushDetails): Promise<ModelManifest> {
     checkName(name);
@@ -71,8 +149,10 @@ export class DirectoryRegistry implements ModelRegistry {
       for (let attempt = 0; attempt < 10; attempt++) {
         const version = Math.max(0, ...this.#versions(name)) + 1;
         const manifest: ModelManifest = { approved: true, ...details, name, version, createdAt: new Date().toISOString(), sha256: sha256Hex(bytes) };
+        const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
         writeDurably(join(staging, 'model.onnx'), bytes);
-        writeDurably(join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+        writeDurably(join(staging, 'manifest.json'), manifestBytes);
+        if (this.#options.signingKey) writeDurably(join(staging, 'manifest.sig'), signManifest(manifestBytes, this.#options.signingKey));
         fsyncDirectory(staging);
         try {
           renameSync(staging, join(dir, String(version)));
@@ -90,37 +170,32 @@ export class DirectoryRegistry implements ModelRegistry {
     }
   }
 
-  async pull(name: string): Promise<PulledModel | undefined> {
+  async pull(name: string): Promise<PullResult> {
     checkName(name);
-    const skipped: { version: number; reason: string }[] = [];
-    for (const version of this.#versions(name).sort((a, b) => b - a)) {
-      const dir = join(this.root, name, String(version));
-      try {
-        const manifest = this.#manifest(name, version);
-        if (!manifest.approved) {
-          skipped.push({ version, reason: 'not approved' });
-          continue;
-        }
-        const bytes = new Uint8Array(readFileSync(join(dir, 'model.onnx')));
-        const actual = sha256Hex(bytes);
-        if (actual !== manifest.sha256) {
-          skipped.push({ version, reason: `model.onnx does not match its manifest (SHA-256 ${actual.slice(0, 12)}…, manifest says ${manifest.sha256.slice(0, 12)}…)` });
-          continue;
-        }
-        return { manifest, bytes, skipped };
-      } catch (error) {
-        skipped.push({ version, reason: (error as Error).message });
-      }
+    const { trust, log = console.warn } = this.#options;
+    if (!trust && !this.#warned) {
+      this.#warned = true;
+      log(`model registry ${this.root}: no trust set configured, so pulled models are NOT verified (no signature check; only the SHA-256 in a manifest anyone could write)`);
     }
-    return undefined;
+    const versions = this.#versions(name).sort((a, b) => b - a);
+    if (versions.length === 0) return { outcome: 'empty' };
+    const refused: Refusal[] = [];
+    for (const version of versions) {
+      const checked = this.#check(name, version, trust);
+      if ('code' in checked) refused.push(checked);
+      else return { outcome: 'pulled', ...checked, refused };
+    }
+    return { outcome: 'all-refused', refused };
   }
 
   async list(name: string): Promise<ModelManifest[]> {
     checkName(name);
     const manifests: ModelManifest[] = [];
     for (const version of this.#versions(name).sort((a, b) => a - b)) {
+      const files = this.#read(name, version);
+      if ('code' in files) continue; // `pull` names it with the reason
       try {
-        manifests.push(this.#manifest(name, version));
+        manifests.push(this.#parse(files.manifest, name, version));
       } catch {
         // Unreadable versions are left out here; `pull` names them with the reason.
       }
@@ -137,13 +212,69 @@ export class DirectoryRegistry implements ModelRegistry {
       .map(Number);
   }
 
-  #manifest(name: string, version: number): ModelManifest {
+  /** The version checked in order (links, signature, manifest, SHA-256, approval), or why it is refused. */
+  #check(name: string, version: number, trust: TrustSet | undefined): PulledModel | Refusal {
+    const dir = join(this.root, name, String(version));
+    const files = this.#read(name, version);
+    if ('code' in files) return files;
+    let signedBy: string | undefined;
+    if (trust) {
+      const verdict = verifyManifest(files.manifest, files.sig, trust, { manifest: join(dir, 'manifest.json'), sig: join(dir, 'manifest.sig') });
+      if (!verdict.ok) return { version, code: verdict.failure, reason: verdict.reason };
+      signedBy = verdict.keyId;
+    }
+    let manifest: ModelManifest;
+    try {
+      manifest = this.#parse(files.manifest, name, version);
+    } catch (error) {
+      return { version, code: 'unreadable', reason: (error as Error).message };
+    }
+    const actual = sha256Hex(files.model);
+    if (actual !== manifest.sha256) {
+      return {
+        version,
+        code: 'hash-mismatch',
+        reason: `${join(dir, 'model.onnx')}: does not match its manifest (SHA-256 ${actual.slice(0, 12)}…, manifest says ${manifest.sha256.slice(0, 12)}…)`,
+      };
+    }
+    if (!manifest.approved) return { version, code: 'withdrawn', reason: `${join(dir, 'manifest.json')}: not approved (withdrawn)` };
+    return { manifest, bytes: files.model, signedBy };
+  }
+
+  /** The files of a version folder, or a refusal when the folder or a file in it is a symbolic link or unreadable. */
+  #read(name: string, version: number): EntryFiles | Refusal {
+    const dir = join(this.root, name, String(version));
+    const refuse = (code: RefusalCode, reason: string): Refusal => ({ version, code, reason });
+    try {
+      if (lstatSync(dir).isSymbolicLink()) return refuse('symlink', `${dir}: is a symbolic link (to ${readlinkSync(dir)}); a registry version must be a real folder`);
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const file = join(dir, entry.name);
+        if (entry.isSymbolicLink()) return refuse('symlink', `${file}: is a symbolic link (to ${readlinkSync(file)}); a registry version must hold real files`);
+      }
+    } catch (error) {
+      return refuse('unreadable', `${dir}: cannot be read (${(error as Error).message})`);
+    }
+    const files = new Map<string, Uint8Array>();
+    for (const file of ['manifest.json', 'model.onnx', 'manifest.sig']) {
+      try {
+        files.set(file, readNoFollow(join(dir, file)));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' && file === 'manifest.sig') continue; // unsigned: refused later only when a trust set is given
+        if (code === 'ELOOP') return refuse('symlink', `${join(dir, file)}: is a symbolic link; a registry version must hold real files`);
+        return refuse('unreadable', `${join(dir, file)}: ${code === 'ENOENT' ? 'missing' : `cannot be read (${(error as Error).message})`}`);
+      }
+    }
+    return { manifest: files.get('manifest.json')!, model: files.get('model.onnx')!, sig: files.get('manifest.sig') };
+  }
+
+  #parse(bytes: Uint8Array, name: string, version: number): ModelManifest {
     const path = join(this.root, name, String(version), 'manifest.json');
     let data: unknown;
     try {
-      data = JSON.parse(readFileSync(path, 'utf8'));
+      data = JSON.parse(Buffer.from(bytes).toString('utf8'));
     } catch (error) {
-      throw new Error(`${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `not valid JSON (${(error as Error).message})`}`, { cause: error });
+      throw new Error(`${path}: not valid JSON (${(error as Error).message})`, { cause: error });
     }
     const manifest = parseManifest(data, path);
     if (manifest.name !== name || manifest.version !== version) throw new Error(`${path}: says ${manifest.name} version ${manifest.version}, but lies in ${name}/${version}`);

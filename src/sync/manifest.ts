@@ -1,7 +1,7 @@
 /**
  * A model version's manifest (design contract 5): what the model takes and gives, how it scored,
- * what it was trained on, and the SHA-256 of its ONNX bytes. The Ed25519 `signature` of the
- * design is not written yet: it comes with the registry sync issue (remotes, signing, offline queue).
+ * what it was trained on, and the SHA-256 of its ONNX bytes. The design's Ed25519 `signature`
+ * lives beside it in `manifest.sig` (see signature.ts), since a signature cannot sign itself.
  */
 import { createHash } from 'node:crypto';
 

@@ -1,18 +1,25 @@
 /**
- * DirectoryRegistry: versions numbered in order, manifests whose SHA-256 matches the bytes (checked
- * with node:crypto here, not the module's helper), pull of the newest approved version that
- * verifies, corrupt and withdrawn versions passed over with the reason, leftovers of an
- * interrupted push ignored.
+ * DirectoryRegistry without a trust set (unsigned mode): versions numbered in order, manifests
+ * whose SHA-256 matches the bytes (checked with node:crypto here, not the module's helper), pull of
+ * the newest approved version that matches, corrupt and withdrawn versions passed over with the
+ * reason, leftovers of an interrupted push ignored, and a warning that nothing is verified.
+ * Signatures and symbolic links: signed-registry.test.ts.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DirectoryRegistry, type PushDetails } from '../../src/sync/directory-registry.js';
+import { DirectoryRegistry, type PullResult, type PushDetails } from '../../src/sync/directory-registry.js';
 import type { ModelManifest } from '../../src/sync/manifest.js';
 import { seededRandom } from '../../src/testing/random.js';
 import { SEED } from '../seed.js';
+
+/** The pulled version; fails the test when the pull took none. */
+function pulledOf(result: PullResult): Extract<PullResult, { outcome: 'pulled' }> {
+  if (result.outcome !== 'pulled') throw new Error(`expected a pulled version, got ${JSON.stringify(result)}`);
+  return result;
+}
 
 const details = (i: number): PushDetails => ({
   inputs: [{ name: 'features', type: 'float32', shape: ['N', 2], features: ['a', 'b'] }],
@@ -24,11 +31,14 @@ const details = (i: number): PushDetails => ({
 describe(`DirectoryRegistry (seed ${SEED})`, () => {
   const random = seededRandom(SEED);
   const blob = (): Uint8Array => Uint8Array.from({ length: 50 + Math.floor(random() * 500) }, () => Math.floor(random() * 256));
-  const fresh = () => new DirectoryRegistry(join(mkdtempSync(join(tmpdir(), 'runnel-registry-')), 'registry'));
+  const warnings: string[] = [];
+  const fresh = () => new DirectoryRegistry(join(mkdtempSync(join(tmpdir(), 'runnel-registry-')), 'registry'), { log: (line) => warnings.push(line) });
 
   it('push numbers versions 1, 2, 3; files and manifests on disk match; list and pull read them back', async () => {
     const registry = fresh();
-    expect(await registry.pull('temp')).toBeUndefined();
+    warnings.length = 0;
+    expect(await registry.pull('temp')).toEqual({ outcome: 'empty' });
+    expect(warnings).toEqual([expect.stringMatching(/no trust set configured, so pulled models are NOT verified/)]);
     expect(await registry.list('temp')).toEqual([]);
     const blobs = [blob(), blob(), blob()];
     const pushed = [];
@@ -44,11 +54,14 @@ describe(`DirectoryRegistry (seed ${SEED})`, () => {
       expect(Date.now() - Date.parse(manifest.createdAt)).toBeLessThan(60_000);
     }
     expect(await registry.list('temp')).toEqual(pushed);
-    const pulled = await registry.pull('temp');
-    expect(pulled?.manifest).toEqual(pushed[2]);
-    expect(pulled?.bytes).toEqual(blobs[2]);
-    expect(pulled?.skipped).toEqual([]);
-    expect(await registry.pull('other')).toBeUndefined();
+    expect(readdirSync(join(registry.root, 'temp', '3')).sort()).toEqual(['manifest.json', 'model.onnx']); // no signing key: no manifest.sig
+    const pulled = pulledOf(await registry.pull('temp'));
+    expect(pulled.manifest).toEqual(pushed[2]);
+    expect(pulled.bytes).toEqual(blobs[2]);
+    expect(pulled.signedBy).toBeUndefined();
+    expect(pulled.refused).toEqual([]);
+    expect(await registry.pull('other')).toEqual({ outcome: 'empty' });
+    expect(warnings.length).toBe(1); // said once per registry
   });
 
   it('pull passes over a corrupt version, a withdrawn one and a broken manifest, saying why', async () => {
@@ -63,13 +76,17 @@ describe(`DirectoryRegistry (seed ${SEED})`, () => {
     writeFileSync(join(dir(3), 'manifest.json'), '{"name": "temp", "vers');
     const withdrawn = { ...(JSON.parse(readFileSync(join(dir(2), 'manifest.json'), 'utf8')) as ModelManifest), approved: false };
     writeFileSync(join(dir(2), 'manifest.json'), JSON.stringify(withdrawn));
-    const pulled = await registry.pull('temp');
-    expect(pulled?.manifest.version).toBe(1);
-    expect(pulled?.bytes).toEqual(blobs[0]);
-    expect(pulled?.skipped.map((s) => s.version)).toEqual([4, 3, 2]);
-    expect(pulled?.skipped[0]!.reason).toMatch(/model\.onnx does not match its manifest \(SHA-256/);
-    expect(pulled?.skipped[1]!.reason).toMatch(/manifest\.json: not valid JSON/);
-    expect(pulled?.skipped[2]!.reason).toBe('not approved');
+    const pulled = pulledOf(await registry.pull('temp'));
+    expect(pulled.manifest.version).toBe(1);
+    expect(pulled.bytes).toEqual(blobs[0]);
+    expect(pulled.refused.map((s) => [s.version, s.code])).toEqual([
+      [4, 'hash-mismatch'],
+      [3, 'unreadable'],
+      [2, 'withdrawn'],
+    ]);
+    expect(pulled.refused[0]!.reason).toMatch(/\/4\/model\.onnx: does not match its manifest \(SHA-256/);
+    expect(pulled.refused[1]!.reason).toMatch(/\/3\/manifest\.json: not valid JSON/);
+    expect(pulled.refused[2]!.reason).toMatch(/\/2\/manifest\.json: not approved/);
     expect((await registry.list('temp')).map((m) => m.version)).toEqual([1, 2, 4]);
   });
 
@@ -80,7 +97,7 @@ describe(`DirectoryRegistry (seed ${SEED})`, () => {
     mkdirSync(leftover);
     writeFileSync(join(leftover, 'model.onnx'), blob());
     expect((await registry.list('temp')).map((m) => m.version)).toEqual([1]);
-    expect((await registry.pull('temp'))?.manifest.version).toBe(1);
+    expect(pulledOf(await registry.pull('temp')).manifest.version).toBe(1);
     expect((await registry.push('temp', blob(), details(1))).version).toBe(2);
   });
 
