@@ -12,6 +12,7 @@ import { batchAxes, type BatchAxes } from './batch-axes.js';
 import type { BatchFrame } from './batch-frame.js';
 import { exampleFeeds, runsOf, splitOutputs, stackFeeds, type Feeds, type InputFns } from './example-feeds.js';
 import type { RunInferenceMetrics } from './metrics.js';
+import { isTensor } from './tensor.js';
 import type { FrameModel, ModelOutputs } from './types.js';
 
 /** An example held from `process` to the end of the bundle. */
@@ -92,7 +93,12 @@ export async function runExamples(
   }
   const max = Math.min(spec.maxBatchSize, axes.maxBatch);
   if (tabularPath(model, spec)) {
-    for (let from = 0; from < items.length; from += max) await runFrame(model, frame, items.slice(from, from + max), axes, spec, sink, metrics, emit);
+    // A model that fixes no width and names no features (`[batch, samples]`) takes rows of any
+    // length, one length per run: consecutive rows of equal length run together.
+    const anyWidth = model.featureCount === undefined && (model.featureNames ?? spec.featureNames) === undefined;
+    for (const group of anyWidth ? consecutive(items, (item) => widthOf(item.value)) : [items]) {
+      for (let from = 0; from < group.length; from += max) await runFrame(model, frame, group.slice(from, from + max), axes, spec, sink, metrics, emit);
+    }
     return;
   }
   const rows: Held[] = [];
@@ -122,6 +128,25 @@ export async function runExamples(
         ),
     );
   }
+}
+
+/** Splits `items` (in order) into runs of consecutive items with the same `keyOf`. */
+function consecutive<T>(items: readonly T[], keyOf: (item: T) => number): T[][] {
+  const runs: T[][] = [];
+  let last: number | undefined;
+  for (const item of items) {
+    const key = keyOf(item);
+    if (runs.length === 0 || key !== last) runs.push([]);
+    runs[runs.length - 1]!.push(item);
+    last = key;
+  }
+  return runs;
+}
+
+/** A row's length (a record or anything else: -1, which the batch frame refuses with its reason). */
+function widthOf(value: unknown): number {
+  if (Array.isArray(value) || value instanceof Float32Array || value instanceof Float64Array) return value.length;
+  return isTensor(value) ? value.data.length : -1;
 }
 
 /** One run of number rows through the batch frame; state tensors go in as `extra`. */

@@ -123,6 +123,27 @@ describe(`real exported models (seed ${SEED})`, () => {
     await emb.close();
   });
 
+  it('examples of different shapes run in separate runs, as number rows and as tensors through inputs (melspectrogram, [batch, samples])', async () => {
+    const rng = seededRandom(SEED + 4);
+    const lengths = [2560, 2560, 1760, 1760, 1760, 2560];
+    const clips = lengths.map((n) => noise(rng, n, 0.3 + rng()));
+    for (const options of [{}, { inputs: { input: (c: Float32Array) => tensor('float32', c, [c.length]) } }]) {
+      const mel = servedModel(handler, modelBytes('melspectrogram'), { id: 'mel' });
+      const out = collect<PredictionResult<Float32Array>>();
+      const p = new Pipeline();
+      p.apply(stream(clips, 6)).apply(runInference<Float32Array>(mel, options)).apply(out);
+      const result = await run(p);
+      expect(result.deadLetters.map((d) => d.reason)).toEqual([]);
+      expect(mel.metrics.snapshot().numBatches).toBe(3); // 2560 ×2, 1760 ×3, 2560
+      expect(out.values.map((r) => r.example.length)).toEqual(lengths);
+      for (const r of out.values) {
+        const want = await nodeRun('melspectrogram', { input: tensor('float32', r.example, [1, r.example.length]) });
+        expect(maxDiff(r.inference['output']!.data as Float32Array, want['output']!.data)).toBeLessThanOrEqual(TOL);
+      }
+      await mel.close();
+    }
+  });
+
   it('a head with its batch fixed at 1 ([1, 16, 96]) runs a 2-example bundle one example at a time, fed records through inputs', async () => {
     const rng = seededRandom(SEED + 2);
     const records = Array.from({ length: 2 }, (_, i) => ({ id: i, embeddings: noise(rng, 16 * 96, 2) }));
