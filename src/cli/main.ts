@@ -5,10 +5,11 @@ import { UsageError, type Command } from './command.js';
 import { bundleCommand } from './commands/bundle.js';
 import { demoCommand } from './commands/demo.js';
 import { inspectCommand } from './commands/inspect.js';
+import { keysCommand } from './commands/keys.js';
 import { passwdCommand } from './commands/passwd.js';
 import { runCommand } from './commands/run.js';
 
-const COMMANDS: readonly Command[] = [runCommand, demoCommand, inspectCommand, passwdCommand, bundleCommand];
+const COMMANDS: readonly Command[] = [runCommand, demoCommand, inspectCommand, passwdCommand, bundleCommand, keysCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
