@@ -5,6 +5,7 @@
  * axis), a PyTorch feature extractor batched over `[batch, samples]`, a TensorFlow NHWC model fed
  * tensors, and a head whose batch is fixed at 1 fed records through `inputs`.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Pipeline, collect, kv, run, type KV } from '../../../src/index.js';
@@ -13,7 +14,7 @@ import { OnnxModelHandler, int64, runInference, runStatefulInference, sampleFram
 import { testStream, timestamped } from '../../../src/testing/index.js';
 import { readWav16k } from '../../../examples/wake-word.js';
 import { SEED } from '../../seed.js';
-import { maxDiff, modelBytes, noise, nodeRun } from './real-models.js';
+import { HEADS, headPath, maxDiff, modelBytes, noise, nodeRun } from './real-models.js';
 
 const TOL = 1e-4;
 const handler = new OnnxModelHandler();
@@ -121,6 +122,33 @@ describe(`real exported models (seed ${SEED})`, () => {
       expect(maxDiff(r.inference['conv2d_19']!.data as Float32Array, want['conv2d_19']!.data)).toBeLessThanOrEqual(TOL);
     }
     await emb.close();
+  });
+
+  it('every openWakeWord head (batch fixed at 1; 16, 22 or 34 frames; numeric and JSON-string output names) runs a 2-example bundle, equal to onnxruntime-node', async () => {
+    const rng = seededRandom(SEED + 5);
+    for (const [head, frames] of Object.entries(HEADS)) {
+      const model = servedModel(handler, new Uint8Array(readFileSync(headPath(head))), { id: head });
+      const windows = Array.from({ length: 2 }, () => tensor('float32', noise(rng, frames * 96, 2), [frames, 96]));
+      const out = collect<PredictionResult<Tensor>>();
+      const p = new Pipeline();
+      p.apply(stream(windows, 2)).apply(runInference<Tensor>(model)).apply(out);
+      const result = await run(p);
+      expect(
+        result.deadLetters.map((d) => d.reason),
+        head,
+      ).toEqual([]);
+      expect(out.values).toHaveLength(2);
+      const lease = await model.lease();
+      const input = lease.model.inputs[0]!.name; // alexa & co: "onnx::Flatten_0", hey_jarvis: "x.1"
+      lease.done();
+      for (const r of out.values) {
+        const want = await nodeRun(head, { [input]: tensor('float32', r.example.data, [1, frames, 96]) });
+        const [name, value] = Object.entries(r.inference)[0]!;
+        expect(Object.keys(want)).toEqual([name]);
+        expect(maxDiff(value.data as Float32Array, want[name]!.data), head).toBeLessThanOrEqual(TOL);
+      }
+      await model.close();
+    }
   });
 
   it('examples of different shapes run in separate runs, as number rows and as tensors through inputs (melspectrogram, [batch, samples])', async () => {

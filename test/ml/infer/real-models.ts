@@ -28,6 +28,14 @@ export const MODELS = {
   heyJarvis: join(oww, 'hey_jarvis_v0.1.onnx'),
 } as const;
 
+/** openWakeWord's classifier heads (PyTorch, batch fixed at 1): file name → embedding frames they take (`[1, frames, 96]`). */
+export const HEADS: Readonly<Record<string, number>> = { hey_jarvis_v0: 16, alexa_v0: 16, hey_mycroft_v0: 16, hey_rhasspy_v0: 16, timer_v0: 34, weather_v0: 22 };
+
+/** Path of a head's file. */
+export function headPath(head: string): string {
+  return join(oww, `${head}.1.onnx`);
+}
+
 /** A model's bytes. */
 export function modelBytes(name: keyof typeof MODELS): Uint8Array {
   return new Uint8Array(readFileSync(MODELS[name]));
@@ -37,9 +45,9 @@ export function modelBytes(name: keyof typeof MODELS): Uint8Array {
 const sessions = new Map<string, Promise<ortNode.InferenceSession>>();
 
 /** Runs `feeds` on onnxruntime-node; outputs as Runnel tensors-like `{ type, data, dims }`. */
-export async function nodeRun(name: keyof typeof MODELS, feeds: Record<string, Tensor>): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>> {
+export async function nodeRun(name: keyof typeof MODELS | (string & {}), feeds: Record<string, Tensor>): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>> {
   let session = sessions.get(name);
-  if (!session) sessions.set(name, (session = ortNode.InferenceSession.create(MODELS[name])));
+  if (!session) sessions.set(name, (session = ortNode.InferenceSession.create(name in MODELS ? MODELS[name as keyof typeof MODELS] : headPath(name))));
   const inputs: Record<string, ortNode.Tensor> = {};
   for (const [input, t] of Object.entries(feeds)) inputs[input] = new ortNode.Tensor(t.type as 'float32', t.data as Float32Array, [...t.dims]);
   const out = await (await session).run(inputs);
