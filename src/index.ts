@@ -85,6 +85,18 @@ export { onnxHandlerForDevice, runInferenceOptionsForDevice } from './config/inf
 export { loadDeviceProfile, type DeviceProfile } from './config/device-profile.js';
 export * from './ml/train/index.js';
 export * from './ml/evaluate/index.js';
+export {
+  DirectoryRegistry,
+  type DirectoryRegistryOptions,
+  type ModelRegistry,
+  type PullResult,
+  type PulledModel,
+  type PushDetails,
+  type Refusal,
+  type RefusalCode,
+} from './sync/directory-registry.js';
+export { deviceKeys, generateKeyPair, keyIdOf, loadSigningKey, loadTrustSet, type DeviceKeys, type KeyPairFiles, type SigningKey, type TrustSet } from './sync/keys.js';
+export type { ModelManifest, TrainedOn } from './sync/manifest.js';
 
 export { MqttSink, type MqttSinkOptions, type MqttSinkStats } from './io/mqtt/sink.js';
 export { readBuffer, type ReadBufferOptions, type BufferedMessage } from './io/mqtt/read-buffer.js';
