@@ -109,13 +109,6 @@ function fsyncDirectory(path: string): void {
   }
 }
 
-/** The bytes of a version folder's files, read without following links; `sig` undefined when absent. */
-interface EntryFiles {
-  readonly manifest: Uint8Array;
-  readonly model: Uint8Array;
-  readonly sig: Uint8Array | undefined;
-}
-
 /** Reads `file` unless it is a symbolic link (O_NOFOLLOW: no window between a check and the read). */
 function readNoFollow(file: string): Uint8Array {
   const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -124,6 +117,39 @@ function readNoFollow(file: string): Uint8Array {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Why version folder `dir` is refused when it, or any file in it, is a symbolic link or cannot be listed. */
+function linkRefusal(dir: string, version: number): Refusal | undefined {
+  try {
+    if (lstatSync(dir).isSymbolicLink())
+      return { version, code: 'symlink', reason: `${dir}: is a symbolic link (to ${readlinkSync(dir)}); a registry version must be a real folder` };
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const file = join(dir, entry.name);
+      if (entry.isSymbolicLink()) return { version, code: 'symlink', reason: `${file}: is a symbolic link (to ${readlinkSync(file)}); a registry version must hold real files` };
+    }
+  } catch (error) {
+    return { version, code: 'unreadable', reason: `${dir}: cannot be read (${(error as Error).message})` };
+  }
+  return undefined;
+}
+
+/** The bytes of `file` in version folder `dir`, undefined when it is missing, or why it cannot be used. */
+function readEntryFile(dir: string, version: number, file: string): Uint8Array | Refusal | undefined {
+  const path = join(dir, file);
+  try {
+    return readNoFollow(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') return { version, code: 'symlink', reason: `${path}: is a symbolic link; a registry version must hold real files` };
+    return { version, code: 'unreadable', reason: `${path}: cannot be read (${(error as Error).message})` };
+  }
+}
+
+/** As `readEntryFile`, a missing file being a refusal too. */
+function readRequired(dir: string, version: number, file: string): Uint8Array | Refusal {
+  return readEntryFile(dir, version, file) ?? { version, code: 'unreadable', reason: `${join(dir, file)}: missing` };
 }
 
 /** A `ModelRegistry` in the directory `root` (created on first push). */
@@ -192,10 +218,11 @@ export class DirectoryRegistry implements ModelRegistry {
     checkName(name);
     const manifests: ModelManifest[] = [];
     for (const version of this.#versions(name).sort((a, b) => a - b)) {
-      const files = this.#read(name, version);
-      if ('code' in files) continue; // `pull` names it with the reason
+      const dir = join(this.root, name, String(version));
+      const bytes = linkRefusal(dir, version) ?? readRequired(dir, version, 'manifest.json');
+      if ('code' in bytes) continue; // `pull` names it with the reason
       try {
-        manifests.push(this.#parse(files.manifest, name, version));
+        manifests.push(this.#parse(bytes, name, version));
       } catch {
         // Unreadable versions are left out here; `pull` names them with the reason.
       }
@@ -215,21 +242,25 @@ export class DirectoryRegistry implements ModelRegistry {
   /** The version checked in order (links, signature, manifest, SHA-256, approval), or why it is refused. */
   #check(name: string, version: number, trust: TrustSet | undefined): PulledModel | Refusal {
     const dir = join(this.root, name, String(version));
-    const files = this.#read(name, version);
-    if ('code' in files) return files;
+    const manifestBytes = linkRefusal(dir, version) ?? readRequired(dir, version, 'manifest.json');
+    if ('code' in manifestBytes) return manifestBytes;
     let signedBy: string | undefined;
     if (trust) {
-      const verdict = verifyManifest(files.manifest, files.sig, trust, { manifest: join(dir, 'manifest.json'), sig: join(dir, 'manifest.sig') });
+      const sig = readEntryFile(dir, version, 'manifest.sig');
+      if (sig && 'code' in sig) return sig;
+      const verdict = verifyManifest(manifestBytes, sig, trust, { manifest: join(dir, 'manifest.json'), sig: join(dir, 'manifest.sig') });
       if (!verdict.ok) return { version, code: verdict.failure, reason: verdict.reason };
       signedBy = verdict.keyId;
     }
     let manifest: ModelManifest;
     try {
-      manifest = this.#parse(files.manifest, name, version);
+      manifest = this.#parse(manifestBytes, name, version);
     } catch (error) {
       return { version, code: 'unreadable', reason: (error as Error).message };
     }
-    const actual = sha256Hex(files.model);
+    const bytes = readRequired(dir, version, 'model.onnx');
+    if ('code' in bytes) return bytes;
+    const actual = sha256Hex(bytes);
     if (actual !== manifest.sha256) {
       return {
         version,
@@ -238,34 +269,7 @@ export class DirectoryRegistry implements ModelRegistry {
       };
     }
     if (!manifest.approved) return { version, code: 'withdrawn', reason: `${join(dir, 'manifest.json')}: not approved (withdrawn)` };
-    return { manifest, bytes: files.model, signedBy };
-  }
-
-  /** The files of a version folder, or a refusal when the folder or a file in it is a symbolic link or unreadable. */
-  #read(name: string, version: number): EntryFiles | Refusal {
-    const dir = join(this.root, name, String(version));
-    const refuse = (code: RefusalCode, reason: string): Refusal => ({ version, code, reason });
-    try {
-      if (lstatSync(dir).isSymbolicLink()) return refuse('symlink', `${dir}: is a symbolic link (to ${readlinkSync(dir)}); a registry version must be a real folder`);
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        const file = join(dir, entry.name);
-        if (entry.isSymbolicLink()) return refuse('symlink', `${file}: is a symbolic link (to ${readlinkSync(file)}); a registry version must hold real files`);
-      }
-    } catch (error) {
-      return refuse('unreadable', `${dir}: cannot be read (${(error as Error).message})`);
-    }
-    const files = new Map<string, Uint8Array>();
-    for (const file of ['manifest.json', 'model.onnx', 'manifest.sig']) {
-      try {
-        files.set(file, readNoFollow(join(dir, file)));
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' && file === 'manifest.sig') continue; // unsigned: refused later only when a trust set is given
-        if (code === 'ELOOP') return refuse('symlink', `${join(dir, file)}: is a symbolic link; a registry version must hold real files`);
-        return refuse('unreadable', `${join(dir, file)}: ${code === 'ENOENT' ? 'missing' : `cannot be read (${(error as Error).message})`}`);
-      }
-    }
-    return { manifest: files.get('manifest.json')!, model: files.get('model.onnx')!, sig: files.get('manifest.sig') };
+    return { manifest, bytes, signedBy };
   }
 
   #parse(bytes: Uint8Array, name: string, version: number): ModelManifest {
