@@ -11,9 +11,9 @@ export { servedModel, ServedModel, type ModelLease, type ModelProvider, type Mod
 export { keyedModelHandler, KeyedModels, type KeyedModelOptions } from './keyed-models.js';
 export { batchElementsFn, type HeldBatch, type HeldExample } from './batch-elements.js';
 export { BatchFrame, type Example } from './batch-frame.js';
-export { splitRows, inferenceValues, type InferenceValues, type PredictionResult } from './prediction.js';
+export { inferenceValues, type InferenceValues, type PredictionResult } from './prediction.js';
 export { frameOf, type FrameLike } from '../../kernels/frame.js';
-export { type FloatTensor, type FrameModel, type LoadedModel, type ModelHandler, type ModelOutputs, type TensorDescription, type TensorValue, type ExtraInput } from './types.js';
+export { type FloatTensor, type FrameModel, type LoadedModel, type ModelHandler, type ModelOutputs, type TensorDescription, type ExtraInput } from './types.js';
 export {
   tensor,
   float32,

@@ -19,9 +19,6 @@ export interface TensorDescription {
   shape?: readonly (number | string)[];
 }
 
-/** Data and dims of a tensor, the type optional (what `splitRows` reads). */
-export type TensorValue = Pick<Tensor, 'data' | 'dims'> & { type?: TensorType };
-
 /** A float32 tensor fed to an input other than the frame; `type` may be left out (a `Tensor` of any type fits too). */
 export interface FloatTensor {
   data: Float32Array;
