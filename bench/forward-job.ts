@@ -42,7 +42,7 @@ export interface ForwardRun {
 }
 
 /** How long without a new alert, after the publisher is done, ends a run as incomplete. */
-const STALL_MS = 5000;
+const STALL_MS = 15_000;
 /** A probe every this many ms until one comes out: the job is subscribed and working end to end. */
 const PROBE_EVERY_MS = 25;
 /** How long a job may take to forward its first probe. */
