@@ -70,7 +70,7 @@ module.exports = {
     layer('sync', ['common'], 'the model registry moves files and manifests'),
     layer('config', ['ml/infer', 'common'], 'device profiles, and what they mean for inference'),
     layer('deploy', ['config', 'common'], 'what goes onto a device: the service unit, rendered from a profile'),
-    layer('yaml', ['core', 'transforms', 'io', 'runner', 'common'], 'Beam YAML pipeline files become the same transforms a TypeScript pipeline uses'),
+    layer('yaml', ['core', 'transforms', 'io', 'runner', 'store', 'common'], 'Beam YAML pipeline files become the same transforms a TypeScript pipeline uses'),
     layer('testing', ['core', 'transforms', 'runner', 'io', 'store', 'common'], 'the test helpers shipped as runnel/testing'),
     layer(
       'demo',

@@ -3,6 +3,7 @@ import { pcollections, type PCollection } from '../core/pcollection.js';
 import { Pipeline, type PBegin } from '../core/pipeline.js';
 import { composite } from '../core/ptransform.js';
 import type { WindowFn } from '../core/windowing/window-fns.js';
+import type { Store } from '../store/store.js';
 import { flatten } from '../transforms/flatten.js';
 import { ConfigReader } from './config.js';
 import type { Row } from './expressions.js';
@@ -17,6 +18,8 @@ export interface BuildOptions {
   readonly log: (line: string) => void;
   /** Folder relative file paths in the pipeline are resolved against. */
   readonly baseDir: string;
+  /** The run's database (`ReadFromMqtt` needs one). */
+  readonly store?: Store;
 }
 
 /** A sink's place in the table of outputs: it has none. */
@@ -59,7 +62,13 @@ function apply(
 ): PCollection<Row> | typeof NO_OUTPUT {
   const impl = YAML_TRANSFORMS[t.type];
   if (!impl) throw source.error([...t.path, 'type'], `unknown transform type "${t.type}"; Runnel runs ${Object.keys(YAML_TRANSFORMS).join(', ')}`);
-  const context = { spec: t, config: new ConfigReader(source, [...t.path, 'config'], t.config, t.label), log: options.log, baseDir: options.baseDir };
+  const context = {
+    spec: t,
+    config: new ConfigReader(source, [...t.path, 'config'], t.config, t.label),
+    log: options.log,
+    baseDir: options.baseDir,
+    ...(options.store ? { store: options.store } : {}),
+  };
   const windowFn = windowingOf(source, t, impl.kind === 'root' ? spec.windowing : undefined);
   const name = t.name?.replaceAll('/', '∕');
   const scoped = <In, Out>(fn: (input: In) => Out) => (name === undefined ? composite(t.type, fn) : composite(name, fn).withName(name));

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Pipeline } from '../core/pipeline.js';
+import type { Store } from '../store/store.js';
 import { buildPipeline } from './build.js';
 import { YamlSource } from './source-map.js';
 import { readPipelineSpec } from './spec.js';
@@ -10,6 +11,8 @@ export interface YamlPipelineOptions {
   log?: (line: string) => void;
   /** Folder relative file paths are resolved against (default: the current directory, as in Beam). */
   baseDir?: string;
+  /** The run's database: `ReadFromMqtt` commits each message there before acknowledging it. */
+  store?: Store;
 }
 
 /**
@@ -23,6 +26,7 @@ export function loadYamlPipeline(text: string, file: string, options: YamlPipeli
   return buildPipeline(source, readPipelineSpec(source), {
     log: options.log ?? ((line) => process.stdout.write(`${line}\n`)),
     baseDir: resolve(options.baseDir ?? '.'),
+    ...(options.store ? { store: options.store } : {}),
   });
 }
 

@@ -52,7 +52,15 @@ describe('systemd unit', () => {
       0,
       args.findIndex((arg) => !arg.startsWith('--')),
     ); // node's own, before the script
-    expect(args.slice(flags.length)).toEqual(['/opt/runnel/dist/src/cli/main.js', 'run', '/etc/runnel/pipeline.yaml', '--device', `/opt/runnel/devices/${name}.json`]);
+    expect(args.slice(flags.length)).toEqual([
+      '/opt/runnel/dist/src/cli/main.js',
+      'run',
+      '/etc/runnel/pipeline.yaml',
+      '--db',
+      '/var/lib/runnel/runnel.db',
+      '--device',
+      `/opt/runnel/devices/${name}.json`,
+    ]);
     const { stdout } = await run(node!, [...flags, '-p', 'require("node:v8").getHeapStatistics().heap_size_limit / 2 ** 20']);
     const limitMiB = Number(stdout);
     // V8's limit is the old space plus the young generation (three semi-spaces' worth).

@@ -6,6 +6,7 @@ import { loadDeviceProfile, type DeviceProfile } from '../../config/device-profi
 import { watchMemory } from '../../config/memory-watch.js';
 import { run as runPipeline } from '../../runner/direct-runner.js';
 import { loadYamlPipeline } from '../../yaml/index.js';
+import { Store } from '../../store/store.js';
 import { UsageError, type Command } from '../command.js';
 import { relaunchWithHeapFlags } from '../heap-relaunch.js';
 
@@ -28,6 +29,10 @@ Options:
                       size and V8 heap limits (V8 sizes its heap at start, so the command runs
                       itself again under them unless NODE_OPTIONS or node's own flags size the
                       heap, or RUNNEL_HEAP_FLAGS=off), and warns when memory nears its budget
+  --db <file>         run durably on this SQLite database: each step commits there and a
+                      restart resumes from the last commit; ReadFromMqtt needs one (it
+                      commits every message before acknowledging it). A pipeline that reads
+                      MQTT runs until Ctrl-C or SIGTERM, which stop it cleanly
   --fail-fast         stop at the first dead letter, with exit code 1
   -h, --help          show this help
 
@@ -40,7 +45,7 @@ const SHOWN_DEAD_LETTERS = 5;
 async function run(args: string[]): Promise<number | void> {
   const { values, positionals } = parseArgs({
     args,
-    options: { device: { type: 'string' }, 'fail-fast': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { device: { type: 'string' }, db: { type: 'string' }, 'fail-fast': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
     strict: true,
   });
@@ -70,11 +75,31 @@ async function run(args: string[]): Promise<number | void> {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new RunnelError('PIPELINE_INVALID', `cannot read the pipeline file ${path}: ${reason}`);
   }
-  const pipeline = loadYamlPipeline(text, shown, { log: (line) => process.stdout.write(`${line}\n`) });
+  const store = values.db === undefined ? undefined : Store.open(resolve(values.db), profile ? { cacheMiB: profile.sqlite.cacheMiB, synchronous: profile.sqlite.synchronous } : {});
+  const stop = new AbortController();
+  const onSignal = (): void => {
+    say('stopping: finishing the current step, then closing');
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const stopWatching = profile ? watchMemory({ budgetMiB: profile.memoryBudgetMiB, log: say }) : undefined;
-  const result = await runPipeline(pipeline, { failFast: values['fail-fast'] ?? false, ...(profile ? { bundleSize: profile.bundle.maxElements } : {}) }).finally(() =>
-    stopWatching?.(),
-  );
+  let result;
+  try {
+    const pipeline = loadYamlPipeline(text, shown, { log: (line) => process.stdout.write(`${line}\n`), ...(store ? { store } : {}) });
+    result = await runPipeline(pipeline, {
+      failFast: values['fail-fast'] ?? false,
+      signal: stop.signal,
+      log: say,
+      ...(store ? { store } : {}),
+      ...(profile ? { bundleSize: profile.bundle.maxElements } : {}),
+    });
+  } finally {
+    stopWatching?.();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    store?.close();
+  }
   console.error(`${shown}: done in ${Math.round(result.elapsedMs)} ms, ${result.deadLetterCount.toLocaleString('en-US')} dead letters`);
   for (const d of result.deadLetters.slice(0, SHOWN_DEAD_LETTERS)) console.error(`  [${d.stage}] ${d.code ?? ''} ${d.reason}`);
   if (result.deadLetterCount > SHOWN_DEAD_LETTERS) console.error(`  … and ${(result.deadLetterCount - SHOWN_DEAD_LETTERS).toLocaleString('en-US')} more`);

@@ -1,5 +1,6 @@
 import type { PBegin } from '../../core/pipeline.js';
 import type { PCollection } from '../../core/pcollection.js';
+import type { Store } from '../../store/store.js';
 import type { ConfigReader } from '../config.js';
 import type { Row } from '../expressions.js';
 import type { TransformSpec } from '../spec.js';
@@ -13,6 +14,8 @@ export interface BuildContext {
   readonly log: (line: string) => void;
   /** Relative file paths are resolved against this folder. */
   readonly baseDir: string;
+  /** The run's database, for transforms that commit what they read (`ReadFromMqtt`); absent in a run without one. */
+  readonly store?: Store;
 }
 
 /** How one Beam YAML transform type becomes Runnel transforms. */

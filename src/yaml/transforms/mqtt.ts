@@ -1,0 +1,57 @@
+import { mqttSource } from '../../io/mqtt/source.js';
+import { describe, type ConfigReader } from '../config.js';
+import { DURATION_HINT, parseDuration } from '../duration.js';
+import type { BuildContext, YamlTransform } from './yaml-transform.js';
+
+/** Beam's MQTT URIs (`tcp://`, `ssl://`) and mqtt.js's, as mqtt.js takes them. */
+const SCHEMES: Readonly<Record<string, string>> = { 'tcp:': 'mqtt:', 'ssl:': 'mqtts:', 'mqtt:': 'mqtt:', 'mqtts:': 'mqtts:', 'ws:': 'ws:', 'wss:': 'wss:' };
+
+function brokerUrl(connection: ConfigReader): string {
+  const uri = connection.string('server_uri');
+  const scheme = /^[a-z]+:/.exec(uri)?.[0];
+  const mapped = scheme === undefined ? undefined : SCHEMES[scheme];
+  if (mapped === undefined) throw connection.error('server_uri', `expected tcp://host:port (or ssl://, mqtt://, mqtts://, ws://, wss://), got ${describe(uri)}`);
+  return mapped + uri.slice(scheme!.length);
+}
+
+/**
+ * `ReadFromMqtt`: a durable MQTT subscription, configured as Beam's MqttIO schema transform is
+ * (`connection_configuration: { server_uri, topic, client_id, username, password }`). Every
+ * message is committed to the run's database before it is acknowledged, and the pipeline reads it
+ * from there (`mqttSource`), so the run needs a database (`runnel run --db`) and resumes from it.
+ * JSON payloads become rows, with the topic's named levels (`sensors/+device/temp` adds `device`);
+ * `event_time_field` names the payload's event time (epoch ms or ISO 8601; default: arrival time),
+ * `max_lateness` the disorder the watermark waits for.
+ */
+export const ReadFromMqtt: YamlTransform = {
+  kind: 'root',
+  build(begin, { config, spec, store }: BuildContext) {
+    config.allowOnly(['connection_configuration', 'event_time_field', 'max_lateness']);
+    const connection = config.mapping('connection_configuration').allowOnly(['server_uri', 'topic', 'client_id', 'username', 'password']);
+    if (store === undefined) {
+      throw config.error(
+        'connection_configuration',
+        'ReadFromMqtt commits each message to a database before acknowledging it: run the pipeline with one (runnel run <pipeline.yaml> --db <file>)',
+      );
+    }
+    const maxLateness = config.has('max_lateness') ? parseDuration(config.raw('max_lateness')) : 0;
+    if (maxLateness === undefined) throw config.error('max_lateness', `expected ${DURATION_HINT}, got ${describe(config.raw('max_lateness'))}`);
+    const eventTimeField = config.optionalString('event_time_field');
+    const username = connection.optionalString('username');
+    const password = connection.optionalString('password');
+    return begin.pipeline.apply(
+      mqttSource(store, {
+        name: spec.name ?? 'ReadFromMqtt',
+        topics: connection.string('topic'),
+        connection: {
+          url: brokerUrl(connection),
+          clientId: connection.string('client_id'),
+          ...(username === undefined ? {} : { username }),
+          ...(password === undefined ? {} : { password }),
+        },
+        maxLateness,
+        ...(eventTimeField === undefined ? {} : { eventTimeField }),
+      }),
+    );
+  },
+};

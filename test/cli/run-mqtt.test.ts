@@ -1,0 +1,111 @@
+/**
+ * `runnel run --db` of a Beam YAML pipeline that reads MQTT (compiled CLI, real Mosquitto,
+ * Mosquitto's own mosquitto_pub): it ingests durably, runs until SIGTERM, stops cleanly, and a
+ * restart on the same database picks up what the broker held for it meanwhile, and nothing twice.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithMosquitto, startMosquitto, type TestBroker } from '../support/mosquitto.js';
+import { until } from '../support/until.js';
+
+const exec = promisify(execFile);
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+
+/** A running `runnel run`, its stdout lines and stderr as they come. */
+function runnelRun(args: string[]): { child: ChildProcess; lines: string[]; stderr: () => string } {
+  const child = spawn('node', [CLI, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += String(chunk);
+    const parts = out.split('\n');
+    out = parts.pop()!;
+    lines.push(...parts);
+  });
+  child.stderr.on('data', (chunk: Buffer) => (err += String(chunk)));
+  return { child, lines, stderr: () => err };
+}
+
+describeWithMosquitto('runnel run: a YAML pipeline reading MQTT', () => {
+  let broker: TestBroker;
+  let dir: string;
+  let pipeline: string;
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    dir = mkdtempSync(join(tmpdir(), 'runnel-run-mqtt-'));
+    pipeline = join(dir, 'hot.yaml');
+    writeFileSync(
+      pipeline,
+      [
+        'pipeline:',
+        '  type: chain',
+        '  source:',
+        '    type: ReadFromMqtt',
+        '    name: sensors',
+        '    config:',
+        '      connection_configuration:',
+        `        server_uri: tcp://127.0.0.1:${broker.port}`,
+        '        topic: sensors/+device/temp',
+        '        client_id: runnel-yaml-test',
+        '  transforms:',
+        '    - type: Filter',
+        '      config:',
+        '        language: javascript',
+        '        keep: temp > 20',
+        '  sink:',
+        '    type: LogForTesting',
+        '',
+      ].join('\n'),
+    );
+  });
+  afterAll(async () => {
+    await broker?.stop();
+  });
+
+  const publish = (device: string, temp: number): Promise<unknown> =>
+    exec('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.port), '-q', '1', '-t', `sensors/${device}/temp`, '-m', JSON.stringify({ temp })]);
+
+  it('ingests, filters and logs until SIGTERM; a restart gets what was published while it was down, and nothing twice', { timeout: 60_000 }, async () => {
+    const db = join(dir, 'runnel.db');
+    const first = runnelRun([pipeline, '--db', db]);
+    // Until the subscription stands, a publish may go nowhere: probe every 300 ms until one comes through.
+    const probing = setInterval(() => void publish('probe', 99), 300);
+    try {
+      await until(() => first.lines.some((line) => line.includes('"device":"probe"')), 'the first probe through the pipeline', 20_000);
+    } finally {
+      clearInterval(probing);
+    }
+    await publish('a', 25);
+    await publish('b', 10);
+    await publish('c', 30);
+    await until(() => first.lines.some((line) => line.includes('"device":"c"')), 'the readings of a and c', 10_000);
+    first.child.kill('SIGTERM');
+    const [code] = (await once(first.child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    expect(first.stderr()).toMatch(/stopping: finishing the current step/);
+    expect(first.lines.filter((line) => !line.includes('probe')).map((line) => JSON.parse(line) as unknown)).toEqual([
+      { temp: 25, device: 'a' },
+      { temp: 30, device: 'c' },
+    ]);
+
+    await publish('d', 40); // while nothing runs: the broker keeps it for the session
+    const second = runnelRun([pipeline, '--db', db]);
+    await until(() => second.lines.some((line) => line.includes('"device":"d"')), 'the reading published while stopped', 20_000);
+    second.child.kill('SIGTERM');
+    await once(second.child, 'exit');
+    expect(second.lines.filter((line) => !line.includes('probe'))).toEqual(['{"temp":40,"device":"d"}']);
+  });
+
+  it('without --db it says ReadFromMqtt needs a database, with the place in the file, and exits 1', async () => {
+    await expect(exec('node', [CLI, 'run', pipeline])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/hot\.yaml:\d+:\d+: ReadFromMqtt "sensors".*runnel run <pipeline\.yaml> --db <file>/) as unknown,
+    });
+  });
+});
