@@ -17,7 +17,8 @@ export function refuseTimestampsAfterArrivalTime(pipeline: Pipeline): void {
         'PIPELINE_INVALID',
         `"${node.name}" sets event times after the source ${upstream.map((name) => `"${name}"`).join(', ')}, which stamps each message with its arrival time; ` +
           `that source's watermark follows arrival time, so times read from the payload here would be behind it and dropped as late. ` +
-          `Name the payload's time field at the source instead, e.g. mqttSource(store, { …, eventTimeField: 'at' }) or startEmbeddedBroker({ …, eventTimeField: 'at' }), and remove this withTimestamps.`,
+          `Name the payload's time field at the source instead, e.g. mqttSource(store, { …, eventTimeField: 'at' }) or startEmbeddedBroker({ …, eventTimeField: 'at' }) ` +
+          `(in Beam YAML: event_time_field: at in ReadFromMqtt's config), and remove this withTimestamps (AssignTimestamps).`,
         { stage: node.name },
       );
     }

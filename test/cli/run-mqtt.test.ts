@@ -109,3 +109,27 @@ describeWithMosquitto('runnel run: a YAML pipeline reading MQTT', () => {
     });
   });
 });
+
+it('AssignTimestamps after a ReadFromMqtt that stamps arrival time is refused before connecting, naming event_time_field', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'runnel-run-mqtt-'));
+  const file = join(dir, 'late.yaml');
+  writeFileSync(
+    file,
+    [
+      'pipeline:',
+      '  type: chain',
+      '  transforms:',
+      '    - type: ReadFromMqtt',
+      '      config:',
+      '        connection_configuration: { server_uri: "tcp://127.0.0.1:1", topic: "sensors/#", client_id: late }',
+      '    - type: AssignTimestamps',
+      '      config: { timestamp: at }',
+      '    - type: LogForTesting',
+      '',
+    ].join('\n'),
+  );
+  await expect(exec('node', [CLI, 'run', file, '--db', join(dir, 'runnel.db')])).rejects.toMatchObject({
+    code: 1,
+    stderr: expect.stringMatching(/stamps each message with its arrival time.*event_time_field: at in ReadFromMqtt's config.*\(PIPELINE_INVALID\)/) as unknown,
+  });
+});
