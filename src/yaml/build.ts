@@ -8,8 +8,8 @@ import { flatten } from '../transforms/flatten.js';
 import { ConfigReader } from './config.js';
 import type { Row } from './expressions.js';
 import type { YamlPath, YamlSource } from './source-map.js';
-import type { PipelineSpec, TransformSpec } from './spec.js';
-import { YAML_TRANSFORMS } from './transforms/index.js';
+import { scopeName, type PipelineSpec, type TransformSpec } from './spec.js';
+import { YAML_TRANSFORMS, type MqttEgress } from './transforms/index.js';
 import { windowFnOf } from './windowing.js';
 
 /** Options of `buildPipeline`. */
@@ -18,8 +18,10 @@ export interface BuildOptions {
   readonly log: (line: string) => void;
   /** Folder relative file paths in the pipeline are resolved against. */
   readonly baseDir: string;
-  /** The run's database (`ReadFromMqtt` needs one). */
+  /** The run's database (`ReadFromMqtt` and `WriteToMqtt` need one). */
   readonly store?: Store;
+  /** Told of each outbox stage `WriteToMqtt` wants published. */
+  readonly publish?: (egress: MqttEgress) => void;
 }
 
 /** A sink's place in the table of outputs: it has none. */
@@ -68,9 +70,10 @@ function apply(
     log: options.log,
     baseDir: options.baseDir,
     ...(options.store ? { store: options.store } : {}),
+    ...(options.publish ? { publish: options.publish } : {}),
   };
   const windowFn = windowingOf(source, t, impl.kind === 'root' ? spec.windowing : undefined);
-  const name = t.name?.replaceAll('/', '∕');
+  const name = t.name === undefined ? undefined : scopeName(t);
   const scoped = <In, Out>(fn: (input: In) => Out) => (name === undefined ? composite(t.type, fn) : composite(name, fn).withName(name));
   try {
     if (impl.kind === 'root') {

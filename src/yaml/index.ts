@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Pipeline } from '../core/pipeline.js';
 import type { Store } from '../store/store.js';
+import type { MqttEgress } from './transforms/index.js';
 import { buildPipeline } from './build.js';
 import { YamlSource } from './source-map.js';
 import { readPipelineSpec } from './spec.js';
@@ -11,8 +12,10 @@ export interface YamlPipelineOptions {
   log?: (line: string) => void;
   /** Folder relative file paths are resolved against (default: the current directory, as in Beam). */
   baseDir?: string;
-  /** The run's database: `ReadFromMqtt` commits each message there before acknowledging it. */
+  /** The run's database: `ReadFromMqtt` commits each message there before acknowledging it, `WriteToMqtt` sends through its outbox. */
   store?: Store;
+  /** Told of each outbox stage `WriteToMqtt` wants published: start an `MqttSink` for it while the pipeline runs. */
+  publish?: (egress: MqttEgress) => void;
 }
 
 /**
@@ -27,7 +30,8 @@ export function loadYamlPipeline(text: string, file: string, options: YamlPipeli
     log: options.log ?? ((line) => process.stdout.write(`${line}\n`)),
     baseDir: resolve(options.baseDir ?? '.'),
     ...(options.store ? { store: options.store } : {}),
+    ...(options.publish ? { publish: options.publish } : {}),
   });
 }
 
-export { YAML_TRANSFORMS } from './transforms/index.js';
+export { YAML_TRANSFORMS, type MqttEgress } from './transforms/index.js';

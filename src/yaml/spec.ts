@@ -110,3 +110,8 @@ function checkNames(source: YamlSource, transforms: readonly TransformSpec[]): v
     seen.set(t.name, t);
   }
 }
+
+/** The name of a transform's scope in the Runnel pipeline: its `name:` (a `/` would nest scopes, so it becomes `∕`) or its type. */
+export function scopeName(t: Pick<TransformSpec, 'name' | 'type'>): string {
+  return t.name?.replaceAll('/', '∕') ?? t.type;
+}

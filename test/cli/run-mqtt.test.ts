@@ -102,6 +102,63 @@ describeWithMosquitto('runnel run: a YAML pipeline reading MQTT', () => {
     expect(second.lines.filter((line) => !line.includes('probe'))).toEqual(['{"temp":40,"device":"d"}']);
   });
 
+  it('the forward job in YAML: MQTT in, filter, MQTT out to a topic per device, received by mosquitto_sub', { timeout: 60_000 }, async () => {
+    const forward = join(dir, 'forward.yaml');
+    writeFileSync(
+      forward,
+      [
+        'pipeline:',
+        '  type: chain',
+        '  source:',
+        '    type: ReadFromMqtt',
+        '    config:',
+        `      connection_configuration: { server_uri: "tcp://127.0.0.1:${broker.port}", topic: "plant/+device/temp", client_id: runnel-forward-in }`,
+        '  transforms:',
+        '    - type: Filter',
+        '      config: { language: javascript, keep: "temp > 50" }',
+        '  sink:',
+        '    type: WriteToMqtt',
+        '    config:',
+        `      connection_configuration: { server_uri: "tcp://127.0.0.1:${broker.port}", topic: "alerts/{device}", client_id: runnel-forward-out }`,
+        '',
+      ].join('\n'),
+    );
+    const received: string[] = [];
+    const subscriber = spawn('stdbuf', ['-oL', 'mosquitto_sub', '-h', '127.0.0.1', '-p', String(broker.port), '-q', '1', '-t', 'alerts/#', '-v'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    subscriber.stdout.on('data', (chunk: Buffer) =>
+      received.push(
+        ...String(chunk)
+          .split('\n')
+          .filter((line) => line !== ''),
+      ),
+    );
+    const job = runnelRun([forward, '--db', join(dir, 'forward.db')]);
+    try {
+      const probing = setInterval(() => void exec('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.port), '-q', '1', '-t', 'plant/probe/temp', '-m', '{"temp": 99}']), 300);
+      try {
+        await until(() => received.some((line) => line.startsWith('alerts/probe ')), 'a probe forwarded to alerts/probe', 20_000);
+      } finally {
+        clearInterval(probing);
+      }
+      for (const [device, temp] of [
+        ['m1', 70],
+        ['m2', 20],
+        ['m3', 51],
+      ] as const)
+        await exec('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.port), '-q', '1', '-t', `plant/${device}/temp`, '-m', JSON.stringify({ temp })]);
+      await until(() => received.some((line) => line.startsWith('alerts/m3 ')), 'the alert of m3', 10_000);
+      job.child.kill('SIGTERM');
+      const [code] = (await once(job.child, 'exit')) as [number | null];
+      expect(code).toBe(0);
+      expect(received.filter((line) => !line.startsWith('alerts/probe '))).toEqual(['alerts/m1 {"temp":70,"device":"m1"}', 'alerts/m3 {"temp":51,"device":"m3"}']);
+    } finally {
+      job.child.kill('SIGKILL');
+      subscriber.kill();
+    }
+  });
+
   it('without --db it says ReadFromMqtt needs a database, with the place in the file, and exits 1', async () => {
     await expect(exec('node', [CLI, 'run', pipeline])).rejects.toMatchObject({
       code: 1,

@@ -5,7 +5,8 @@ import { RunnelError } from '../../common/errors.js';
 import { loadDeviceProfile, type DeviceProfile } from '../../config/device-profile.js';
 import { watchMemory } from '../../config/memory-watch.js';
 import { run as runPipeline } from '../../runner/direct-runner.js';
-import { loadYamlPipeline } from '../../yaml/index.js';
+import { publishOutbox, type OutboxPublisher } from '../../io/mqtt/outbox-publisher.js';
+import { loadYamlPipeline, type MqttEgress } from '../../yaml/index.js';
 import { Store } from '../../store/store.js';
 import { UsageError, type Command } from '../command.js';
 import { relaunchWithHeapFlags } from '../heap-relaunch.js';
@@ -38,6 +39,9 @@ Options:
 
 Exit codes: 0 the pipeline ran (dead letters or not), 1 the pipeline file is invalid or the
 run failed (the message names file, line and column where it can), 2 a usage error.`;
+
+/** How long a stopping run waits for its outbox to be published before it leaves the rest for the next start. */
+const EGRESS_DRAIN_MS = 2000;
 
 /** Dead letters listed on stderr at the end of a run. */
 const SHOWN_DEAD_LETTERS = 5;
@@ -84,17 +88,22 @@ async function run(args: string[]): Promise<number | void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const stopWatching = profile ? watchMemory({ budgetMiB: profile.memoryBudgetMiB, log: say }) : undefined;
+  const egress: MqttEgress[] = [];
+  let publisher: OutboxPublisher | undefined;
   let result;
   try {
-    const pipeline = loadYamlPipeline(text, shown, { log: (line) => process.stdout.write(`${line}\n`), ...(store ? { store } : {}) });
+    const pipeline = loadYamlPipeline(text, shown, { log: (line) => process.stdout.write(`${line}\n`), ...(store ? { store, publish: (e: MqttEgress) => egress.push(e) } : {}) });
+    publisher = store && egress.length > 0 ? publishOutbox(store, egress, say) : undefined;
     result = await runPipeline(pipeline, {
       failFast: values['fail-fast'] ?? false,
       signal: stop.signal,
       log: say,
       ...(store ? { store } : {}),
+      ...(publisher ? { onProgress: () => publisher?.notify() } : {}),
       ...(profile ? { bundleSize: profile.bundle.maxElements } : {}),
     });
   } finally {
+    await publisher?.close(EGRESS_DRAIN_MS);
     stopWatching?.();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

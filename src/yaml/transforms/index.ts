@@ -5,7 +5,7 @@ import { ReadFromCsv, ReadFromJson, ReadFromText, WriteToCsv, WriteToJson, Write
 import { Filter } from './filter.js';
 import { LogForTesting } from './log-for-testing.js';
 import { MapToFields } from './map-to-fields.js';
-import { ReadFromMqtt } from './mqtt.js';
+import { ReadFromMqtt, WriteToMqtt } from './mqtt.js';
 import { AssignTimestamps, ExtractWindowingInfo } from './timestamps.js';
 import type { YamlTransform } from './yaml-transform.js';
 
@@ -31,6 +31,7 @@ export const YAML_TRANSFORMS: Readonly<Record<string, YamlTransform>> = {
   ReadFromText,
   WriteToText,
   ReadFromMqtt,
+  WriteToMqtt,
 };
 
-export type { BuildContext, YamlTransform } from './yaml-transform.js';
+export type { BuildContext, MqttEgress, YamlTransform } from './yaml-transform.js';

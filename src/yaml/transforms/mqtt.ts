@@ -1,6 +1,9 @@
 import { mqttSource } from '../../io/mqtt/source.js';
+import { writeOutbox } from '../../io/outbox.js';
 import { describe, type ConfigReader } from '../config.js';
 import { DURATION_HINT, parseDuration } from '../duration.js';
+import type { Row } from '../expressions.js';
+import { scopeName } from '../spec.js';
 import type { BuildContext, YamlTransform } from './yaml-transform.js';
 
 /** Beam's MQTT URIs (`tcp://`, `ssl://`) and mqtt.js's, as mqtt.js takes them. */
@@ -55,3 +58,54 @@ export const ReadFromMqtt: YamlTransform = {
     );
   },
 };
+
+/** `{field}` in a topic, filled from the row. */
+const PLACEHOLDER = /\{([^{}]+)\}/g;
+
+/** The topic of a row: the configured topic with each `{field}` replaced by the row's value. */
+function topicOf(template: string): (row: Row) => string {
+  if (!/\{[^{}]+\}/.test(template)) return () => template;
+  return (row) =>
+    template.replace(PLACEHOLDER, (_, field: string) => {
+      const value = row[field];
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+      throw new Error(`the topic ${template} needs a field "${field}" with a value, got ${describe(value)}`);
+    });
+}
+
+/**
+ * `WriteToMqtt`: publishes each row as JSON, configured as Beam's MqttIO write
+ * (`connection_configuration: { server_uri, topic, client_id, username, password }`, `retain`).
+ * Rows go to the run's outbox in the step that made them and an MQTT sink publishes them (at
+ * least once, QoS 1, each with its output id as the MQTT 5 user property `runnel-output-id`), so
+ * the run needs a database (`runnel run --db`); what was not yet delivered is sent after a
+ * restart. A Runnel extension: `{field}` in `topic` takes the row's value (`alerts/{device}`).
+ */
+export const WriteToMqtt: YamlTransform = {
+  kind: 'sink',
+  build(input, { config, spec, store, publish }: BuildContext) {
+    config.allowOnly(['connection_configuration', 'retain']);
+    const connection = config.mapping('connection_configuration').allowOnly(['server_uri', 'topic', 'client_id', 'username', 'password']);
+    if (store === undefined || publish === undefined) {
+      throw config.error(
+        'connection_configuration',
+        'WriteToMqtt sends rows through the database so none is lost: run the pipeline with one (runnel run <pipeline.yaml> --db <file>)',
+      );
+    }
+    const username = connection.optionalString('username');
+    const password = connection.optionalString('password');
+    input.apply(writeOutbox<Row>().withName(OUTBOX));
+    publish({
+      stage: `${scopeName(spec)}/${OUTBOX}`,
+      url: brokerUrl(connection),
+      clientId: connection.string('client_id'),
+      topic: topicOf(connection.string('topic')),
+      retain: config.boolean('retain', false),
+      ...(username === undefined ? {} : { username }),
+      ...(password === undefined ? {} : { password }),
+    });
+  },
+};
+
+/** The name of `WriteToMqtt`'s outbox step inside the transform's scope. */
+const OUTBOX = 'outbox';

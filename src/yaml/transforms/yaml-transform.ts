@@ -1,5 +1,6 @@
 import type { PBegin } from '../../core/pipeline.js';
 import type { PCollection } from '../../core/pcollection.js';
+import type { OutboxTarget } from '../../io/mqtt/outbox-publisher.js';
 import type { Store } from '../../store/store.js';
 import type { ConfigReader } from '../config.js';
 import type { Row } from '../expressions.js';
@@ -16,7 +17,12 @@ export interface BuildContext {
   readonly baseDir: string;
   /** The run's database, for transforms that commit what they read (`ReadFromMqtt`); absent in a run without one. */
   readonly store?: Store;
+  /** Asks the runner of the pipeline to publish an outbox stage to an MQTT broker (`WriteToMqtt`). */
+  readonly publish?: (egress: MqttEgress) => void;
 }
+
+/** An outbox stage to publish to an MQTT broker while the pipeline runs. */
+export type MqttEgress = OutboxTarget<Row>;
 
 /** How one Beam YAML transform type becomes Runnel transforms. */
 export type YamlTransform =
