@@ -8,8 +8,9 @@ import { inspectCommand } from './commands/inspect.js';
 import { keysCommand } from './commands/keys.js';
 import { passwdCommand } from './commands/passwd.js';
 import { runCommand } from './commands/run.js';
+import { validateCommand } from './commands/validate.js';
 
-const COMMANDS: readonly Command[] = [runCommand, demoCommand, inspectCommand, passwdCommand, bundleCommand, keysCommand];
+const COMMANDS: readonly Command[] = [runCommand, validateCommand, demoCommand, inspectCommand, passwdCommand, bundleCommand, keysCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -26,14 +27,23 @@ Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Options:
-  -h, --help     show this help (or a command's: runnel <command> --help)
+  -h, --help     show this help (a command's: runnel help <command>, or runnel <command> --help)
   -v, --version  print the version`;
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
-  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+  if (name === undefined || name === '-h' || name === '--help' || (name === 'help' && args.length === 0)) {
     console.log(help());
+    return 0;
+  }
+  if (name === 'help') {
+    const asked = COMMANDS.find((c) => c.name === args[0]);
+    if (!asked) {
+      console.error(`runnel help: unknown command "${args[0]}". Commands: ${COMMANDS.map((c) => c.name).join(', ')}.`);
+      return 2;
+    }
+    console.log(asked.help);
     return 0;
   }
   if (name === '-v' || name === '--version') {

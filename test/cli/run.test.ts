@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { expectedRows, multiset, type Row } from '../support/beam-expected.js';
 
 const exec = promisify(execFile);
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
@@ -22,35 +23,6 @@ async function runnelRun(file: string, ...args: string[]): Promise<{ stdout: str
   const { stdout, stderr } = await exec('node', [CLI, 'run', file, ...args], { cwd: dir });
   return { stdout, stderr, dir };
 }
-
-type Row = Record<string, unknown>;
-const PY_VALUE = /(\w+)=('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|True|False|None)/g;
-
-/** The rows of a Beam example's `# Expected:` comment (`#  Row(a='x', b=1.0)`). */
-function expectedRows(yaml: string): Row[] {
-  const comment = yaml.slice(yaml.indexOf('# Expected:'));
-  return [...comment.matchAll(/Row\((.*)\)/g)].map(([, fields]): Row => {
-    const entries: [string, unknown][] = [...fields!.matchAll(PY_VALUE)].map(([, key, v]) => [key!, pyValue(v!)]);
-    return Object.fromEntries(entries);
-  });
-}
-
-function pyValue(text: string): unknown {
-  if (text.startsWith("'") || text.startsWith('"')) return text.slice(1, -1);
-  return text === 'True' ? true : text === 'False' ? false : text === 'None' ? null : Number(text);
-}
-
-/** A row as a comparable string: keys sorted, numbers to 12 significant digits (so 1 equals 1.0). */
-const canonical = (row: Row): string =>
-  JSON.stringify(
-    Object.keys(row)
-      .sort()
-      .map((k) => {
-        const v = row[k];
-        return [k, typeof v === 'number' ? Number(v.toPrecision(12)) : v];
-      }),
-  );
-const multiset = (rows: Row[]): string[] => rows.map(canonical).sort();
 
 describe('runnel run: Beam YAML examples', () => {
   const examples = readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml'));
@@ -118,6 +90,17 @@ describe('runnel run: errors and exit codes', () => {
         /^runnel run: bad\.yaml:9:9: Filter \(pipeline\.transforms\[1\]\.config\.keep\): "a > 0" is python code.*language: javascript.*\(PIPELINE_INVALID\)\n$/,
       ) as unknown,
     });
+  });
+
+  it('runnel validate says valid or gives the same first problem, without running; runnel help <command> shows that command’s help', async () => {
+    const good = write('good.yaml', 'pipeline:\n  type: chain\n  transforms:\n    - type: Create\n      config: {elements: [{a: 1}]}\n    - type: LogForTesting\n');
+    expect((await exec('node', [CLI, 'validate', good], { cwd: dir })).stdout).toBe('good.yaml: valid (2 transforms)\n');
+    await expect(exec('node', [CLI, 'validate', 'bad.yaml'], { cwd: dir })).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^runnel validate: bad\.yaml:9:9: Filter/) as unknown,
+    });
+    expect((await exec('node', [CLI, 'help', 'run'])).stdout).toMatch(/^Usage: runnel run <pipeline\.yaml>/);
+    await expect(exec('node', [CLI, 'help', 'frobnicate'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "frobnicate"/) as unknown });
   });
 
   it('dead letters are listed on stderr; --fail-fast stops at the first with exit 1', async () => {

@@ -1,0 +1,91 @@
+/**
+ * Every `examples/*.yaml` runs through the compiled `runnel run`: a file pipeline prints the rows
+ * of its `# Expected:` comment; an MQTT one runs against a real Mosquitto (the example's
+ * 127.0.0.1:1883 pointed at the test's broker), fed by mosquitto_pub and watched by mosquitto_sub.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectedRows, multiset, type Row } from '../support/beam-expected.js';
+import { describeWithMosquitto, startMosquitto, type TestBroker } from '../support/mosquitto.js';
+import { until } from '../support/until.js';
+
+const exec = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((file) => file.endsWith('.yaml'));
+const text = (file: string): string => readFileSync(join(ROOT, 'examples', file), 'utf8');
+const FILE_EXAMPLES = EXAMPLES.filter((file) => !text(file).includes('type: ReadFromMqtt'));
+const MQTT_EXAMPLES = EXAMPLES.filter((file) => text(file).includes('type: ReadFromMqtt'));
+
+describe('examples/*.yaml', () => {
+  it('there are file and MQTT examples, and runnel validate accepts every one', async () => {
+    expect(FILE_EXAMPLES.length).toBeGreaterThan(0);
+    expect(MQTT_EXAMPLES.length).toBeGreaterThan(0);
+    for (const file of EXAMPLES) expect((await exec('node', [CLI, 'validate', join('examples', file)], { cwd: ROOT })).stdout).toMatch(/: valid \(\d+ transforms\)\n$/);
+  });
+
+  it.each(FILE_EXAMPLES)('%s prints the rows of its # Expected: comment', async (file) => {
+    const expected = expectedRows(text(file));
+    expect(expected.length).toBeGreaterThan(0);
+    const { stdout } = await exec('node', [CLI, 'run', join('examples', file)], { cwd: ROOT });
+    expect(
+      multiset(
+        stdout
+          .trimEnd()
+          .split('\n')
+          .map((line) => JSON.parse(line) as Row),
+      ),
+    ).toEqual(multiset(expected));
+  });
+});
+
+describeWithMosquitto('examples/*.yaml over MQTT', () => {
+  let broker: TestBroker;
+  beforeAll(async () => {
+    broker = await startMosquitto();
+  });
+  afterAll(async () => {
+    await broker?.stop();
+  });
+
+  it.each(MQTT_EXAMPLES)('%s forwards hot readings as alerts per machine', { timeout: 60_000 }, async (file) => {
+    const dir = mkdtempSync(join(tmpdir(), 'runnel-example-'));
+    const pipeline = join(dir, file);
+    writeFileSync(pipeline, text(file).replaceAll('127.0.0.1:1883', `127.0.0.1:${broker.port}`));
+    const pub = (topic: string, temp: number) => exec('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.port), '-q', '1', '-t', topic, '-m', JSON.stringify({ temp })]);
+    const received: string[] = [];
+    const subscriber = spawn('stdbuf', ['-oL', 'mosquitto_sub', '-h', '127.0.0.1', '-p', String(broker.port), '-q', '1', '-t', 'alerts/#', '-v'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    subscriber.stdout.on('data', (chunk: Buffer) =>
+      received.push(
+        ...String(chunk)
+          .split('\n')
+          .filter((line) => line !== ''),
+      ),
+    );
+    const job = spawn('node', [CLI, 'run', pipeline, '--db', join(dir, 'forward.db')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    try {
+      const probing = setInterval(() => void pub('plant/probe/temp', 99), 300);
+      try {
+        await until(() => received.some((line) => line.startsWith('alerts/probe ')), 'a probe forwarded', 20_000);
+      } finally {
+        clearInterval(probing);
+      }
+      await pub('plant/m1/temp', 70);
+      await pub('plant/m2/temp', 20);
+      await until(() => received.some((line) => line.startsWith('alerts/m1 ')), 'the alert of m1', 10_000);
+      job.kill('SIGTERM');
+      expect((await once(job, 'exit'))[0]).toBe(0);
+      expect(received.filter((line) => !line.startsWith('alerts/probe '))).toEqual(['alerts/m1 {"temp":70,"machine":"m1"}']);
+    } finally {
+      job.kill('SIGKILL');
+      subscriber.kill();
+    }
+  });
+});
