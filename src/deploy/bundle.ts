@@ -77,11 +77,12 @@ function listFiles(dir: string): string[] {
     .sort();
 }
 
-/** The package's manifest without its scripts (they build from sources the bundle does not carry). */
+/** The package's manifest with only `npm start` of its scripts (the others build from sources the bundle does not carry). */
 function devicePackageJson(root: string): Record<string, unknown> {
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
-  const { scripts: _scripts, files: _files, ...kept } = manifest;
-  return kept;
+  const { scripts, files: _files, ...kept } = manifest;
+  const start = (scripts as Record<string, string> | undefined)?.['start'];
+  return start === undefined ? kept : { ...kept, scripts: { start } };
 }
 
 /**

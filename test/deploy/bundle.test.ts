@@ -56,7 +56,7 @@ describe('runnel bundle', () => {
     expect(files.get('runnel/package-lock.json')!.text).toBe(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
     const manifest = JSON.parse(files.get('runnel/package.json')!.text) as Record<string, unknown>;
     const rootManifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
-    expect(manifest['scripts']).toBeUndefined();
+    expect(manifest['scripts']).toEqual({ start: (rootManifest['scripts'] as Record<string, string>)['start'] }); // no pre-step that builds
     expect(manifest['dependencies']).toEqual(rootManifest['dependencies']);
     expect(files.get('runnel/install.sh')!.mode & 0o111).toBe(0o111);
     writeFileSync(join(dir, 'install.sh'), files.get('runnel/install.sh')!.text);
