@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithMosquitto, startMosquitto, type TestBroker } from '../support/mosquitto.js';
+import { probeUntil, publishJson, subscribeLines } from '../support/mosquitto-clients.js';
 import { until } from '../support/until.js';
 
 const exec = promisify(execFile);
@@ -68,19 +69,12 @@ describeWithMosquitto('runnel run: a YAML pipeline reading MQTT', () => {
     await broker?.stop();
   });
 
-  const publish = (device: string, temp: number): Promise<unknown> =>
-    exec('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.port), '-q', '1', '-t', `sensors/${device}/temp`, '-m', JSON.stringify({ temp })]);
+  const publish = (device: string, temp: number): Promise<unknown> => publishJson(broker.port, `sensors/${device}/temp`, { temp });
 
   it('ingests, filters and logs until SIGTERM; a restart gets what was published while it was down, and nothing twice', { timeout: 60_000 }, async () => {
     const db = join(dir, 'runnel.db');
     const first = runnelRun([pipeline, '--db', db]);
-    // Until the subscription stands, a publish may go nowhere: probe every 300 ms until one comes through.
-    const probing = setInterval(() => void publish('probe', 99), 300);
-    try {
-      await until(() => first.lines.some((line) => line.includes('"device":"probe"')), 'the first probe through the pipeline', 20_000);
-    } finally {
-      clearInterval(probing);
-    }
+    await probeUntil(broker.port, 'sensors/probe/temp', { temp: 99 }, () => first.lines.some((line) => line.includes('"device":"probe"')), 'the first probe through the pipeline');
     await publish('a', 25);
     await publish('b', 10);
     await publish('c', 30);
@@ -123,39 +117,24 @@ describeWithMosquitto('runnel run: a YAML pipeline reading MQTT', () => {
         '',
       ].join('\n'),
     );
-    const received: string[] = [];
-    const subscriber = spawn('stdbuf', ['-oL', 'mosquitto_sub', '-h', '127.0.0.1', '-p', String(broker.port), '-q', '1', '-t', 'alerts/#', '-v'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    subscriber.stdout.on('data', (chunk: Buffer) =>
-      received.push(
-        ...String(chunk)
-          .split('\n')
-          .filter((line) => line !== ''),
-      ),
-    );
+    const alerts = subscribeLines(broker.port, 'alerts/#');
     const job = runnelRun([forward, '--db', join(dir, 'forward.db')]);
     try {
-      const probing = setInterval(() => void exec('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.port), '-q', '1', '-t', 'plant/probe/temp', '-m', '{"temp": 99}']), 300);
-      try {
-        await until(() => received.some((line) => line.startsWith('alerts/probe ')), 'a probe forwarded to alerts/probe', 20_000);
-      } finally {
-        clearInterval(probing);
-      }
+      await probeUntil(broker.port, 'plant/probe/temp', { temp: 99 }, () => alerts.lines.some((line) => line.startsWith('alerts/probe ')), 'a probe forwarded to alerts/probe');
       for (const [device, temp] of [
         ['m1', 70],
         ['m2', 20],
         ['m3', 51],
       ] as const)
-        await exec('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.port), '-q', '1', '-t', `plant/${device}/temp`, '-m', JSON.stringify({ temp })]);
-      await until(() => received.some((line) => line.startsWith('alerts/m3 ')), 'the alert of m3', 10_000);
+        await publishJson(broker.port, `plant/${device}/temp`, { temp });
+      await until(() => alerts.lines.some((line) => line.startsWith('alerts/m3 ')), 'the alert of m3', 10_000);
       job.child.kill('SIGTERM');
       const [code] = (await once(job.child, 'exit')) as [number | null];
       expect(code).toBe(0);
-      expect(received.filter((line) => !line.startsWith('alerts/probe '))).toEqual(['alerts/m1 {"temp":70,"device":"m1"}', 'alerts/m3 {"temp":51,"device":"m3"}']);
+      expect(alerts.lines.filter((line) => !line.startsWith('alerts/probe '))).toEqual(['alerts/m1 {"temp":70,"device":"m1"}', 'alerts/m3 {"temp":51,"device":"m3"}']);
     } finally {
       job.child.kill('SIGKILL');
-      subscriber.kill();
+      alerts.stop();
     }
   });
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedRows, multiset, type Row } from '../support/beam-expected.js';
+import { probeUntil, publishJson, subscribeLines } from '../support/mosquitto-clients.js';
 import { describeWithMosquitto, startMosquitto, type TestBroker } from '../support/mosquitto.js';
 import { until } from '../support/until.js';
 
@@ -57,35 +58,19 @@ describeWithMosquitto('examples/*.yaml over MQTT', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runnel-example-'));
     const pipeline = join(dir, file);
     writeFileSync(pipeline, text(file).replaceAll('127.0.0.1:1883', `127.0.0.1:${broker.port}`));
-    const pub = (topic: string, temp: number) => exec('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.port), '-q', '1', '-t', topic, '-m', JSON.stringify({ temp })]);
-    const received: string[] = [];
-    const subscriber = spawn('stdbuf', ['-oL', 'mosquitto_sub', '-h', '127.0.0.1', '-p', String(broker.port), '-q', '1', '-t', 'alerts/#', '-v'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    subscriber.stdout.on('data', (chunk: Buffer) =>
-      received.push(
-        ...String(chunk)
-          .split('\n')
-          .filter((line) => line !== ''),
-      ),
-    );
+    const alerts = subscribeLines(broker.port, 'alerts/#');
     const job = spawn('node', [CLI, 'run', pipeline, '--db', join(dir, 'forward.db')], { stdio: ['ignore', 'ignore', 'inherit'] });
     try {
-      const probing = setInterval(() => void pub('plant/probe/temp', 99), 300);
-      try {
-        await until(() => received.some((line) => line.startsWith('alerts/probe ')), 'a probe forwarded', 20_000);
-      } finally {
-        clearInterval(probing);
-      }
-      await pub('plant/m1/temp', 70);
-      await pub('plant/m2/temp', 20);
-      await until(() => received.some((line) => line.startsWith('alerts/m1 ')), 'the alert of m1', 10_000);
+      await probeUntil(broker.port, 'plant/probe/temp', { temp: 99 }, () => alerts.lines.some((line) => line.startsWith('alerts/probe ')), 'a probe forwarded');
+      await publishJson(broker.port, 'plant/m1/temp', { temp: 70 });
+      await publishJson(broker.port, 'plant/m2/temp', { temp: 20 });
+      await until(() => alerts.lines.some((line) => line.startsWith('alerts/m1 ')), 'the alert of m1', 10_000);
       job.kill('SIGTERM');
       expect((await once(job, 'exit'))[0]).toBe(0);
-      expect(received.filter((line) => !line.startsWith('alerts/probe '))).toEqual(['alerts/m1 {"temp":70,"machine":"m1"}']);
+      expect(alerts.lines.filter((line) => !line.startsWith('alerts/probe '))).toEqual(['alerts/m1 {"temp":70,"machine":"m1"}']);
     } finally {
       job.kill('SIGKILL');
-      subscriber.kill();
+      alerts.stop();
     }
   });
 });

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { RunnelError } from '../../common/errors.js';
 import { loadDeviceProfile, type DeviceProfile } from '../../config/device-profile.js';
 import { watchMemory } from '../../config/memory-watch.js';
 import { run as runPipeline } from '../../runner/direct-runner.js';
@@ -10,6 +8,7 @@ import { loadYamlPipeline, type MqttEgress } from '../../yaml/index.js';
 import { Store } from '../../store/store.js';
 import { UsageError, type Command } from '../command.js';
 import { relaunchWithHeapFlags } from '../heap-relaunch.js';
+import { readPipelineFile } from '../pipeline-file.js';
 
 const HELP = `Usage: runnel run <pipeline.yaml> [options]
 
@@ -70,15 +69,7 @@ async function run(args: string[]): Promise<number | void> {
     const exitCode = await relaunchWithHeapFlags(profile, say);
     if (exitCode !== undefined) return exitCode;
   }
-  const path = resolve(positionals[0]!);
-  const shown = relative(process.cwd(), path) || path;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new RunnelError('PIPELINE_INVALID', `cannot read the pipeline file ${path}: ${reason}`);
-  }
+  const { shown, text } = readPipelineFile(positionals[0]!);
   const store = values.db === undefined ? undefined : Store.open(resolve(values.db), profile ? { cacheMiB: profile.sqlite.cacheMiB, synchronous: profile.sqlite.synchronous } : {});
   const stop = new AbortController();
   const onSignal = (): void => {

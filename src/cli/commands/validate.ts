@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { RunnelError } from '../../common/errors.js';
 import { Store } from '../../store/store.js';
 import { loadYamlPipeline } from '../../yaml/index.js';
 import { UsageError, type Command } from '../command.js';
+import { readPipelineFile } from '../pipeline-file.js';
 
 const HELP = `Usage: runnel validate <pipeline.yaml>
 
@@ -27,17 +27,7 @@ async function run(args: string[]): Promise<void> {
     return;
   }
   if (positionals.length !== 1) throw new UsageError(`expected one pipeline file, got ${positionals.length}`);
-  const path = resolve(positionals[0]!);
-  const shown = relative(process.cwd(), path) || path;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new RunnelError(
-      'PIPELINE_INVALID',
-      `cannot read the pipeline file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
-    );
-  }
+  const { shown, text } = readPipelineFile(positionals[0]!);
   // A scratch database, so transforms that need one (ReadFromMqtt, WriteToMqtt) are checked too; nothing runs.
   const scratch = mkdtempSync(join(tmpdir(), 'runnel-validate-'));
   const store = Store.open(join(scratch, 'validate.db'));
