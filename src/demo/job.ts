@@ -43,8 +43,12 @@ export interface DemoOptions {
   /** Thread counts, batch sizes and SQLite settings; default: one thread, batches of 1000. */
   readonly profile?: DeviceProfile;
   readonly seed?: number;
-  /** The embedded broker's port on 127.0.0.1 (default 0: a free one, reported as an event). */
+  /** The embedded broker's port (default 0: a free one, reported as an event). */
   readonly port?: number;
+  /** The address the embedded broker listens on (default 127.0.0.1). */
+  readonly host?: string;
+  /** Let the broker listen beyond loopback with nobody checked (it warns); otherwise such a host is refused. */
+  readonly allowAnonymousOnNetwork?: boolean;
   /** Stops the job early (Ctrl-C). */
   readonly signal?: AbortSignal;
   /** How often `onStatus` is called, ms (default 1000). */
@@ -122,6 +126,8 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
       name: 'sensors',
       topics: 'sensors/+sensor/readings',
       port: options.port ?? 0,
+      ...(options.host === undefined ? {} : { host: options.host }),
+      ...(options.allowAnonymousOnNetwork ? { allowAnonymousOnNetwork: true } : {}),
       eventTimeField: 'at',
       log: (m) => report.event(m),
       onCommit: () => (firstIngestAt ??= performance.now()),

@@ -52,7 +52,19 @@ describe('runnel CLI', () => {
     expect(stdout).toMatch(/Usage: runnel <command>/);
     expect(stdout).toMatch(/demo\s+run the demo job/);
     const demo = await run('node', [CLI, 'demo', '--help']);
-    for (const option of ['--duration <s>', '--sensors <n>', '--rate <n>', '--dir <path>', '--retrain-every <s>', '--device <profile>', '--port <n>', '--no-publish', '--seed <n>'])
+    for (const option of [
+      '--duration <s>',
+      '--sensors <n>',
+      '--rate <n>',
+      '--dir <path>',
+      '--retrain-every <s>',
+      '--device <profile>',
+      '--port <n>',
+      '--host <address>',
+      '--allow-anonymous-on-network',
+      '--no-publish',
+      '--seed <n>',
+    ])
       expect(demo.stdout).toContain(option);
   });
 
@@ -63,6 +75,10 @@ describe('runnel CLI', () => {
       stderr: expect.stringMatching(/device profile "toaster" not found/) as unknown,
     });
     await expect(run('node', [CLI, 'frobnicate'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "frobnicate"/) as unknown });
+    await expect(run('node', [CLI, 'demo', '--host', '0.0.0.0'])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--host 0\.0\.0\.0 lets other devices connect, and the demo's broker checks nobody: add --allow-anonymous-on-network/) as unknown,
+    });
   });
 
   it('demo with a missing or corrupt kernels file exits 1 with the path and the fix, before it opens the database', async () => {
@@ -131,10 +147,11 @@ describe('runnel CLI', () => {
     // on --port, a reading from Mosquitto's own client joins the simulated ones.
     const port = await freePort();
     const [second] = await Promise.all([
-      run('node', [CLI, 'demo', '--duration', '5', '--retrain-every', '2', '--dir', dir, '--port', String(port)]),
+      run('node', [CLI, 'demo', '--duration', '5', '--retrain-every', '2', '--dir', dir, '--port', String(port), '--host', '0.0.0.0', '--allow-anonymous-on-network']),
       publishWhenListening(port, 'sensors/from-mosquitto-pub/readings', 'not JSON, from mosquitto_pub'),
     ]);
-    expect(second.stdout).toContain(`broker listening on mqtt://127.0.0.1:${port}`);
+    expect(second.stdout).toContain(`broker listening on mqtt://0.0.0.0:${port}`);
+    expect(second.stdout).toMatch(/warning: .*host "0\.0\.0\.0" lets other devices connect.*anyone on the network can publish readings/);
     expect(second.stdout).toContain(`pulled next-window-temp v${version}`);
     expect(figure(second.stdout, /\(([\d,]+) duplicate windows\)/)).toBe(0);
     expect(figure(second.stdout, /([\d,]+) steps committed in all runs/)).toBeGreaterThan(figure(out, /([\d,]+) steps committed in all runs/));

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDeviceProfile } from '../../config/device-profile.js';
+import { isLoopback } from '../../io/mqtt/broker-access.js';
 import { watchMemory } from '../../config/memory-watch.js';
 import type { DemoStatus, DemoSummary } from '../../demo/job.js';
 import { UsageError, type Command } from '../command.js';
@@ -34,8 +35,13 @@ Options:
                        start, so the demo runs itself again under the profile's heap flags
                        (unless NODE_OPTIONS or node's own flags size the heap, or
                        RUNNEL_HEAP_FLAGS=off), and warns when memory nears the budget
-  --port <n>           the embedded broker's port on 127.0.0.1 (default: a free one, printed
-                       at start), e.g. to publish your own readings with mosquitto_pub
+  --port <n>           the embedded broker's port (default: a free one, printed at start),
+                       e.g. to publish your own readings with mosquitto_pub
+  --host <address>     the address the broker listens on (default 127.0.0.1). The demo's
+                       broker checks nobody, so a host other devices can reach is refused
+                       unless --allow-anonymous-on-network is given too (it warns)
+  --allow-anonymous-on-network
+                       let anyone who can reach --host publish readings and read every topic
   --no-publish         keep predictions in the outbox instead of publishing them
   --seed <n>           seed of the simulation (default 1)
   -h, --help           show this help`;
@@ -59,6 +65,8 @@ async function run(args: string[]): Promise<number | void> {
       'retrain-every': { type: 'string' },
       device: { type: 'string' },
       port: { type: 'string' },
+      host: { type: 'string' },
+      'allow-anonymous-on-network': { type: 'boolean' },
       publish: { type: 'boolean', default: true },
       seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -84,6 +92,10 @@ async function run(args: string[]): Promise<number | void> {
   } catch (error) {
     throw new UsageError(`--device: ${(error as Error).message}`);
   }
+  if (values.host !== undefined && !isLoopback(values.host) && !values['allow-anonymous-on-network'])
+    throw new UsageError(
+      `--host ${values.host} lets other devices connect, and the demo's broker checks nobody: add --allow-anonymous-on-network to run it open on purpose, or leave --host out (127.0.0.1)`,
+    );
   const dir = resolve(values.dir ?? 'runnel-demo');
   if (profile) {
     const exitCode = await relaunchWithHeapFlags(profile, (line) => console.log(`runnel demo: ${line}`));
@@ -107,7 +119,21 @@ async function run(args: string[]): Promise<number | void> {
   const { runDemo } = await import('../../demo/job.js');
   try {
     const summary = await runDemo(
-      { dir, sensors, rate, durationMs, retrainEveryMs, publish: values.publish !== false, profile, seed, port, signal: stop.signal, statusEveryMs: block.live ? 250 : 2000 },
+      {
+        dir,
+        sensors,
+        rate,
+        durationMs,
+        retrainEveryMs,
+        publish: values.publish !== false,
+        profile,
+        seed,
+        port,
+        ...(values.host === undefined ? {} : { host: values.host }),
+        allowAnonymousOnNetwork: values['allow-anonymous-on-network'] ?? false,
+        signal: stop.signal,
+        statusEveryMs: block.live ? 250 : 2000,
+      },
       { event: (line) => block.event(line), status: (s) => block.update(statusLines(s, durationMs)) },
     );
     block.finish();

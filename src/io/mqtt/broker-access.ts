@@ -64,6 +64,11 @@ export function brokerAccess(options: BrokerAccessOptions, where: string): Broke
 /** Addresses only this device can reach: 127.0.0.0/8, ::1, localhost. */
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|::ffff:127(\.\d{1,3}){3})$/i;
 
+/** True for an address only this device can reach. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
 /**
  * Refuses (TypeError) to listen beyond loopback when nothing checks who connects (no password
  * file, no required client certificate), unless `allowAnonymousOnNetwork`; then logs a warning.
@@ -73,7 +78,7 @@ export function checkExposure(
   where: string,
   log: (message: string) => void,
 ): void {
-  if (LOOPBACK.test(listen.host) || listen.passwords || listen.clientCertificates) return;
+  if (isLoopback(listen.host) || listen.passwords || listen.clientCertificates) return;
   const open = `${where}: host "${listen.host}" lets other devices connect, and no password file or client certificate checks who they are`;
   if (!listen.allowAnonymousOnNetwork) {
     throw new TypeError(
