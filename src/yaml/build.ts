@@ -9,7 +9,7 @@ import { ConfigReader } from './config.js';
 import type { Row } from './expressions.js';
 import type { YamlPath, YamlSource } from './source-map.js';
 import { scopeName, type PipelineSpec, type TransformSpec } from './spec.js';
-import { YAML_TRANSFORMS, type MqttEgress } from './transforms/index.js';
+import { YAML_TRANSFORMS, type MqttEgress, type StepOutputs } from './transforms/index.js';
 import { windowFnOf } from './windowing.js';
 
 /** Options of `buildPipeline`. */
@@ -27,41 +27,66 @@ export interface BuildOptions {
 /** A sink's place in the table of outputs: it has none. */
 const NO_OUTPUT = Symbol('no output');
 
+/** What a transform made: one collection, several (`StepOutputs`), or nothing (a sink). */
+type Built = PCollection<Row> | StepOutputs | typeof NO_OUTPUT;
+
 /** Builds the Runnel pipeline of a Beam YAML file's transforms, in dependency order. */
 export function buildPipeline(source: YamlSource, spec: PipelineSpec, options: BuildOptions): Pipeline {
   const pipeline = new Pipeline();
   const refs = referenceTable(spec.transforms);
-  const outputs = new Map<number, PCollection<Row> | typeof NO_OUTPUT>();
+  const outputs = new Map<number, Built>();
   const building = new Set<number>();
+  /** The named outputs read, as `index.name`. */
+  const read = new Set<string>();
 
-  const visit = (index: number, from?: TransformSpec): PCollection<Row> | typeof NO_OUTPUT => {
+  const visit = (index: number, from?: TransformSpec): Built => {
     const done = outputs.get(index);
     if (done) return done;
     const t = spec.transforms[index]!;
     if (building.has(index)) throw source.error(from?.inputsPath ?? t.path, 'is part of a cycle of inputs: a pipeline is a graph without loops', t.label);
     building.add(index);
     const inputs = t.inputs.map((ref) => {
-      const i = resolve(source, t, ref, refs);
-      const out = visit(i, t);
-      if (out === NO_OUTPUT) throw source.error(t.inputsPath, `reads from ${spec.transforms[i]!.label}, which writes files and has no output`, t.label);
-      return out;
+      const { index: i, output } = resolve(source, t, ref, refs);
+      if (output !== undefined) read.add(`${i}.${output}`);
+      return outputOf(source, t, ref, spec.transforms[i]!, visit(i, t), output);
     });
     const out = apply(pipeline, source, t, inputs, spec, options);
     outputs.set(index, out);
     return out;
   };
   spec.transforms.forEach((_t, i) => visit(i));
+  outputs.forEach((out, i) => {
+    if (out === NO_OUTPUT || !('named' in out) || out.errorOutput === undefined || read.has(`${i}.${out.errorOutput}`)) return;
+    const t = spec.transforms[i]!;
+    throw source.error(
+      [...t.path, 'config', 'error_handling', 'output'],
+      `no transform reads the error output "${out.errorOutput}" (Beam refuses such a pipeline): read it as "${t.name ?? t.type}.${out.errorOutput}", e.g. with LogForTesting or WriteToJson, or leave out error_handling to send bad rows to Runnel's dead letters`,
+      t.label,
+    );
+  });
   return pipeline;
 }
 
-function apply(
-  pipeline: Pipeline,
-  source: YamlSource,
-  t: TransformSpec,
-  inputs: PCollection<Row>[],
-  spec: PipelineSpec,
-  options: BuildOptions,
-): PCollection<Row> | typeof NO_OUTPUT {
+/** The collection `ref` names among what `from` built: its main output, or the named `output`. */
+function outputOf(source: YamlSource, t: TransformSpec, ref: string | number, from: TransformSpec, built: Built, output: string | undefined): PCollection<Row> {
+  const shown = typeof ref === 'number' ? from.label : `"${ref}"`;
+  if (built === NO_OUTPUT) throw source.error(t.inputsPath, `reads from ${from.label}, which writes files and has no output`, t.label);
+  const base = from.name ?? from.type;
+  if (!('named' in built)) {
+    if (output === undefined) return built;
+    throw source.error(t.inputsPath, `reads ${shown}, but ${from.label} has one output: read it as "${base}"`, t.label);
+  }
+  const names = [...built.named.keys()].map((n) => `"${base}.${n}"`).join(', ');
+  if (output === undefined) {
+    if (built.main) return built.main;
+    throw source.error(t.inputsPath, `reads ${shown}, but ${from.label} has several outputs: read one of ${names}`, t.label);
+  }
+  const named = built.named.get(output);
+  if (named) return named;
+  throw source.error(t.inputsPath, `reads ${shown}, but ${from.label} has no output "${output}" (it has ${names})`, t.label);
+}
+
+function apply(pipeline: Pipeline, source: YamlSource, t: TransformSpec, inputs: PCollection<Row>[], spec: PipelineSpec, options: BuildOptions): Built {
   const impl = YAML_TRANSFORMS[t.type];
   if (!impl) throw source.error([...t.path, 'type'], `unknown transform type "${t.type}"; Runnel runs ${Object.keys(YAML_TRANSFORMS).join(', ')}`);
   const context = {
@@ -126,13 +151,22 @@ function referenceTable(transforms: readonly TransformSpec[]): ReferenceTable {
   return { byName, byType };
 }
 
-function resolve(source: YamlSource, t: TransformSpec, ref: string | number, refs: ReferenceTable): number {
-  if (typeof ref === 'number') return ref;
-  const named = refs.byName.get(ref);
-  if (named !== undefined) return named;
-  const typed = refs.byType.get(ref);
-  if (typed === -1) throw source.error(t.inputsPath, `reads "${ref}", but several transforms are of that type: give the one you mean a name and use it`, t.label);
-  if (typed !== undefined) return typed;
+/** The transform `ref` names, and the output after its dot (`Partition.a`) when the name alone is not a transform's. */
+function resolve(source: YamlSource, t: TransformSpec, ref: string | number, refs: ReferenceTable): { index: number; output?: string } {
+  if (typeof ref === 'number') return { index: ref };
+  const whole = lookUp(source, t, ref, refs);
+  if (whole !== undefined) return { index: whole };
+  const dot = ref.lastIndexOf('.');
+  const index = dot > 0 ? lookUp(source, t, ref.slice(0, dot), refs) : undefined;
+  if (index !== undefined) return { index, output: ref.slice(dot + 1) };
   const names = [...refs.byName.keys()];
   throw source.error(t.inputsPath, `reads "${ref}", but no transform has that name${names.length ? ` (names: ${names.join(', ')})` : ''}`, t.label);
+}
+
+function lookUp(source: YamlSource, t: TransformSpec, name: string, refs: ReferenceTable): number | undefined {
+  const named = refs.byName.get(name);
+  if (named !== undefined) return named;
+  const typed = refs.byType.get(name);
+  if (typed === -1) throw source.error(t.inputsPath, `reads "${name}", but several transforms are of that type: give the one you mean a name and use it`, t.label);
+  return typed;
 }

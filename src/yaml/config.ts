@@ -31,7 +31,10 @@ export class ConfigReader {
   allowOnly(allowed: readonly string[]): this {
     for (const key of Object.keys(this.#values)) {
       if (key === 'error_handling' && !allowed.includes(key)) {
-        throw this.error(key, `error_handling is not supported by Runnel yet; leave it out (bad elements go to Runnel's dead letters, see runnel inspect)`);
+        throw this.error(
+          key,
+          `${this.owner} takes no error_handling (MapToFields, Filter, Explode, AssignTimestamps and Partition do); leave it out: its bad rows go to Runnel's dead letters`,
+        );
       }
       if (!allowed.includes(key)) {
         const known = allowed.length ? `it takes ${allowed.join(', ')}` : 'it takes no config';

@@ -9,8 +9,9 @@ export interface TransformSpec {
   readonly label: string;
   readonly config: unknown;
   /**
-   * What it reads: names (or unique types) of transforms, or, in a chain, the index of the
-   * transform before it. Several inputs mean an implicit Flatten.
+   * What it reads: names (or unique types) of transforms, `<name>.<output>` for one of a
+   * transform's named outputs, or, in a chain, the index of the transform before it. Several
+   * inputs mean an implicit Flatten.
    */
   readonly inputs: readonly (string | number)[];
   /** Where the inputs were given (for errors about them). */
@@ -30,7 +31,7 @@ export interface PipelineSpec {
 }
 
 const TOP_LEVEL = ['pipeline', 'options'];
-const PIPELINE_KEYS = ['type', 'transforms', 'source', 'sink', 'windowing', 'name'];
+const PIPELINE_KEYS = ['type', 'transforms', 'source', 'sink', 'windowing', 'name', 'extra_transforms'];
 const TRANSFORM_KEYS = ['type', 'name', 'config', 'input', 'windowing'];
 
 /** Reads the structure of a Beam YAML file: `pipeline:` (a chain or explicit `input:` wiring) and `options:`. */
@@ -56,17 +57,25 @@ export function readPipelineSpec(source: YamlSource): PipelineSpec {
   if (!Array.isArray(listed)) throw source.error(['pipeline', 'transforms'], `expected a list of transforms, got ${describe(listed)}`);
 
   const entries: { value: unknown; path: YamlPath }[] = (listed as unknown[]).map((value, i) => ({ value, path: ['pipeline', 'transforms', i] }));
+  // A chain's `extra_transforms` (e.g. readers of error outputs) are wired by their own `input:`.
+  const extras: { value: unknown; path: YamlPath }[] = [];
   if (type === 'chain') {
     if (pipeline.source !== undefined) entries.unshift({ value: pipeline.source, path: ['pipeline', 'source'] });
     if (pipeline.sink !== undefined) entries.push({ value: pipeline.sink, path: ['pipeline', 'sink'] });
+    const extra = pipeline.extra_transforms ?? [];
+    if (!Array.isArray(extra)) throw source.error(['pipeline', 'extra_transforms'], `expected a list of transforms, got ${describe(extra)}`);
+    (extra as unknown[]).forEach((value, i) => extras.push({ value, path: ['pipeline', 'extra_transforms', i] }));
   } else {
-    for (const key of ['source', 'sink']) {
+    for (const key of ['source', 'sink', 'extra_transforms']) {
       if (pipeline[key] !== undefined) throw source.error(['pipeline', key], `"${key}:" belongs to a chain: add "type: chain" to the pipeline`);
     }
   }
   if (entries.length === 0) throw source.error(['pipeline'], 'the pipeline has no transforms');
 
-  const transforms = entries.map(({ value, path }, i) => readTransform(source, value, path, type === 'chain' && i > 0 ? i - 1 : undefined));
+  const transforms = [
+    ...entries.map(({ value, path }, i) => readTransform(source, value, path, type === 'chain' && i > 0 ? i - 1 : undefined)),
+    ...extras.map(({ value, path }) => readTransform(source, value, path, undefined)),
+  ];
   checkNames(source, transforms);
   return { transforms, windowing: pipeline.windowing, options };
 }

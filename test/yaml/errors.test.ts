@@ -33,7 +33,7 @@ describe('Beam YAML errors', () => {
 
   it('an unknown option, a missing one and a bad duration name the transform and the key', () => {
     expect(failure(chain(CREATE, '    - type: Filter\n      name: big\n      config:\n        kep: a\n'))).toBe(
-      'p.yaml:10:9: Filter "big" (pipeline.transforms[1].config.kep): no option "kep": it takes keep, language',
+      'p.yaml:10:9: Filter "big" (pipeline.transforms[1].config.kep): no option "kep": it takes keep, language, error_handling',
     );
     expect(failure(chain(CREATE, '    - type: Filter\n      config:\n        language: javascript\n'))).toBe(
       'p.yaml:8:7: Filter (pipeline.transforms[1].config): "keep" is required',
@@ -94,9 +94,9 @@ describe('Beam YAML errors', () => {
     );
   });
 
-  it('error_handling and unknown top-level keys are refused, saying why', () => {
-    expect(failure(chain(CREATE, '    - type: Filter\n      config:\n        keep: a\n        error_handling: {output: bad}\n'))).toMatch(
-      /error_handling is not supported by Runnel yet/,
+  it('error_handling where Runnel has no error output, and unknown top-level keys, are refused, saying why', () => {
+    expect(failure(chain(CREATE, '    - type: Combine\n      config:\n        group_by: a\n        error_handling: {output: bad}\n'))).toBe(
+      "p.yaml:10:9: Combine (pipeline.transforms[1].config.error_handling): Combine takes no error_handling (MapToFields, Filter, Explode, AssignTimestamps and Partition do); leave it out: its bad rows go to Runnel's dead letters",
     );
     expect(failure(`${chain(CREATE)}providers: []\n`)).toMatch(/^p\.yaml:7:1: providers: unknown top-level key; Runnel reads pipeline and options \(providers are not supported\)/);
   });

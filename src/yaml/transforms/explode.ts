@@ -1,4 +1,5 @@
 import type { Row } from '../expressions.js';
+import { applyRowStep, errorOutputOf } from './row-step.js';
 import type { YamlTransform } from './yaml-transform.js';
 
 /**
@@ -9,15 +10,23 @@ import type { YamlTransform } from './yaml-transform.js';
 export const Explode: YamlTransform = {
   kind: 'step',
   build(input, { config }) {
-    config.allowOnly(['fields', 'cross_product']);
+    config.allowOnly(['fields', 'cross_product', 'error_handling']);
     const fields = config.names('fields');
     if (fields.length > 1 && !config.has('cross_product'))
       throw config.error('fields', 'with several fields, say how to combine them: cross_product: true (every combination) or false (item by item)');
     const cross = config.boolean('cross_product', true);
-    return input.flatMap((row: Row) => {
+    const explode = (row: Row): Iterable<Row> => {
       const lists = fields.map((f) => listOf(row, f));
       return cross ? crossProduct(row, fields, lists) : zipped(row, fields, lists);
-    }, 'explode');
+    };
+    return applyRowStep(
+      input,
+      'explode',
+      (row, out) => {
+        for (const r of explode(row)) out.emit(r);
+      },
+      { errorOutput: errorOutputOf(config) },
+    );
   },
 };
 

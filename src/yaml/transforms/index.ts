@@ -6,6 +6,7 @@ import { Filter } from './filter.js';
 import { LogForTesting } from './log-for-testing.js';
 import { MapToFields } from './map-to-fields.js';
 import { ReadFromMqtt, WriteToMqtt } from './mqtt.js';
+import { Partition } from './partition.js';
 import { AssignTimestamps, ExtractWindowingInfo } from './timestamps.js';
 import type { YamlTransform } from './yaml-transform.js';
 
@@ -19,6 +20,7 @@ export const YAML_TRANSFORMS: Readonly<Record<string, YamlTransform>> = {
   Filter,
   Explode,
   Flatten: identity,
+  Partition,
   Combine,
   AssignTimestamps,
   WindowInto: identity,
@@ -34,4 +36,4 @@ export const YAML_TRANSFORMS: Readonly<Record<string, YamlTransform>> = {
   WriteToMqtt,
 };
 
-export type { BuildContext, MqttEgress, YamlTransform } from './yaml-transform.js';
+export type { BuildContext, MqttEgress, StepOutputs, YamlTransform } from './yaml-transform.js';

@@ -1,4 +1,5 @@
 import { languageOf, rowFunction, type Row, type RowFn } from '../expressions.js';
+import { applyRowStep, errorOutputOf, type RowOutput } from './row-step.js';
 import type { YamlTransform } from './yaml-transform.js';
 
 /**
@@ -8,18 +9,19 @@ import type { YamlTransform } from './yaml-transform.js';
 export const MapToFields: YamlTransform = {
   kind: 'step',
   build(input, { config }) {
-    config.allowOnly(['fields', 'append', 'drop', 'language']);
+    config.allowOnly(['fields', 'append', 'drop', 'language', 'error_handling']);
     const language = languageOf(config);
     const append = config.boolean('append', false);
     const drop = new Set(config.has('drop') ? config.names('drop') : []);
     if (drop.size > 0 && !append) throw config.error('drop', `"drop" needs "append: true" (without it only the listed fields are kept anyway)`);
     const fieldsConfig = append && !config.has('fields') ? undefined : config.mapping('fields');
     const fields: [string, RowFn][] = (fieldsConfig?.entries() ?? []).map(([name, value]) => [name, rowFunction(fieldsConfig!, name, value, language)]);
-    return input.map((row: Row) => {
+    const step = (row: Row, output: RowOutput): void => {
       const out: Row = {};
       if (append) for (const key of Object.keys(row)) if (!drop.has(key)) out[key] = row[key];
       for (const [name, fn] of fields) out[name] = fn(row);
-      return out;
-    }, 'fields');
+      output.emit(out);
+    };
+    return applyRowStep(input, 'fields', step, { errorOutput: errorOutputOf(config) });
   },
 };

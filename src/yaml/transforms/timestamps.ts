@@ -2,6 +2,7 @@ import type { ProcessContext } from '../../core/do-fn.js';
 import type { BoundedWindow } from '../../core/window.js';
 import { describe, isMapping } from '../config.js';
 import { languageOf, rowFunction, type Row } from '../expressions.js';
+import { applyRowStep, errorOutputOf } from './row-step.js';
 import type { YamlTransform } from './yaml-transform.js';
 
 /**
@@ -11,9 +12,9 @@ import type { YamlTransform } from './yaml-transform.js';
 export const AssignTimestamps: YamlTransform = {
   kind: 'step',
   build(input, { config }) {
-    config.allowOnly(['timestamp', 'language']);
+    config.allowOnly(['timestamp', 'language', 'error_handling']);
     const timestamp = rowFunction(config, 'timestamp', config.required('timestamp'), languageOf(config));
-    return input.withTimestamps((row: Row) => toMillis(timestamp(row)), 'timestamp');
+    return applyRowStep(input, 'timestamp', (row, out) => out.emit(row, toMillis(timestamp(row))), { errorOutput: errorOutputOf(config) });
   },
 };
 

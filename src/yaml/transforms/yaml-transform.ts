@@ -24,11 +24,22 @@ export interface BuildContext {
 /** An outbox stage to publish to an MQTT broker while the pipeline runs. */
 export type MqttEgress = OutboxTarget<Row>;
 
+/**
+ * The outputs of a transform that has more than one: `main` (read as `<Transform>`), absent when
+ * every output is named (`Partition`), and the named ones (read as `<Transform>.<name>`).
+ */
+export interface StepOutputs {
+  readonly main?: PCollection<Row>;
+  readonly named: ReadonlyMap<string, PCollection<Row>>;
+  /** The output `error_handling` names, which the pipeline must read. */
+  readonly errorOutput?: string;
+}
+
 /** How one Beam YAML transform type becomes Runnel transforms. */
 export type YamlTransform =
   /** Reads no input (`Create`, `ReadFromCsv`). */
   | { readonly kind: 'root'; build(begin: PBegin, context: BuildContext): PCollection<Row> }
-  /** Reads one collection (several inputs are flattened first) and produces one. */
-  | { readonly kind: 'step'; build(input: PCollection<Row>, context: BuildContext): PCollection<Row> }
+  /** Reads one collection (several inputs are flattened first) and produces one, or several. */
+  | { readonly kind: 'step'; build(input: PCollection<Row>, context: BuildContext): PCollection<Row> | StepOutputs }
   /** Writes its input somewhere and has no output. */
   | { readonly kind: 'sink'; build(input: PCollection<Row>, context: BuildContext): void };
