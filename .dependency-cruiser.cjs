@@ -71,6 +71,11 @@ module.exports = {
     layer('config', ['ml/infer', 'common'], 'device profiles, and what they mean for inference'),
     layer('deploy', ['config', 'common'], 'what goes onto a device: the service unit, rendered from a profile'),
     layer('yaml', ['core', 'transforms', 'io', 'runner', 'store', 'common'], 'Beam YAML pipeline files become the same transforms a TypeScript pipeline uses'),
+    layer(
+      'observe',
+      ['common', 'core', 'runner', 'store', 'io'],
+      'metrics and health of a running job read the runner, the store and the ingest; nothing imports them but the CLI',
+    ),
     layer('testing', ['core', 'transforms', 'runner', 'io', 'store', 'common'], 'the test helpers shipped as runnel/testing'),
     layer(
       'demo',
@@ -97,6 +102,7 @@ module.exports = {
         'deploy',
         'yaml',
         'demo',
+        'observe',
       ],
       'the command uses everything but the test helpers',
     ),

@@ -80,6 +80,7 @@ export class DirectRunner {
       let turn = performance.now();
       // A pipeline without sources still gets one sweep, so combineGlobally can emit its default.
       do {
+        const stepStarted = performance.now();
         const busy = await executor.step(bundleSize);
         if (durable) {
           const changes = executor.takeChanges(stepDeadLetters.splice(0));
@@ -89,7 +90,7 @@ export class DirectRunner {
             await diskFull!.retry(error, `committing step ${durable.step + 1}`, () => durable.commit(changes));
           }
         }
-        options.onProgress?.({ bundles: executor.bundles, elementsRead: executor.elementsRead, deadLetters: deadLetters.count });
+        options.onProgress?.({ bundles: executor.bundles, elementsRead: executor.elementsRead, deadLetters: deadLetters.count, stepMs: performance.now() - stepStarted });
         if (!executor.active || options.signal?.aborted) continue;
         if (!busy) await sleep(options.idleWaitMs ?? DEFAULT_IDLE_WAIT_MS);
         else if (performance.now() - turn >= YIELD_EVERY_MS) await nextTurn();

@@ -60,6 +60,8 @@ export interface RunProgress {
   /** Elements read from sources. */
   readonly elementsRead: number;
   readonly deadLetters: number;
+  /** How long the step just run took, in ms: reading, the sweep through the graph, and its commit. */
+  readonly stepMs: number;
 }
 
 /** Counters of one operator (a fused chain of stages counts as one operator). */

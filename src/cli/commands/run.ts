@@ -6,6 +6,8 @@ import { run as runPipeline } from '../../runner/direct-runner.js';
 import { publishOutbox, type OutboxPublisher } from '../../io/mqtt/outbox-publisher.js';
 import { loadYamlPipeline, type MqttEgress } from '../../yaml/index.js';
 import { Store } from '../../store/store.js';
+import { RunMetrics } from '../../observe/run-metrics.js';
+import { startObserveServer, type ObserveServer } from '../../observe/server.js';
 import { UsageError, type Command } from '../command.js';
 import { relaunchWithHeapFlags } from '../heap-relaunch.js';
 import { readPipelineFile } from '../pipeline-file.js';
@@ -34,6 +36,10 @@ Options:
                       commits every message before acknowledging it). A pipeline that reads
                       MQTT runs until Ctrl-C or SIGTERM, which stop it cleanly
   --fail-fast         stop at the first dead letter, with exit code 1
+  --http <port>       serve Prometheus metrics at /metrics, and /healthz and /readyz, on this
+                      port (0: a free one; the address is printed on stderr); see docs/observe.md
+  --http-host <addr>  listen there instead of 127.0.0.1; an address other devices can reach
+                      needs a token in RUNNEL_HTTP_TOKEN, sent as Authorization: Bearer <token>
   -h, --help          show this help
 
 Exit codes: 0 the pipeline ran (dead letters or not), 1 the pipeline file is invalid or the
@@ -48,7 +54,14 @@ const SHOWN_DEAD_LETTERS = 5;
 async function run(args: string[]): Promise<number | void> {
   const { values, positionals } = parseArgs({
     args,
-    options: { device: { type: 'string' }, db: { type: 'string' }, 'fail-fast': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      device: { type: 'string' },
+      db: { type: 'string' },
+      'fail-fast': { type: 'boolean' },
+      http: { type: 'string' },
+      'http-host': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -69,11 +82,30 @@ async function run(args: string[]): Promise<number | void> {
     const exitCode = await relaunchWithHeapFlags(profile, say);
     if (exitCode !== undefined) return exitCode;
   }
+  const port = values.http === undefined ? undefined : /^\d{1,5}$/.test(values.http) ? Number(values.http) : NaN;
+  if (port !== undefined && !(port >= 0 && port <= 65535)) throw new UsageError(`--http: expected a port from 0 to 65535, got ${values.http}`);
+  if (port === undefined && values['http-host'] !== undefined) throw new UsageError('--http-host needs --http <port>');
   const { shown, text } = readPipelineFile(positionals[0]!);
   const store = values.db === undefined ? undefined : Store.open(resolve(values.db), profile ? { cacheMiB: profile.sqlite.cacheMiB, synchronous: profile.sqlite.synchronous } : {});
+  const metrics = port === undefined ? undefined : new RunMetrics(store ? { store } : {});
+  let server: ObserveServer | undefined;
+  if (metrics && port !== undefined) {
+    try {
+      server = await startObserveServer(metrics, {
+        port,
+        ...(values['http-host'] === undefined ? {} : { host: values['http-host'] }),
+        ...(process.env.RUNNEL_HTTP_TOKEN ? { token: process.env.RUNNEL_HTTP_TOKEN } : {}),
+      });
+    } catch (error) {
+      store?.close();
+      throw new UsageError(`--http: ${(error as Error).message}${error instanceof RangeError ? ' (the token is read from RUNNEL_HTTP_TOKEN)' : ''}`);
+    }
+    say(`metrics on http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}/metrics (and /healthz, /readyz)`);
+  }
   const stop = new AbortController();
   const onSignal = (): void => {
     say('stopping: finishing the current step, then closing');
+    metrics?.stopped('stopping on a signal');
     stop.abort();
   };
   process.on('SIGINT', onSignal);
@@ -85,15 +117,17 @@ async function run(args: string[]): Promise<number | void> {
   try {
     const pipeline = loadYamlPipeline(text, shown, { log: (line) => process.stdout.write(`${line}\n`), ...(store ? { store, publish: (e: MqttEgress) => egress.push(e) } : {}) });
     publisher = store && egress.length > 0 ? publishOutbox(store, egress, say) : undefined;
-    result = await runPipeline(pipeline, {
+    const options = {
       failFast: values['fail-fast'] ?? false,
       signal: stop.signal,
       log: say,
       ...(store ? { store } : {}),
       ...(publisher ? { onProgress: () => publisher?.notify() } : {}),
       ...(profile ? { bundleSize: profile.bundle.maxElements } : {}),
-    });
+    };
+    result = await (metrics ? metrics.run(pipeline, options) : runPipeline(pipeline, options));
   } finally {
+    await server?.close();
     await publisher?.close(EGRESS_DRAIN_MS);
     stopWatching?.();
     process.off('SIGINT', onSignal);
