@@ -28,7 +28,7 @@ describe('runnel run: Beam YAML examples', () => {
   const examples = readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml'));
 
   it('the restated examples are all here', () => {
-    expect(examples).toHaveLength(9);
+    expect(examples).toHaveLength(11);
   });
 
   it.each(examples)('%s prints Beam’s expected rows, and nothing else on stdout', async (file) => {
