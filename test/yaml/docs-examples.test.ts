@@ -16,6 +16,14 @@ function yamlBlock(doc: string, name: string): string {
   return block;
 }
 
+/** The lines docs/yaml.md shows under `$ runnel run <name>`. */
+function shownOutput(name: string): string[] {
+  const text = readFileSync(join(ROOT, 'docs/yaml.md'), 'utf8');
+  const shown = new RegExp(`\\$ runnel run ${name.replace('.', '\\.')}\\n([\\s\\S]*?)\`\`\``).exec(text);
+  if (!shown) throw new Error(`docs/yaml.md shows no output of runnel run ${name}`);
+  return shown[1]!.trimEnd().split('\n');
+}
+
 async function runIn(dir: string, yaml: string): Promise<string[]> {
   const lines: string[] = [];
   const result = await run(loadYamlPipeline(yaml, 'doc.yaml', { log: (l) => lines.push(l), baseDir: dir }));
@@ -27,11 +35,13 @@ describe('documented Beam YAML pipelines', () => {
   it('docs/yaml.md: readings.yaml prints the rows shown', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'runnel-doc-'));
     writeFileSync(join(dir, 'readings.csv'), 'sensor,at,temp\ns1,1700000000,21\ns1,1700000010,22\ns1,1700000020,19\ns2,1700000030,24\n');
-    const shown = /\$ runnel run readings\.yaml\n([\s\S]*?)```/
-      .exec(readFileSync(join(ROOT, 'docs/yaml.md'), 'utf8'))![1]!
-      .trimEnd()
-      .split('\n');
-    expect((await runIn(dir, yamlBlock('docs/yaml.md', 'readings.yaml'))).sort()).toEqual(shown.sort());
+    expect((await runIn(dir, yamlBlock('docs/yaml.md', 'readings.yaml'))).sort()).toEqual(shownOutput('readings.yaml').sort());
+  });
+
+  it('docs/yaml.md: ratios.yaml sends the failed row to the error output, as shown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runnel-doc-'));
+    writeFileSync(join(dir, 'ratios.csv'), 'a,b\n6,3\n1,0\n');
+    expect((await runIn(dir, yamlBlock('docs/yaml.md', 'ratios.yaml'))).sort()).toEqual(shownOutput('ratios.yaml').sort());
   });
 
   it('README.md: summary.yaml writes one summary row per sensor', async () => {
