@@ -79,7 +79,7 @@ module.exports = {
     layer('testing', ['core', 'transforms', 'runner', 'io', 'store', 'common'], 'the test helpers shipped as runnel/testing'),
     layer(
       'demo',
-      ['common', 'core', 'transforms', 'runner', 'store', 'io', 'kernels', 'features', 'ml/onnx', 'ml/infer', 'ml/train', 'ml/evaluate', 'sync', 'config'],
+      ['common', 'core', 'transforms', 'runner', 'store', 'io', 'kernels', 'features', 'ml/onnx', 'ml/infer', 'ml/train', 'ml/evaluate', 'sync', 'config', 'observe'],
       'the demo job uses the library, not the CLI or the test helpers',
     ),
     layer(

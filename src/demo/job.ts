@@ -11,12 +11,13 @@ import type { DeviceProfile } from '../config/device-profile.js';
 import { onnxHandlerForDevice } from '../config/inference-settings.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../io/mqtt/embedded-broker.js';
 import { loadKernels } from '../kernels/module.js';
+import type { RunMetrics } from '../observe/run-metrics.js';
 import { MqttSink } from '../io/mqtt/sink.js';
 import { FastPathModelHandler } from '../ml/infer/fast-path-handler.js';
 import { OnnxModelHandler } from '../ml/infer/onnx-handler.js';
 import { servedModel } from '../ml/infer/served-model.js';
 import { run } from '../runner/direct-runner.js';
-import type { PipelineResult } from '../runner/types.js';
+import type { PipelineResult, RunOptions } from '../runner/types.js';
 import { isDiskFull } from '../store/disk-full.js';
 import { OutboxQueue } from '../store/outbox-queue.js';
 import { Store } from '../store/store.js';
@@ -53,6 +54,8 @@ export interface DemoOptions {
   readonly signal?: AbortSignal;
   /** How often `onStatus` is called, ms (default 1000). */
   readonly statusEveryMs?: number;
+  /** Metrics to feed (`runnel demo --http`): the run's counters, the broker's ingest, the inbox and outbox depths. */
+  readonly metrics?: RunMetrics;
 }
 
 /** What the job reports as it runs and at the end. */
@@ -139,7 +142,10 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
     const egress = options.publish ? await startEgress(broker.url, store) : undefined;
     if (egress) closers.push(() => egress.close());
     const stop = new AbortController();
-    const running = run(pipeline, { store, signal: stop.signal, bundleSize: profile?.bundle.maxElements ?? 1000, idleWaitMs: 20, onProgress: () => egress?.sink.notify() });
+    const runOptions: RunOptions = { store, signal: stop.signal, bundleSize: profile?.bundle.maxElements ?? 1000, idleWaitMs: 20, onProgress: () => egress?.sink.notify() };
+    options.metrics?.watchStore(store);
+    options.metrics?.watchIngest(broker.inbox.source, broker.stats);
+    const running = run(pipeline, options.metrics ? options.metrics.hooks(runOptions) : runOptions);
     running.catch(() => undefined); // awaited below; this keeps an early failure from being unhandled meanwhile
 
     const sensors = await startSensors(broker.url, { sensors: options.sensors, rate: options.rate, seed: options.seed });
@@ -196,6 +202,7 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
     } finally {
       for (const t of timers) clearInterval(t);
       await sensors.stop();
+      options.metrics?.stopped('the demo is stopping');
       stop.abort();
     }
     const result = await running;

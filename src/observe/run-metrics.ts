@@ -47,10 +47,14 @@ export class RunMetrics {
     this.#deadLetters = r.counter('runnel_dead_letters_total', 'Elements the run rejected, by stage and reason code.', ['stage', 'code']);
     this.#stepDuration = r.histogram('runnel_step_duration_seconds', 'Time of one step: a bundle from each source through the graph, and its commit.', STEP_BUCKETS);
     const ingested = r.counter('runnel_messages_ingested_total', 'MQTT messages committed to the inbox, by source.', ['source']);
+    const rejected = r.counter('runnel_messages_dead_lettered_total', 'MQTT messages the ingest could not decode, committed as dead letters instead, by source.', ['source']);
     r.onScrape(() => {
-      for (const [source, stats] of this.#ingests) ingested.set({ source }, stats.stored);
+      for (const [source, stats] of this.#ingests) {
+        ingested.set({ source }, stats.stored);
+        rejected.set({ source }, stats.deadLettered);
+      }
     });
-    if (options.store) this.#watchStore(options.store);
+    if (options.store) this.watchStore(options.store);
     const rss = r.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.');
     const cpu = r.counter('process_cpu_seconds_total', 'User and system CPU time spent, in seconds.');
     r.gauge('process_start_time_seconds', 'Start time of the process since the Unix epoch, in seconds.').set({}, Math.round(Date.now() / 1000 - process.uptime()));
@@ -93,7 +97,7 @@ export class RunMetrics {
     };
   }
 
-  /** Counts the messages `stats` (an `MqttIngest`'s or embedded broker's) stores, as `source`. */
+  /** Counts the messages `stats` (an `MqttIngest`'s or embedded broker's live counters, read at each scrape) stores and rejects, as `source`. */
   watchIngest(source: string, stats: Readonly<IngestStats>): void {
     this.#ingests.set(source, stats);
   }
@@ -113,8 +117,8 @@ export class RunMetrics {
     return this.#readiness;
   }
 
-  /** Inbox depth per source and outbox depth, counted in the database at each scrape. */
-  #watchStore(store: Store): void {
+  /** Adds the inbox depth per source and the outbox depth, counted in `store` at each scrape (once per `RunMetrics`). */
+  watchStore(store: Store): void {
     const inbox = this.registry.gauge('runnel_inbox_depth', 'MQTT messages committed to the inbox and not yet consumed by the run, by source.', ['source']);
     const outbox = this.registry.gauge('runnel_outbox_depth', 'Outputs in the outbox waiting for a sink to deliver them.');
     this.registry.onScrape(() => {

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { isIP } from 'node:net';
+import { isLoopback } from '../io/mqtt/broker-access.js';
 import type { Readiness } from './run-metrics.js';
 
 /** What the server serves: the metrics text and the run's readiness, read at each request. */
@@ -24,12 +24,6 @@ export interface ObserveServer {
   readonly host: string;
   readonly port: number;
   close(): Promise<void>;
-}
-
-/** True for an address only this machine can reach: 127.0.0.0/8, ::1, `localhost`. */
-export function isLoopback(host: string): boolean {
-  if (host === 'localhost' || host === '::1') return true;
-  return isIP(host) === 4 && host.startsWith('127.');
 }
 
 const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';

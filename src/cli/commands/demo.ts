@@ -4,8 +4,10 @@ import { loadDeviceProfile } from '../../config/device-profile.js';
 import { isLoopback } from '../../io/mqtt/broker-access.js';
 import { watchMemory } from '../../config/memory-watch.js';
 import type { DemoStatus, DemoSummary } from '../../demo/job.js';
+import { RunMetrics } from '../../observe/run-metrics.js';
 import { UsageError, type Command } from '../command.js';
 import { relaunchWithHeapFlags } from '../heap-relaunch.js';
+import { HTTP_OPTIONS, httpHelp, httpPort, serveMetrics } from '../http-option.js';
 import { LiveBlock } from '../progress.js';
 import { formatBytes, formatDuration, formatTable, shorten } from '../table.js';
 
@@ -44,6 +46,7 @@ Options:
                        let anyone who can reach --host publish readings and read every topic
   --no-publish         keep predictions in the outbox instead of publishing them
   --seed <n>           seed of the simulation (default 1)
+${httpHelp(23)}
   -h, --help           show this help`;
 
 function positive(name: string, text: string | undefined, fallback: number, integer = true): number {
@@ -69,6 +72,7 @@ async function run(args: string[]): Promise<number | void> {
       'allow-anonymous-on-network': { type: 'boolean' },
       publish: { type: 'boolean', default: true },
       seed: { type: 'string' },
+      ...HTTP_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
     allowNegative: true,
@@ -97,11 +101,14 @@ async function run(args: string[]): Promise<number | void> {
       `--host ${values.host} lets other devices connect, and the demo's broker checks nobody: add --allow-anonymous-on-network to run it open on purpose, or leave --host out (127.0.0.1)`,
     );
   const dir = resolve(values.dir ?? 'runnel-demo');
+  const httpAt = httpPort(values);
   if (profile) {
     const exitCode = await relaunchWithHeapFlags(profile, (line) => console.log(`runnel demo: ${line}`));
     if (exitCode !== undefined) return exitCode;
   }
 
+  const metrics = httpAt === undefined ? undefined : new RunMetrics();
+  const server = metrics && httpAt !== undefined ? await serveMetrics(metrics, httpAt, values['http-host'], (line) => console.error(`runnel demo: ${line}`)) : undefined;
   const block = new LiveBlock();
   const stop = new AbortController();
   const onSignal = (): void => {
@@ -133,12 +140,14 @@ async function run(args: string[]): Promise<number | void> {
         allowAnonymousOnNetwork: values['allow-anonymous-on-network'] ?? false,
         signal: stop.signal,
         statusEveryMs: block.live ? 250 : 2000,
+        ...(metrics ? { metrics } : {}),
       },
       { event: (line) => block.event(line), status: (s) => block.update(statusLines(s, durationMs)) },
     );
     block.finish();
     console.log(summaryText(summary));
   } finally {
+    await server?.close();
     stopWatching?.();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -7,9 +7,10 @@ import { publishOutbox, type OutboxPublisher } from '../../io/mqtt/outbox-publis
 import { loadYamlPipeline, type MqttEgress } from '../../yaml/index.js';
 import { Store } from '../../store/store.js';
 import { RunMetrics } from '../../observe/run-metrics.js';
-import { startObserveServer, type ObserveServer } from '../../observe/server.js';
+import type { ObserveServer } from '../../observe/server.js';
 import { UsageError, type Command } from '../command.js';
 import { relaunchWithHeapFlags } from '../heap-relaunch.js';
+import { HTTP_OPTIONS, httpHelp, httpPort, serveMetrics } from '../http-option.js';
 import { readPipelineFile } from '../pipeline-file.js';
 
 const HELP = `Usage: runnel run <pipeline.yaml> [options]
@@ -36,10 +37,7 @@ Options:
                       commits every message before acknowledging it). A pipeline that reads
                       MQTT runs until Ctrl-C or SIGTERM, which stop it cleanly
   --fail-fast         stop at the first dead letter, with exit code 1
-  --http <port>       serve Prometheus metrics at /metrics, and /healthz and /readyz, on this
-                      port (0: a free one; the address is printed on stderr); see docs/observe.md
-  --http-host <addr>  listen there instead of 127.0.0.1; an address other devices can reach
-                      needs a token in RUNNEL_HTTP_TOKEN, sent as Authorization: Bearer <token>
+${httpHelp(22)}
   -h, --help          show this help
 
 Exit codes: 0 the pipeline ran (dead letters or not), 1 the pipeline file is invalid or the
@@ -58,8 +56,7 @@ async function run(args: string[]): Promise<number | void> {
       device: { type: 'string' },
       db: { type: 'string' },
       'fail-fast': { type: 'boolean' },
-      http: { type: 'string' },
-      'http-host': { type: 'string' },
+      ...HTTP_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -82,25 +79,18 @@ async function run(args: string[]): Promise<number | void> {
     const exitCode = await relaunchWithHeapFlags(profile, say);
     if (exitCode !== undefined) return exitCode;
   }
-  const port = values.http === undefined ? undefined : /^\d{1,5}$/.test(values.http) ? Number(values.http) : NaN;
-  if (port !== undefined && !(port >= 0 && port <= 65535)) throw new UsageError(`--http: expected a port from 0 to 65535, got ${values.http}`);
-  if (port === undefined && values['http-host'] !== undefined) throw new UsageError('--http-host needs --http <port>');
+  const port = httpPort(values);
   const { shown, text } = readPipelineFile(positionals[0]!);
   const store = values.db === undefined ? undefined : Store.open(resolve(values.db), profile ? { cacheMiB: profile.sqlite.cacheMiB, synchronous: profile.sqlite.synchronous } : {});
   const metrics = port === undefined ? undefined : new RunMetrics(store ? { store } : {});
   let server: ObserveServer | undefined;
   if (metrics && port !== undefined) {
     try {
-      server = await startObserveServer(metrics, {
-        port,
-        ...(values['http-host'] === undefined ? {} : { host: values['http-host'] }),
-        ...(process.env.RUNNEL_HTTP_TOKEN ? { token: process.env.RUNNEL_HTTP_TOKEN } : {}),
-      });
+      server = await serveMetrics(metrics, port, values['http-host'], say);
     } catch (error) {
       store?.close();
-      throw new UsageError(`--http: ${(error as Error).message}${error instanceof RangeError ? ' (the token is read from RUNNEL_HTTP_TOKEN)' : ''}`);
+      throw error;
     }
-    say(`metrics on http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}/metrics (and /healthz, /readyz)`);
   }
   const stop = new AbortController();
   const onSignal = (): void => {

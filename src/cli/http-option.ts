@@ -1,0 +1,47 @@
+import type { RunMetrics } from '../observe/run-metrics.js';
+import { startObserveServer, type ObserveServer } from '../observe/server.js';
+import { UsageError } from './command.js';
+
+/** The `--http` and `--http-host` options of `runnel run` and `runnel demo`, for `parseArgs`. */
+export const HTTP_OPTIONS = { http: { type: 'string' }, 'http-host': { type: 'string' } } as const;
+
+/** Their lines in a command's help, descriptions starting at `column`. */
+export function httpHelp(column: number): string {
+  const indent = ' '.repeat(column);
+  return [
+    `${'  --http <port>'.padEnd(column)}serve Prometheus metrics at /metrics, and /healthz and /readyz, on this`,
+    `${indent}port (0: a free one; the address is printed on stderr); see docs/observe.md`,
+    `${'  --http-host <addr>'.padEnd(column)}listen there instead of 127.0.0.1; an address other devices can reach`,
+    `${indent}needs a token in RUNNEL_HTTP_TOKEN, sent as Authorization: Bearer <token>`,
+  ].join('\n');
+}
+
+/** The port `--http` asks for, or undefined; a bad value or `--http-host` alone is a usage error. */
+export function httpPort(values: { http?: string | undefined; 'http-host'?: string | undefined }): number | undefined {
+  if (values.http === undefined) {
+    if (values['http-host'] !== undefined) throw new UsageError('--http-host needs --http <port>');
+    return undefined;
+  }
+  const port = /^\d{1,5}$/.test(values.http) ? Number(values.http) : NaN;
+  if (!(port <= 65535)) throw new UsageError(`--http: expected a port from 0 to 65535, got ${values.http}`);
+  return port;
+}
+
+/**
+ * Starts the metrics server for `--http`, with the token from `RUNNEL_HTTP_TOKEN`, and says where
+ * it listens; a bind refused (no token off loopback) is a usage error.
+ */
+export async function serveMetrics(metrics: RunMetrics, port: number, host: string | undefined, say: (line: string) => void): Promise<ObserveServer> {
+  let server: ObserveServer;
+  try {
+    server = await startObserveServer(metrics, {
+      port,
+      ...(host === undefined ? {} : { host }),
+      ...(process.env.RUNNEL_HTTP_TOKEN ? { token: process.env.RUNNEL_HTTP_TOKEN } : {}),
+    });
+  } catch (error) {
+    throw new UsageError(`--http: ${(error as Error).message}${error instanceof RangeError ? ' (the token is read from RUNNEL_HTTP_TOKEN)' : ''}`);
+  }
+  say(`metrics on http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}/metrics (and /healthz, /readyz)`);
+  return server;
+}

@@ -1,0 +1,44 @@
+/**
+ * `runnel demo --http` through the compiled CLI: while the demo runs, `/readyz` answers 200 and
+ * `/metrics` (parsed by a Prometheus text-format parser) counts the embedded broker's ingest, the
+ * inbox of its source and the elements the run read; the server closes when the demo ends.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { eventually, families, get, valueOf, type ParsedFamily } from './prometheus.js';
+
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+
+it('runnel demo --http 0: ingest, inbox and elements read while it runs', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'runnel-observe-demo-'));
+  const child = spawn('node', [CLI, 'demo', '--duration', '6', '--sensors', '3', '--rate', '20', '--dir', dir, '--no-publish', '--http', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stdout.resume();
+  child.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
+  try {
+    await eventually(async () => /metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/.test(stderr), 'the metrics address on stderr');
+    const port = Number(/127\.0\.0\.1:(\d+)\/metrics/.exec(stderr)![1]);
+    await eventually(async () => (await get(port, '/readyz')).status === 200, '/readyz to answer 200');
+    let all = new Map<string, ParsedFamily>();
+    await eventually(async () => {
+      all = families((await get(port, '/metrics')).body);
+      return (valueOf(all, 'runnel_messages_ingested_total', { source: 'sensors' }) ?? 0) >= 20 && (valueOf(all, 'runnel_elements_read_total') ?? 0) >= 20;
+    }, 'at least 20 messages ingested and read');
+    expect(all.get('runnel_messages_ingested_total')!.type).toBe('COUNTER');
+    expect(valueOf(all, 'runnel_inbox_depth', { source: 'sensors' })).toBeGreaterThanOrEqual(0);
+    expect(valueOf(all, 'runnel_outbox_depth')).toBeGreaterThanOrEqual(0);
+    expect(all.get('runnel_dead_letters_total')!.type).toBe('COUNTER');
+    expect(valueOf(all, 'runnel_messages_dead_lettered_total', { source: 'sensors' })).toBeGreaterThanOrEqual(0);
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    await expect(get(port, '/healthz')).rejects.toThrow();
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
