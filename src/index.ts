@@ -84,6 +84,8 @@ export * from './ml/infer/index.js';
 export { onnxHandlerForDevice, runInferenceOptionsForDevice } from './config/inference-settings.js';
 export { loadDeviceProfile, type DeviceProfile } from './config/device-profile.js';
 export * from './ml/train/index.js';
+/** The ONNX writer: graph builder, model builders (`onnx.linearRegressionModel`, …) and framework-shaped models. */
+export * as onnx from './ml/onnx/index.js';
 export * from './ml/evaluate/index.js';
 export {
   DirectoryRegistry,
