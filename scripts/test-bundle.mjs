@@ -51,6 +51,16 @@ try {
   const installed = join(dir, 'runnel');
   timed('npm ci --omit=dev', () => sh('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], installed));
   console.log(`node_modules: ${sh('du', ['-sh', 'node_modules'], installed).split('\t')[0]}`);
+  sh('sh', ['trim-runtime.sh'], installed);
+  console.log(`node_modules after trim-runtime.sh: ${sh('du', ['-sh', 'node_modules'], installed).split('\t')[0]}`);
+  // onnxruntime-web still runs a model after the trim: 2·1 + 3·1 + 1 = 6.
+  const inference = `import { OnnxModelHandler, frameOf, onnx } from './dist/src/index.js';
+const model = await new OnnxModelHandler().load(onnx.linearRegressionModel({ weights: [[2, 3]], bias: [1] }, { featureNames: ['a', 'b'] }));
+const out = await model.run(frameOf(new Float32Array([1, 1]), ['a', 'b']));
+console.log(out.prediction.data[0]);
+await model.release();`;
+  const predicted = timed('an ONNX model on the trimmed onnxruntime-web', () => sh('node', ['--input-type=module', '-e', inference], installed)).trim();
+  if (predicted !== '6') throw new Error(`test:bundle FAILED: the model predicted ${predicted}, expected 6`);
   const output = timed('runnel run pipeline.yaml', () => sh('node', ['dist/src/cli/main.js', 'run', 'pipeline.yaml'], installed));
   const expected = ['{"sensor":"a","temp":21.5}', '{"sensor":"b","temp":30}'];
   const lines = output.trim().split('\n');

@@ -55,6 +55,7 @@ export async function createBundle(options: BundleOptions): Promise<BundleReport
     put('package.json', `${JSON.stringify(devicePackageJson(root), null, 2)}\n`);
     copyFileSync(join(root, 'package-lock.json'), join(into, 'package-lock.json'));
     put('install.sh', installScript(options.profile, basename(options.out)), 0o755);
+    put('trim-runtime.sh', TRIM_RUNTIME, 0o755);
 
     mkdirSync(dirname(options.out), { recursive: true });
     await createTar({ gzip: true, file: options.out, cwd: staging, portable: true }, ['runnel']);
@@ -86,6 +87,19 @@ function devicePackageJson(root: string): Record<string, unknown> {
 }
 
 /**
+ * Run in the installed folder after `npm ci`: onnxruntime-web ships its builds for every backend
+ * and browser (136 MB); under Node it loads `ort.node.min.*` and the SIMD-threaded WebAssembly
+ * build only, so the rest goes (195 MB of node_modules become 56 MB).
+ */
+const TRIM_RUNTIME = `#!/bin/sh
+# Keeps only the onnxruntime-web files Node loads (ort.node.min.* and the SIMD-threaded build).
+set -eu
+dist=node_modules/onnxruntime-web/dist
+[ -d "$dist" ] || exit 0
+find "$dist" -type f ! -name 'ort.node.min.mjs' ! -name 'ort.node.min.js' ! -name 'ort-wasm-simd-threaded.wasm' ! -name 'ort-wasm-simd-threaded.mjs' -delete
+`;
+
+/**
  * The device's installer, run as root from the unpacked `runnel/` folder: installs the locked
  * production dependencies, puts the code in /opt/runnel, the pipeline in /etc/runnel (kept if one
  * is there), creates the unprivileged `runnel` user and enables the service.
@@ -102,7 +116,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 node -e 'const [major] = process.versions.node.split("."); if (major < 20 || major > 22) { console.error("install.sh: Runnel needs Node.js 20 to 22, found " + process.version); process.exit(1); }'
 mkdir -p /opt/runnel /etc/runnel
 cp -R "$here/dist" "$here/build" "$here/devices" "$here/package.json" "$here/package-lock.json" /opt/runnel/
-(cd /opt/runnel && npm ci --omit=dev --no-audit --no-fund)
+(cd /opt/runnel && npm ci --omit=dev --no-audit --no-fund && sh "$here/trim-runtime.sh")
 [ -e /etc/runnel/pipeline.yaml ] || cp "$here/pipeline.yaml" /etc/runnel/pipeline.yaml
 id runnel >/dev/null 2>&1 || useradd --system --home-dir /var/lib/runnel --shell /usr/sbin/nologin runnel
 cp "$here/runnel.service" /etc/systemd/system/runnel.service

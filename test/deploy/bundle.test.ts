@@ -46,7 +46,10 @@ describe('runnel bundle', () => {
     for (const path of ['runnel/dist/src/cli/main.js', 'runnel/dist/src/index.js', 'runnel/build/kernels.wasm', 'runnel/install.sh']) expect(files.has(path), path).toBe(true);
     expect(
       [...files.keys()].filter(
-        (path) => !/^runnel\/(dist\/src\/.+\.js|build\/kernels\.wasm|devices\/raspberry-pi-4\.json|pipeline\.yaml|runnel\.service|package(-lock)?\.json|install\.sh)$/.test(path),
+        (path) =>
+          !/^runnel\/(dist\/src\/.+\.js|build\/kernels\.wasm|devices\/raspberry-pi-4\.json|pipeline\.yaml|runnel\.service|package(-lock)?\.json|install\.sh|trim-runtime\.sh)$/.test(
+            path,
+          ),
       ),
     ).toEqual([]);
     expect(files.get('runnel/pipeline.yaml')!.text).toBe(PIPELINE);
