@@ -1,6 +1,6 @@
 /**
- * Runs every WebAssembly kernel, the on-device trainers' predictions and a few onnxruntime-web
- * models on seeded inputs (finite ones, and ones with NaN, -NaN, ±Inf, -0 and subnormals) and
+ * Runs every WebAssembly kernel, the on-device trainers' predictions, JS Math.exp/log/sin/cos and
+ * a few onnxruntime-web models on seeded inputs (finite ones, ones with NaN, -NaN, ±Inf, -0 and subnormals, and ones with ±Inf) and
  * prints one JSON line per output: `{ name, type, data }` with the raw bytes in base64.
  * scripts/test-arm64.mjs runs it under x64 and arm64 Node and compares the lines. Inputs are made
  * with integer arithmetic and division only (no Math.log/exp/cos, which may differ by an ulp
@@ -38,14 +38,20 @@ function emit(name, array) {
   process.stdout.write(`${JSON.stringify({ name, type, data: Buffer.from(bytes).toString('base64') })}\n`);
 }
 
-/** A finite frame and the same frame with special values at seeded places. */
+/**
+ * A finite frame; the same frame with NaN, -NaN, ±Inf, -0, a subnormal and the largest f32 at
+ * seeded places; and one with ±Inf only (NaNs made from them by arithmetic, not carried in).
+ */
 function inputs() {
   const finite = Float32Array.from(uniforms(N * D));
-  const special = finite.slice();
-  const bits = new Uint32Array(special.buffer);
-  const specials = [0x7fc00000, 0xffc00000, 0x7f800000, 0xff800000, 0x80000000, 0x00000400, 0x7f7fffff];
-  for (let i = 0; i < 24; i++) bits[Math.floor(rng() * bits.length)] = specials[i % specials.length];
-  return { finite, special };
+  const withBits = (specials) => {
+    const frame = finite.slice();
+    const bits = new Uint32Array(frame.buffer);
+    for (let i = 0; i < 24; i++) bits[Math.floor(rng() * bits.length)] = specials[i % specials.length];
+    return frame;
+  };
+  const special = withBits([0x7fc00000, 0xffc00000, 0x7f800000, 0xff800000, 0x80000000, 0x00000400, 0x7f7fffff]);
+  return { finite, special, infinite: withBits([0x7f800000, 0xff800000]) };
 }
 
 // ---- WebAssembly kernels, called through their raw exports ----
@@ -281,21 +287,28 @@ function kernels(label, frame) {
   scalar('nearestCenter total', k.nearestCenter(x.ptr, N, D, centres.ptr, K, assign.ptr, dist.ptr));
   take('nearestCenter assign', assign);
   take('nearestCenter dist', dist);
-  return labels;
 }
 
-const { finite, special } = inputs();
-const labels = kernels('finite', finite);
+const { finite, special, infinite } = inputs();
+kernels('finite', finite);
 kernels('special', special);
+kernels('infinite', infinite);
 
-// ---- Trainers (JS around the kernels): fitted on the finite frame, predicting on it ----
+// ---- Trainers (JS around the kernels): fitted on a larger finite frame, predicting on it ----
+const TRAIN_ROWS = 2000;
 const names = Array.from({ length: D }, (_, i) => `f${i}`);
-const trainFrame = frameOf(finite, names);
-const targets = Float64Array.from(labels, (label, i) => label + finite[i * D]);
+const trainView = Float32Array.from(uniforms(TRAIN_ROWS * D));
+const trainFrame = frameOf(trainView, names);
+// Labels that depend on the features (with noise), so that the fits are not degenerate.
+const trainLabels = Array.from({ length: TRAIN_ROWS }, (_, i) => Math.min(K - 1, Math.max(0, Math.floor((trainView[i * D] + trainView[i * D + 1] + uniform(1.5) + 3) / 2))));
+const binaryLabels = trainLabels.map((label) => (label === 2 ? 1 : 0));
+const targets = Float64Array.from(trainLabels, (label, i) => label + trainView[i * D + 2]);
 for (const [trainer, fit] of [
-  ['logisticRegression', () => fitLogisticRegression(trainFrame, labels)],
-  ['gaussianNB', () => fitGaussianNB(trainFrame, labels)],
-  ['gradientBoostingClassifier', () => fitGradientBoostingClassifier(trainFrame, labels, { rounds: 10 })],
+  ['logisticRegression', () => fitLogisticRegression(trainFrame, trainLabels)],
+  ['logisticRegression binary', () => fitLogisticRegression(trainFrame, binaryLabels)],
+  ['gaussianNB', () => fitGaussianNB(trainFrame, trainLabels)],
+  ['gradientBoostingClassifier', () => fitGradientBoostingClassifier(trainFrame, trainLabels, { rounds: 10 })],
+  ['gradientBoostingClassifier binary', () => fitGradientBoostingClassifier(trainFrame, binaryLabels, { rounds: 10 })],
 ]) {
   const model = fit();
   emit(`train ${trainer} predictProba`, model.predictProba(trainFrame));
@@ -304,6 +317,15 @@ for (const [trainer, fit] of [
 const regressor = fitGradientBoostingRegressor(trainFrame, targets, { rounds: 10 });
 emit('train gradientBoostingRegressor predict', Float64Array.from(regressor.predict(trainFrame)));
 emit('train gradientBoostingRegressor onnx', regressor.toOnnx());
+
+// ---- JS Math itself, which the trainers call: V8's ieee754 routines per architecture ----
+const mathArguments = Float64Array.from(uniforms(20000, 20));
+for (const fn of ['exp', 'log', 'sin', 'cos']) {
+  emit(
+    `js Math.${fn}`,
+    mathArguments.map((v) => Math[fn](fn === 'log' ? Math.abs(v) : v)),
+  );
+}
 
 // ---- onnxruntime-web models built in code ----
 const matrix = (rows, cols, scale) => Array.from({ length: rows }, () => uniforms(cols, scale));
@@ -329,10 +351,7 @@ ort.env.wasm.numThreads = 1;
 for (const [model, bytes] of Object.entries(models)) {
   emit(`onnx ${model} model`, bytes);
   const session = await ort.InferenceSession.create(bytes);
-  for (const [label, frame] of [
-    ['finite', finite],
-    ['special', special],
-  ]) {
+  for (const [label, frame] of Object.entries({ finite, special, infinite })) {
     const results = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', frame, [N, D]) });
     for (const output of session.outputNames) emit(`onnx ${model} ${output} ${label}`, results[output].data);
   }

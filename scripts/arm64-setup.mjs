@@ -27,7 +27,14 @@ export function setUpArm64(cacheDir, log) {
   step(log, 'qemu-user-static', qemu, () => {
     const debs = fresh(join(cacheDir, 'debs-x64'));
     run('apt-get', ['download', 'qemu-user-static'], debs, 'Is Debian\'s apt reachable? "apt-get update" may be needed first.');
-    unpackDebs(debs, join(cacheDir, 'qemu'));
+    // Only the aarch64 emulator: the whole package unpacks to 370 MB.
+    const deb = join(
+      debs,
+      readdirSync(debs).find((name) => name.endsWith('.deb')),
+    );
+    const into = fresh(join(cacheDir, 'qemu'));
+    run('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" ./usr/bin/qemu-aarch64-static', 'sh', deb, into], debs, 'The package could not be unpacked.');
+    rmSync(debs, { recursive: true });
   });
 
   step(log, `arm64 sysroot (${SYSROOT_PACKAGES.join(', ')})`, join(sysroot, 'lib', 'ld-linux-aarch64.so.1'), () => {
@@ -54,6 +61,7 @@ export function setUpArm64(cacheDir, log) {
     const debs = fresh(join(cacheDir, 'debs-arm64'));
     run('apt-get', [...options, 'download', ...SYSROOT_PACKAGES.map((name) => `${name}:arm64`)], debs, 'apt could not download the arm64 libraries.');
     unpackDebs(debs, sysroot);
+    for (const dir of [debs, apt]) rmSync(dir, { recursive: true });
   });
 
   step(log, ARM64_NODE_PACKAGE, node, () => {
@@ -62,6 +70,7 @@ export function setUpArm64(cacheDir, log) {
     const tgz = readdirSync(packed).find((name) => name.endsWith('.tgz'));
     const into = fresh(join(cacheDir, 'node'));
     run('tar', ['-xzf', join(packed, tgz), '--strip-components=1', '-C', into], cacheDir, 'The package could not be unpacked.');
+    rmSync(packed, { recursive: true });
   });
 
   return { command: qemu, prefix: ['-L', sysroot, node] };
