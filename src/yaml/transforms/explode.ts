@@ -1,5 +1,5 @@
 import type { Row } from '../expressions.js';
-import { applyRowStep, errorOutputOf } from './row-step.js';
+import { applyRowFunction, errorOutputOf } from './row-step.js';
 import type { YamlTransform } from './yaml-transform.js';
 
 /**
@@ -15,18 +15,11 @@ export const Explode: YamlTransform = {
     if (fields.length > 1 && !config.has('cross_product'))
       throw config.error('fields', 'with several fields, say how to combine them: cross_product: true (every combination) or false (item by item)');
     const cross = config.boolean('cross_product', true);
-    const explode = (row: Row): Iterable<Row> => {
+    const flatMap = (row: Row): Iterable<Row> => {
       const lists = fields.map((f) => listOf(row, f));
       return cross ? crossProduct(row, fields, lists) : zipped(row, fields, lists);
     };
-    return applyRowStep(
-      input,
-      'explode',
-      (row, out) => {
-        for (const r of explode(row)) out.emit(r);
-      },
-      { errorOutput: errorOutputOf(config) },
-    );
+    return applyRowFunction(input, 'explode', { flatMap }, errorOutputOf(config));
   },
 };
 

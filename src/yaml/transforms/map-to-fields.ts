@@ -1,5 +1,5 @@
 import { languageOf, rowFunction, type Row, type RowFn } from '../expressions.js';
-import { applyRowStep, errorOutputOf, type RowOutput } from './row-step.js';
+import { applyRowFunction, errorOutputOf } from './row-step.js';
 import type { YamlTransform } from './yaml-transform.js';
 
 /**
@@ -16,12 +16,12 @@ export const MapToFields: YamlTransform = {
     if (drop.size > 0 && !append) throw config.error('drop', `"drop" needs "append: true" (without it only the listed fields are kept anyway)`);
     const fieldsConfig = append && !config.has('fields') ? undefined : config.mapping('fields');
     const fields: [string, RowFn][] = (fieldsConfig?.entries() ?? []).map(([name, value]) => [name, rowFunction(fieldsConfig!, name, value, language)]);
-    const step = (row: Row, output: RowOutput): void => {
+    const map = (row: Row): Row => {
       const out: Row = {};
       if (append) for (const key of Object.keys(row)) if (!drop.has(key)) out[key] = row[key];
       for (const [name, fn] of fields) out[name] = fn(row);
-      output.emit(out);
+      return out;
     };
-    return applyRowStep(input, 'fields', step, { errorOutput: errorOutputOf(config) });
+    return applyRowFunction(input, 'fields', { map }, errorOutputOf(config));
   },
 };

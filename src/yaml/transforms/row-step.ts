@@ -34,6 +34,40 @@ export function errorOutputOf(config: ConfigReader): string | undefined {
 }
 
 /**
+ * What a row-at-a-time transform does, in the form of the Runnel stage that does it fastest:
+ * a row to a row, a predicate, a row to rows, or a row to its event time (ms since the epoch).
+ */
+export type RowFunction =
+  | { readonly map: (row: Row) => Row }
+  | { readonly filter: (row: Row) => boolean }
+  | { readonly flatMap: (row: Row) => Iterable<Row> }
+  | { readonly timestamp: (row: Row) => number };
+
+/**
+ * Applies `fn` to each row as the stage `stage`. Without `errorOutput` it is Runnel's own stage of
+ * that kind, and a row it throws on is a dead letter; with it, see `applyRowStep`.
+ */
+export function applyRowFunction(input: PCollection<Row>, stage: string, fn: RowFunction, errorOutput: string | undefined): PCollection<Row> | StepOutputs {
+  if (errorOutput === undefined) {
+    if ('map' in fn) return input.map(fn.map, stage);
+    if ('filter' in fn) return input.filter(fn.filter, stage);
+    if ('flatMap' in fn) return input.flatMap(fn.flatMap, stage);
+    return input.withTimestamps(fn.timestamp, stage);
+  }
+  return applyRowStep(input, stage, stepOf(fn), { errorOutput });
+}
+
+function stepOf(fn: RowFunction): RowStep {
+  if ('map' in fn) return (row, out) => out.emit(fn.map(row));
+  if ('filter' in fn) return (row, out) => void (fn.filter(row) && out.emit(row));
+  if ('flatMap' in fn)
+    return (row, out) => {
+      for (const r of fn.flatMap(row)) out.emit(r);
+    };
+  return (row, out) => out.emit(row, fn.timestamp(row));
+}
+
+/**
  * Applies `step` to each row as the stage `stage`, with the named outputs `named` besides the
  * main one (`main: false` when the step has none, as `Partition`). Without `errorOutput` a row the
  * step throws on is a dead letter, as everywhere in Runnel. With it, the row goes to that output
@@ -44,10 +78,9 @@ export function applyRowStep(
   input: PCollection<Row>,
   stage: string,
   step: RowStep,
-  options: { readonly errorOutput?: string | undefined; readonly named?: readonly string[]; readonly main?: boolean } = {},
+  options: { readonly errorOutput?: string | undefined; readonly named?: readonly string[]; readonly main?: boolean },
 ): StepOutputs {
   const { errorOutput, named = [], main = true } = options;
-  if (errorOutput === undefined && named.length === 0) return { main: input.parDo(new RowStepFn(step, new Map(), undefined), stage), named: new Map() };
   const tags = new Map(named.map((name) => [name, new TupleTag<Row>(`out:${name}`)]));
   const errorTag = errorOutput === undefined ? undefined : new TupleTag<Row>(`error:${errorOutput}`);
   const tagged: Record<string, TupleTag<unknown>> = Object.fromEntries([...tags].map(([name, t]) => [`out:${name}`, t]));
@@ -69,17 +102,20 @@ class RowStepFn implements DoFn<Row, Row> {
     private readonly errorTag: TupleTag<Row> | undefined,
   ) {}
 
+  /** The runner hands a stage the same context for every element: its `RowOutput` is made once. */
+  #context: ProcessContext<Row> | undefined;
+  #out: RowOutput | undefined;
+
   process(row: Row, context: ProcessContext<Row>): void {
     if (!this.errorTag) {
-      this.step(row, this.#direct(context));
+      if (context !== this.#context) [this.#context, this.#out] = [context, this.#direct(context)];
+      this.step(row, this.#out!);
       return;
     }
-    const held: Held[] = [];
+    const held = this.#held;
+    held.length = 0;
     try {
-      this.step(row, {
-        emit: (r, timestamp) => held.push({ row: r, timestamp, tag: undefined }),
-        emitTo: (name, r) => held.push({ row: r, timestamp: undefined, tag: this.#tag(name) }),
-      });
+      this.step(row, this.#holding);
     } catch (error) {
       context.outputTo(this.errorTag, errorRecord(row, error));
       return;
@@ -90,6 +126,13 @@ class RowStepFn implements DoFn<Row, Row> {
       else context.outputWithTimestamp(h.row, h.timestamp);
     }
   }
+
+  /** What the step emitted for the current row, held until it returns (a stage processes one row at a time). */
+  readonly #held: Held[] = [];
+  readonly #holding: RowOutput = {
+    emit: (row, timestamp) => void this.#held.push({ row, timestamp, tag: undefined }),
+    emitTo: (name, row) => void this.#held.push({ row, timestamp: undefined, tag: this.#tag(name) }),
+  };
 
   #direct(context: ProcessContext<Row>): RowOutput {
     return {

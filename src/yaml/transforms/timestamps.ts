@@ -2,7 +2,7 @@ import type { ProcessContext } from '../../core/do-fn.js';
 import type { BoundedWindow } from '../../core/window.js';
 import { describe, isMapping } from '../config.js';
 import { languageOf, rowFunction, type Row } from '../expressions.js';
-import { applyRowStep, errorOutputOf } from './row-step.js';
+import { applyRowFunction, errorOutputOf } from './row-step.js';
 import type { YamlTransform } from './yaml-transform.js';
 
 /**
@@ -14,7 +14,7 @@ export const AssignTimestamps: YamlTransform = {
   build(input, { config }) {
     config.allowOnly(['timestamp', 'language', 'error_handling']);
     const timestamp = rowFunction(config, 'timestamp', config.required('timestamp'), languageOf(config));
-    return applyRowStep(input, 'timestamp', (row, out) => out.emit(row, toMillis(timestamp(row))), { errorOutput: errorOutputOf(config) });
+    return applyRowFunction(input, 'timestamp', { timestamp: (row: Row) => toMillis(timestamp(row)) }, errorOutputOf(config));
   },
 };
 
