@@ -122,7 +122,10 @@ describe('error_handling', () => {
     expect(failure(pipeline(create('[{a: 1}]'), '    - type: LogForTesting\n      input: Nope.x\n'))).toMatch(/reads "Nope\.x", but no transform has that name/);
   });
 
-  it('error_handling takes only output, a name without a dot', () => {
+  it('error_handling takes only output, a name without a dot other than good', () => {
+    expect(failure(pipeline(create('[{a: 1}]'), '    - type: Filter\n      input: Create\n      config:\n        keep: a\n        error_handling: {output: good}\n'))).toMatch(
+      /config\.error_handling\.output\): an error output cannot be named "good" \(the main output\) or contain "\.", got "good"$/,
+    );
     expect(
       failure(pipeline(create('[{a: 1}]'), '    - type: Filter\n      input: Create\n      config:\n        keep: a\n        error_handling: {output: bad, threshold: 0.1}\n')),
     ).toMatch(/config\.error_handling\.threshold\): no option "threshold": it takes output$/);

@@ -29,7 +29,7 @@ export function errorOutputOf(config: ConfigReader): string | undefined {
   if (!config.has('error_handling')) return undefined;
   const handling = config.mapping('error_handling').allowOnly(['output']);
   const name = handling.string('output');
-  if (name.includes('.')) throw handling.error('output', `an output name cannot contain ".", got ${describe(name)}`);
+  if (name.includes('.') || name === GOOD) throw handling.error('output', `an error output cannot be named "${GOOD}" (the main output) or contain ".", got ${describe(name)}`);
   return name;
 }
 
