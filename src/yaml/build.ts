@@ -3,6 +3,7 @@ import { pcollections, type PCollection } from '../core/pcollection.js';
 import { Pipeline, type PBegin } from '../core/pipeline.js';
 import { composite } from '../core/ptransform.js';
 import type { WindowFn } from '../core/windowing/window-fns.js';
+import type { IngestStats } from '../io/mqtt/commit-gate.js';
 import type { Store } from '../store/store.js';
 import { flatten } from '../transforms/flatten.js';
 import { ConfigReader } from './config.js';
@@ -22,6 +23,8 @@ export interface BuildOptions {
   readonly store?: Store;
   /** Told of each outbox stage `WriteToMqtt` wants published. */
   readonly publish?: (egress: MqttEgress) => void;
+  /** Told of each MQTT ingest `ReadFromMqtt` starts. */
+  readonly onIngest?: (source: string, stats: Readonly<IngestStats>) => void;
 }
 
 /** A sink's place in the table of outputs: it has none. */
@@ -96,6 +99,7 @@ function apply(pipeline: Pipeline, source: YamlSource, t: TransformSpec, inputs:
     baseDir: options.baseDir,
     ...(options.store ? { store: options.store } : {}),
     ...(options.publish ? { publish: options.publish } : {}),
+    ...(options.onIngest ? { onIngest: options.onIngest } : {}),
   };
   const windowFn = windowingOf(source, t, impl.kind === 'root' ? spec.windowing : undefined);
   const name = t.name === undefined ? undefined : scopeName(t);

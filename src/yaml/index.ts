@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Pipeline } from '../core/pipeline.js';
+import type { IngestStats } from '../io/mqtt/commit-gate.js';
 import type { Store } from '../store/store.js';
 import type { MqttEgress } from './transforms/index.js';
 import { buildPipeline } from './build.js';
@@ -16,6 +17,8 @@ export interface YamlPipelineOptions {
   store?: Store;
   /** Told of each outbox stage `WriteToMqtt` wants published: start an `MqttSink` for it while the pipeline runs. */
   publish?: (egress: MqttEgress) => void;
+  /** Told of each MQTT ingest `ReadFromMqtt` starts, with its live counters (e.g. for `/metrics`). */
+  onIngest?: (source: string, stats: Readonly<IngestStats>) => void;
 }
 
 /**
@@ -31,6 +34,7 @@ export function loadYamlPipeline(text: string, file: string, options: YamlPipeli
     baseDir: resolve(options.baseDir ?? '.'),
     ...(options.store ? { store: options.store } : {}),
     ...(options.publish ? { publish: options.publish } : {}),
+    ...(options.onIngest ? { onIngest: options.onIngest } : {}),
   });
 }
 

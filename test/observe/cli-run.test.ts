@@ -78,6 +78,11 @@ describeWithMosquitto('runnel run --http: a YAML pipeline reading MQTT', () => {
         all = families((await get(port, '/metrics')).body);
         return valueOf(all, 'runnel_elements_read_total') === lines().length;
       }, 'runnel_elements_read_total to equal the elements logged');
+      // Everything logged was ingested first; beyond it only a probe or two still in flight.
+      const ingested = valueOf(all, 'runnel_messages_ingested_total', { source: 'sensors' });
+      expect(ingested).toBeGreaterThanOrEqual(lines().length);
+      expect(ingested).toBeLessThanOrEqual(lines().length + 5);
+      expect(valueOf(all, 'runnel_messages_dead_lettered_total', { source: 'sensors' })).toBe(0);
       expect(all.get('runnel_inbox_depth')!.type).toBe('GAUGE');
       expect(valueOf(all, 'runnel_inbox_depth', { source: 'sensors' })).toBeGreaterThanOrEqual(0);
       expect(valueOf(all, 'runnel_outbox_depth')).toBe(0);

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadDeviceProfile, type DeviceProfile } from '../../config/device-profile.js';
 import { watchMemory } from '../../config/memory-watch.js';
 import { run as runPipeline } from '../../runner/direct-runner.js';
+import type { IngestStats } from '../../io/mqtt/commit-gate.js';
 import { publishOutbox, type OutboxPublisher } from '../../io/mqtt/outbox-publisher.js';
 import { loadYamlPipeline, type MqttEgress } from '../../yaml/index.js';
 import { Store } from '../../store/store.js';
@@ -105,7 +106,11 @@ async function run(args: string[]): Promise<number | void> {
   let publisher: OutboxPublisher | undefined;
   let result;
   try {
-    const pipeline = loadYamlPipeline(text, shown, { log: (line) => process.stdout.write(`${line}\n`), ...(store ? { store, publish: (e: MqttEgress) => egress.push(e) } : {}) });
+    const pipeline = loadYamlPipeline(text, shown, {
+      log: (line) => process.stdout.write(`${line}\n`),
+      ...(store ? { store, publish: (e: MqttEgress) => egress.push(e) } : {}),
+      ...(metrics ? { onIngest: (source: string, stats: Readonly<IngestStats>) => metrics.watchIngest(source, stats) } : {}),
+    });
     publisher = store && egress.length > 0 ? publishOutbox(store, egress, say) : undefined;
     const options = {
       failFast: values['fail-fast'] ?? false,

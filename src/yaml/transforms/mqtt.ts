@@ -28,7 +28,7 @@ function brokerUrl(connection: ConfigReader): string {
  */
 export const ReadFromMqtt: YamlTransform = {
   kind: 'root',
-  build(begin, { config, spec, store }: BuildContext) {
+  build(begin, { config, spec, store, onIngest }: BuildContext) {
     config.allowOnly(['connection_configuration', 'event_time_field', 'max_lateness']);
     const connection = config.mapping('connection_configuration').allowOnly(['server_uri', 'topic', 'client_id', 'username', 'password']);
     if (store === undefined) {
@@ -42,9 +42,10 @@ export const ReadFromMqtt: YamlTransform = {
     const eventTimeField = config.optionalString('event_time_field');
     const username = connection.optionalString('username');
     const password = connection.optionalString('password');
+    const name = spec.name ?? 'ReadFromMqtt';
     return begin.pipeline.apply(
       mqttSource(store, {
-        name: spec.name ?? 'ReadFromMqtt',
+        name,
         topics: connection.string('topic'),
         connection: {
           url: brokerUrl(connection),
@@ -54,6 +55,7 @@ export const ReadFromMqtt: YamlTransform = {
         },
         maxLateness,
         ...(eventTimeField === undefined ? {} : { eventTimeField }),
+        ...(onIngest ? { onStart: (ingest) => onIngest(name, ingest.stats) } : {}),
       }),
     );
   },

@@ -1,5 +1,6 @@
 import type { PBegin } from '../../core/pipeline.js';
 import type { PCollection } from '../../core/pcollection.js';
+import type { IngestStats } from '../../io/mqtt/commit-gate.js';
 import type { OutboxTarget } from '../../io/mqtt/outbox-publisher.js';
 import type { Store } from '../../store/store.js';
 import type { ConfigReader } from '../config.js';
@@ -19,6 +20,8 @@ export interface BuildContext {
   readonly store?: Store;
   /** Asks the runner of the pipeline to publish an outbox stage to an MQTT broker (`WriteToMqtt`). */
   readonly publish?: (egress: MqttEgress) => void;
+  /** Told of each MQTT ingest `ReadFromMqtt` starts, by source name (for its counters). */
+  readonly onIngest?: (source: string, stats: Readonly<IngestStats>) => void;
 }
 
 /** An outbox stage to publish to an MQTT broker while the pipeline runs. */
