@@ -220,6 +220,35 @@ export function affine(x: usize, n: i32, d: i32, k: i32, wts: usize, out: usize)
   }
 }
 
+// ---- Probabilities ----------------------------------------------------------------------------
+// In the kernels rather than in JS: AssemblyScript's Math.exp is a software function, so the
+// same scores give the same bits on x64 and arm64 (V8's Math.exp differs by an ulp on arm64).
+
+/** Row-wise softmax of [rows × k] f64 scores at `p`, in place (each row's maximum subtracted first). */
+export function softmaxRows(p: usize, rows: i32, k: i32): void {
+  for (let i = 0; i < rows; i++) {
+    const row = p + ((<usize>i * <usize>k) << 3);
+    let m = -Infinity;
+    for (let c = 0; c < k; c++) m = Math.max(m, load<f64>(row + (<usize>c << 3)));
+    let s: f64 = 0;
+    for (let c = 0; c < k; c++) {
+      const e = Math.exp(load<f64>(row + (<usize>c << 3)) - m);
+      store<f64>(row + (<usize>c << 3), e);
+      s += e;
+    }
+    for (let c = 0; c < k; c++) store<f64>(row + (<usize>c << 3), load<f64>(row + (<usize>c << 3)) / s);
+  }
+}
+
+/** out [n × 2] f64 = [1 − σ(z), σ(z)] for the n f64 margins z (the positive class second). */
+export function sigmoidPairs(z: usize, n: i32, out: usize): void {
+  for (let i = 0; i < n; i++) {
+    const p = 1.0 / (1.0 + Math.exp(-load<f64>(z + (<usize>i << 3))));
+    store<f64>(out + (<usize>i << 4), 1.0 - p);
+    store<f64>(out + (<usize>i << 4) + 8, p);
+  }
+}
+
 // ---- Gaussian naive Bayes ---------------------------------------------------------------------
 
 /**

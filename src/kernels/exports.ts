@@ -130,6 +130,8 @@ export interface TrainExports {
   gramAccumulate: (x: number, w: number, r: number, n: number, d: number, g: number, v: number) => void;
   /** IRLS terms at β (d+1 f64): writes w = p(1-p), r = p - y (n f64 each); returns Σ log-loss. */
   logisticTerms: (x: number, y: number, n: number, d: number, beta: number, w: number, r: number) => number;
+  softmaxRows: (p: number, rows: number, k: number) => void;
+  sigmoidPairs: (z: number, n: number, out: number) => void;
   /** grad (k × (d+1) f64) += softmax log-loss gradient at W; returns Σ loss; scratch k f64; probs (0: skip) gets P (n × k f64). */
   softmaxGradient: (x: number, y: number, n: number, d: number, k: number, wts: number, grad: number, scratch: number, probs: number) => number;
   /** out (k × (d+1) f64) += softmax Hessian (from P, n × k f64) times V (k × (d+1) f64); scratch k f64. */
@@ -207,6 +209,8 @@ export const KERNEL_EXPORT_KINDS: Readonly<Record<keyof KernelExports, 'function
   choleskySolve: 'function',
   gramAccumulate: 'function',
   logisticTerms: 'function',
+  softmaxRows: 'function',
+  sigmoidPairs: 'function',
   softmaxGradient: 'function',
   softmaxHessianVector: 'function',
   softmaxHessianDiagonal: 'function',

@@ -168,3 +168,23 @@ export function nearestCenter(x: FloatArray, n: number, d: number, c: ArrayLike<
   }
   return inertia;
 }
+
+/** Row-wise softmax of `[rows × k]` scores, in place (each row's maximum subtracted first). */
+export function softmaxRows(scores: Float64Array, k: number): void {
+  for (let i = 0; i < scores.length; i += k) {
+    let m = -Infinity;
+    for (let c = 0; c < k; c++) m = Math.max(m, scores[i + c]!);
+    let s = 0;
+    for (let c = 0; c < k; c++) s += scores[i + c] = Math.exp(scores[i + c]! - m);
+    for (let c = 0; c < k; c++) scores[i + c]! /= s;
+  }
+}
+
+/** out [n × 2] = [1 − σ(z), σ(z)] per margin. */
+export function sigmoidPairs(margins: ArrayLike<number>, out: Float64Array): void {
+  for (let i = 0; i < margins.length; i++) {
+    const p = 1 / (1 + Math.exp(-margins[i]!));
+    out[2 * i] = 1 - p;
+    out[2 * i + 1] = p;
+  }
+}

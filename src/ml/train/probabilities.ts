@@ -1,4 +1,5 @@
 /** Class scores to probabilities and labels, shared by the classifiers' `predict`/`predictProba`. */
+import { withWorkspace } from './wasm.js';
 
 /** Labels of the row-wise argmax of `[rows × k]` scores. */
 export function argmaxLabels(scores: Float64Array, classes: readonly number[]): Float64Array {
@@ -13,25 +14,29 @@ export function argmaxLabels(scores: Float64Array, classes: readonly number[]): 
   return out;
 }
 
-/** Row-wise softmax of `[rows × k]` scores, in place; returns them. */
+/**
+ * Row-wise softmax of `[rows × k]` scores, in place; returns them. Computed by the WASM
+ * `softmaxRows` kernel, whose `exp` gives the same bits on every architecture.
+ */
 export function softmaxRows(scores: Float64Array, k: number): Float64Array {
-  for (let i = 0; i < scores.length; i += k) {
-    let m = -Infinity;
-    for (let c = 0; c < k; c++) m = Math.max(m, scores[i + c]!);
-    let s = 0;
-    for (let c = 0; c < k; c++) s += scores[i + c] = Math.exp(scores[i + c]! - m);
-    for (let c = 0; c < k; c++) scores[i + c]! /= s;
-  }
+  if (scores.length === 0) return scores;
+  withWorkspace((ws) => {
+    const block = ws.f64Of(scores);
+    ws.x.softmaxRows(block.ptr, scores.length / k, k);
+    scores.set(block.view);
+  });
   return scores;
 }
 
-/** Two-column `[1 - σ(z), σ(z)]` probabilities of binary margins z (the positive class second). */
+/** Two-column `[1 - σ(z), σ(z)]` probabilities of binary margins z (the positive class second), by the WASM `sigmoidPairs` kernel. */
 export function sigmoidPairs(margins: Float64Array): Float64Array {
   const out = new Float64Array(margins.length * 2);
-  margins.forEach((v, i) => {
-    const p = 1 / (1 + Math.exp(-v));
-    out[2 * i] = 1 - p;
-    out[2 * i + 1] = p;
+  if (margins.length === 0) return out;
+  withWorkspace((ws) => {
+    const z = ws.f64Of(margins);
+    const o = ws.f64(out.length);
+    ws.x.sigmoidPairs(z.ptr, margins.length, o.ptr);
+    out.set(o.view);
   });
   return out;
 }

@@ -4,11 +4,13 @@
  * Bounds (absolute): gramAccumulate, softmaxGradient (and its probabilities), the softmax
  * Hessian-vector product and diagonal, affine, classMoments, gaussianJll
  * 1e-12 × the sum of absolute terms; logisticTerms 1e-12 relative; binColumns, histogram
- * (same additions in the same order), nearestCenter exactly.
+ * (same additions in the same order), nearestCenter exactly; softmaxRows and sigmoidPairs 1e-15
+ * (probabilities, each exp within an ulp of V8's).
  */
 import { describe, expect, it } from 'vitest';
 import { instantiateKernels } from '../../../src/kernels/index.js';
 import * as twin from '../../../src/kernels/reference/train.js';
+import { sigmoidPairs, softmaxRows } from '../../../src/ml/train/probabilities.js';
 import { SEED, gaussian, seededRng } from './data.js';
 
 const { exports: k, arena } = instantiateKernels();
@@ -104,6 +106,23 @@ describe(`training kernels vs twins (seed ${SEED})`, () => {
         twin.affine(x, n, d, c, W, wantOut);
         close('affine', out.view, wantOut, 1e-12 * (absSum(W) * 10 + 1));
         [px, py, pyc, pb, pW, w, r, grad, scratch, out].forEach((b) => arena.free(b));
+      }
+    }
+  });
+
+  it('softmaxRows and sigmoidPairs (what predictProba returns) equal the twins to 1e-15, scores up to ±700', () => {
+    for (const rows of rowsToTry) {
+      for (const c of [1, 2, 3, 10]) {
+        const scores = Float64Array.from({ length: rows * c }, () => gaussian(rng) * (rng() < 0.2 ? 200 : 5));
+        if (rows > 0) scores.fill(3, 0, c); // a row of equal scores: 1/k each
+        const got = softmaxRows(Float64Array.from(scores), c);
+        const want = Float64Array.from(scores);
+        twin.softmaxRows(want, c);
+        close('softmaxRows', got, want, 1e-15);
+        const margins = Float64Array.from({ length: rows }, () => gaussian(rng) * (rng() < 0.2 ? 700 : 4));
+        const wantPairs = new Float64Array(rows * 2);
+        twin.sigmoidPairs(margins, wantPairs);
+        close('sigmoidPairs', sigmoidPairs(margins), wantPairs, 1e-15);
       }
     }
   });
