@@ -146,25 +146,31 @@ describeWithMosquitto('runnel run: a YAML pipeline reading MQTT', () => {
   });
 });
 
-it('AssignTimestamps after a ReadFromMqtt that stamps arrival time is refused before connecting, naming event_time_field', async () => {
+it.each([
+  ['', '    - type: LogForTesting'],
+  [' with error_handling', '    - type: LogForTesting\n      input: AssignTimestamps\n    - type: LogForTesting\n      name: bad\n      input: AssignTimestamps.bad'],
+])('AssignTimestamps%s after a ReadFromMqtt that stamps arrival time is refused before connecting, naming event_time_field', async (errorHandling, sinks) => {
   const dir = mkdtempSync(join(tmpdir(), 'runnel-run-mqtt-'));
   const file = join(dir, 'late.yaml');
+  const wired = errorHandling !== '';
+  const config = wired ? '{ timestamp: at, error_handling: { output: bad } }' : '{ timestamp: at }';
   writeFileSync(
     file,
     [
       'pipeline:',
-      '  type: chain',
+      ...(wired ? [] : ['  type: chain']),
       '  transforms:',
       '    - type: ReadFromMqtt',
       '      config:',
       '        connection_configuration: { server_uri: "tcp://127.0.0.1:1", topic: "sensors/#", client_id: late }',
       '    - type: AssignTimestamps',
-      '      config: { timestamp: at }',
-      '    - type: LogForTesting',
+      ...(wired ? ['      input: ReadFromMqtt'] : []),
+      `      config: ${config}`,
+      sinks,
       '',
     ].join('\n'),
   );
-  await expect(exec('node', [CLI, 'run', file, '--db', join(dir, 'runnel.db')])).rejects.toMatchObject({
+  await expect(exec('node', [CLI, 'run', file, '--db', join(dir, 'runnel.db')], { timeout: 20_000 })).rejects.toMatchObject({
     code: 1,
     stderr: expect.stringMatching(/stamps each message with its arrival time.*event_time_field: at in ReadFromMqtt's config.*\(PIPELINE_INVALID\)/) as unknown,
   });

@@ -60,6 +60,20 @@ describe('error_handling', () => {
     expect(result.deadLetterCount).toBe(0);
   });
 
+  it('AssignTimestamps with error_handling stamps the good rows with their event time (both <Transform> and <Transform>.good)', async () => {
+    const { logs } = await runYaml(
+      pipeline(
+        create('[{t: 10}, {t: "soon"}, {t: 42}]'),
+        '    - type: AssignTimestamps\n      input: Create\n      config:\n        timestamp: t\n        error_handling: {output: bad}\n',
+        '    - type: ExtractWindowingInfo\n      name: main\n      input: AssignTimestamps\n      config: {fields: {when: timestamp}}\n',
+        '    - type: ExtractWindowingInfo\n      name: good\n      input: AssignTimestamps.good\n      config: {fields: {when: timestamp}}\n',
+        '    - type: LogForTesting\n      input: [main, good]\n',
+        '    - type: LogForTesting\n      name: dropped\n      input: AssignTimestamps.bad\n',
+      ),
+    );
+    expect(sorted(logs.filter((r) => 'when' in r))).toEqual(sorted([10, 42, 10, 42].map((t) => ({ t, when: t }))));
+  });
+
   it('Filter, Explode and AssignTimestamps route their failures too, and a row that fails leaves nothing in the main output', async () => {
     const { logs, result } = await runYaml(
       pipeline(

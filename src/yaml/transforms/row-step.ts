@@ -8,8 +8,8 @@ import type { StepOutputs } from './yaml-transform.js';
 
 /** Where a row step sends what it makes of one row. */
 export interface RowOutput {
-  /** To the main output; with `timestamp` (ms since the epoch), at that event time. */
-  emit(row: Row, timestamp?: number): void;
+  /** To the main output. */
+  emit(row: Row): void;
   /** To the named output `name`, one of those the step was applied with. */
   emitTo(name: string, row: Row): void;
 }
@@ -54,17 +54,23 @@ export function applyRowFunction(input: PCollection<Row>, stage: string, fn: Row
     if ('flatMap' in fn) return input.flatMap(fn.flatMap, stage);
     return input.withTimestamps(fn.timestamp, stage);
   }
+  if ('timestamp' in fn) {
+    // The step only computes each row's time (its failures go to the error output); a
+    // withTimestamps stage sets it, so run() still sees where event times are set (and refuses
+    // them after a source that stamps arrival time).
+    const outputs = applyRowStep(input, stage, (row, out) => out.emit({ row, at: fn.timestamp(row) }), { errorOutput });
+    const timed = outputs.main!.withTimestamps((timed) => timed['at'] as number, `${stage}-time`).map((timed) => timed['row'] as Row, `${stage}-row`);
+    return { ...outputs, main: timed, named: new Map([...outputs.named, [GOOD, timed]]) };
+  }
   return applyRowStep(input, stage, stepOf(fn), { errorOutput });
 }
 
-function stepOf(fn: RowFunction): RowStep {
+function stepOf(fn: Exclude<RowFunction, { readonly timestamp: unknown }>): RowStep {
   if ('map' in fn) return (row, out) => out.emit(fn.map(row));
   if ('filter' in fn) return (row, out) => void (fn.filter(row) && out.emit(row));
-  if ('flatMap' in fn)
-    return (row, out) => {
-      for (const r of fn.flatMap(row)) out.emit(r);
-    };
-  return (row, out) => out.emit(row, fn.timestamp(row));
+  return (row, out) => {
+    for (const r of fn.flatMap(row)) out.emit(r);
+  };
 }
 
 /**
@@ -93,7 +99,7 @@ export function applyRowStep(
 }
 
 /** One emitted row, held until the step returns (so a failing row leaves nothing behind). */
-type Held = { readonly row: Row; readonly timestamp: number | undefined; readonly tag: TupleTag<Row> | undefined };
+type Held = { readonly row: Row; readonly tag: TupleTag<Row> | undefined };
 
 class RowStepFn implements DoFn<Row, Row> {
   constructor(
@@ -122,21 +128,20 @@ class RowStepFn implements DoFn<Row, Row> {
     }
     for (const h of held) {
       if (h.tag) context.outputTo(h.tag, h.row);
-      else if (h.timestamp === undefined) context.output(h.row);
-      else context.outputWithTimestamp(h.row, h.timestamp);
+      else context.output(h.row);
     }
   }
 
   /** What the step emitted for the current row, held until it returns (a stage processes one row at a time). */
   readonly #held: Held[] = [];
   readonly #holding: RowOutput = {
-    emit: (row, timestamp) => void this.#held.push({ row, timestamp, tag: undefined }),
-    emitTo: (name, row) => void this.#held.push({ row, timestamp: undefined, tag: this.#tag(name) }),
+    emit: (row) => void this.#held.push({ row, tag: undefined }),
+    emitTo: (name, row) => void this.#held.push({ row, tag: this.#tag(name) }),
   };
 
   #direct(context: ProcessContext<Row>): RowOutput {
     return {
-      emit: (r, timestamp) => (timestamp === undefined ? context.output(r) : context.outputWithTimestamp(r, timestamp)),
+      emit: (r) => context.output(r),
       emitTo: (name, r) => context.outputTo(this.#tag(name), r),
     };
   }
