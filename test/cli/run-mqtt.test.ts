@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithMosquitto, startMosquitto, type TestBroker } from '../support/mosquitto.js';
-import { probeUntil, publishJson, subscribeLines } from '../support/mosquitto-clients.js';
+import { mqttSourceYaml, probeUntil, publishJson, subscribeLines } from '../support/mosquitto-clients.js';
 import { until } from '../support/until.js';
 
 const exec = promisify(execFile);
@@ -46,14 +46,7 @@ describeWithMosquitto('runnel run: a YAML pipeline reading MQTT', () => {
       [
         'pipeline:',
         '  type: chain',
-        '  source:',
-        '    type: ReadFromMqtt',
-        '    name: sensors',
-        '    config:',
-        '      connection_configuration:',
-        `        server_uri: tcp://127.0.0.1:${broker.port}`,
-        '        topic: sensors/+device/temp',
-        '        client_id: runnel-yaml-test',
+        ...mqttSourceYaml(broker.port, 'sensors/+device/temp', 'runnel-yaml-test'),
         '  transforms:',
         '    - type: Filter',
         '      config:',

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithMosquitto, startMosquitto, type TestBroker } from '../support/mosquitto.js';
-import { probeUntil, publishJson } from '../support/mosquitto-clients.js';
+import { mqttSourceYaml, probeUntil, publishJson } from '../support/mosquitto-clients.js';
 import { eventually, families, get, valueOf } from './prometheus.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
@@ -43,21 +43,7 @@ describeWithMosquitto('runnel run --http: a YAML pipeline reading MQTT', () => {
     const pipeline = join(dir, 'mqtt.yaml');
     writeFileSync(
       pipeline,
-      [
-        'pipeline:',
-        '  type: chain',
-        '  source:',
-        '    type: ReadFromMqtt',
-        '    name: sensors',
-        '    config:',
-        '      connection_configuration:',
-        `        server_uri: tcp://127.0.0.1:${broker.port}`,
-        '        topic: sensors/+device/temp',
-        '        client_id: runnel-observe-test',
-        '  sink:',
-        '    type: LogForTesting',
-        '',
-      ].join('\n'),
+      ['pipeline:', '  type: chain', ...mqttSourceYaml(broker.port, 'sensors/+device/temp', 'runnel-observe-test'), '  sink:', '    type: LogForTesting', ''].join('\n'),
     );
     const child = spawn('node', [CLI, 'run', pipeline, '--db', join(dir, 'runnel.db'), '--http', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -42,3 +42,17 @@ export async function probeUntil(port: number, topic: string, value: unknown, ar
     clearInterval(probing);
   }
 }
+
+/** The `source:` of a chain pipeline (YAML lines) reading `topic` from the test broker as `ReadFromMqtt` named `sensors`. */
+export function mqttSourceYaml(port: number, topic: string, clientId: string): string[] {
+  return [
+    '  source:',
+    '    type: ReadFromMqtt',
+    '    name: sensors',
+    '    config:',
+    '      connection_configuration:',
+    `        server_uri: tcp://127.0.0.1:${port}`,
+    `        topic: ${topic}`,
+    `        client_id: ${clientId}`,
+  ];
+}
