@@ -130,6 +130,61 @@ export const MIGRATIONS: readonly { readonly version: number; readonly descripti
       ALTER TABLE dead_letters ADD COLUMN code TEXT;
     `,
   },
+  {
+    version: 5,
+    description: 'the learning loop: training samples, labels from a label stream, and the model versions table',
+    // samples: one row per (model, key, event time), features as little-endian float32 in the
+    // model's feature order; target is the series' own value there (a self-supervised label of
+    // the row h steps earlier), NULL when labels come from sample_labels (a label stream, joined
+    // by key and event time when training). Ids only grow while rows are pruned oldest first, so
+    // "samples since the last fit" is a count above the version's last_sample.
+    // model_versions: every version a device trained or was given, with its ONNX bytes, the
+    // fitted preprocessing statistics it was trained with, its metrics and training window, the
+    // champion it was measured against (parent) and its status with the reason. A version is
+    // inserted whole in one transaction and promoted in another, so a crash never leaves a
+    // half-written champion; at most one champion per model.
+    sql: `
+      CREATE TABLE samples (
+        id         INTEGER PRIMARY KEY,
+        model      TEXT NOT NULL,
+        key        TEXT NOT NULL,
+        event_time REAL NOT NULL,
+        features   BLOB NOT NULL,
+        target     REAL,
+        created_at REAL NOT NULL,
+        UNIQUE (model, key, event_time)
+      ) STRICT;
+      CREATE INDEX samples_by_time ON samples (model, event_time);
+      CREATE TABLE sample_labels (
+        model      TEXT NOT NULL,
+        key        TEXT NOT NULL,
+        event_time REAL NOT NULL,
+        label      REAL NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (model, key, event_time)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE model_versions (
+        model         TEXT NOT NULL,
+        version       INTEGER NOT NULL,
+        parent        INTEGER,
+        status        TEXT NOT NULL CHECK (status IN ('champion', 'challenger', 'rejected', 'retired')),
+        reason        TEXT NOT NULL,
+        onnx          BLOB NOT NULL,
+        sha256        TEXT NOT NULL,
+        preprocessing TEXT NOT NULL,
+        metrics       TEXT NOT NULL,
+        trained_rows  INTEGER NOT NULL,
+        trained_from  REAL,
+        trained_to    REAL,
+        last_sample   INTEGER NOT NULL,
+        created_at    REAL NOT NULL,
+        promoted_at   REAL,
+        changed_at    REAL NOT NULL,
+        PRIMARY KEY (model, version)
+      ) STRICT;
+      CREATE UNIQUE INDEX model_versions_one_champion ON model_versions (model) WHERE status = 'champion';
+    `,
+  },
 ];
 
 /** The newest schema version this Runnel knows. */
