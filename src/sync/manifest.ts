@@ -41,6 +41,8 @@ export interface ModelManifest {
   readonly sha256: string;
   /** Only approved versions are pulled; set false to withdraw one (the next pull takes the one before). */
   readonly approved: boolean;
+  /** The id of the push that made this version, when the pusher gave one (a retried push finds it). */
+  readonly pushId?: string;
 }
 
 /** Hex SHA-256 of `bytes`. */
@@ -64,5 +66,6 @@ export function parseManifest(data: unknown, where: string): ModelManifest {
   if (typeof t !== 'object' || t === null || !Number.isFinite(t.samples) || !Number.isFinite(t.from) || !Number.isFinite(t.to)) bad('trainedOn', '{ samples, from, to } numbers');
   if (typeof m!.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m!.sha256)) bad('sha256', '64 lowercase hex digits');
   if (typeof m!.approved !== 'boolean') bad('approved', 'true or false');
+  if (m!.pushId !== undefined && (typeof m!.pushId !== 'string' || m!.pushId === '')) bad('pushId', 'a non-empty string when present');
   return m as ModelManifest;
 }
