@@ -9,7 +9,7 @@ export {
   type LogisticRegressionParams,
   type LogisticSolver,
 } from './logistic-regression.js';
-export { gaussianNB, fitGaussianNB, GaussianNB, GaussianNBModel, type GaussianNBOptions, type GaussianNBParams } from './naive-bayes.js';
+export { gaussianNB, fitGaussianNB, GaussianNB, GaussianNBModel, type GaussianNBOptions, type GaussianNBParams, type ClassMoments } from './naive-bayes.js';
 export { lbfgs, type LbfgsOptions, type LbfgsResult } from './lbfgs.js';
 export {
   gradientBoostingRegressor,
@@ -22,3 +22,13 @@ export {
   type GradientBoostingParams,
 } from './gradient-boosting.js';
 export { kMeans, fitKMeans, MiniBatchKMeans, KMeansModel, type KMeansOptions, type KMeansParams } from './kmeans.js';
+export {
+  fitFromStatistics,
+  linearStatistics,
+  naiveBayesStatistics,
+  parseStatistics,
+  type LinearStatistics,
+  type NaiveBayesStatistics,
+  type StatisticsFitOptions,
+  type SufficientStatistics,
+} from './sufficient-statistics.js';

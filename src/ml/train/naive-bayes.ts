@@ -19,6 +19,17 @@ export interface GaussianNBOptions {
   classes?: readonly number[];
 }
 
+/** Mergeable per-class statistics of Gaussian naive Bayes (rows of `means`/`m2` in `classes` order). */
+export interface ClassMoments {
+  readonly classes: readonly number[];
+  /** Rows per class. */
+  readonly counts: readonly number[];
+  /** Per-class feature means, `classes × features`. */
+  readonly means: readonly (readonly number[])[];
+  /** Per-class sums of squared deviations from the mean, `classes × features`. */
+  readonly m2: readonly (readonly number[])[];
+}
+
 /** Fitted statistics. */
 export interface GaussianNBParams {
   classes: number[];
@@ -144,22 +155,47 @@ export class GaussianNB {
     return this;
   }
 
-  /** Chan et al.'s pairwise update: merges a batch's (count, mean, M2) per class into the totals. */
-  #merge(cnt: Float64Array, mean: Float64Array, m2: Float64Array): void {
+  /** Chan et al.'s pairwise update: merges a batch's (count, mean, M2) per class into the totals; `into[c]` is batch class c's index here. */
+  #merge(cnt: ArrayLike<number>, mean: ArrayLike<number>, m2: ArrayLike<number>, into: (c: number) => number = (c) => c): void {
     const d = this.featureNames.length;
     for (let c = 0; c < cnt.length; c++) {
       const nb = cnt[c]!;
       if (nb === 0) continue;
-      const na = this.#count[c]!,
+      const t = into(c);
+      const na = this.#count[t]!,
         n = na + nb;
       for (let j = 0; j < d; j++) {
-        const p = c * d + j;
-        const delta = mean[p]! - this.#mean[p]!;
+        const p = t * d + j,
+          q = c * d + j;
+        const delta = mean[q]! - this.#mean[p]!;
         this.#mean[p]! += (delta * nb) / n;
-        this.#m2[p]! += m2[p]! + (delta * delta * na * nb) / n;
+        this.#m2[p]! += m2[q]! + (delta * delta * na * nb) / n;
       }
-      this.#count[c] = n;
+      this.#count[t] = n;
     }
+  }
+
+  /** The per-class sufficient statistics seen so far (copies), for saving or merging elsewhere. */
+  moments(): ClassMoments {
+    const d = this.featureNames.length;
+    const perClass = (values: Float64Array): number[][] => this.classes.map((_, c) => Array.from(values.subarray(c * d, (c + 1) * d)));
+    return { classes: [...this.classes], counts: Array.from(this.#count), means: perClass(this.#mean), m2: perClass(this.#m2) };
+  }
+
+  /**
+   * Adds statistics of other rows (another accumulator's `moments()`): the result equals
+   * `partialFit` of those rows. Their classes must be among this accumulator's.
+   */
+  mergeMoments(moments: ClassMoments): this {
+    const d = this.featureNames.length;
+    if (!this.#classes) this.#init([...moments.classes].sort((a, b) => a - b));
+    const index = moments.classes.map((label) => this.#classes!.indexOf(label));
+    const unknown = moments.classes.filter((_, c) => index[c] === -1);
+    if (unknown.length > 0) throw new RangeError(`GaussianNB.mergeMoments: class ${unknown.join(', ')} is not among this model's classes (${this.#classes!.join(', ')})`);
+    const shapeOk = moments.counts.length === index.length && [moments.means, moments.m2].every((m) => m.length === index.length && m.every((row) => row.length === d));
+    if (!shapeOk) throw new RangeError(`GaussianNB.mergeMoments: expected counts, means and m2 for ${index.length} classes × ${d} features`);
+    this.#merge(moments.counts, moments.means.flat(), moments.m2.flat(), (c) => index[c]!);
+    return this;
   }
 
   /** The model of everything seen so far. */
