@@ -23,7 +23,7 @@ import { OutboxQueue } from '../store/outbox-queue.js';
 import { Store } from '../store/store.js';
 import { DirectoryRegistry } from '../sync/directory-registry.js';
 import { deviceKeys } from '../sync/keys.js';
-import { DeadLetterTally, type DeadLetterCount } from './dead-letter-tally.js';
+import { DeadLetterTally, type DeadLetterCount } from '../observe/dead-letter-tally.js';
 import { Lifecycle, type Champion, type RetrainResult } from './lifecycle.js';
 import { MODEL_NAME, modelId, persistenceModel } from './model.js';
 import { demoPipeline, PREDICTIONS_STAGE, type Prediction } from './pipeline.js';
@@ -143,9 +143,12 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
     if (egress) closers.push(() => egress.close());
     const stop = new AbortController();
     const runOptions: RunOptions = { store, signal: stop.signal, bundleSize: profile?.bundle.maxElements ?? 1000, idleWaitMs: 20, onProgress: () => egress?.sink.notify() };
-    options.metrics?.watchStore(store);
-    options.metrics?.watchIngest(broker.inbox.source, broker.stats);
-    const running = run(pipeline, options.metrics ? options.metrics.hooks(runOptions) : runOptions);
+    const metrics = options.metrics;
+    metrics?.watchStore(store);
+    metrics?.watchIngest(broker.inbox.source, broker.stats);
+    metrics?.watchInference(served.metrics);
+    metrics?.modelEvent({ model: MODEL_NAME, version: champion.version, kind: 'serving', ...rmseOf(champion.rmse), at: Date.now() });
+    const running = run(pipeline, metrics ? metrics.hooks(runOptions, pipeline) : runOptions);
     running.catch(() => undefined); // awaited below; this keeps an early failure from being unhandled meanwhile
 
     const sensors = await startSensors(broker.url, { sensors: options.sensors, rate: options.rate, seed: options.seed });
@@ -171,6 +174,9 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
           retrains++;
           lastRetrain = r;
           if (r.outcome === 'promoted') promotions++;
+          // Until the lifecycle library reports its own promotions and rollbacks, the demo's retrains mark the model plot.
+          if (r.outcome !== 'waiting')
+            metrics?.modelEvent({ model: MODEL_NAME, version: lifecycle.champion.version, kind: r.outcome, ...rmseOf(lifecycle.champion.rmse), at: Date.now() });
           if (r.outcome !== 'waiting') report.event(`retrain #${retrains}: ${r.summary}${r.manifest ? ` → ${join(registry.root, MODEL_NAME, String(r.manifest.version))}` : ''}`);
         })
         .catch((error: Error) => report.event(`retrain failed (the current model keeps serving): ${error.message}`))
@@ -202,7 +208,7 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
     } finally {
       for (const t of timers) clearInterval(t);
       await sensors.stop();
-      options.metrics?.stopped('the demo is stopping');
+      metrics?.stopped('the demo is stopping');
       stop.abort();
     }
     const result = await running;
@@ -223,6 +229,9 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
     throw error;
   }
 }
+
+/** A model event's metric: the held-out RMSE, when the version has been scored. */
+const rmseOf = (rmse: number | undefined): { metric?: { name: string; value: number } } => (rmse === undefined ? {} : { metric: { name: 'rmse', value: rmse } });
 
 /** The newest approved model in the registry that verifies, or the persistence baseline when there is none. */
 async function startingChampion(registry: DirectoryRegistry, report: DemoReporter): Promise<Champion> {

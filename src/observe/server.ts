@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isLoopback } from '../io/mqtt/broker-access.js';
-import type { Readiness } from './run-metrics.js';
+import type { Readiness } from './status.js';
 
 /** What the server serves: the metrics text and the run's readiness, read at each request. */
 export interface Observed {

@@ -90,7 +90,13 @@ export class DirectRunner {
             await diskFull!.retry(error, `committing step ${durable.step + 1}`, () => durable.commit(changes));
           }
         }
-        options.onProgress?.({ bundles: executor.bundles, elementsRead: executor.elementsRead, deadLetters: deadLetters.count, stepMs: performance.now() - stepStarted });
+        options.onProgress?.({
+          bundles: executor.bundles,
+          elementsRead: executor.elementsRead,
+          deadLetters: deadLetters.count,
+          stepMs: performance.now() - stepStarted,
+          operators: executor.metrics(),
+        });
         if (!executor.active || options.signal?.aborted) continue;
         if (!busy) await sleep(options.idleWaitMs ?? DEFAULT_IDLE_WAIT_MS);
         else if (performance.now() - turn >= YIELD_EVERY_MS) await nextTurn();

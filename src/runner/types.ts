@@ -62,6 +62,8 @@ export interface RunProgress {
   readonly deadLetters: number;
   /** How long the step just run took, in ms: reading, the sweep through the graph, and its commit. */
   readonly stepMs: number;
+  /** Per-operator counters so far (a status page's per-stage counts). */
+  readonly operators: readonly OperatorMetrics[];
 }
 
 /** Counters of one operator (a fused chain of stages counts as one operator). */

@@ -1,7 +1,8 @@
 /**
  * `runnel demo --http` through the compiled CLI: while the demo runs, `/readyz` answers 200 and
  * `/metrics` (parsed by a Prometheus text-format parser) counts the embedded broker's ingest, the
- * inbox of its source and the elements the run read; the server closes when the demo ends.
+ * inbox of its source, the elements the run read, the inference latency histogram and the serving
+ * model's version; the server closes when the demo ends.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -35,6 +36,15 @@ it('runnel demo --http 0: ingest, inbox and elements read while it runs', { time
     expect(valueOf(all, 'runnel_outbox_depth')).toBeGreaterThanOrEqual(0);
     expect(all.get('runnel_dead_letters_total')!.type).toBe('COUNTER');
     expect(valueOf(all, 'runnel_messages_dead_lettered_total', { source: 'sensors' })).toBeGreaterThanOrEqual(0);
+    // A fresh folder serves the persistence baseline, version 0, until a retrain promotes one.
+    expect(valueOf(all, 'runnel_model_version', { model: 'next-window-temp' })).toBe(0);
+    await eventually(async () => {
+      all = families((await get(port, '/metrics')).body);
+      return Number(all.get('runnel_inference_latency_seconds')?.metrics[0]?.count ?? 0) > 0;
+    }, 'a timed inference batch');
+    const latency = all.get('runnel_inference_latency_seconds')!;
+    expect(latency.type).toBe('HISTOGRAM');
+    expect(latency.metrics[0]!.buckets!['+Inf']).toBe(latency.metrics[0]!.count);
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(0);
     await expect(get(port, '/healthz')).rejects.toThrow();

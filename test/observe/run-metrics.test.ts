@@ -6,6 +6,7 @@ import { afterEach, expect, it } from 'vitest';
 import { Bundle } from '../../src/core/bundle.js';
 import { Pipeline } from '../../src/core/pipeline.js';
 import type { Source } from '../../src/core/source.js';
+import { RunInferenceMetrics } from '../../src/ml/infer/metrics.js';
 import { RunMetrics } from '../../src/observe/run-metrics.js';
 import { startObserveServer, type ObserveServer } from '../../src/observe/server.js';
 import { read } from '../../src/transforms/read.js';
@@ -113,4 +114,45 @@ it('a durable run reports its outbox depth, read from the database at each scrap
   } finally {
     store.close();
   }
+});
+
+it('times inference batches as runnel_inference_latency_seconds and sets runnel_model_version{model} from model events', () => {
+  const metrics = new RunMetrics();
+  const inference = new RunInferenceMetrics();
+  metrics.watchInference(inference);
+  for (const ms of [0.03, 0.2, 4, 700]) inference.batch(16, ms);
+  metrics.modelEvent({ model: 'm', version: 0, kind: 'serving', at: 1 });
+  metrics.modelEvent({ model: 'm', version: 3, kind: 'promoted', metric: { name: 'rmse', value: 0.5 }, at: 2 });
+  // A challenger that lost leaves the version as it was.
+  metrics.modelEvent({ model: 'm', version: 3, kind: 'kept', metric: { name: 'rmse', value: 0.4 }, at: 3 });
+  const all = families(metrics.render());
+  const latency = all.get('runnel_inference_latency_seconds')!;
+  expect(latency.type).toBe('HISTOGRAM');
+  expect(latency.metrics[0]).toMatchObject({ count: '4', buckets: { '0.00005': '1', '0.00025': '2', '0.005': '3', '0.5': '3', '1': '4', '+Inf': '4' } });
+  expect(Number(latency.metrics[0]!.sum)).toBeCloseTo(0.70423, 9);
+  expect(all.get('runnel_model_version')!.type).toBe('GAUGE');
+  expect(valueOf(all, 'runnel_model_version', { model: 'm' })).toBe(3);
+  const status = metrics.status();
+  expect(status.latencyMs).toEqual({ p50: 0.2, p99: 700 });
+  expect(status.models).toEqual([{ model: 'm', version: 3, kind: 'kept', metric: { name: 'rmse', value: 0.4 }, at: 3 }]);
+  expect(status.modelEvents.map((e) => e.kind)).toEqual(['serving', 'promoted', 'kept']);
+});
+
+it("status(): the pipeline's operators with what they read from and their counts, and the dead letters by stage and code", async () => {
+  const metrics = new RunMetrics();
+  const stop = new AbortController();
+  const p = pipeline();
+  const running = metrics.run(p, { signal: stop.signal, bundleSize: BUNDLE, idleWaitMs: 5, onProgress: (progress) => progress.elementsRead === N && stop.abort() });
+  const result = await running;
+  const status = metrics.status();
+  // read → sevens → elevens: the two maps are fused into one operator reading from the source.
+  expect(status.operators).toEqual([{ stages: ['sevens', 'elevens'], from: ['numbers'], elementsIn: N, elementsOut: result.operators[0]!.elementsOut }]);
+  expect(status.elementsRead).toBe(N);
+  expect(status.deadLetters.map(({ stage, code, count }) => ({ stage, code, count }))).toEqual([
+    { stage: 'sevens', code: 'USER_CODE', count: 143 },
+    { stage: 'elevens', code: 'USER_CODE', count: 78 },
+  ]);
+  expect(status.deadLetters[0]!.reason).toMatch(/is a multiple of 7/);
+  expect(status.outbox).toBeNull();
+  expect(status.latencyMs).toBeNull();
 });

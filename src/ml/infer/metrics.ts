@@ -99,6 +99,7 @@ export class RunInferenceMetrics {
   private readonly latency: LatencyWindow;
   private readonly counts = { rows: 0, batches: 0, failedBatches: 0, failedExamples: 0, loads: 0, failedLoads: 0, released: 0 };
   private lastLoad = { ms: NaN, bytes: 0 };
+  private readonly batchListeners: ((rows: number, ms: number) => void)[] = [];
 
   constructor(latencyWindow = 1024) {
     this.latency = new LatencyWindow(latencyWindow);
@@ -109,6 +110,12 @@ export class RunInferenceMetrics {
     this.counts.rows += rows;
     this.counts.batches++;
     this.latency.record(ms);
+    for (const listener of this.batchListeners) listener(rows, ms);
+  }
+
+  /** Calls `listener` after each batch that ran, with its rows and latency (e.g. for a latency histogram). */
+  onBatch(listener: (rows: number, ms: number) => void): void {
+    this.batchListeners.push(listener);
   }
 
   /** A batch failed as a whole (its examples are dead letters). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeadLetterTally } from '../../src/demo/dead-letter-tally.js';
+import { DeadLetterTally } from '../../src/observe/dead-letter-tally.js';
 import { DeadLetterTable } from '../../src/store/dead-letters.js';
 import { Store } from '../../src/store/store.js';
 
