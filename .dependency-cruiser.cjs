@@ -68,6 +68,7 @@ module.exports = {
     layer('ml/evaluate', ['ml/train', 'kernels', 'common'], 'evaluation runs trainers; trainers do not import evaluation'),
     layer('ml/testing', ['ml/onnx', 'common'], 'random ONNX models for tests'),
     layer('sync', ['common'], 'the model registry moves files and manifests'),
+    layer('ml/fleet', ['ml/train', 'ml/onnx', 'sync', 'common'], 'fleet learning: device statistics through the registry, merged and fitted by the trainers'),
     layer('config', ['ml/infer', 'common'], 'device profiles, and what they mean for inference'),
     layer('deploy', ['config', 'common'], 'what goes onto a device: the service unit, rendered from a profile'),
     layer('yaml', ['core', 'transforms', 'io', 'runner', 'store', 'common'], 'Beam YAML pipeline files become the same transforms a TypeScript pipeline uses'),
