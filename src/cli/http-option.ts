@@ -9,10 +9,12 @@ export const HTTP_OPTIONS = { http: { type: 'string' }, 'http-host': { type: 'st
 export function httpHelp(column: number): string {
   const indent = ' '.repeat(column);
   return [
-    `${'  --http <port>'.padEnd(column)}serve Prometheus metrics at /metrics, and /healthz and /readyz, on this`,
-    `${indent}port (0: a free one; the address is printed on stderr); see docs/observe.md`,
+    `${'  --http <port>'.padEnd(column)}serve a live status page at /, Prometheus metrics at /metrics, and`,
+    `${indent}/healthz and /readyz, on this port (0: a free one; the address is printed`,
+    `${indent}on stderr); see docs/observability.md`,
     `${'  --http-host <addr>'.padEnd(column)}listen there instead of 127.0.0.1; an address other devices can reach`,
     `${indent}needs a token in RUNNEL_HTTP_TOKEN, sent as Authorization: Bearer <token>`,
+    `${indent}(a browser opens the page once with ?token=<token> and keeps a cookie)`,
   ].join('\n');
 }
 
@@ -28,7 +30,7 @@ export function httpPort(values: { http?: string | undefined; 'http-host'?: stri
 }
 
 /**
- * Starts the metrics server for `--http`, with the token from `RUNNEL_HTTP_TOKEN`, and says where
+ * Starts the status and metrics server for `--http`, with the token from `RUNNEL_HTTP_TOKEN`, and says where
  * it listens; a bind refused (no token off loopback) is a usage error.
  */
 export async function serveMetrics(metrics: RunMetrics, port: number, host: string | undefined, say: (line: string) => void): Promise<ObserveServer> {
@@ -42,6 +44,7 @@ export async function serveMetrics(metrics: RunMetrics, port: number, host: stri
   } catch (error) {
     throw new UsageError(`--http: ${(error as Error).message}${error instanceof RangeError ? ' (the token is read from RUNNEL_HTTP_TOKEN)' : ''}`);
   }
-  say(`metrics on http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}/metrics (and /healthz, /readyz)`);
+  const base = `http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}`;
+  say(`status page on ${base}/, metrics on ${base}/metrics (and /healthz, /readyz)`);
   return server;
 }

@@ -43,7 +43,9 @@ describe('runnel bundle', () => {
     const files = await readBundle(report.file);
 
     expect([...files.keys()].sort()).toEqual([...report.entries]);
-    for (const path of ['runnel/dist/src/cli/main.js', 'runnel/dist/src/index.js', 'runnel/build/kernels.wasm', 'runnel/install.sh']) expect(files.has(path), path).toBe(true);
+    // The status page's script is compiled into dist/src with the rest (uPlot comes with the dependencies).
+    for (const path of ['runnel/dist/src/cli/main.js', 'runnel/dist/src/index.js', 'runnel/dist/src/observe/page/status.js', 'runnel/build/kernels.wasm', 'runnel/install.sh'])
+      expect(files.has(path), path).toBe(true);
     expect(
       [...files.keys()].filter(
         (path) =>
