@@ -67,7 +67,7 @@ module.exports = {
     layer('ml/train', ['kernels', 'ml/onnx', 'common'], 'trainers fit frames with the kernels and export ONNX; no pipeline, no inference'),
     layer('ml/evaluate', ['ml/train', 'kernels', 'common'], 'evaluation runs trainers; trainers do not import evaluation'),
     layer('ml/testing', ['ml/onnx', 'common'], 'random ONNX models for tests'),
-    layer('sync', ['common'], 'the model registry moves files and manifests'),
+    layer('sync', ['store', 'core', 'common'], 'the model registry moves files and manifests; its sync queue is a store table, on a core Clock'),
     layer('ml/fleet', ['ml/train', 'ml/onnx', 'sync', 'common'], 'fleet learning: device statistics through the registry, merged and fitted by the trainers'),
     layer('config', ['ml/infer', 'common'], 'device profiles, and what they mean for inference'),
     layer('deploy', ['config', 'common'], 'what goes onto a device: the service unit, rendered from a profile'),

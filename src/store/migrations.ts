@@ -185,6 +185,39 @@ export const MIGRATIONS: readonly { readonly version: number; readonly descripti
       CREATE UNIQUE INDEX model_versions_one_champion ON model_versions (model) WHERE status = 'champion';
     `,
   },
+  {
+    version: 6,
+    description: 'model sync: the queue of pushes, pulls, reports and announcements, and the version of each model last had from the remote',
+    // sync_queue: one row per job, deleted when it is done, retried at due_at (backoff) until
+    // then, so a restart resumes where it stopped. A push carries its model bytes and a push id
+    // (in details) that makes a retry find the version its lost first attempt made. At most one
+    // waiting pull per model, and one waiting report or announcement per name: a newer one
+    // replaces it and bumps its revision, so a run of the older one does not delete it when done.
+    // sync_known: per model, the version this device last pulled or pushed, so an
+    // announcement of it (or a pull that finds it again) is not handed over twice.
+    sql: `
+      CREATE TABLE sync_queue (
+        id         INTEGER PRIMARY KEY,
+        kind       TEXT NOT NULL CHECK (kind IN ('push', 'pull', 'report', 'announce')),
+        name       TEXT NOT NULL,
+        body       BLOB,
+        details    TEXT,
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        due_at     REAL NOT NULL,
+        last_error TEXT,
+        created_at REAL NOT NULL,
+        revision   INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      CREATE INDEX sync_queue_by_due ON sync_queue (due_at, id);
+      CREATE UNIQUE INDEX sync_queue_one_waiting ON sync_queue (kind, name) WHERE kind <> 'push';
+      CREATE TABLE sync_known (
+        model   TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        sha256  TEXT NOT NULL,
+        at      REAL NOT NULL
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The newest schema version this Runnel knows. */

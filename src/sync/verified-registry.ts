@@ -49,11 +49,14 @@ export interface RegistryOptions {
   readonly log?: (line: string) => void;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+/** Whether `name` is safe as one folder, key or topic segment. */
+export function isName(name: string): boolean {
+  return typeof name === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name);
+}
 
 /** Throws a `TypeError` unless `name` is safe as one folder or key segment. */
 export function checkName(name: string, what = 'name'): void {
-  if (typeof name !== 'string' || !NAME.test(name)) {
+  if (!isName(name)) {
     throw new TypeError(`model registry: ${what} must be 1-100 letters, digits, ".", "_" or "-" (and start with a letter or digit), got ${JSON.stringify(name)}`);
   }
 }

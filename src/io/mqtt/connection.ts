@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { backoffDelay, type Backoff } from '../../common/backoff.js';
 import { messageOf, type RunnelError } from '../../common/errors.js';
 import { connectError, connectFailure, type ConnectContext, type ConnectFailure } from './connect-error.js';
 
@@ -9,27 +10,14 @@ export interface Timers {
   clearTimeout(handle: unknown): void;
 }
 
+/** Reconnect backoff (common/backoff.ts), under the names the MQTT options have always used. */
+export { backoffDelay as reconnectDelay, type Backoff };
+
 /** The process's timers. */
 export const systemTimers: Timers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
-
-/**
- * Exponential reconnect backoff: `initialMs`, times `factor` per failed attempt, at most `maxMs`,
- * less a random share of up to `jitter` of it, so that devices that lost one broker together do
- * not all come back at the same instant.
- */
-export interface Backoff {
-  /** Default 500 ms. */
-  readonly initialMs?: number;
-  /** Default 30 s. */
-  readonly maxMs?: number;
-  /** Default 2. */
-  readonly factor?: number;
-  /** Default 0.5: each delay is drawn from [delay × (1 − jitter), delay]. */
-  readonly jitter?: number;
-}
 
 /** How to reach and log in to a broker; shared by the MQTT source and sink. */
 export interface MqttConnectionOptions {
@@ -151,14 +139,6 @@ function pem(url: string, option: string, what: string, value: string | Buffer):
   return text;
 }
 
-/** The delay before reconnect attempt `attempt` (0-based); `random` draws the jitter. */
-export function reconnectDelay(attempt: number, backoff: Backoff = {}, random: () => number = Math.random): number {
-  const initial = backoff.initialMs ?? 500;
-  const max = backoff.maxMs ?? 30_000;
-  const delay = Math.min(max, initial * (backoff.factor ?? 2) ** attempt);
-  return Math.round(delay * (1 - (backoff.jitter ?? 0.5) * random()));
-}
-
 /** A connected client that reconnects with backoff until `close()`. */
 export interface MqttConnection {
   readonly client: MqttClient;
@@ -213,7 +193,7 @@ export async function connectMqtt(options: MqttConnectionOptions, customHandleAc
   };
   const schedule = (permanent: boolean): void => {
     if (closed || suspended || timer !== undefined) return;
-    const delay = permanent ? (options.backoff?.maxMs ?? 30_000) : reconnectDelay(attempt, options.backoff, options.random);
+    const delay = permanent ? (options.backoff?.maxMs ?? 30_000) : backoffDelay(attempt, options.backoff, options.random);
     attempt++;
     timer = timers.setTimeout(() => {
       timer = undefined;
