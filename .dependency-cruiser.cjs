@@ -71,7 +71,11 @@ module.exports = {
     layer('ml/fleet', ['ml/train', 'ml/onnx', 'sync', 'common'], 'fleet learning: device statistics through the registry, merged and fitted by the trainers'),
     layer('config', ['ml/infer', 'common'], 'device profiles, and what they mean for inference'),
     layer('deploy', ['config', 'common'], 'what goes onto a device: the service unit, rendered from a profile'),
-    layer('yaml', ['core', 'transforms', 'io', 'runner', 'store', 'common'], 'Beam YAML pipeline files become the same transforms a TypeScript pipeline uses'),
+    layer(
+      'yaml',
+      ['core', 'transforms', 'io', 'runner', 'store', 'features', 'ml/onnx', 'ml/infer', 'common'],
+      'Beam YAML pipeline files become the same transforms a TypeScript pipeline uses (feature steps and RunInference included)',
+    ),
     layer(
       'observe',
       ['common', 'core', 'runner', 'store', 'io'],

@@ -19,6 +19,8 @@ export interface BuildOptions {
   readonly log: (line: string) => void;
   /** Folder relative file paths in the pipeline are resolved against. */
   readonly baseDir: string;
+  /** The pipeline file's folder (model files are found relative to it). */
+  readonly pipelineDir: string;
   /** The run's database (`ReadFromMqtt` and `WriteToMqtt` need one). */
   readonly store?: Store;
   /** Told of each outbox stage `WriteToMqtt` wants published. */
@@ -97,6 +99,7 @@ function apply(pipeline: Pipeline, source: YamlSource, t: TransformSpec, inputs:
     config: new ConfigReader(source, [...t.path, 'config'], t.config, t.label),
     log: options.log,
     baseDir: options.baseDir,
+    pipelineDir: options.pipelineDir,
     ...(options.store ? { store: options.store } : {}),
     ...(options.publish ? { publish: options.publish } : {}),
     ...(options.onIngest ? { onIngest: options.onIngest } : {}),

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Pipeline } from '../core/pipeline.js';
 import type { IngestStats } from '../io/mqtt/commit-gate.js';
 import type { Store } from '../store/store.js';
@@ -22,7 +22,8 @@ export interface YamlPipelineOptions {
 }
 
 /**
- * Reads a Beam YAML pipeline (`text`, from the file named `file` in messages) into a Runnel
+ * Reads a Beam YAML pipeline (`text`, from the file named `file` in messages; files that ship with
+ * it, such as a `RunInference` model, are found relative to that file's folder) into a Runnel
  * pipeline to hand to `run()`. A malformed file, an unknown transform type or option, or code in
  * a language Runnel does not run fails with a `RunnelError` (`PIPELINE_INVALID`) whose message
  * starts with `file:line:col`.
@@ -32,6 +33,7 @@ export function loadYamlPipeline(text: string, file: string, options: YamlPipeli
   return buildPipeline(source, readPipelineSpec(source), {
     log: options.log ?? ((line) => process.stdout.write(`${line}\n`)),
     baseDir: resolve(options.baseDir ?? '.'),
+    pipelineDir: dirname(resolve(file)),
     ...(options.store ? { store: options.store } : {}),
     ...(options.publish ? { publish: options.publish } : {}),
     ...(options.onIngest ? { onIngest: options.onIngest } : {}),

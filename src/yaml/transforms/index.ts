@@ -7,6 +7,7 @@ import { LogForTesting } from './log-for-testing.js';
 import { MapToFields } from './map-to-fields.js';
 import { ReadFromMqtt, WriteToMqtt } from './mqtt.js';
 import { Partition } from './partition.js';
+import { RunInference } from './run-inference.js';
 import { AssignTimestamps, ExtractWindowingInfo } from './timestamps.js';
 import type { YamlTransform } from './yaml-transform.js';
 
@@ -34,6 +35,7 @@ export const YAML_TRANSFORMS: Readonly<Record<string, YamlTransform>> = {
   WriteToText,
   ReadFromMqtt,
   WriteToMqtt,
+  RunInference,
 };
 
 export type { BuildContext, MqttEgress, StepOutputs, YamlTransform } from './yaml-transform.js';

@@ -16,6 +16,8 @@ export interface BuildContext {
   readonly log: (line: string) => void;
   /** Relative file paths are resolved against this folder. */
   readonly baseDir: string;
+  /** The pipeline file's folder: files that ship with the pipeline (a model) are found relative to it. */
+  readonly pipelineDir: string;
   /** The run's database, for transforms that commit what they read (`ReadFromMqtt`); absent in a run without one. */
   readonly store?: Store;
   /** Asks the runner of the pipeline to publish an outbox stage to an MQTT broker (`WriteToMqtt`). */
