@@ -87,6 +87,8 @@ export * from './ml/train/index.js';
 /** The ONNX writer: graph builder, model builders (`onnx.linearRegressionModel`, …) and framework-shaped models. */
 export * as onnx from './ml/onnx/index.js';
 export * from './ml/evaluate/index.js';
+/** The learning loop: training samples, retrain policy, champion/challenger, shadow, rollback (issue 16). */
+export * from './ml/lifecycle/index.js';
 export {
   DirectoryRegistry,
   type DirectoryRegistryOptions,

@@ -22,6 +22,18 @@ export type ElementwiseStage =
   | { readonly type: 'flatMap'; readonly fn: ElementFn<Iterable<unknown>> }
   | { readonly type: 'doFn'; readonly fn: DoFn<unknown, unknown>; readonly tags: readonly TupleTag<unknown>[] };
 
+/** A row for the store's training tables: a sample (`writeSamples`) or a label (`writeLabels`). */
+export type TrainingRow =
+  | {
+      readonly table: 'samples';
+      readonly model: string;
+      readonly key: string;
+      readonly eventTime: number;
+      readonly features: Float32Array;
+      readonly target: number | null;
+    }
+  | { readonly table: 'labels'; readonly model: string; readonly key: string; readonly eventTime: number; readonly label: number };
+
 /** What a primitive transform does; composites expand into these. */
 export type PrimitiveSpec =
   | { readonly kind: 'read'; readonly source: Source<unknown> }
@@ -31,6 +43,8 @@ export type PrimitiveSpec =
   | { readonly kind: 'combineGlobally'; readonly fn: CombineFn<unknown, unknown, unknown> }
   | { readonly kind: 'flatten' }
   | { readonly kind: 'outbox' }
+  /** A sink into the training tables, committed with the step; `row` gets each element and its event time. */
+  | { readonly kind: 'training'; readonly row: (value: never, timestamp: number) => TrainingRow }
   | { readonly kind: 'statefulParDo'; readonly fn: ErasedStatefulDoFn };
 
 /**

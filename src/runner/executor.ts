@@ -92,6 +92,7 @@ export class Executor {
         return durable ? [{ stage: durable.stage, entries: durable.takeChanges() }] : [];
       }),
       outbox: this.#states.flatMap(({ planned }) => planned.operator.takeOutbox?.() ?? []),
+      training: this.#states.flatMap(({ planned }) => planned.operator.takeTraining?.() ?? []),
       deadLetters,
     };
   }

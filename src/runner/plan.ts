@@ -7,6 +7,7 @@ import { combineAggregation, groupAggregation } from './aggregation.js';
 import { AggregateOperator } from './operators/aggregate.js';
 import { FlattenOperator } from './operators/flatten.js';
 import { OutboxOperator } from './operators/outbox.js';
+import { TrainingOperator } from './operators/training.js';
 import { StatefulOperator } from './operators/stateful.js';
 import { FusedOperator, type FusedStage } from './operators/fused.js';
 import { OutputBuffer, type AggregatingOperator, type Operator } from './operators/operator.js';
@@ -81,6 +82,10 @@ export function plan(pipeline: Pipeline, deadLetters: DeadLetters, clock: Clock,
       case 'outbox':
         if (!durable) throw new TypeError(`"${name}" writes to the outbox, which needs a durable run: run(pipeline, { store })`);
         operators.push({ operator: new OutboxOperator(name), inputs: inputIds(node), outputs: [] });
+        break;
+      case 'training':
+        if (!durable) throw new TypeError(`"${name}" writes training samples to the store, which needs a durable run: run(pipeline, { store })`);
+        operators.push({ operator: new TrainingOperator(name, spec.row, deadLetters), inputs: inputIds(node), outputs: [] });
         break;
     }
   }

@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { DeadLetterTable, type DeadLetterRecord } from './dead-letters.js';
 import { decodeJson, encodeJson } from './json-codec.js';
 import { RowBatcher } from './row-batcher.js';
+import { SampleTable, type LabelRecord, type SampleRecord } from './samples.js';
 import type { Store } from './store.js';
 
 /** A serialised keyed-state entry of a stage; `value: null` deletes it. */
@@ -26,6 +27,8 @@ export interface StepChanges {
   readonly state: readonly { readonly stage: string; readonly entries: readonly StateRow[] }[];
   readonly outbox: readonly OutputRecord[];
   readonly deadLetters: readonly (Omit<DeadLetterRecord, 'eventTime'> & { readonly timestamp?: number })[];
+  /** Training samples and labels (`writeSamples`, `writeLabels`); absent: none. */
+  readonly training?: readonly ((SampleRecord & { readonly table: 'samples' }) | (LabelRecord & { readonly table: 'labels' }))[];
 }
 
 /** What a durable run resumes from. */
@@ -57,6 +60,7 @@ export class StepLog {
     );
     const insertOutbox = new RowBatcher(db, 'INSERT INTO outbox (output_id, stage, payload, event_time, window, pane, created_at)', 7);
     const deadLetters = new DeadLetterTable(store);
+    const samples = new SampleTable(store);
     const setStep = db.prepare("INSERT INTO meta (key, value) VALUES ('step', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     const commit = db.transaction((changes: StepChanges) => {
       const step = this.#step + 1;
@@ -77,6 +81,7 @@ export class StepLog {
         insertOutbox.add(`${o.stage}:${step}:${n}`, o.stage, encodeJson(o.value), o.timestamp, o.window.id, paneJson, now);
       }
       insertOutbox.flush();
+      if (changes.training?.length) addTraining(samples, changes.training, now);
       for (const d of changes.deadLetters) deadLetters.add({ stage: d.stage, reason: d.reason, code: d.code, payload: d.payload, eventTime: d.timestamp, at: d.at });
       setStep.run(String(step));
       return step;
@@ -135,4 +140,14 @@ function writeState(stage: string, entries: readonly StateRow[], upsert: RowBatc
     upsert.add(stage, window, key, value);
   }
   upsert.flush();
+}
+
+function addTraining(table: SampleTable, rows: NonNullable<StepChanges['training']>, now: number): void {
+  const samples: SampleRecord[] = [];
+  const labels: LabelRecord[] = [];
+  for (const row of rows) {
+    if (row.table === 'samples') samples.push(row);
+    else labels.push(row);
+  }
+  table.add(samples, labels, now);
 }

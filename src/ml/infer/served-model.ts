@@ -103,6 +103,20 @@ export class ServedModel<O, M extends FrameModel> implements ModelProvider<unkno
     return run;
   }
 
+  /**
+   * Serves `model`, already loaded by this provider's handler (a challenger that was scored), from
+   * the next lease on, without loading it a second time; the provider releases it when it is
+   * swapped out or closed. Applies in order with `swap`.
+   */
+  adopt(model: M): Promise<void> {
+    const run = this.#swaps.then(() => {
+      if (this.#closed) throw new Error('this model was closed; it cannot take a new version');
+      this.#replace(model);
+    });
+    this.#swaps = run.catch(() => undefined);
+    return run;
+  }
+
   /** Stops serving: releases the current version once its leases end; waits for every release. */
   async close(): Promise<void> {
     this.#closed = true;

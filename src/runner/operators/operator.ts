@@ -1,4 +1,5 @@
 import { Bundle } from '../../core/bundle.js';
+import type { TrainingRow } from '../../core/graph.js';
 import type { PaneInfo } from '../../core/pane.js';
 import type { BoundedWindow } from '../../core/window.js';
 
@@ -71,6 +72,8 @@ export interface Operator {
   readonly durable?: DurableState | undefined;
   /** Elements this operator sent to the outbox since the last call (outbox sinks only). */
   takeOutbox?(): OutboxEntry[];
+  /** Training samples and labels this operator wrote since the last call (training sinks only). */
+  takeTraining?(): TrainingRow[];
   teardown(): void | Promise<void>;
 }
 
