@@ -6,6 +6,8 @@
 // Spectrum layout: n/2 + 1 bins, interleaved (re, im), n + 2 f32, unnormalised:
 // X[k] = Σ_t w[t]·x[t]·e^{-2πi·k·t/n}.
 // NaN/Inf policy: IEEE arithmetic; one non-finite input sample makes every bin NaN (or ±Inf).
+// Every NaN written is the canonical one (see nan.ts): the last step that writes each output does it.
+import { canon, canonf } from "./nan";
 
 // Table layout in f32 slots (n >= 8; h = n/2):
 //   [0, n)               window w[t]
@@ -13,6 +15,8 @@
 //   [n+h+4, n+2h+4)      bit-reversal permutation of h (i32)
 //   [n+2h+4, …)          per-stage twiddles for stages with half >= 2, two per 8 slots:
 //                        (wr0, wr0, wr1, wr1) and (-wi0, wi0, -wi1, wi1) with w = e^{-2πi j/len}
+//   the rest (2 slots after the split twiddles, 12 at the end) is padding, written as 0 so that
+//   the table's bytes depend only on n and the window.
 
 @inline function splitOff(n: i32): usize {
   return <usize>n;
@@ -40,6 +44,7 @@ export function fftTableLen(n: i32): i32 {
 export function fftInit(n: i32, window: i32, table: usize): i32 {
   if (!isPow2(n) || window < 0 || window > 2) return -1;
   const h = n >> 1;
+  memory.fill(table, 0, <usize>fftTableLen(n) << 2);
   const a: f64 = window == 1 ? 0.5 : 0.54;
   for (let t = 0; t < n; t++) {
     const w = window == 0 ? 1.0 : a - (1 - a) * Math.cos((2 * Math.PI * <f64>t) / <f64>n);
@@ -123,9 +128,9 @@ export function rfft(x: usize, n: i32, table: usize, out: usize): void {
   if (h >= 2) complexStages(out, h, table + (stageOff(n) << 2));
   // Split: X[k] = E + W^k·O with E = (Z[k] + conj Z[h-k]) / 2, O = -i (Z[k] - conj Z[h-k]) / 2.
   const z0r = load<f32>(out), z0i = load<f32>(out, 4);
-  store<f32>(out, z0r + z0i);
+  store<f32>(out, canonf(z0r + z0i));
   store<f32>(out, 0, 4);
-  store<f32>(out + (<usize>h << 3), z0r - z0i);
+  store<f32>(out + (<usize>h << 3), canonf(z0r - z0i));
   store<f32>(out + (<usize>h << 3), 0, 4);
   const sp = table + (splitOff(n) << 2);
   for (let k = 1; k <= (h >> 1); k++) {
@@ -138,11 +143,11 @@ export function rfft(x: usize, n: i32, table: usize, out: usize): void {
     const c = load<f32>(sp + (<usize>k << 3)), s = load<f32>(sp + (<usize>k << 3), 4);
     // W^k = c - i s; W^k·O = (c·or + s·oi) + i (c·oi - s·or).
     const tr = c * or + s * oi, ti = c * oi - s * or;
-    store<f32>(pk, er + tr);
-    store<f32>(pk, ei + ti, 4);
+    store<f32>(pk, canonf(er + tr));
+    store<f32>(pk, canonf(ei + ti), 4);
     // X[h-k] = conj(E) + W^{h-k}·conj-partner: equals conj(E - W^k·O)... written out:
-    store<f32>(pm, er - tr);
-    store<f32>(pm, ti - ei, 4);
+    store<f32>(pm, canonf(er - tr));
+    store<f32>(pm, canonf(ti - ei), 4);
   }
 }
 
@@ -151,7 +156,7 @@ export function spectrumMagnitude(spec: usize, bins: i32, out: usize): void {
   for (let k = 0; k < bins; k++) {
     const re = load<f32>(spec + (<usize>k << 3));
     const im = load<f32>(spec + (<usize>k << 3), 4);
-    store<f32>(out + (<usize>k << 2), Mathf.sqrt(re * re + im * im));
+    store<f32>(out + (<usize>k << 2), canonf(Mathf.sqrt(re * re + im * im)));
   }
 }
 
@@ -172,6 +177,6 @@ export function bandEnergies(spec: usize, n: i32, fs: f64, edges: usize, nb: i32
       const im = <f64>load<f32>(spec + (<usize>k << 3), 4);
       acc += re * re + im * im;
     }
-    store<f64>(out + (<usize>b << 3), acc);
+    store<f64>(out + (<usize>b << 3), canon(acc));
   }
 }

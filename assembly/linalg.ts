@@ -3,7 +3,9 @@
 // Products of two f32 are exact in f64, so dot/gemv/gemm only round in the f64 sums.
 //
 // NaN/Inf policy: IEEE arithmetic throughout. cholesky reports a non-positive (or NaN) pivot
-// by its return value instead of producing NaN.
+// by its return value instead of producing NaN. Every NaN written or returned is the canonical
+// one (see nan.ts); the accumulators get one pass over their (small) outputs at the end.
+import { canon, canonf, canonF32x4, canonF64s } from "./nan";
 
 @inline function hi2(v: v128): v128 {
   return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
@@ -31,13 +33,13 @@ export function dot(a: usize, b: usize, len: i32): f64 {
     const o = <usize>i << 2;
     acc += <f64>load<f32>(a + o) * <f64>load<f32>(b + o);
   }
-  return acc;
+  return canon(acc);
 }
 
 /** y[m] = A[m × n] · x[n] (f32 in and out, f64 accumulation). */
 export function gemv(a: usize, m: i32, n: i32, x: usize, y: usize): void {
   const rowBytes = <usize>n << 2;
-  for (let i = 0; i < m; i++) store<f32>(y + (<usize>i << 2), <f32>dot(a + <usize>i * rowBytes, x, n));
+  for (let i = 0; i < m; i++) store<f32>(y + (<usize>i << 2), canonf(<f32>dot(a + <usize>i * rowBytes, x, n)));
 }
 
 /** C[m × n] = A[m × k] · B[k × n] (f32 in and out, f64 accumulation; C must not overlap A or B). */
@@ -60,14 +62,14 @@ export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void
       }
       const lo32 = f32x4.demote_f64x2_zero(lo);
       const hi32 = f32x4.demote_f64x2_zero(hi);
-      v128.store(cr + (<usize>j << 2), v128.shuffle<f32>(lo32, hi32, 0, 1, 4, 5));
+      v128.store(cr + (<usize>j << 2), canonF32x4(v128.shuffle<f32>(lo32, hi32, 0, 1, 4, 5)));
     }
     for (; j < n; j++) {
       let acc: f64 = 0;
       for (let p = 0; p < k; p++) {
         acc += <f64>load<f32>(ar + (<usize>p << 2)) * <f64>load<f32>(b + ((<usize>p * <usize>n + <usize>j) << 2));
       }
-      store<f32>(cr + (<usize>j << 2), <f32>acc);
+      store<f32>(cr + (<usize>j << 2), canonf(<f32>acc));
     }
   }
 }
@@ -92,6 +94,7 @@ export function xtxAccumulate(x: usize, n: i32, d: i32, g: usize): void {
       store<f64>(g + ((<usize>b * <usize>d + <usize>a) << 3), load<f64>(g + ((<usize>a * <usize>d + <usize>b) << 3)));
     }
   }
+  canonF64s(g, d * d);
 }
 
 /** v += Xᵀ·y for X [n × d] f32, y [n] f32 and v [d] f64 (accumulates across calls). */
@@ -104,6 +107,7 @@ export function xtyAccumulate(x: usize, y: usize, n: i32, d: i32, v: usize): voi
       store<f64>(p, load<f64>(p) + yr * <f64>load<f32>(row + (<usize>a << 2)));
     }
   }
+  canonF64s(v, d);
 }
 
 /**
@@ -112,6 +116,13 @@ export function xtyAccumulate(x: usize, y: usize, n: i32, d: i32, v: usize): voi
  * result is k + 1 for the first pivot k that is not > 0 (A is then partly overwritten).
  */
 export function cholesky(a: usize, d: i32): i32 {
+  const result = factor(a, d);
+  canonF64s(a, d * d);
+  return result;
+}
+
+/** The factorisation of `cholesky`, before its NaNs are made canonical. */
+function factor(a: usize, d: i32): i32 {
   for (let j = 0; j < d; j++) {
     const rj = a + ((<usize>j * <usize>d) << 3);
     let s = load<f64>(rj + (<usize>j << 3));
@@ -150,4 +161,5 @@ export function choleskySolve(l: usize, d: i32, b: usize, x: usize): void {
     }
     store<f64>(x + (<usize>i << 3), t / load<f64>(l + ((<usize>i * <usize>d + <usize>i) << 3)));
   }
+  canonF64s(x, d);
 }

@@ -5,6 +5,8 @@
 // NaN/Inf policy: scaling and clipping follow IEEE arithmetic (NaN stays NaN, ±Inf scales to
 // ±Inf); the impute kernels replace every non-finite value (NaN, +Inf, -Inf); a zero or
 // non-finite spread (std, max - min, IQR) is treated as 1 so a constant column maps to x - center.
+// Every NaN written is the canonical one (see nan.ts), SIMD stores through a lane select.
+import { canon, canonf, canonF32x4 } from "./nan";
 
 @inline function f32At(p: usize, i: usize): f32 {
   return load<f32>(p + (i << 2));
@@ -33,10 +35,10 @@ function affineContig(p: usize, len: i32, center: f64, scale: f32, out: usize): 
   let i = 0;
   for (; i + 8 <= len; i += 8) {
     const o = <usize>i << 2;
-    v128.store(out + o, f32x4.mul(f32x4.sub(f32x4.sub(v128.load(p + o), hv), lv), sv));
-    v128.store(out + o, f32x4.mul(f32x4.sub(f32x4.sub(v128.load(p + o, 16), hv), lv), sv), 16);
+    v128.store(out + o, canonF32x4(f32x4.mul(f32x4.sub(f32x4.sub(v128.load(p + o), hv), lv), sv)));
+    v128.store(out + o, canonF32x4(f32x4.mul(f32x4.sub(f32x4.sub(v128.load(p + o, 16), hv), lv), sv)), 16);
   }
-  for (; i < len; i++) store<f32>(out + (<usize>i << 2), (f32At(p, <usize>i) - hi - lo) * scale);
+  for (; i < len; i++) store<f32>(out + (<usize>i << 2), canonf((f32At(p, <usize>i) - hi - lo) * scale));
 }
 
 @inline function inverseSpread(spread: f64): f32 {
@@ -59,7 +61,7 @@ function affineBlock4(ptr: usize, n: i32, d: i32, center: usize, spread: usize, 
   const rowBytes = <usize>d << 2;
   let o = <usize>c << 2;
   for (let i = 0; i < n; i++) {
-    v128.store(out + o, f32x4.mul(f32x4.sub(f32x4.sub(v128.load(ptr + o), hv), lv), sv));
+    v128.store(out + o, canonF32x4(f32x4.mul(f32x4.sub(f32x4.sub(v128.load(ptr + o), hv), lv), sv)));
     o += rowBytes;
   }
 }
@@ -79,7 +81,7 @@ function affine(ptr: usize, n: i32, d: i32, center: usize, spread: usize, minMax
     const lo = centerLo(m);
     for (let i = 0; i < n; i++) {
       const k = <usize>i * <usize>d + <usize>c;
-      store<f32>(out + (k << 2), (f32At(ptr, k) - hi - lo) * s);
+      store<f32>(out + (k << 2), canonf((f32At(ptr, k) - hi - lo) * s));
     }
   }
 }
@@ -109,10 +111,10 @@ export function clip(ptr: usize, n: i32, d: i32, lo: usize, hi: usize, out: usiz
     let i = 0;
     for (; i + 8 <= n; i += 8) {
       const o = <usize>i << 2;
-      v128.store(out + o, f32x4.min(f32x4.max(v128.load(ptr + o), av), bv));
-      v128.store(out + o, f32x4.min(f32x4.max(v128.load(ptr + o, 16), av), bv), 16);
+      v128.store(out + o, canonF32x4(f32x4.min(f32x4.max(v128.load(ptr + o), av), bv)));
+      v128.store(out + o, canonF32x4(f32x4.min(f32x4.max(v128.load(ptr + o, 16), av), bv)), 16);
     }
-    for (; i < n; i++) store<f32>(out + (<usize>i << 2), min(max(f32At(ptr, <usize>i), a), b));
+    for (; i < n; i++) store<f32>(out + (<usize>i << 2), canonf(min(max(f32At(ptr, <usize>i), a), b)));
     return;
   }
   const rowBytes = <usize>d << 2;
@@ -122,7 +124,7 @@ export function clip(ptr: usize, n: i32, d: i32, lo: usize, hi: usize, out: usiz
     const bv = f32x4(<f32>f64At(hi, c), <f32>f64At(hi, c + 1), <f32>f64At(hi, c + 2), <f32>f64At(hi, c + 3));
     let o = <usize>c << 2;
     for (let i = 0; i < n; i++) {
-      v128.store(out + o, f32x4.min(f32x4.max(v128.load(ptr + o), av), bv));
+      v128.store(out + o, canonF32x4(f32x4.min(f32x4.max(v128.load(ptr + o), av), bv)));
       o += rowBytes;
     }
   }
@@ -131,7 +133,7 @@ export function clip(ptr: usize, n: i32, d: i32, lo: usize, hi: usize, out: usiz
     const b = <f32>f64At(hi, c);
     for (let i = 0; i < n; i++) {
       const k = <usize>i * <usize>d + <usize>c;
-      store<f32>(out + (k << 2), min(max(f32At(ptr, k), a), b));
+      store<f32>(out + (k << 2), canonf(min(max(f32At(ptr, k), a), b)));
     }
   }
 }
@@ -139,7 +141,7 @@ export function clip(ptr: usize, n: i32, d: i32, lo: usize, hi: usize, out: usiz
 /** out = x where finite, else values[c] (constant, or fitted mean/median for mean/median imputation). */
 export function imputeConst(ptr: usize, n: i32, d: i32, values: usize, out: usize): void {
   if (d == 1) {
-    const f = <f32>f64At(values, 0);
+    const f = canonf(<f32>f64At(values, 0));
     const fv = f32x4.splat(f);
     const inf = f32x4.splat(Infinity);
     let i = 0;
@@ -159,7 +161,7 @@ export function imputeConst(ptr: usize, n: i32, d: i32, values: usize, out: usiz
   const inf = f32x4.splat(Infinity);
   let c = 0;
   for (; c + 4 <= d; c += 4) {
-    const fv = f32x4(<f32>f64At(values, c), <f32>f64At(values, c + 1), <f32>f64At(values, c + 2), <f32>f64At(values, c + 3));
+    const fv = canonF32x4(f32x4(<f32>f64At(values, c), <f32>f64At(values, c + 1), <f32>f64At(values, c + 2), <f32>f64At(values, c + 3)));
     let o = <usize>c << 2;
     for (let i = 0; i < n; i++) {
       const v = v128.load(ptr + o);
@@ -168,7 +170,7 @@ export function imputeConst(ptr: usize, n: i32, d: i32, values: usize, out: usiz
     }
   }
   for (; c < d; c++) {
-    const f = <f32>f64At(values, c);
+    const f = canonf(<f32>f64At(values, c));
     for (let i = 0; i < n; i++) {
       const k = <usize>i * <usize>d + <usize>c;
       const x = f32At(ptr, k);
@@ -184,14 +186,14 @@ export function imputeConst(ptr: usize, n: i32, d: i32, values: usize, out: usiz
  */
 export function imputeLast(ptr: usize, n: i32, d: i32, last: usize, out: usize): void {
   for (let c = 0; c < d; c++) {
-    let l = <f32>f64At(last, c);
+    let l = canonf(<f32>f64At(last, c));
     for (let i = 0; i < n; i++) {
       const k = <usize>i * <usize>d + <usize>c;
       const x = f32At(ptr, k);
       if (isFinite<f32>(x)) l = x;
       store<f32>(out + (k << 2), isFinite<f32>(x) ? x : l);
     }
-    store<f64>(last + (<usize>c << 3), <f64>l);
+    store<f64>(last + (<usize>c << 3), canon(<f64>l));
   }
 }
 

@@ -5,6 +5,9 @@
 // input poisons every later output of its column until the state is reset: impute first.
 // movingAverage outputs NaN while its window holds a non-finite value and recovers after.
 // fir, diff, resampleLinear: IEEE arithmetic on the values involved; lags copies values as is.
+// Every NaN a kernel computes is written as the canonical one (see nan.ts); lags' copies keep the
+// bits they were given.
+import { canon, canonf, canonF32x4 } from "./nan";
 
 @inline function f32At(p: usize, i: usize): f32 {
   return load<f32>(p + (i << 2));
@@ -53,15 +56,15 @@ function emaContig(ptr: usize, n: i32, alpha: f64, y: f64, out: usize): f64 {
     const p1 = b * p0 + alpha * <f64>load<f32>(ptr + o, 4);
     const p2 = b * p1 + alpha * <f64>load<f32>(ptr + o, 8);
     const p3 = b * p2 + alpha * <f64>load<f32>(ptr + o, 12);
-    store<f32>(out + o, <f32>(p0 + b * y));
-    store<f32>(out + o, <f32>(p1 + b2 * y), 4);
-    store<f32>(out + o, <f32>(p2 + b3 * y), 8);
+    store<f32>(out + o, canonf(<f32>(p0 + b * y)));
+    store<f32>(out + o, canonf(<f32>(p1 + b2 * y)), 4);
+    store<f32>(out + o, canonf(<f32>(p2 + b3 * y)), 8);
     y = p3 + b4 * y;
-    store<f32>(out + o, <f32>y, 12);
+    store<f32>(out + o, canonf(<f32>y), 12);
   }
   for (; i < n; i++) {
     y = alpha * <f64>load<f32>(ptr + (<usize>i << 2)) + b * y;
-    store<f32>(out + (<usize>i << 2), <f32>y);
+    store<f32>(out + (<usize>i << 2), canonf(<f32>y));
   }
   return y;
 }
@@ -76,7 +79,7 @@ export function ema(ptr: usize, n: i32, d: i32, alpha: f64, state: usize, out: u
     let i = 0;
     if (isNaN<f64>(y) && n > 0) {
       y = <f64>f32At(ptr, <usize>c);
-      store<f32>(out + (<usize>c << 2), <f32>y);
+      store<f32>(out + (<usize>c << 2), canonf(<f32>y));
       i = 1;
     }
     if (d == 1) {
@@ -85,10 +88,10 @@ export function ema(ptr: usize, n: i32, d: i32, alpha: f64, state: usize, out: u
       for (; i < n; i++) {
         const k = idx(i, d, c);
         y = alpha * <f64>f32At(ptr, k) + (1 - alpha) * y;
-        store<f32>(out + (k << 2), <f32>y);
+        store<f32>(out + (k << 2), canonf(<f32>y));
       }
     }
-    store<f64>(state + (<usize>c << 3), y);
+    store<f64>(state + (<usize>c << 3), canon(y));
   }
 }
 
@@ -148,6 +151,9 @@ function biquadContig(ptr: usize, n: i32, b0: f64, b1: f64, b2: f64, a1: f64, a2
   const q00 = p00 * p00 + p01 * p10, q01 = p00 * p01 + p01 * p11;
   const q10 = p10 * p00 + p11 * p10, q11 = p10 * p01 + p11 * p11;
 
+  // Products with a zero coefficient are masked to +0 rather than computed: 0·x is NaN for a
+  // non-finite x, which would poison an output computed before that sample.
+  const lane1 = i64x2(0, -1);
   const r01a = f64x2(1, r10), r01b = f64x2(0, r11);
   const r23a = f64x2(r20, r30), r23b = f64x2(r21, r31);
   const hA = f64x2(h0, h1), hB = f64x2(0, h0);
@@ -166,19 +172,19 @@ function biquadContig(ptr: usize, n: i32, b0: f64, b1: f64, b2: f64, a1: f64, a2
     const x2 = v128.shuffle<f64>(x23, x23, 0, 0), x3 = v128.shuffle<f64>(x23, x23, 1, 1);
     const s1 = v128.shuffle<f64>(st, st, 0, 0), s2 = v128.shuffle<f64>(st, st, 1, 1);
     const y01 = f64x2.add(
-      f64x2.add(f64x2.mul(r01a, s1), f64x2.mul(r01b, s2)),
-      f64x2.add(f64x2.mul(hA, x0), f64x2.mul(hB, x1)),
+      f64x2.add(f64x2.mul(r01a, s1), v128.and(f64x2.mul(r01b, s2), lane1)),
+      f64x2.add(f64x2.mul(hA, x0), v128.and(f64x2.mul(hB, x1), lane1)),
     );
     const y23 = f64x2.add(
       f64x2.add(f64x2.mul(r23a, s1), f64x2.mul(r23b, s2)),
       f64x2.add(
         f64x2.add(f64x2.mul(hC, x0), f64x2.mul(hD, x1)),
-        f64x2.add(f64x2.mul(hA, x2), f64x2.mul(hB, x3)),
+        f64x2.add(f64x2.mul(hA, x2), v128.and(f64x2.mul(hB, x3), lane1)),
       ),
     );
     const xs = f64x2.add(f64x2.add(f64x2.mul(gv3, x0), f64x2.mul(gv2, x1)), f64x2.add(f64x2.mul(gv1, x2), f64x2.mul(gv0, x3)));
     st = f64x2.add(f64x2.add(f64x2.mul(a4c0, s1), f64x2.mul(a4c1, s2)), xs);
-    v128.store(out + o, v128.shuffle<f32>(f32x4.demote_f64x2_zero(y01), f32x4.demote_f64x2_zero(y23), 0, 1, 4, 5));
+    v128.store(out + o, canonF32x4(v128.shuffle<f32>(f32x4.demote_f64x2_zero(y01), f32x4.demote_f64x2_zero(y23), 0, 1, 4, 5)));
   }
   let s1 = f64x2.extract_lane(st, 0);
   let s2 = f64x2.extract_lane(st, 1);
@@ -187,10 +193,10 @@ function biquadContig(ptr: usize, n: i32, b0: f64, b1: f64, b2: f64, a1: f64, a2
     const y = b0 * x + s1;
     s1 = b1 * x - a1 * y + s2;
     s2 = b2 * x - a2 * y;
-    store<f32>(out + (<usize>i << 2), <f32>y);
+    store<f32>(out + (<usize>i << 2), canonf(<f32>y));
   }
-  store<f64>(sp, s1);
-  store<f64>(sp, s2, 8);
+  store<f64>(sp, canon(s1));
+  store<f64>(sp, canon(s2), 8);
 }
 
 /**
@@ -214,10 +220,10 @@ export function biquad(ptr: usize, n: i32, d: i32, coef: usize, state: usize, ou
       const y = b0 * x + s1;
       s1 = b1 * x - a1 * y + s2;
       s2 = b2 * x - a2 * y;
-      store<f32>(out + (k << 2), <f32>y);
+      store<f32>(out + (k << 2), canonf(<f32>y));
     }
-    store<f64>(sp, s1);
-    store<f64>(sp, s2, 8);
+    store<f64>(sp, canon(s1));
+    store<f64>(sp, canon(s2), 8);
   }
 }
 
@@ -227,7 +233,7 @@ function firContig(ptr: usize, n: i32, taps: usize, m: i32, out: usize): void {
   for (let i = 0; i < head; i++) {
     let acc: f32 = 0;
     for (let k = 0; k <= i; k++) acc += f32At(taps, <usize>k) * f32At(ptr, <usize>(i - k));
-    store<f32>(out + (<usize>i << 2), acc);
+    store<f32>(out + (<usize>i << 2), canonf(acc));
   }
   let i = head;
   for (; i + 4 <= n; i += 4) {
@@ -237,12 +243,12 @@ function firContig(ptr: usize, n: i32, taps: usize, m: i32, out: usize): void {
       const h = f32x4.splat(f32At(taps, <usize>k));
       acc = f32x4.add(acc, f32x4.mul(h, v128.load(base - (<usize>k << 2))));
     }
-    v128.store(out + (<usize>i << 2), acc);
+    v128.store(out + (<usize>i << 2), canonF32x4(acc));
   }
   for (; i < n; i++) {
     let acc: f32 = 0;
     for (let k = 0; k < m; k++) acc += f32At(taps, <usize>k) * f32At(ptr, <usize>(i - k));
-    store<f32>(out + (<usize>i << 2), acc);
+    store<f32>(out + (<usize>i << 2), canonf(acc));
   }
 }
 
@@ -260,7 +266,7 @@ export function fir(ptr: usize, n: i32, d: i32, taps: usize, m: i32, out: usize)
       let acc: f32 = 0;
       const top = i + 1 < m ? i + 1 : m;
       for (let k = 0; k < top; k++) acc += f32At(taps, <usize>k) * f32At(ptr, idx(i - k, d, c));
-      store<f32>(out + (idx(i, d, c) << 2), acc);
+      store<f32>(out + (idx(i, d, c) << 2), canonf(acc));
     }
   }
 }
@@ -275,9 +281,9 @@ export function diff(ptr: usize, n: i32, d: i32, out: usize): void {
   let j = first;
   for (; j + 4 <= len; j += 4) {
     const o = j << 2;
-    v128.store(out + o, f32x4.sub(v128.load(ptr + o), v128.load(ptr + o - back)));
+    v128.store(out + o, canonF32x4(f32x4.sub(v128.load(ptr + o), v128.load(ptr + o - back))));
   }
-  for (; j < len; j++) store<f32>(out + (j << 2), f32At(ptr, j) - f32At(ptr, j - <usize>d));
+  for (; j < len; j++) store<f32>(out + (j << 2), canonf(f32At(ptr, j) - f32At(ptr, j - <usize>d)));
 }
 
 /**
@@ -311,7 +317,7 @@ export function resampleLinear(times: usize, ptr: usize, n: i32, d: i32, t0: f64
     if (j > 0 && load<f64>(times + (<usize>j << 3)) > t) j = 0;
     while (j + 1 < n && load<f64>(times + (<usize>(j + 1) << 3)) <= t) j++;
     if (j + 1 >= n) {
-      memory.copy(dst, ptr + ((<usize>j * <usize>d) << 2), <usize>d << 2);
+      for (let c = 0; c < d; c++) store<f32>(dst + (<usize>c << 2), canonf(f32At(ptr, idx(j, d, c))));
       continue;
     }
     const ta = load<f64>(times + (<usize>j << 3));
@@ -320,7 +326,7 @@ export function resampleLinear(times: usize, ptr: usize, n: i32, d: i32, t0: f64
     for (let c = 0; c < d; c++) {
       const a = <f64>f32At(ptr, idx(j, d, c));
       const b = <f64>f32At(ptr, idx(j + 1, d, c));
-      store<f32>(dst + (<usize>c << 2), <f32>(a + f * (b - a)));
+      store<f32>(dst + (<usize>c << 2), canonf(<f32>(a + f * (b - a))));
     }
   }
 }

@@ -5,8 +5,10 @@
 // NaN/Inf policy: a NaN anywhere in a column makes that column's result NaN (except `colCount`,
 // which counts non-NaN values, and the `…Finite` kernels, which skip NaN and ±Inf).
 // ±Inf follows IEEE arithmetic (sum +Inf, variance NaN, min/max ±Inf).
-// Empty columns (n = 0): count 0, sum 0, everything else NaN.
+// Empty columns (n = 0): count 0, sum 0, everything else NaN. Every NaN written or returned is
+// the canonical one (see nan.ts), so results have the same bits on every CPU.
 import { selectK, minFrom } from "./select";
+import { canon, canonF64s } from "./nan";
 
 // ---- contiguous (d == 1) SIMD helpers --------------------------------------------------------
 
@@ -234,12 +236,12 @@ function variances(ptr: usize, n: i32, d: i32, ddof: i32, out: usize): void {
 
 /** Sum of `len` f32 values at `ptr`, accumulated in f64. */
 export function sumF32(ptr: usize, len: i32): f64 {
-  return sumContig(ptr, len);
+  return canon(sumContig(ptr, len));
 }
 
 /** Arithmetic mean of `len` f32 values at `ptr`; NaN when `len` is 0. */
 export function meanF32(ptr: usize, len: i32): f64 {
-  return len == 0 ? NaN : sumContig(ptr, len) / <f64>len;
+  return len == 0 ? NaN : canon(sumContig(ptr, len) / <f64>len);
 }
 
 /** out[c] = number of non-NaN values in column c. */
@@ -255,39 +257,42 @@ export function colCount(ptr: usize, n: i32, d: i32, out: usize): void {
 /** out[c] = Σ column c (f64 accumulation). */
 export function colSum(ptr: usize, n: i32, d: i32, out: usize): void {
   sums(ptr, n, d, out, 1);
+  canonF64s(out, d);
 }
 
 /** out[c] = mean of column c. */
 export function colMean(ptr: usize, n: i32, d: i32, out: usize): void {
   means(ptr, n, d, out);
+  canonF64s(out, d);
 }
 
 /** out[c] = variance of column c with `ddof` delta degrees of freedom (0 population, 1 sample), two-pass. */
 export function colVar(ptr: usize, n: i32, d: i32, ddof: i32, out: usize): void {
   variances(ptr, n, d, ddof, out);
+  canonF64s(out, d);
 }
 
 /** out[c] = standard deviation of column c (sqrt of `colVar`). */
 export function colStd(ptr: usize, n: i32, d: i32, ddof: i32, out: usize): void {
   variances(ptr, n, d, ddof, out);
-  for (let c = 0; c < d; c++) store<f64>(out + (<usize>c << 3), Math.sqrt(load<f64>(out + (<usize>c << 3))));
+  for (let c = 0; c < d; c++) store<f64>(out + (<usize>c << 3), canon(Math.sqrt(load<f64>(out + (<usize>c << 3)))));
 }
 
 /** out[c] = minimum of column c (NaN if the column has a NaN or is empty). */
 export function colMin(ptr: usize, n: i32, d: i32, out: usize): void {
-  for (let c = 0; c < d; c++) store<f64>(out + (<usize>c << 3), extremeCol(ptr + (<usize>c << 2), n, d, false));
+  for (let c = 0; c < d; c++) store<f64>(out + (<usize>c << 3), canon(extremeCol(ptr + (<usize>c << 2), n, d, false)));
 }
 
 /** out[c] = maximum of column c (NaN if the column has a NaN or is empty). */
 export function colMax(ptr: usize, n: i32, d: i32, out: usize): void {
-  for (let c = 0; c < d; c++) store<f64>(out + (<usize>c << 3), extremeCol(ptr + (<usize>c << 2), n, d, true));
+  for (let c = 0; c < d; c++) store<f64>(out + (<usize>c << 3), canon(extremeCol(ptr + (<usize>c << 2), n, d, true)));
 }
 
 /** out[c] = max - min of column c (peak-to-peak). */
 export function colPtp(ptr: usize, n: i32, d: i32, out: usize): void {
   for (let c = 0; c < d; c++) {
     const p = ptr + (<usize>c << 2);
-    store<f64>(out + (<usize>c << 3), extremeCol(p, n, d, true) - extremeCol(p, n, d, false));
+    store<f64>(out + (<usize>c << 3), canon(extremeCol(p, n, d, true) - extremeCol(p, n, d, false)));
   }
 }
 
@@ -297,18 +302,18 @@ export function colRms(ptr: usize, n: i32, d: i32, out: usize): void {
   sums(ptr, n, d, out, 2);
   for (let c = 0; c < d; c++) {
     const o = out + (<usize>c << 3);
-    store<f64>(o, n == 0 ? NaN : Math.sqrt(load<f64>(o) / <f64>n));
+    store<f64>(o, n == 0 ? NaN : canon(Math.sqrt(load<f64>(o) / <f64>n)));
   }
 }
 
 /** out[c] = population skewness g1 = m3 / m2^1.5 of column c (NaN for a constant column). */
 export function colSkew(ptr: usize, n: i32, d: i32, out: usize): void {
-  for (let c = 0; c < d; c++) store<f64>(out + (<usize>c << 3), momentRatioCol(ptr + (<usize>c << 2), n, d, 3));
+  for (let c = 0; c < d; c++) store<f64>(out + (<usize>c << 3), canon(momentRatioCol(ptr + (<usize>c << 2), n, d, 3)));
 }
 
 /** out[c] = population excess kurtosis g2 = m4 / m2² - 3 of column c (NaN for a constant column). */
 export function colKurt(ptr: usize, n: i32, d: i32, out: usize): void {
-  for (let c = 0; c < d; c++) store<f64>(out + (<usize>c << 3), momentRatioCol(ptr + (<usize>c << 2), n, d, 4));
+  for (let c = 0; c < d; c++) store<f64>(out + (<usize>c << 3), canon(momentRatioCol(ptr + (<usize>c << 2), n, d, 4)));
 }
 
 /**
@@ -320,7 +325,7 @@ export function colQuantiles(ptr: usize, n: i32, d: i32, qs: usize, nq: i32, scr
     const m = gatherCol(ptr + (<usize>c << 2), n, d, scratch, false);
     for (let j = 0; j < nq; j++) {
       const q = load<f64>(qs + (<usize>j << 3));
-      store<f64>(out + ((<usize>(j * d + c)) << 3), m < 0 ? NaN : quantileOf(scratch, m, q));
+      store<f64>(out + ((<usize>(j * d + c)) << 3), m < 0 ? NaN : canon(quantileOf(scratch, m, q)));
     }
   }
 }
@@ -329,7 +334,7 @@ export function colQuantiles(ptr: usize, n: i32, d: i32, qs: usize, nq: i32, scr
 export function colMedian(ptr: usize, n: i32, d: i32, scratch: usize, out: usize): void {
   for (let c = 0; c < d; c++) {
     const m = gatherCol(ptr + (<usize>c << 2), n, d, scratch, false);
-    store<f64>(out + (<usize>c << 3), m < 0 ? NaN : quantileOf(scratch, m, 0.5));
+    store<f64>(out + (<usize>c << 3), m < 0 ? NaN : canon(quantileOf(scratch, m, 0.5)));
   }
 }
 

@@ -5,7 +5,10 @@
 // others write their outputs. x̃ = [x, 1] is a row with the intercept term appended.
 //
 // NaN/Inf policy: IEEE arithmetic. A NaN feature spreads into the accumulators it touches
-// (callers reject non-finite training rows first); binColumns sends NaN to the last bin.
+// (callers reject non-finite training rows first); binColumns sends NaN to the last bin. Every
+// NaN written or returned is the canonical one (see nan.ts): at the store for written outputs,
+// by one pass at the end over accumulated ones.
+import { canon, canonF64s } from "./nan";
 
 // ---- normal equations -------------------------------------------------------------------------
 
@@ -92,6 +95,8 @@ export function gramAccumulate(x: usize, w: usize, r: usize, n: i32, d: i32, g: 
     gramRow(x + <usize>i * rowBytes, wi, ri, hasR, d, g, v);
   }
   mirrorUpper(g, d + 1);
+  canonF64s(g, (d + 1) * (d + 1));
+  if (hasR) canonF64s(v, d + 1);
 }
 
 /** z = β·x̃ for one row (β has d + 1 f64, intercept last). */
@@ -118,10 +123,10 @@ export function logisticTerms(x: usize, y: usize, n: i32, d: i32, beta: usize, w
     const yi = load<f64>(y + (<usize>i << 3));
     const p = 1.0 / (1.0 + Math.exp(-z));
     loss += softplus(z) - yi * z;
-    store<f64>(w + (<usize>i << 3), p * (1.0 - p));
-    store<f64>(r + (<usize>i << 3), p - yi);
+    store<f64>(w + (<usize>i << 3), canon(p * (1.0 - p)));
+    store<f64>(r + (<usize>i << 3), canon(p - yi));
   }
-  return loss;
+  return canon(loss);
 }
 
 /**
@@ -149,14 +154,15 @@ export function softmaxGradient(x: usize, y: usize, n: i32, d: i32, k: i32, wts:
     loss += logZ - load<f64>(scratch + (<usize>yi << 3));
     for (let c = 0; c < k; c++) {
       const p = Math.exp(load<f64>(scratch + (<usize>c << 3)) - logZ);
-      if (probs != 0) store<f64>(probs + ((<usize>i * <usize>k + <usize>c) << 3), p);
+      if (probs != 0) store<f64>(probs + ((<usize>i * <usize>k + <usize>c) << 3), canon(p));
       const e = p - (c == yi ? 1.0 : 0.0);
       const gc = grad + ((<usize>c * D) << 3);
       for (let a = 0; a < d; a++) addF64(gc + (<usize>a << 3), e * px(row, a));
       addF64(gc + (<usize>d << 3), e);
     }
   }
-  return loss;
+  canonF64s(grad, k * (d + 1));
+  return canon(loss);
 }
 
 /**
@@ -183,6 +189,7 @@ export function softmaxHessianVector(x: usize, n: i32, d: i32, k: i32, probs: us
       addF64(oc + (<usize>d << 3), r);
     }
   }
+  canonF64s(out, k * (d + 1));
 }
 
 /**
@@ -207,6 +214,7 @@ export function softmaxHessianDiagonal(x: usize, n: i32, d: i32, k: i32, probs: 
       addF64(oc + (<usize>d << 3), w);
     }
   }
+  canonF64s(out, k * (d + 1));
 }
 
 /** out [n × k] f64 = X·Wᵀ + b for W [k × (d+1)] f64 (intercepts last): linear scores and logits. */
@@ -216,7 +224,7 @@ export function affine(x: usize, n: i32, d: i32, k: i32, wts: usize, out: usize)
   for (let i = 0; i < n; i++) {
     const row = x + <usize>i * rowBytes;
     const o = out + ((<usize>i * <usize>k) << 3);
-    for (let c = 0; c < k; c++) store<f64>(o + (<usize>c << 3), linearScore(row, d, wts + ((<usize>c * D) << 3)));
+    for (let c = 0; c < k; c++) store<f64>(o + (<usize>c << 3), canon(linearScore(row, d, wts + ((<usize>c * D) << 3))));
   }
 }
 
@@ -236,7 +244,7 @@ export function softmaxRows(p: usize, rows: i32, k: i32): void {
       store<f64>(row + (<usize>c << 3), e);
       s += e;
     }
-    for (let c = 0; c < k; c++) store<f64>(row + (<usize>c << 3), load<f64>(row + (<usize>c << 3)) / s);
+    for (let c = 0; c < k; c++) store<f64>(row + (<usize>c << 3), canon(load<f64>(row + (<usize>c << 3)) / s));
   }
 }
 
@@ -244,8 +252,8 @@ export function softmaxRows(p: usize, rows: i32, k: i32): void {
 export function sigmoidPairs(z: usize, n: i32, out: usize): void {
   for (let i = 0; i < n; i++) {
     const p = 1.0 / (1.0 + Math.exp(-load<f64>(z + (<usize>i << 3))));
-    store<f64>(out + (<usize>i << 4), 1.0 - p);
-    store<f64>(out + (<usize>i << 4) + 8, p);
+    store<f64>(out + (<usize>i << 4), canon(1.0 - p));
+    store<f64>(out + (<usize>i << 4) + 8, canon(p));
   }
 }
 
@@ -282,6 +290,8 @@ export function classMoments(x: usize, y: usize, n: i32, d: i32, k: i32, count: 
       addF64(sc + (<usize>a << 3), t * t);
     }
   }
+  canonF64s(mean, k * d);
+  canonF64s(m2, k * d);
 }
 
 /**
@@ -300,7 +310,7 @@ export function gaussianJll(x: usize, n: i32, d: i32, k: i32, mean: usize, halfI
         const t = px(row, a) - load<f64>(mean + off + (<usize>a << 3));
         s += t * t * load<f64>(halfInvVar + off + (<usize>a << 3));
       }
-      store<f64>(o + (<usize>c << 3), load<f64>(constant + (<usize>c << 3)) - s);
+      store<f64>(o + (<usize>c << 3), canon(load<f64>(constant + (<usize>c << 3)) - s));
     }
   }
 }
@@ -352,6 +362,7 @@ export function histogram(bins: usize, d: i32, nb: i32, rows: usize, m: i32, gra
       h += stride;
     }
   }
+  canonF64s(hist, d * nb * 2);
 }
 
 // ---- k-means ----------------------------------------------------------------------------------

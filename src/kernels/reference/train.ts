@@ -42,7 +42,8 @@ export function softmaxGradient(x: FloatArray, y: ArrayLike<number>, n: number, 
   let loss = 0;
   for (let i = 0; i < n; i++) {
     const z = Array.from({ length: k }, (_, c) => score(x, i, d, wts, c * D));
-    const logZ = Math.log(z.reduce((s, v) => s + Math.exp(v), 0));
+    const m = Math.max(...z); // subtracted first, as the kernel does (so a +Inf score gives NaN there too)
+    const logZ = m + Math.log(z.reduce((s, v) => s + Math.exp(v - m), 0));
     loss += logZ - z[y[i]!]!;
     for (let c = 0; c < k; c++) {
       const p = Math.exp(z[c]! - logZ);
