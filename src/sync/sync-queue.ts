@@ -141,17 +141,16 @@ export class SyncQueue {
   async #runDue(): Promise<SyncRun> {
     let done = 0;
     let failed = 0;
-    const tried = new Set<number>();
+    // A done job is deleted and a failed one is due again only later (at least 1 ms), so this ends.
     for (;;) {
-      const job = this.#jobs.due(this.#clock.now(), 100).find((j) => !tried.has(j.id));
+      const [job] = this.#jobs.due(this.#clock.now(), 1);
       if (!job) break;
-      tried.add(job.id);
       try {
         await this.#run(job);
         done++;
       } catch (error) {
         failed++;
-        const delay = backoffDelay(job.attempts, this.#options.backoff ?? DEFAULT_BACKOFF, this.#options.random);
+        const delay = Math.max(1, backoffDelay(job.attempts, this.#options.backoff ?? DEFAULT_BACKOFF, this.#options.random));
         this.#jobs.failed(job.id, this.#clock.now() + delay, messageOf(error));
         this.#log(`sync: ${job.kind} of ${job.name} failed (attempt ${job.attempts + 1}; next in ${Math.round(delay / 1000)} s, kept in the queue): ${messageOf(error)}`);
       }
