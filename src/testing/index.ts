@@ -4,4 +4,4 @@ export { testStream, TestStream, timestamped, type TimestampedValue } from './te
 export { seededRandom } from './random.js';
 export { eventStream } from './event-stream.js';
 export { runWithKills, type CrashLoopOptions } from './crash-loop.js';
-export { readOutbox, runWithStops, type OutboxRow } from './durable-runs.js';
+export { readOutbox, runWithStops, type ClosableJob, type OutboxRow, type RunWithStopsOptions } from './durable-runs.js';

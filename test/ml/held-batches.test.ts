@@ -10,11 +10,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Pipeline, Store, VirtualClock, collect, kv, writeOutbox, run, type KV } from '../../src/index.js';
+import { Pipeline, type Store, VirtualClock, collect, kv, writeOutbox, run, type KV } from '../../src/index.js';
 import { OnnxModelHandler, inferenceValues, keyedModelHandler, runInference, servedModel, type PredictionResult } from '../../src/ml/infer/index.js';
 import { linearRegressionModel } from '../../src/ml/onnx/index.js';
 import { randomMatrix, seededRng } from '../../src/ml/testing/random-models.js';
-import { readOutbox, testStream, timestamped } from '../../src/testing/index.js';
+import { readOutbox, runWithStops, testStream, timestamped } from '../../src/testing/index.js';
 import { expectClose } from './compare.js';
 import { SEED } from '../seed.js';
 
@@ -74,43 +74,22 @@ describe(`runInference with maxWaitMs (seed ${SEED})`, () => {
             .apply(runInference<string, number[]>(provider, options))
             .map(({ key, value }) => ({ key, ...value }))
             .apply(writeOutbox());
-          return { p, provider };
+          return { pipeline: p, close: () => provider.close() };
         }
         const provider = servedModel(handler, models.get('temp')!.bytes, { id: 'temp' });
         input
           .map(({ value }) => value)
           .apply(runInference<number[]>(provider, options))
           .apply(writeOutbox());
-        return { p, provider };
+        return { pipeline: p, close: () => provider.close() };
       };
       const dir = mkdtempSync(join(tmpdir(), 'runnel-held-'));
-      const referenceClock = new VirtualClock(0);
-      const whole = build();
-      const reference = Store.open(join(dir, 'reference.db'));
-      await run(whole.p, { store: reference, clock: referenceClock });
-      await whole.provider.close();
-      reference.close();
-
-      const path = join(dir, 'resumed.db');
+      await runWithStops(join(dir, 'reference.db'), build, [], { clock: new VirtualClock(0) });
       // One clock for all runs of the job: it does not move while the job is down, so timers fire when they would have.
-      const clock = new VirtualClock(0);
-      let stops = 0;
+      const path = join(dir, 'resumed.db');
       let heldAtStop = 0;
-      for (let attempt = 0; attempt < 60; attempt++) {
-        const store = Store.open(path);
-        const job = build();
-        const controller = new AbortController();
-        const stopAfter = 1 + Math.floor(rng() * 12);
-        let steps = 0;
-        await run(job.p, { store, clock, signal: controller.signal, onProgress: () => ++steps >= stopAfter && controller.abort() });
-        await job.provider.close();
-        if (controller.signal.aborted) {
-          stops++;
-          heldAtStop += heldInStore(store);
-        }
-        store.close();
-        if (!controller.signal.aborted) break;
-      }
+      const stopAfter = Array.from({ length: 60 }, () => 1 + Math.floor(rng() * 12));
+      const stops = await runWithStops(path, build, stopAfter, { clock: new VirtualClock(0), onStop: (store) => (heldAtStop += heldInStore(store)) });
       expect(stops).toBeGreaterThan(3);
       expect(heldAtStop).toBeGreaterThan(0); // the stops did find examples waiting
       const rows = readOutbox(path);

@@ -7,11 +7,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Pipeline, Store, VirtualClock, run, writeOutbox } from '../../../src/index.js';
+import { Pipeline, VirtualClock, writeOutbox, type Store } from '../../../src/index.js';
 import { seededRandom } from '../../../src/common/random.js';
 import { OnnxModelHandler, runInference, servedModel, tensor, type Tensor } from '../../../src/ml/infer/index.js';
 import { GraphBuilder } from '../../../src/ml/onnx/index.js';
-import { readOutbox, testStream, timestamped } from '../../../src/testing/index.js';
+import { readOutbox, runWithStops, testStream, timestamped } from '../../../src/testing/index.js';
 import { SEED } from '../../seed.js';
 
 /** y = 2·x + 1 over `x` [N, 2, 3]. */
@@ -58,14 +58,10 @@ describe(`tensor examples held with maxWaitMs (seed ${SEED})`, () => {
           return { x: Array.from(r.example.data), y: r.inference['y'] };
         })
         .apply(writeOutbox());
-      return { p, served };
+      return { pipeline: p, close: () => served.close() };
     };
     const dir = mkdtempSync(join(tmpdir(), 'runnel-held-tensors-'));
-    const reference = Store.open(join(dir, 'reference.db'));
-    const whole = build();
-    await run(whole.p, { store: reference, clock: new VirtualClock(0) });
-    await whole.served.close();
-    reference.close();
+    await runWithStops(join(dir, 'reference.db'), build, [], { clock: new VirtualClock(0) });
     const expected = readOutbox(join(dir, 'reference.db'));
     expect(expected.length).toBe(events.reduce((n, e) => n + (e.add?.length ?? 0), 0));
     for (const row of expected) {
@@ -76,25 +72,13 @@ describe(`tensor examples held with maxWaitMs (seed ${SEED})`, () => {
     }
 
     const path = join(dir, 'resumed.db');
-    const clock = new VirtualClock(0);
-    let stops = 0;
     let heldAtStop = 0;
-    for (let attempt = 0; attempt < 60; attempt++) {
-      const store = Store.open(path);
-      const job = build();
-      const controller = new AbortController();
-      const stopAfter = 1 + Math.floor(rng() * 8);
-      let steps = 0;
-      await run(job.p, { store, clock, signal: controller.signal, onProgress: () => ++steps >= stopAfter && controller.abort() });
-      await job.served.close();
-      if (controller.signal.aborted) {
-        stops++;
-        const rows = store.db.prepare("SELECT value FROM state WHERE operator LIKE '%batchElements%'").all() as { value: string }[];
-        heldAtStop += rows.reduce((n, r) => n + (r.value.match(/"float32"/g)?.length ?? 0), 0);
-      }
-      store.close();
-      if (!controller.signal.aborted) break;
-    }
+    const stopAfter = Array.from({ length: 60 }, () => 1 + Math.floor(rng() * 8));
+    const heldTensors = (store: Store): void => {
+      const rows = store.db.prepare("SELECT value FROM state WHERE operator LIKE '%batchElements%'").all() as { value: string }[];
+      heldAtStop += rows.reduce((n, r) => n + (r.value.match(/"float32"/g)?.length ?? 0), 0);
+    };
+    const stops = await runWithStops(path, build, stopAfter, { clock: new VirtualClock(0), onStop: heldTensors });
     expect(stops).toBeGreaterThan(2);
     expect(heldAtStop).toBeGreaterThan(0);
     expect(readOutbox(path)).toEqual(expected);
