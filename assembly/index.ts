@@ -13,5 +13,5 @@ export { movingAverage, ema, biquadDesign, biquad, fir, diff, lags, resampleLine
 export { fftTableLen, fftInit, rfft, spectrumMagnitude, bandEnergies } from "./fft";
 export { dot, gemv, gemm, xtxAccumulate, xtyAccumulate, cholesky, choleskySolve } from "./linalg";
 export {
-  gramAccumulate, logisticTerms, softmaxGradient, softmaxHessianVector, softmaxHessianDiagonal, affine, softmaxRows, sigmoidPairs, classMoments, gaussianJll, binColumns, histogram, nearestCenter,
+  gramAccumulate, logisticTerms, softmaxGradient, softmaxHessianVector, softmaxHessianDiagonal, affine, softmaxRows, sigmoidPairs, logValues, classMoments, gaussianJll, binColumns, histogram, nearestCenter,
 } from "./train";

@@ -257,6 +257,14 @@ export function sigmoidPairs(z: usize, n: i32, out: usize): void {
   }
 }
 
+/** Natural logarithm of the n f64 values at `p`, in place (priors and log-odds the trainers start from). */
+export function logValues(p: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const q = p + (<usize>i << 3);
+    store<f64>(q, canon(Math.log(load<f64>(q))));
+  }
+}
+
 // ---- Gaussian naive Bayes ---------------------------------------------------------------------
 
 /**

@@ -132,6 +132,8 @@ export interface TrainExports {
   logisticTerms: (x: number, y: number, n: number, d: number, beta: number, w: number, r: number) => number;
   softmaxRows: (p: number, rows: number, k: number) => void;
   sigmoidPairs: (z: number, n: number, out: number) => void;
+  /** Natural logarithm of n f64 values, in place (software log: the same bits on every CPU). */
+  logValues: (p: number, n: number) => void;
   /** grad (k × (d+1) f64) += softmax log-loss gradient at W; returns Σ loss; scratch k f64; probs (0: skip) gets P (n × k f64). */
   softmaxGradient: (x: number, y: number, n: number, d: number, k: number, wts: number, grad: number, scratch: number, probs: number) => number;
   /** out (k × (d+1) f64) += softmax Hessian (from P, n × k f64) times V (k × (d+1) f64); scratch k f64. */
@@ -211,6 +213,7 @@ export const KERNEL_EXPORT_KINDS: Readonly<Record<keyof KernelExports, 'function
   logisticTerms: 'function',
   softmaxRows: 'function',
   sigmoidPairs: 'function',
+  logValues: 'function',
   softmaxGradient: 'function',
   softmaxHessianVector: 'function',
   softmaxHessianDiagonal: 'function',

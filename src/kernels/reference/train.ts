@@ -181,6 +181,11 @@ export function softmaxRows(scores: Float64Array, k: number): void {
   }
 }
 
+/** Natural logarithm of each value, in place. */
+export function logValues(values: Float64Array): void {
+  for (let i = 0; i < values.length; i++) values[i] = Math.log(values[i]!);
+}
+
 /** out [n × 2] = [1 − σ(z), σ(z)] per margin. */
 export function sigmoidPairs(margins: ArrayLike<number>, out: Float64Array): void {
   for (let i = 0; i < margins.length; i++) {

@@ -7,7 +7,7 @@
 import { beginGraph, finishModel } from '../onnx/builders/common.js';
 import { floats, ints, str } from '../onnx/encode.js';
 import { treeAttributes, treeEnsembleRegressorModel, type Tree } from '../onnx/builders/tree-ensemble.js';
-import { argmaxLabels, sigmoidPairs, softmaxRows } from './probabilities.js';
+import { argmaxLabels, logValues, sigmoidPairs, softmaxRows } from './probabilities.js';
 import { growTree, treeValue, type BinnedData, type GrowOptions } from './tree-growth.js';
 import type { ExportOptions, FrameLike, TrainedClassifier, TrainedModel, Trainer } from './types.js';
 import { checkColumns, checkFinite, checkLabels, encodeClasses, stageFrame, withWorkspace, type Workspace } from './wasm.js';
@@ -215,7 +215,8 @@ export function fitGradientBoostingClassifier(frame: FrameLike, labels: ArrayLik
     S = K === 2 ? 1 : K;
   const counts = new Array<number>(K).fill(0);
   index.forEach((c) => counts[c]!++);
-  const base = K === 2 ? [Math.fround(Math.log(counts[1]! / counts[0]!))] : counts.map((c) => Math.fround(Math.log(Math.max(c, 1) / n)));
+  // Log-odds and log-priors in WASM, as the probabilities below: the same bits on every CPU.
+  const base = Array.from(logValues(K === 2 ? [counts[1]! / counts[0]!] : counts.map((c) => Math.max(c, 1) / n)), Math.fround);
   return withWorkspace((ws) => {
     const data = binData(ws, frame, r.maxBins);
     const F = new Float64Array(n * S);
@@ -225,7 +226,10 @@ export function fitGradientBoostingClassifier(frame: FrameLike, labels: ArrayLik
     for (let round = 0; round < r.rounds; round++) {
       P.set(F);
       if (S > 1) softmaxRows(P, S);
-      else for (let i = 0; i < n; i++) P[i] = 1 / (1 + Math.exp(-F[i]!));
+      else {
+        const pairs = sigmoidPairs(F);
+        for (let i = 0; i < n; i++) P[i] = pairs[2 * i + 1]!;
+      }
       for (let c = 0; c < S; c++) {
         const g = data.grad.view,
           h = data.hess.view;

@@ -1,4 +1,9 @@
-/** Class scores to probabilities and labels, shared by the classifiers' `predict`/`predictProba`. */
+/**
+ * Class scores to probabilities and labels, shared by the classifiers' `predict`/`predictProba`
+ * and the trainers that start from log-odds. The exp and log are the WASM kernels' (AssemblyScript's
+ * software functions), so the results have the same bits on every CPU; V8's Math.exp and Math.log
+ * differ by an ulp on arm64.
+ */
 import { withWorkspace } from './wasm.js';
 
 /** Labels of the row-wise argmax of `[rows × k]` scores. */
@@ -26,6 +31,18 @@ export function softmaxRows(scores: Float64Array, k: number): Float64Array {
     scores.set(block.view);
   });
   return scores;
+}
+
+/** Natural logarithms of `values`, by the WASM `logValues` kernel. */
+export function logValues(values: ArrayLike<number>): Float64Array {
+  const out = Float64Array.from(values);
+  if (out.length === 0) return out;
+  withWorkspace((ws) => {
+    const block = ws.f64Of(out);
+    ws.x.logValues(block.ptr, out.length);
+    out.set(block.view);
+  });
+  return out;
 }
 
 /** Two-column `[1 - σ(z), σ(z)]` probabilities of binary margins z (the positive class second), by the WASM `sigmoidPairs` kernel. */

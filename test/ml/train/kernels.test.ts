@@ -5,12 +5,12 @@
  * Hessian-vector product and diagonal, affine, classMoments, gaussianJll
  * 1e-12 × the sum of absolute terms; logisticTerms 1e-12 relative; binColumns, histogram
  * (same additions in the same order), nearestCenter exactly; softmaxRows and sigmoidPairs 1e-15
- * (probabilities, each exp within an ulp of V8's).
+ * (probabilities, each exp within an ulp of V8's); logValues 2⁻⁵² relative (within an ulp of V8's log).
  */
 import { describe, expect, it } from 'vitest';
 import { instantiateKernels } from '../../../src/kernels/index.js';
 import * as twin from '../../../src/kernels/reference/train.js';
-import { sigmoidPairs, softmaxRows } from '../../../src/ml/train/probabilities.js';
+import { logValues, sigmoidPairs, softmaxRows } from '../../../src/ml/train/probabilities.js';
 import { SEED, gaussian, seededRng } from './data.js';
 
 const { exports: k, arena } = instantiateKernels();
@@ -125,6 +125,21 @@ describe(`training kernels vs twins (seed ${SEED})`, () => {
         close('sigmoidPairs', sigmoidPairs(margins), wantPairs, 1e-15);
       }
     }
+  });
+
+  it('logValues (the log-odds and log-priors gradient boosting starts from) equals the twin within an ulp, over 1e-300..1e300', () => {
+    for (const rows of rowsToTry) {
+      const values = Float64Array.from({ length: rows }, () => 10 ** ((rng() - 0.5) * 600) * (1 + rng()));
+      if (rows > 2) values.set([1, 0.5], 0); // log 1 = 0 exactly, log 0.5 = -ln 2
+      const got = logValues(values);
+      const want = Float64Array.from(values);
+      twin.logValues(want);
+      for (let i = 0; i < rows; i++) {
+        if (!(Math.abs(got[i]! - want[i]!) <= 2 ** -52 * Math.abs(want[i]!))) expect.fail(`logValues[${i}] of ${values[i]}: got ${got[i]}, want ${want[i]} (seed ${SEED})`);
+      }
+      if (rows > 2) expect([got[0], got[1]]).toEqual([0, -Math.LN2]);
+    }
+    expect(Array.from(logValues([0, -1, Infinity]))).toEqual([-Infinity, NaN, Infinity]);
   });
 
   it('classMoments and gaussianJll', () => {
