@@ -12,6 +12,9 @@ import { linearRegressionModel } from '../../../src/ml/onnx/builders/linear-regr
 import { fitLinearRegression } from '../../../src/ml/train/linear-regression.js';
 import type { FrameLike } from '../../../src/kernels/frame.js';
 import type { SampleRecord } from '../../../src/store/samples.js';
+import type { Store } from '../../../src/store/store.js';
+import type { VirtualClock } from '../../../src/core/clock.js';
+import { ModelLifecycle, type ModelLifecycleOptions } from '../../../src/ml/lifecycle/index.js';
 
 export const MODEL = 'next-value';
 export const FEATURES = ['a', 'b', 'c'] as const;
@@ -58,4 +61,9 @@ export class CountingHandler implements ModelHandler<FrameModelOptions, FrameMod
     this.loads.push(options?.id ?? '?');
     return this.#inner.load(bytes, options);
   }
+}
+
+/** A lifecycle on `store` with the test series' model, features, labels, handler and ridge trainer. */
+export function lifecycleOn(store: Store, clock: VirtualClock, options: Partial<ModelLifecycleOptions> = {}): ModelLifecycle {
+  return new ModelLifecycle({ store, model: MODEL, features: FEATURES, labels: AHEAD, handler: new CountingHandler(), trainer: ridge, baseline: zeroModel(), clock, ...options });
 }
