@@ -12,6 +12,7 @@ import { messageOf } from '../common/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Store } from '../store/store.js';
 import { SyncJobs, type SyncJob } from '../store/sync-jobs.js';
+import type { DeviceReport } from './device-report.js';
 import type { ModelManifest } from './manifest.js';
 import type { ModelRegistry, PulledModel, PushDetails } from './registry.js';
 import { checkName } from './verified-registry.js';
@@ -98,11 +99,11 @@ export class SyncQueue {
     return true;
   }
 
-  /** Queues the device report `report` (JSON) of `deviceId`, replacing one still waiting. */
-  report(deviceId: string, report: unknown): void {
-    checkName(deviceId, 'device id');
+  /** Queues a device report (see device-report.ts), replacing one of the same device still waiting. */
+  report(report: DeviceReport): void {
+    checkName(report.deviceId, 'device id');
     if (!this.#options.remote.putReport) throw new TypeError('SyncQueue: this remote takes no device reports (an S3Registry does)');
-    this.#jobs.add({ kind: 'report', name: deviceId, body: Buffer.from(`${JSON.stringify(report, null, 2)}\n`) }, this.#clock.now());
+    this.#jobs.add({ kind: 'report', name: report.deviceId, body: Buffer.from(`${JSON.stringify(report, null, 2)}\n`) }, this.#clock.now());
   }
 
   /** The version of `model` last pulled or pushed. */

@@ -1,12 +1,18 @@
 /**
  * S3Registry against a real S3 server on 127.0.0.1 (s3rver, started here): the registry contract
  * (registry-contract.ts), then what only a bucket has: the object keys under a prefix, a version
- * without its manifest.json (an interrupted push) invisible, device reports, a stopped server
+ * without its manifest.json (an interrupted push) invisible, device reports, fleet documents
+ * (publish, list, signature check) in the same bucket, a stopped server
  * making calls reject with the address and no secret (rather than "empty" or "refused"), and
  * the upload cap pacing the bytes.
  */
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectDocuments, publishDocument } from '../../src/sync/fleet-documents.js';
+import { generateKeyPair, loadSigningKey, loadTrustSet } from '../../src/sync/keys.js';
 import { S3Registry } from '../../src/sync/s3-registry.js';
 import { seededRandom } from '../../src/testing/random.js';
 import { SEED } from '../seed.js';
@@ -50,7 +56,7 @@ describe(`S3Registry in a bucket (seed ${SEED})`, () => {
 
   it('keeps models/<name>/<version>/{model.onnx, manifest.json} under the prefix; a version without manifest.json is invisible', async () => {
     const registry = new S3Registry({ ...s3.location, prefix: '/layout/' }, quiet);
-    expect(registry.location).toBe(`s3://${s3.bucket}/layout/`);
+    expect(registry.location).toBe(`s3://${s3.bucket}/layout`);
     await registry.push('temp', blob(), details(0));
     expect(await keys('layout/')).toEqual(['layout/models/temp/1/manifest.json', 'layout/models/temp/1/model.onnx']);
     // What a push that died after the model and before the manifest leaves behind:
@@ -67,6 +73,19 @@ describe(`S3Registry in a bucket (seed ${SEED})`, () => {
     const object = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'reports/devices/pi-7/report.json' }));
     expect(await object.Body!.transformToString()).toBe('{"n":2}');
     await expect(registry.putReport('../x', Buffer.from('{}'))).rejects.toThrow(/device id must be/);
+  });
+
+  it('keeps fleet documents (DocumentStorage) beside the models: published, listed, checked and read back', async () => {
+    const registry = new S3Registry({ ...s3.location, prefix: 'docs' }, quiet);
+    const key = generateKeyPair(mkdtempSync(join(tmpdir(), 'runnel-s3-keys-')), 'device');
+    const signed = loadSigningKey(key.privateKeyFile);
+    expect(await publishDocument(registry.objects, 'temp', 'pi-1', { n: 3 }, signed)).toBe(`s3://${s3.bucket}/docs/fleet/temp/pi-1.json`);
+    await publishDocument(registry.objects, 'temp', 'pi-2', { n: 4 }, undefined);
+    expect((await registry.objects.list('fleet/temp')).sort()).toEqual(['pi-1.json', 'pi-1.json.sig', 'pi-2.json']);
+    const { accepted, leftOut } = await collectDocuments(registry.objects, 'temp', loadTrustSet([key.publicKeyFile]));
+    expect(accepted).toMatchObject([{ device: 'pi-1', body: { n: 3 }, signedBy: key.keyId }]);
+    expect(leftOut).toEqual([{ device: 'pi-2', reason: `s3://${s3.bucket}/docs/fleet/temp/pi-2.json.sig: missing (the version is unsigned)` }]);
+    expect(await registry.objects.get('fleet/temp/none.json')).toBeUndefined();
   });
 
   it('a server that does not answer makes push, pull and list reject, naming the object and the endpoint but no secret', async () => {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.js';
 import { Store } from '../../src/store/store.js';
+import { deviceReport } from '../../src/sync/device-report.js';
 import { generateKeyPair, loadSigningKey, loadTrustSet } from '../../src/sync/keys.js';
 import type { ModelRegistry, PulledModel } from '../../src/sync/registry.js';
 import { S3Registry } from '../../src/sync/s3-registry.js';
@@ -173,7 +174,7 @@ describe(`SyncQueue with S3 going away and coming back (seed ${SEED})`, () => {
     b.store.close();
   });
 
-  it('pulls on a schedule on the clock, and queues a device report while offline until S3 is back', async () => {
+  it('pulls on a schedule on the clock, and queues a device report (versions, metrics, sample counts) while offline until S3 is back', async () => {
     const prefix = `q${++prefixes}`;
     const clock = new VirtualClock(0);
     const a = device(prefix, clock);
@@ -189,19 +190,26 @@ describe(`SyncQueue with S3 going away and coming back (seed ${SEED})`, () => {
     expect(b.models.map((m) => m.manifest.version)).toEqual([1]);
 
     await s3.pause();
+    const report = (samples: number) => deviceReport('pi-1', [b.models[0]!.manifest], { temp: samples }, clock.now());
     try {
-      b.queue.report('pi-1', { models: { temp: 1 } });
-      b.queue.report('pi-1', { models: { temp: 2 } }); // replaces the waiting one
+      b.queue.report(report(40));
+      b.queue.report(report(41)); // replaces the waiting one
       expect(await b.queue.runDue()).toMatchObject({ failed: 1, waiting: 1 });
     } finally {
       await s3.resume();
     }
     clock.advance(1000);
     expect(await b.queue.runDue()).toEqual({ done: 1, failed: 0, waiting: 0 });
-    const report = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: `${prefix}/devices/pi-1/report.json` }));
-    expect(JSON.parse(await report.Body!.transformToString())).toEqual({ models: { temp: 2 } });
+    const stored = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: `${prefix}/devices/pi-1/report.json` }));
+    const m = b.models[0]!.manifest;
+    expect(JSON.parse(await stored.Body!.transformToString())).toEqual({
+      deviceId: 'pi-1',
+      at: new Date(60_000).toISOString(),
+      models: [{ name: 'temp', version: 1, sha256: m.sha256, createdAt: m.createdAt, metrics: m.metrics }],
+      samples: { temp: 41 },
+    });
     const noReports: ModelRegistry = { push: (...args) => a.registry.push(...args), pull: (name) => a.registry.pull(name), list: (name) => a.registry.list(name) };
-    expect(() => new SyncQueue(a.store, { remote: noReports }).report('pi-1', {})).toThrow(/takes no device reports/);
+    expect(() => new SyncQueue(a.store, { remote: noReports }).report(report(1))).toThrow(/takes no device reports/);
     a.store.close();
     b.store.close();
   });

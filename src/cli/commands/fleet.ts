@@ -1,11 +1,10 @@
 import { parseArgs } from 'node:util';
 import { mergeFleet } from '../../ml/fleet/merge.js';
-import { DirectoryRegistry } from '../../sync/directory-registry.js';
-import { DirectoryDocuments } from '../../sync/fleet-documents.js';
 import { loadSigningKey, loadTrustSet } from '../../sync/keys.js';
+import { openRegistry } from '../../sync/open-registry.js';
 import { UsageError, type Command } from '../command.js';
 
-const HELP = `Usage: runnel fleet merge --registry <dir> --model <name> --key <file> --trust <path>... [options]
+const HELP = `Usage: runnel fleet merge --registry <dir | s3://bucket/prefix> --model <name> --key <file> --trust <path>... [options]
 
 Fleet learning without moving raw data. Each device publishes the sufficient statistics of its
 training rows for a model (linear/ridge regression: XᵀX, Xᵀy, n; Gaussian naive Bayes: per-class
@@ -16,7 +15,9 @@ signed with --key. Documents left out are listed with the reason. Run it on any 
 can reach the registry. See docs/models.md, "Fleet learning".
 
 Options:
-  --registry <dir>       the registry folder the devices publish to
+  --registry <where>     the registry the devices publish to: a folder, or s3://bucket/prefix
+                         (endpoint and credentials from AWS_ENDPOINT_URL, AWS_REGION,
+                         AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY; see docs/models.md)
   --model <name>         the model to merge
   --key <file>           the publisher's private key (.key) to sign the merged version
   --trust <path>         a device public key (.pub) or a folder of them; repeat for more
@@ -57,8 +58,13 @@ async function run(args: string[]): Promise<void> {
   for (const flag of ['registry', 'model', 'key'] as const) if (values[flag] === undefined) throw new UsageError(`--${flag} is required`);
   if (!values.trust?.length) throw new UsageError("--trust is required: the device keys whose statistics count (an unsigned merge would take anyone's rows)");
   const fit = { l2: number(values.l2, '--l2'), varSmoothing: number(values['var-smoothing'], '--var-smoothing') };
-  const registry = new DirectoryRegistry(values.registry!, { signingKey: loadSigningKey(values.key!) });
-  const result = await mergeFleet({ documents: new DirectoryDocuments(values.registry!), registry, model: values.model!, trust: loadTrustSet(values.trust), fit });
+  const { registry, documents, close } = await openRegistry(values.registry!, { signingKey: loadSigningKey(values.key!) });
+  let result;
+  try {
+    result = await mergeFleet({ documents, registry, model: values.model!, trust: loadTrustSet(values.trust), fit });
+  } finally {
+    close();
+  }
   const rows = result.devices.reduce((sum, d) => sum + d.rows, 0);
   console.log(
     `pushed ${result.manifest.name} v${result.manifest.version}: fitted on ${rows} rows from ${result.devices.length} devices (${result.devices.map((d) => `${d.device} ${d.rows}`).join(', ')})`,
