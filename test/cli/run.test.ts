@@ -123,7 +123,21 @@ describe('runnel run: errors and exit codes', () => {
     delete env['NODE_OPTIONS'];
     const { stdout, stderr } = await exec('node', [CLI, 'run', file, '--device', 'raspberry-pi-zero-2w'], { env });
     expect(stdout).toBe('{"x":1}\n{"x":2}\n');
-    expect(stderr).toMatch(/^runnel run: applying the raspberry-pi-zero-2w profile's heap limits: running again as node --max-old-space-size=160 --max-semi-space-size=2/);
+    // Not a terminal: the log is JSON lines (pino's), the summary a plain line after them.
+    expect(JSON.parse(stderr.split('\n')[0]!)).toMatchObject({
+      level: 30,
+      name: 'runnel run',
+      msg: expect.stringMatching(/^applying the raspberry-pi-zero-2w profile's heap limits: running again as node --max-old-space-size=160 --max-semi-space-size=2/) as unknown,
+    });
     await expect(fails([file, '--device', 'toaster'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/device profile "toaster" not found/) as unknown });
+    // --log-level warn (or RUNNEL_LOG_LEVEL) leaves the info line out; a level that is none is a usage error.
+    const quiet = await exec('node', [CLI, 'run', file, '--device', 'raspberry-pi-zero-2w', '--log-level', 'warn'], { env });
+    expect(quiet.stderr).toMatch(/^\S+p\.yaml: done in \d+ ms, 0 dead letters\n$/);
+    const quietEnv = await exec('node', [CLI, 'run', file, '--device', 'raspberry-pi-zero-2w'], { env: { ...env, RUNNEL_LOG_LEVEL: 'error' } });
+    expect(quietEnv.stderr).not.toContain('heap limits');
+    await expect(fails([file, '--log-level', 'loud'])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--log-level: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"/) as unknown,
+    });
   });
 });

@@ -8,6 +8,7 @@ import { RunMetrics } from '../../observe/run-metrics.js';
 import { UsageError, type Command } from '../command.js';
 import { relaunchWithHeapFlags } from '../heap-relaunch.js';
 import { HTTP_OPTIONS, httpHelp, httpPort, serveMetrics } from '../http-option.js';
+import { commandLogger, LOG_OPTIONS, logHelp } from '../log-option.js';
 import { LiveBlock } from '../progress.js';
 import { formatBytes, formatDuration, formatTable, shorten } from '../table.js';
 
@@ -47,6 +48,7 @@ Options:
   --no-publish         keep predictions in the outbox instead of publishing them
   --seed <n>           seed of the simulation (default 1)
 ${httpHelp(23)}
+${logHelp(23)}
   -h, --help           show this help`;
 
 function positive(name: string, text: string | undefined, fallback: number, integer = true): number {
@@ -73,6 +75,7 @@ async function run(args: string[]): Promise<number | void> {
       publish: { type: 'boolean', default: true },
       seed: { type: 'string' },
       ...HTTP_OPTIONS,
+      ...LOG_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
     allowNegative: true,
@@ -102,13 +105,14 @@ async function run(args: string[]): Promise<number | void> {
     );
   const dir = resolve(values.dir ?? 'runnel-demo');
   const httpAt = httpPort(values);
+  const log = commandLogger('runnel demo', values);
   if (profile) {
     const exitCode = await relaunchWithHeapFlags(profile, (line) => console.log(`runnel demo: ${line}`));
     if (exitCode !== undefined) return exitCode;
   }
 
   const metrics = httpAt === undefined ? undefined : new RunMetrics();
-  const server = metrics && httpAt !== undefined ? await serveMetrics(metrics, httpAt, values['http-host'], (line) => console.error(`runnel demo: ${line}`)) : undefined;
+  const server = metrics && httpAt !== undefined ? await serveMetrics(metrics, httpAt, values['http-host'], (line) => log.info(line)) : undefined;
   const block = new LiveBlock();
   const stop = new AbortController();
   const onSignal = (): void => {

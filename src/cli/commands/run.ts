@@ -12,6 +12,7 @@ import type { ObserveServer } from '../../observe/server.js';
 import { UsageError, type Command } from '../command.js';
 import { relaunchWithHeapFlags } from '../heap-relaunch.js';
 import { HTTP_OPTIONS, httpHelp, httpPort, serveMetrics } from '../http-option.js';
+import { commandLogger, LOG_OPTIONS, logHelp } from '../log-option.js';
 import { readPipelineFile } from '../pipeline-file.js';
 
 const HELP = `Usage: runnel run <pipeline.yaml> [options]
@@ -21,7 +22,7 @@ Beam runs, so a pipeline of the common subset also runs on Beam's runners. What 
 supports and refuses is in docs/yaml.md.
 
 LogForTesting prints one JSON object per element on stdout and nothing else goes there; the
-summary, dead letters and errors go to stderr. Relative paths in the pipeline are read from
+log, the summary, dead letters and errors go to stderr. Relative paths in the pipeline are read from
 the current directory, as Beam does.
 
 Elements a transform rejects (a missing field, an expression that throws, a CSV row that does
@@ -39,6 +40,7 @@ Options:
                       MQTT runs until Ctrl-C or SIGTERM, which stop it cleanly
   --fail-fast         stop at the first dead letter, with exit code 1
 ${httpHelp(22)}
+${logHelp(22)}
   -h, --help          show this help
 
 Exit codes: 0 the pipeline ran (dead letters or not), 1 the pipeline file is invalid or the
@@ -58,6 +60,7 @@ async function run(args: string[]): Promise<number | void> {
       db: { type: 'string' },
       'fail-fast': { type: 'boolean' },
       ...HTTP_OPTIONS,
+      ...LOG_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -74,8 +77,10 @@ async function run(args: string[]): Promise<number | void> {
   } catch (error) {
     throw new UsageError(`--device: ${(error as Error).message}`);
   }
-  // stdout carries LogForTesting's JSON lines only: everything else goes to stderr.
-  const say = (line: string): void => console.error(`runnel run: ${line}`);
+  // stdout carries LogForTesting's JSON lines only: the log goes to stderr.
+  const log = commandLogger('runnel run', values);
+  const say = (line: string): void => log.info(line);
+  const warn = (line: string): void => log.warn(line);
   if (profile) {
     const exitCode = await relaunchWithHeapFlags(profile, say);
     if (exitCode !== undefined) return exitCode;
@@ -101,7 +106,7 @@ async function run(args: string[]): Promise<number | void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const stopWatching = profile ? watchMemory({ budgetMiB: profile.memoryBudgetMiB, log: say }) : undefined;
+  const stopWatching = profile ? watchMemory({ budgetMiB: profile.memoryBudgetMiB, log: warn }) : undefined;
   const egress: MqttEgress[] = [];
   let publisher: OutboxPublisher | undefined;
   let result;
@@ -111,11 +116,11 @@ async function run(args: string[]): Promise<number | void> {
       ...(store ? { store, publish: (e: MqttEgress) => egress.push(e) } : {}),
       ...(metrics ? { onIngest: (source: string, stats: Readonly<IngestStats>) => metrics.watchIngest(source, stats) } : {}),
     });
-    publisher = store && egress.length > 0 ? publishOutbox(store, egress, say) : undefined;
+    publisher = store && egress.length > 0 ? publishOutbox(store, egress, warn) : undefined;
     const options = {
       failFast: values['fail-fast'] ?? false,
       signal: stop.signal,
-      log: say,
+      log: warn,
       ...(store ? { store } : {}),
       ...(publisher ? { onProgress: () => publisher?.notify() } : {}),
       ...(profile ? { bundleSize: profile.bundle.maxElements } : {}),
