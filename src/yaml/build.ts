@@ -92,8 +92,7 @@ function outputOf(source: YamlSource, t: TransformSpec, ref: string | number, fr
 }
 
 function apply(pipeline: Pipeline, source: YamlSource, t: TransformSpec, inputs: PCollection<Row>[], spec: PipelineSpec, options: BuildOptions): Built {
-  const impl = YAML_TRANSFORMS[t.type];
-  if (!impl) throw source.error([...t.path, 'type'], `unknown transform type "${t.type}"; Runnel runs ${Object.keys(YAML_TRANSFORMS).join(', ')}`);
+  const impl = YAML_TRANSFORMS[t.type]!; // the schema refused other types
   const context = {
     spec: t,
     config: new ConfigReader(source, [...t.path, 'config'], t.config, t.label),

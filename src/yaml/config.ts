@@ -10,8 +10,10 @@ export function isMapping(value: unknown): value is Mapping {
 }
 
 /**
- * Reads one mapping of a pipeline file (a transform's `config`, a `windowing` spec) and refuses,
- * with the file position, keys it does not know and values of the wrong kind.
+ * Reads one mapping of a pipeline file (a transform's `config`, a `windowing` spec) that the
+ * pipeline schema has checked: the accessors trust the schema for keys and kinds of values, and
+ * `error` reports what only the transform can see (an expression that does not compile, two
+ * options that contradict each other) at the file position of the key.
  */
 export class ConfigReader {
   readonly #values: Mapping;
@@ -23,25 +25,7 @@ export class ConfigReader {
     /** Says whose mapping this is in messages: `ReadFromCsv "Read input"`. */
     readonly owner: string,
   ) {
-    if (value !== undefined && value !== null && !isMapping(value)) throw source.error(path, `expected a mapping, got ${describe(value)}`, owner);
-    this.#values = value ?? {};
-  }
-
-  /** Refuses keys outside `allowed`, naming the ones that are. */
-  allowOnly(allowed: readonly string[]): this {
-    for (const key of Object.keys(this.#values)) {
-      if (key === 'error_handling' && !allowed.includes(key)) {
-        throw this.error(
-          key,
-          `${this.owner} takes no error_handling (MapToFields, Filter, Explode, AssignTimestamps and Partition do); leave it out: its bad rows go to Runnel's dead letters`,
-        );
-      }
-      if (!allowed.includes(key)) {
-        const known = allowed.length ? `it takes ${allowed.join(', ')}` : 'it takes no config';
-        throw this.error(key, `no option "${key}": ${known}`);
-      }
-    }
-    return this;
+    this.#values = isMapping(value) ? value : {};
   }
 
   has(key: string): boolean {
@@ -53,46 +37,28 @@ export class ConfigReader {
     return this.#values[key];
   }
 
-  /** A required value of any kind. */
+  /** A value the schema requires. */
   required(key: string): unknown {
-    const value = this.#values[key];
-    if (value === undefined || value === null) throw this.error(key, `"${key}" is required`, true);
-    return value;
+    return this.#values[key];
   }
 
+  /** A string the schema requires. */
   string(key: string): string {
-    const value = this.required(key);
-    if (typeof value !== 'string' || value === '') throw this.error(key, `expected a non-empty string, got ${describe(value)}`);
-    return value;
+    return this.#values[key] as string;
   }
 
   optionalString(key: string): string | undefined {
-    return this.has(key) ? this.string(key) : undefined;
+    return this.#values[key] as string | undefined;
   }
 
   boolean(key: string, fallback: boolean): boolean {
-    const value = this.#values[key];
-    if (value === undefined || value === null) return fallback;
-    if (typeof value !== 'boolean') throw this.error(key, `expected true or false, got ${describe(value)}`);
-    return value;
+    return (this.#values[key] as boolean | undefined) ?? fallback;
   }
 
   /** A list of names; a single string counts as a list of one (as Beam reads `fields: col`). */
-  names(key: string, fallback?: readonly string[]): readonly string[] {
-    const value = this.#values[key];
-    if ((value === undefined || value === null) && fallback) return fallback;
-    const list = typeof value === 'string' ? [value] : this.required(key);
-    if (!Array.isArray(list) || !list.every((v) => typeof v === 'string' && v !== '')) {
-      throw this.error(key, `expected a field name or a list of field names, got ${describe(value)}`);
-    }
-    return list as string[];
-  }
-
-  /** A required mapping, as a reader of its own. */
-  mapping(key: string): ConfigReader {
-    const value = this.required(key);
-    if (!isMapping(value)) throw this.error(key, `expected a mapping, got ${describe(value)}`);
-    return this.child(key);
+  names(key: string, fallback: readonly string[] = []): readonly string[] {
+    const value = this.#values[key] as string | string[] | undefined;
+    return value === undefined ? fallback : typeof value === 'string' ? [value] : value;
   }
 
   /** The entries of this mapping. */

@@ -39,6 +39,26 @@ export class YamlSource {
     return this.#doc.toJS({ maxAliasCount: 100 });
   }
 
+  /**
+   * The path a JSON pointer (`/pipeline/transforms/1/config`, as JSON Schema validators give
+   * `instancePath`) names in this document: sequence indexes become numbers.
+   */
+  pathOf(pointer: string): YamlPath {
+    const path: (string | number)[] = [];
+    let node: unknown = this.#doc.contents;
+    for (const escaped of pointer.split('/').slice(1)) {
+      const segment = escaped.replaceAll('~1', '/').replaceAll('~0', '~');
+      if (isSeq(node)) {
+        path.push(Number(segment));
+        node = node.items[Number(segment)];
+      } else {
+        path.push(segment);
+        node = isMap(node) ? node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === segment)?.value : undefined;
+      }
+    }
+    return path;
+  }
+
   /** `file:line:col` of the deepest node on `path` (the key, for a mapping entry). */
   where(path: YamlPath): string {
     const node = this.#locate(path);

@@ -1,44 +1,54 @@
 import { fixedWindows, globalWindows, sessions, slidingWindows, type WindowFn } from '../core/windowing/window-fns.js';
 import { describe, type ConfigReader } from './config.js';
-import { DURATION_HINT, parseDuration } from './duration.js';
+import { parseDuration } from './duration.js';
+import { DURATION, DURATION_OR_ZERO, type JsonSchema } from './schema/parts.js';
 
-const TYPES = ['fixed', 'sliding', 'sessions', 'global'];
+const SPECS: Readonly<Record<string, { readonly properties: Readonly<Record<string, JsonSchema>>; readonly required: readonly string[] }>> = {
+  fixed: { properties: { size: DURATION, offset: DURATION_OR_ZERO }, required: ['size'] },
+  sliding: { properties: { size: DURATION, period: DURATION, offset: DURATION_OR_ZERO }, required: ['size', 'period'] },
+  sessions: { properties: { gap: DURATION }, required: ['gap'] },
+  global: { properties: {}, required: [] },
+};
+
+/** The schema of a `windowing:` spec: its `type` and the keys that type takes. */
+export const WINDOWING_SCHEMA: JsonSchema = {
+  type: 'object',
+  expected: 'a windowing spec such as { type: fixed, size: 10s }',
+  required: ['type'],
+  properties: { type: { enum: Object.keys(SPECS), messages: { enum: `unknown window type {value}; Runnel knows ${Object.keys(SPECS).join(', ')}` } } },
+  allOf: Object.entries(SPECS).map(([type, { properties, required }]) => ({
+    if: { properties: { type: { const: type } }, required: ['type'] },
+    then: { properties: { type: true, ...properties }, required, additionalProperties: false },
+  })),
+};
 
 /**
- * A Beam YAML `windowing:` spec as a window function: `{ type: fixed, size: 10s }`,
- * `{ type: sliding, size: 1m, period: 10s }`, `{ type: sessions, gap: 30s }`, `{ type: global }`.
+ * A Beam YAML `windowing:` spec (valid under `WINDOWING_SCHEMA`) as a window function:
+ * `{ type: fixed, size: 10s }`, `{ type: sliding, size: 1m, period: 10s }`,
+ * `{ type: sessions, gap: 30s }`, `{ type: global }`.
  */
 export function windowFnOf(spec: ConfigReader): WindowFn {
-  const type = spec.required('type');
-  switch (type) {
+  const offset = (): number => (spec.has('offset') ? duration(spec, 'offset') : 0);
+  switch (spec.raw('type')) {
     case 'fixed':
-      spec.allowOnly(['type', 'size', 'offset']);
-      return fixedWindows(duration(spec, 'size'), spec.has('offset') ? duration(spec, 'offset', true) : 0);
+      return fixedWindows(duration(spec, 'size'), offset());
     case 'sliding': {
-      spec.allowOnly(['type', 'size', 'period', 'offset']);
       const [size, period] = [duration(spec, 'size'), duration(spec, 'period')];
       if (period > size)
         throw spec.error(
           'period',
           `the period (${describe(spec.raw('period'))}) must not exceed the size (${describe(spec.raw('size'))}); for gaps between windows use fixed windows`,
         );
-      return slidingWindows(size, period, spec.has('offset') ? duration(spec, 'offset', true) : 0);
+      return slidingWindows(size, period, offset());
     }
     case 'sessions':
-      spec.allowOnly(['type', 'gap']);
       return sessions(duration(spec, 'gap'));
-    case 'global':
-      spec.allowOnly(['type']);
-      return globalWindows();
     default:
-      throw spec.error('type', `unknown window type ${describe(type)}; Runnel knows ${TYPES.join(', ')}`);
+      return globalWindows();
   }
 }
 
-function duration(spec: ConfigReader, key: string, zeroAllowed = false): number {
-  const value = spec.required(key);
-  if (zeroAllowed && (value === 0 || value === '0')) return 0;
-  const ms = parseDuration(value);
-  if (ms === undefined) throw spec.error(key, `expected ${DURATION_HINT}, got ${describe(value)}`);
-  return ms;
+/** A duration the schema has checked (0 only where it allows zero). */
+function duration(spec: ConfigReader, key: string): number {
+  return parseDuration(spec.raw(key)) ?? 0;
 }

@@ -138,7 +138,7 @@ describe('error_handling', () => {
 
   it('error_handling takes only output, a name without a dot other than good', () => {
     expect(failure(pipeline(create('[{a: 1}]'), '    - type: Filter\n      input: Create\n      config:\n        keep: a\n        error_handling: {output: good}\n'))).toMatch(
-      /config\.error_handling\.output\): an error output cannot be named "good" \(the main output\) or contain "\.", got "good"$/,
+      /config\.error_handling\.output\): an output cannot be named "good" \(the main output\) or contain "\.", got "good"$/,
     );
     expect(
       failure(pipeline(create('[{a: 1}]'), '    - type: Filter\n      input: Create\n      config:\n        keep: a\n        error_handling: {output: bad, threshold: 0.1}\n')),

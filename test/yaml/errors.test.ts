@@ -96,7 +96,7 @@ describe('Beam YAML errors', () => {
 
   it('error_handling where Runnel has no error output, and unknown top-level keys, are refused, saying why', () => {
     expect(failure(chain(CREATE, '    - type: Combine\n      config:\n        group_by: a\n        error_handling: {output: bad}\n'))).toBe(
-      "p.yaml:10:9: Combine (pipeline.transforms[1].config.error_handling): Combine takes no error_handling (MapToFields, Filter, Explode, AssignTimestamps and Partition do); leave it out: its bad rows go to Runnel's dead letters",
+      "p.yaml:10:9: Combine (pipeline.transforms[1].config.error_handling): Combine takes no error_handling (MapToFields, Filter, Explode, Partition and AssignTimestamps do); leave it out: its bad rows go to Runnel's dead letters",
     );
     expect(failure(`${chain(CREATE)}providers: []\n`)).toMatch(/^p\.yaml:7:1: providers: unknown top-level key; Runnel reads pipeline and options \(providers are not supported\)/);
   });

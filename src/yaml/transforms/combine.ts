@@ -1,11 +1,24 @@
 import type { CombineFn } from '../../core/combine-fn.js';
 import { kv, type KV } from '../../core/element.js';
 import { allOf, count, max, mean, min, sum } from '../../transforms/combiners.js';
-import { describe, isMapping, type ConfigReader } from '../config.js';
+import { isMapping, type ConfigReader } from '../config.js';
 import { languageOf, rowFunction, type Row, type RowFn } from '../expressions.js';
+import { configOf, FIELD_NAMES, LANGUAGE, ROW_VALUE, type JsonSchema } from '../schema/parts.js';
 import type { YamlTransform } from './yaml-transform.js';
 
 const COMBINERS: Readonly<Record<string, () => CombineFn<never, unknown, unknown>>> = { sum, count, mean, min, max };
+
+/** A combine function: its name, or `{ type: name }`. */
+const COMBINE_FN: JsonSchema = {
+  anyOf: [{ enum: Object.keys(COMBINERS) }, configOf({ type: { enum: Object.keys(COMBINERS) } }, ['type'])],
+  expected: `a combine function (Runnel has ${Object.keys(COMBINERS).join(', ')})`,
+};
+
+/** One `combine:` output: a combine function of the field of its name, or `{ value, fn }`. */
+const COMBINE_OUTPUT: JsonSchema = {
+  anyOf: [COMBINE_FN, configOf({ value: ROW_VALUE, fn: COMBINE_FN }, ['value', 'fn'])],
+  expected: 'a combine function, or { value: <field or expression>, fn: <function> }',
+};
 
 /**
  * `Combine`: per `group_by:` key (one field, several, or none for one global result) and
@@ -15,13 +28,25 @@ const COMBINERS: Readonly<Record<string, () => CombineFn<never, unknown, unknown
  */
 export const Combine: YamlTransform = {
   kind: 'step',
+  configSchema: configOf(
+    {
+      group_by: FIELD_NAMES,
+      combine: {
+        type: 'object',
+        minProperties: 1,
+        additionalProperties: COMBINE_OUTPUT,
+        expected: 'a mapping of outputs, e.g. "total: { value: price, fn: sum }"',
+        messages: { minProperties: 'give at least one output, e.g. "total: { value: price, fn: sum }"' },
+      },
+      language: LANGUAGE,
+    },
+    ['combine'],
+  ),
   build(input, { config }) {
-    config.allowOnly(['group_by', 'combine', 'language']);
     const language = languageOf(config);
-    const groupBy = config.names('group_by', []);
-    const outputs = config.mapping('combine');
+    const groupBy = config.names('group_by');
+    const outputs = config.child('combine');
     const entries = outputs.entries().map(([name, spec]) => [name, combinerOf(outputs, name, spec, language)] as const);
-    if (entries.length === 0) throw config.error('combine', 'give at least one output, e.g. "total: { value: price, fn: sum }"');
     // Every value of a row is computed before any accumulator sees it, so a row whose value
     // fails is a dead letter that counts in none of the outputs.
     const valuesOf = (row: Row): unknown[] => entries.map(([, c]) => c.value(row));
@@ -44,17 +69,13 @@ function keyField(row: Row, field: string): unknown {
   return row[field];
 }
 
-/** One `combine:` entry: the value it reads from a row, and the combine function applied to it. */
+/** One `combine:` entry (valid under `COMBINE_OUTPUT`): the value it reads from a row, and the combine function applied to it. */
 function combinerOf(outputs: ConfigReader, name: string, spec: unknown, language: string): { value: RowFn; fn: CombineFn<unknown, unknown, unknown> } {
-  const entry = isMapping(spec) ? outputs.child(name).allowOnly(['value', 'fn']) : undefined;
+  const entry = isMapping(spec) && 'value' in spec ? outputs.child(name) : undefined;
   const fnSpec = entry ? entry.required('fn') : spec;
-  const fnName = isMapping(fnSpec) ? fnSpec.type : fnSpec;
-  const where = entry ?? outputs;
-  if (isMapping(fnSpec)) where.child('fn').allowOnly(['type']);
-  const make = typeof fnName === 'string' ? COMBINERS[fnName] : undefined;
-  if (!make) throw where.error(entry ? 'fn' : name, `unknown combine function ${describe(fnName)}; Runnel has ${Object.keys(COMBINERS).join(', ')}`);
+  const fnName = (isMapping(fnSpec) ? fnSpec.type : fnSpec) as string;
   const value = entry ? rowFunction(entry, 'value', entry.required('value'), language) : rowFunction(outputs, name, name, language);
-  return { value, fn: make() };
+  return { value, fn: COMBINERS[fnName]!() };
 }
 
 /** `fn` over item `i` of an array of values. */

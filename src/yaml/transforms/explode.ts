@@ -1,4 +1,5 @@
 import type { Row } from '../expressions.js';
+import { configOf, ERROR_HANDLING, FIELD_NAMES } from '../schema/parts.js';
 import { applyRowFunction, errorOutputOf } from './row-step.js';
 import type { YamlTransform } from './yaml-transform.js';
 
@@ -9,8 +10,8 @@ import type { YamlTransform } from './yaml-transform.js';
  */
 export const Explode: YamlTransform = {
   kind: 'step',
+  configSchema: configOf({ fields: FIELD_NAMES, cross_product: { type: 'boolean', expected: 'true or false' }, error_handling: ERROR_HANDLING }, ['fields']),
   build(input, { config }) {
-    config.allowOnly(['fields', 'cross_product', 'error_handling']);
     const fields = config.names('fields');
     if (fields.length > 1 && !config.has('cross_product'))
       throw config.error('fields', 'with several fields, say how to combine them: cross_product: true (every combination) or false (item by item)');

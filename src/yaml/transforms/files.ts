@@ -4,6 +4,7 @@ import { readJsonl, writeJsonl } from '../../io/jsonl.js';
 import { readText, writeText } from '../../io/text.js';
 import { describe, isMapping, type ConfigReader } from '../config.js';
 import type { Row } from '../expressions.js';
+import { configOf, NAME } from '../schema/parts.js';
 import type { BuildContext, YamlTransform } from './yaml-transform.js';
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -12,10 +13,13 @@ function pathOf(config: ConfigReader, baseDir: string): string {
   return resolve(baseDir, config.string('path'));
 }
 
-function delimiterOf(config: ConfigReader): string | undefined {
+/** The config of a file reader or writer: `path`, and for CSV a one-character `delimiter`. */
+const FILE_CONFIG = configOf({ path: NAME }, ['path']);
+const CSV_CONFIG = configOf({ path: NAME, delimiter: { type: 'string', minLength: 1, maxLength: 1, expected: 'one character' } }, ['path']);
+
+function csvOptions(config: ConfigReader): { delimiter?: string } {
   const delimiter = config.optionalString('delimiter');
-  if (delimiter !== undefined && delimiter.length !== 1) throw config.error('delimiter', `expected one character, got ${describe(delimiter)}`);
-  return delimiter;
+  return delimiter === undefined ? {} : { delimiter };
 }
 
 /**
@@ -25,11 +29,10 @@ function delimiterOf(config: ConfigReader): string | undefined {
  */
 export const ReadFromCsv: YamlTransform = {
   kind: 'root',
+  configSchema: CSV_CONFIG,
   build(begin, { config, baseDir }: BuildContext) {
-    config.allowOnly(['path', 'delimiter']);
-    const delimiter = delimiterOf(config);
     return begin.pipeline
-      .apply(readCsv(pathOf(config, baseDir), delimiter === undefined ? {} : { delimiter }))
+      .apply(readCsv(pathOf(config, baseDir), csvOptions(config)))
       .map((record: Record<string, string>) => Object.fromEntries(Object.entries(record).map(([k, v]) => [k, typed(v)])), 'types');
   },
 };
@@ -43,18 +46,17 @@ function typed(text: string): unknown {
 /** `WriteToCsv`: the rows to the file `path` (one file, not Beam's shards), header from the first row. */
 export const WriteToCsv: YamlTransform = {
   kind: 'sink',
+  configSchema: CSV_CONFIG,
   build(input, { config, baseDir }) {
-    config.allowOnly(['path', 'delimiter']);
-    const delimiter = delimiterOf(config);
-    input.apply(writeCsv<Row>(pathOf(config, baseDir), delimiter === undefined ? {} : { delimiter }));
+    input.apply(writeCsv<Row>(pathOf(config, baseDir), csvOptions(config)));
   },
 };
 
 /** `ReadFromJson`: one row per line of a JSON-lines file; a line that is not a JSON object is a dead letter. */
 export const ReadFromJson: YamlTransform = {
   kind: 'root',
+  configSchema: FILE_CONFIG,
   build(begin, { config, baseDir }) {
-    config.allowOnly(['path']);
     return begin.pipeline.apply(readJsonl<unknown>(pathOf(config, baseDir))).map((value: unknown) => {
       if (!isMapping(value)) throw new Error(`expected a JSON object per line, got ${describe(value)}`);
       return value;
@@ -65,8 +67,8 @@ export const ReadFromJson: YamlTransform = {
 /** `WriteToJson`: one JSON object per line. */
 export const WriteToJson: YamlTransform = {
   kind: 'sink',
+  configSchema: FILE_CONFIG,
   build(input, { config, baseDir }) {
-    config.allowOnly(['path']);
     input.apply(writeJsonl<Row>(pathOf(config, baseDir)));
   },
 };
@@ -74,8 +76,8 @@ export const WriteToJson: YamlTransform = {
 /** `ReadFromText`: one row `{ line }` per line, as in Beam. */
 export const ReadFromText: YamlTransform = {
   kind: 'root',
+  configSchema: FILE_CONFIG,
   build(begin, { config, baseDir }) {
-    config.allowOnly(['path']);
     return begin.pipeline.apply(readText(pathOf(config, baseDir))).map((line: string): Row => ({ line }), 'rows');
   },
 };
@@ -83,8 +85,8 @@ export const ReadFromText: YamlTransform = {
 /** `WriteToText`: rows of exactly one field, that field's value per line (Beam asks the same). */
 export const WriteToText: YamlTransform = {
   kind: 'sink',
+  configSchema: FILE_CONFIG,
   build(input, { config, baseDir }) {
-    config.allowOnly(['path']);
     input.apply(writeText<Row>(pathOf(config, baseDir), { format: singleField }));
   },
 };

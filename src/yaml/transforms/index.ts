@@ -8,11 +8,12 @@ import { MapToFields } from './map-to-fields.js';
 import { ReadFromMqtt, WriteToMqtt } from './mqtt.js';
 import { Partition } from './partition.js';
 import { RunInference } from './run-inference.js';
+import { NO_CONFIG } from '../schema/parts.js';
 import { AssignTimestamps, ExtractWindowingInfo } from './timestamps.js';
 import type { YamlTransform } from './yaml-transform.js';
 
 /** Passes its input on: `Flatten` (its inputs are merged before it) and `WindowInto` (its `windowing:` is applied before it). */
-const identity: YamlTransform = { kind: 'step', build: (input, { config }) => (config.allowOnly([]), input) };
+const identity: YamlTransform = { kind: 'step', configSchema: NO_CONFIG, build: (input) => input };
 
 /** The Beam YAML transform types Runnel runs, by `type:`. */
 export const YAML_TRANSFORMS: Readonly<Record<string, YamlTransform>> = {

@@ -1,20 +1,37 @@
 import { mqttSource } from '../../io/mqtt/source.js';
 import { writeOutbox } from '../../io/outbox.js';
 import { describe, type ConfigReader } from '../config.js';
-import { DURATION_HINT, parseDuration } from '../duration.js';
+import { parseDuration } from '../duration.js';
 import type { Row } from '../expressions.js';
+import { configOf, DURATION, NAME } from '../schema/parts.js';
 import { scopeName } from '../spec.js';
 import type { BuildContext, YamlTransform } from './yaml-transform.js';
 
 /** Beam's MQTT URIs (`tcp://`, `ssl://`) and mqtt.js's, as mqtt.js takes them. */
 const SCHEMES: Readonly<Record<string, string>> = { 'tcp:': 'mqtt:', 'ssl:': 'mqtts:', 'mqtt:': 'mqtt:', 'mqtts:': 'mqtts:', 'ws:': 'ws:', 'wss:': 'wss:' };
 
+/** `connection_configuration:`, the shape of Beam's MqttIO schema transform. */
+const CONNECTION = configOf(
+  {
+    server_uri: {
+      type: 'string',
+      pattern: `^(${Object.keys(SCHEMES)
+        .map((s) => s.slice(0, -1))
+        .join('|')})://`,
+      expected: 'tcp://host:port (or ssl://, mqtt://, mqtts://, ws://, wss://)',
+    },
+    topic: NAME,
+    client_id: NAME,
+    username: NAME,
+    password: NAME,
+  },
+  ['server_uri', 'topic', 'client_id'],
+);
+
 function brokerUrl(connection: ConfigReader): string {
   const uri = connection.string('server_uri');
-  const scheme = /^[a-z]+:/.exec(uri)?.[0];
-  const mapped = scheme === undefined ? undefined : SCHEMES[scheme];
-  if (mapped === undefined) throw connection.error('server_uri', `expected tcp://host:port (or ssl://, mqtt://, mqtts://, ws://, wss://), got ${describe(uri)}`);
-  return mapped + uri.slice(scheme!.length);
+  const scheme = /^[a-z]+:/.exec(uri)![0];
+  return SCHEMES[scheme]! + uri.slice(scheme.length);
 }
 
 /**
@@ -28,17 +45,16 @@ function brokerUrl(connection: ConfigReader): string {
  */
 export const ReadFromMqtt: YamlTransform = {
   kind: 'root',
+  configSchema: configOf({ connection_configuration: CONNECTION, event_time_field: NAME, max_lateness: DURATION }, ['connection_configuration']),
   build(begin, { config, spec, store, onIngest }: BuildContext) {
-    config.allowOnly(['connection_configuration', 'event_time_field', 'max_lateness']);
-    const connection = config.mapping('connection_configuration').allowOnly(['server_uri', 'topic', 'client_id', 'username', 'password']);
+    const connection = config.child('connection_configuration');
     if (store === undefined) {
       throw config.error(
         'connection_configuration',
         'ReadFromMqtt commits each message to a database before acknowledging it: run the pipeline with one (runnel run <pipeline.yaml> --db <file>)',
       );
     }
-    const maxLateness = config.has('max_lateness') ? parseDuration(config.raw('max_lateness')) : 0;
-    if (maxLateness === undefined) throw config.error('max_lateness', `expected ${DURATION_HINT}, got ${describe(config.raw('max_lateness'))}`);
+    const maxLateness = parseDuration(config.raw('max_lateness')) ?? 0;
     const eventTimeField = config.optionalString('event_time_field');
     const username = connection.optionalString('username');
     const password = connection.optionalString('password');
@@ -85,9 +101,9 @@ function topicOf(template: string): (row: Row) => string {
  */
 export const WriteToMqtt: YamlTransform = {
   kind: 'sink',
+  configSchema: configOf({ connection_configuration: CONNECTION, retain: { type: 'boolean', expected: 'true or false' } }, ['connection_configuration']),
   build(input, { config, spec, store, publish }: BuildContext) {
-    config.allowOnly(['connection_configuration', 'retain']);
-    const connection = config.mapping('connection_configuration').allowOnly(['server_uri', 'topic', 'client_id', 'username', 'password']);
+    const connection = config.child('connection_configuration');
     if (store === undefined || publish === undefined) {
       throw config.error(
         'connection_configuration',

@@ -1,6 +1,7 @@
 import { describe } from '../config.js';
+import { configOf, ERROR_HANDLING, LANGUAGE, OUTPUT_NAME, ROW_VALUE } from '../schema/parts.js';
 import { languageOf, rowFunction } from '../expressions.js';
-import { applyRowStep, errorOutputOf, GOOD } from './row-step.js';
+import { applyRowStep, errorOutputOf } from './row-step.js';
 import type { YamlTransform } from './yaml-transform.js';
 
 /**
@@ -11,14 +12,22 @@ import type { YamlTransform } from './yaml-transform.js';
  */
 export const Partition: YamlTransform = {
   kind: 'step',
+  configSchema: configOf(
+    {
+      by: ROW_VALUE,
+      outputs: { type: 'array', minItems: 1, uniqueItems: true, items: OUTPUT_NAME, expected: 'a list of output names', messages: { uniqueItems: 'lists an output twice' } },
+      unknown_output: OUTPUT_NAME,
+      language: LANGUAGE,
+      error_handling: ERROR_HANDLING,
+    },
+    ['by', 'outputs'],
+  ),
   build(input, { config }) {
-    config.allowOnly(['by', 'outputs', 'unknown_output', 'language', 'error_handling']);
     const by = rowFunction(config, 'by', config.required('by'), languageOf(config));
     const outputs = config.names('outputs');
     const unknown = config.optionalString('unknown_output');
     const errorOutput = errorOutputOf(config);
     const listed = new Set(outputs);
-    if (listed.size !== outputs.length) throw config.error('outputs', 'lists an output twice');
     for (const [key, name] of [
       ['unknown_output', unknown],
       ['error_handling', errorOutput],
@@ -26,8 +35,6 @@ export const Partition: YamlTransform = {
       if (name !== undefined && listed.has(name)) throw config.error(key, `"${name}" is one of the outputs; give it a name of its own`);
     }
     if (errorOutput !== undefined && errorOutput === unknown) throw config.error('error_handling', `"${errorOutput}" is the unknown_output; give it a name of its own`);
-    const bad = [...outputs, unknown].find((name) => name !== undefined && (name.includes('.') || name === GOOD));
-    if (bad !== undefined) throw config.error('outputs', `an output cannot be named "${GOOD}" or contain ".", got ${describe(bad)}`);
     const named = unknown === undefined ? outputs : [...outputs, unknown];
     return applyRowStep(
       input,

@@ -2,8 +2,9 @@ import type { DoFn, ProcessContext } from '../../core/do-fn.js';
 import { TupleTag } from '../../core/do-fn.js';
 import type { PCollection } from '../../core/pcollection.js';
 import { parDoWithOutputs } from '../../transforms/par-do.js';
-import { describe, type ConfigReader } from '../config.js';
+import type { ConfigReader } from '../config.js';
 import type { Row } from '../expressions.js';
+import { GOOD } from '../schema/parts.js';
 import type { StepOutputs } from './yaml-transform.js';
 
 /** Where a row step sends what it makes of one row. */
@@ -17,20 +18,12 @@ export interface RowOutput {
 /** What a row-at-a-time transform does with one row; a throw is that row's failure. */
 export type RowStep = (row: Row, out: RowOutput) => void;
 
-/** The main output's name when a transform has an error output, as in Beam (`MapToFields.good`). */
-export const GOOD = 'good';
-
 /**
- * The name `error_handling: { output: … }` gives the transform's error output, or undefined
- * without `error_handling`. Beam's other keys (`threshold`) are refused: Runnel has no failure
- * threshold; a run fails on a bad row only with `runnel run --fail-fast`.
+ * The name `error_handling: { output: … }` (schema `ERROR_HANDLING`) gives the transform's error
+ * output, or undefined without `error_handling`.
  */
 export function errorOutputOf(config: ConfigReader): string | undefined {
-  if (!config.has('error_handling')) return undefined;
-  const handling = config.mapping('error_handling').allowOnly(['output']);
-  const name = handling.string('output');
-  if (name.includes('.') || name === GOOD) throw handling.error('output', `an error output cannot be named "${GOOD}" (the main output) or contain ".", got ${describe(name)}`);
-  return name;
+  return config.has('error_handling') ? config.child('error_handling').string('output') : undefined;
 }
 
 /**

@@ -12,6 +12,7 @@ import { readGraph } from '../../ml/onnx/decode-graph.js';
 import type { GraphSpec } from '../../ml/onnx/encode.js';
 import { describe, type ConfigReader } from '../config.js';
 import type { Row } from '../expressions.js';
+import { configOf, FIELD_NAMES, NAME, type JsonSchema } from '../schema/parts.js';
 import type { YamlTransform } from './yaml-transform.js';
 
 /** The handler type Runnel runs. */
@@ -32,6 +33,27 @@ const BEAM_HANDLERS: Readonly<Record<string, string>> = {
   OnnxModelHandlerNumpy: "is Beam's Python ONNX handler; Runnel's own is OnnxModelHandler, which reads rows by field name",
 };
 
+/** `config:` of Runnel's handler; the handler types Beam has are refused in `build`, with how to export their models. */
+const MODEL_HANDLER: JsonSchema = {
+  ...configOf({ type: NAME, config: { type: 'object', expected: 'a mapping' } }, ['type']),
+  if: { properties: { type: { const: ONNX } } },
+  then: {
+    properties: {
+      config: configOf(
+        {
+          model_uri: NAME,
+          features: FIELD_NAMES,
+          outputs: FIELD_NAMES,
+          nan: { enum: ['reject', 'pass'], expected: 'reject (a row with a NaN or null feature is a dead letter) or pass' },
+          max_batch_size: { type: 'integer', minimum: 1, expected: 'a positive whole number' },
+        },
+        ['model_uri'],
+      ),
+    },
+    required: ['config'],
+  },
+};
+
 /**
  * `RunInference` (Beam's YAML form: `config: { model_handler: { type, config }, inference_tag }`)
  * with Runnel's `OnnxModelHandler`: `model_uri` is an ONNX file (relative to the pipeline file),
@@ -45,29 +67,27 @@ const BEAM_HANDLERS: Readonly<Record<string, string>> = {
  */
 export const RunInference: YamlTransform = {
   kind: 'step',
+  configSchema: configOf({ model_handler: MODEL_HANDLER, inference_tag: NAME }, ['model_handler']),
   build(input, { config, pipelineDir }) {
-    config.allowOnly(['model_handler', 'inference_tag']);
     const tag = config.has('inference_tag') ? config.string('inference_tag') : 'inference';
-    const spec = config.mapping('model_handler').allowOnly(['type', 'config']);
+    const spec = config.child('model_handler');
     const type = spec.string('type');
     if (type !== ONNX) {
       const why = BEAM_HANDLERS[type];
       throw spec.error('type', why ? `${type} ${why}: ${EXPORT_HINT}` : `unknown model handler type ${describe(type)}; Runnel runs ${ONNX}: ${EXPORT_HINT}`);
     }
-    const handler = spec.mapping('config').allowOnly(['model_uri', 'features', 'outputs', 'nan', 'max_batch_size']);
+    const handler = spec.child('config');
     const model = readModel(handler, pipelineDir);
     const features = featuresOf(handler, model);
     const outputs = handler.has('outputs') ? handler.names('outputs') : undefined;
     if (outputs && model.graph) checkOutputs(handler, outputs, model.graph);
-    const nan = handler.raw('nan') ?? 'reject';
-    if (nan !== 'reject' && nan !== 'pass') throw handler.error('nan', `expected reject (a row with a NaN or null feature is a dead letter) or pass, got ${describe(nan)}`);
-    const maxBatchSize = handler.raw('max_batch_size') ?? 1024;
-    if (!Number.isInteger(maxBatchSize) || (maxBatchSize as number) < 1) throw handler.error('max_batch_size', `expected a positive whole number, got ${describe(maxBatchSize)}`);
+    const nan = (handler.raw('nan') as 'reject' | 'pass' | undefined) ?? 'reject';
+    const maxBatchSize = (handler.raw('max_batch_size') as number | undefined) ?? 1024;
 
     const served = servedModel(new OnnxModelHandler(), model.bytes, { id: model.uri, nan, ...(outputs ? { outputs } : {}) });
     return input
       .map((row: Row) => kv(row, exampleOf(row, features)), 'example')
-      .apply(runInference<Row, number[]>(served, { keyed: true, maxBatchSize: maxBatchSize as number }))
+      .apply(runInference<Row, number[]>(served, { keyed: true, maxBatchSize }))
       .map(({ key, value }: KV<Row, PredictionResult<number[]>>): Row => ({ ...key, [tag]: predictionRow(value) }), 'prediction');
   },
 };

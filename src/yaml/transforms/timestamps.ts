@@ -1,7 +1,8 @@
 import type { ProcessContext } from '../../core/do-fn.js';
 import type { BoundedWindow } from '../../core/window.js';
-import { describe, isMapping } from '../config.js';
+import { describe } from '../config.js';
 import { languageOf, rowFunction, type Row } from '../expressions.js';
+import { configOf, ERROR_HANDLING, LANGUAGE, ROW_VALUE } from '../schema/parts.js';
 import { applyRowFunction, errorOutputOf } from './row-step.js';
 import type { YamlTransform } from './yaml-transform.js';
 
@@ -11,8 +12,8 @@ import type { YamlTransform } from './yaml-transform.js';
  */
 export const AssignTimestamps: YamlTransform = {
   kind: 'step',
+  configSchema: configOf({ timestamp: ROW_VALUE, language: LANGUAGE, error_handling: ERROR_HANDLING }, ['timestamp']),
   build(input, { config }) {
-    config.allowOnly(['timestamp', 'language', 'error_handling']);
     const timestamp = rowFunction(config, 'timestamp', config.required('timestamp'), languageOf(config));
     return applyRowFunction(input, 'timestamp', { timestamp: (row: Row) => toMillis(timestamp(row)) }, errorOutputOf(config));
   },
@@ -34,6 +35,9 @@ const WINDOW_FIELDS: Readonly<Record<string, (timestamp: number, window: Bounded
   window_type: (_t, w) => (w.id === 'global' ? 'GlobalWindow' : 'IntervalWindow'),
 };
 
+/** One of the windowing fields ExtractWindowingInfo gives. */
+const WINDOW_FIELD = { enum: Object.keys(WINDOW_FIELDS), messages: { enum: `unknown windowing field {value}; Runnel gives ${Object.keys(WINDOW_FIELDS).join(', ')}` } };
+
 /**
  * `ExtractWindowingInfo`: adds the element's event time and window to the row as fields, in
  * seconds as Beam gives them: `fields: [window_start, window_end]`, or a mapping from the new
@@ -41,16 +45,19 @@ const WINDOW_FIELDS: Readonly<Record<string, (timestamp: number, window: Bounded
  */
 export const ExtractWindowingInfo: YamlTransform = {
   kind: 'step',
+  configSchema: configOf({
+    fields: {
+      anyOf: [
+        { type: 'array', minItems: 1, items: WINDOW_FIELD },
+        { type: 'object', minProperties: 1, additionalProperties: WINDOW_FIELD },
+      ],
+      expected: `a list of ${Object.keys(WINDOW_FIELDS).join(', ')} (or a mapping of new field names to them)`,
+    },
+  }),
   build(input, { config }) {
-    config.allowOnly(['fields']);
     const given = config.raw('fields') ?? Object.keys(WINDOW_FIELDS);
-    const pairs: [string, unknown][] = Array.isArray(given) ? given.map((f: unknown) => [String(f), f]) : isMapping(given) ? Object.entries(given) : [];
-    if (pairs.length === 0) throw config.error('fields', `expected a list of ${Object.keys(WINDOW_FIELDS).join(', ')} (or a mapping to them), got ${describe(given)}`);
-    const extract = pairs.map(([name, what]) => {
-      const fn = typeof what === 'string' ? WINDOW_FIELDS[what] : undefined;
-      if (!fn) throw config.error('fields', `unknown windowing field ${describe(what)}; Runnel gives ${Object.keys(WINDOW_FIELDS).join(', ')}`);
-      return [name, fn] as const;
-    });
+    const pairs: [string, unknown][] = Array.isArray(given) ? given.map((f: unknown) => [String(f), f]) : Object.entries(given as Record<string, unknown>);
+    const extract = pairs.map(([name, what]) => [name, WINDOW_FIELDS[what as string]!] as const);
     return input.parDo(
       {
         process(row: Row, context: ProcessContext<Row>) {

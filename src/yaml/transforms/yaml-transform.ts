@@ -4,6 +4,7 @@ import type { IngestStats } from '../../io/mqtt/commit-gate.js';
 import type { OutboxTarget } from '../../io/mqtt/outbox-publisher.js';
 import type { Store } from '../../store/store.js';
 import type { ConfigReader } from '../config.js';
+import type { JsonSchema } from '../schema/parts.js';
 import type { Row } from '../expressions.js';
 import type { TransformSpec } from '../spec.js';
 
@@ -40,11 +41,18 @@ export interface StepOutputs {
   readonly errorOutput?: string;
 }
 
-/** How one Beam YAML transform type becomes Runnel transforms. */
-export type YamlTransform =
+/**
+ * How one Beam YAML transform type becomes Runnel transforms. `configSchema` is the JSON Schema
+ * of its `config:` (see `schema/parts.ts` for the common pieces): the pipeline schema checks every
+ * transform's config against it before anything is built, so `build` reads a config of that shape
+ * and reports only what a schema cannot express.
+ */
+export type YamlTransform = { readonly configSchema: JsonSchema } &
   /** Reads no input (`Create`, `ReadFromCsv`). */
-  | { readonly kind: 'root'; build(begin: PBegin, context: BuildContext): PCollection<Row> }
-  /** Reads one collection (several inputs are flattened first) and produces one, or several. */
-  | { readonly kind: 'step'; build(input: PCollection<Row>, context: BuildContext): PCollection<Row> | StepOutputs }
-  /** Writes its input somewhere and has no output. */
-  | { readonly kind: 'sink'; build(input: PCollection<Row>, context: BuildContext): void };
+  (
+    | { readonly kind: 'root'; build(begin: PBegin, context: BuildContext): PCollection<Row> }
+    /** Reads one collection (several inputs are flattened first) and produces one, or several. */
+    | { readonly kind: 'step'; build(input: PCollection<Row>, context: BuildContext): PCollection<Row> | StepOutputs }
+    /** Writes its input somewhere and has no output. */
+    | { readonly kind: 'sink'; build(input: PCollection<Row>, context: BuildContext): void }
+  );
