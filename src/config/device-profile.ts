@@ -14,6 +14,8 @@ export interface DeviceProfile {
   readonly sqlite: { readonly cacheMiB: number; readonly synchronous: 'NORMAL' | 'FULL' };
   /** V8 heap limits that keep the process inside `memoryBudgetMiB` (see `heapFlags`). */
   readonly v8: { readonly maxOldSpaceMiB: number; readonly maxSemiSpaceMiB: number };
+  /** On-device retraining (`ModelLifecycle`'s policy): the newest samples a fit uses, and the time a fit may take. */
+  readonly training?: { readonly maxSamples: number; readonly retrainBudgetMs: number };
 }
 
 /** The `devices/` folder shipped with Runnel. */
@@ -64,6 +66,7 @@ export function validateDeviceProfile(data: unknown, where: string): DeviceProfi
     'v8.maxSemiSpaceMiB',
   ])
     positiveInteger(p);
+  if (field('training') !== undefined) for (const p of ['training.maxSamples', 'training.retrainBudgetMs']) positiveInteger(p);
   const oldSpace = field('v8.maxOldSpaceMiB');
   if (typeof oldSpace === 'number' && typeof field('memoryBudgetMiB') === 'number' && oldSpace >= (field('memoryBudgetMiB') as number))
     problems.push(`"v8.maxOldSpaceMiB" (${oldSpace}) must be below "memoryBudgetMiB" (${String(field('memoryBudgetMiB'))}): the process needs memory beside the heap`);

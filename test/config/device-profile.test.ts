@@ -32,4 +32,13 @@ describe('device profiles', () => {
       /"v8.maxOldSpaceMiB" \(256\) must be below "memoryBudgetMiB" \(256\)/,
     );
   });
+
+  it('takes an optional training section (retrain sample count and time budget) and checks it when present', () => {
+    const good = loadDeviceProfile('raspberry-pi-4');
+    expect(good.training).toEqual({ maxSamples: 10000, retrainBudgetMs: 1000 });
+    expect(validateDeviceProfile({ ...good, training: undefined }, 'none.json').training).toBeUndefined();
+    expect(() => validateDeviceProfile({ ...good, training: { maxSamples: 0, retrainBudgetMs: 1000 } }, 't.json')).toThrow(
+      /"training.maxSamples" must be a positive integer \(got 0\)/,
+    );
+  });
 });
