@@ -24,7 +24,7 @@ export interface NewSyncJob {
 /** A queued job as read back. */
 export interface SyncJob extends NewSyncJob {
   readonly id: number;
-  /** Failed attempts so far. */
+  /** Attempts started so far (one that a crash interrupted counts too). */
   readonly attempts: number;
   /** Not run before this time, ms since the epoch. */
   readonly dueAt: number;
@@ -75,6 +75,7 @@ export class SyncJobs {
   readonly #due: Statement;
   readonly #all: Statement;
   readonly #delete: Statement;
+  readonly #started: Statement;
   readonly #failed: Statement;
   readonly #known: Statement;
   readonly #setKnown: Statement;
@@ -93,7 +94,8 @@ export class SyncJobs {
     this.#due = db.prepare(`SELECT ${columns} FROM sync_queue WHERE due_at <= ? ORDER BY id LIMIT ?`);
     this.#all = db.prepare(`SELECT ${columns} FROM sync_queue ORDER BY id`);
     this.#delete = db.prepare('DELETE FROM sync_queue WHERE id = ? AND revision = ?');
-    this.#failed = db.prepare('UPDATE sync_queue SET attempts = attempts + 1, due_at = ?, last_error = ? WHERE id = ?');
+    this.#started = db.prepare('UPDATE sync_queue SET attempts = attempts + 1, due_at = ? WHERE id = ?');
+    this.#failed = db.prepare('UPDATE sync_queue SET last_error = ? WHERE id = ?');
     this.#known = db.prepare('SELECT version, sha256 FROM sync_known WHERE model = ?');
     this.#setKnown = db.prepare(
       'INSERT INTO sync_known (model, version, sha256, at) VALUES (?, ?, ?, ?) ON CONFLICT (model) DO UPDATE SET version = excluded.version, sha256 = excluded.sha256, at = excluded.at',
@@ -132,9 +134,17 @@ export class SyncJobs {
     this.#finish(job, settled.known && { ...settled.known, at }, settled.next, at);
   }
 
-  /** Counts a failed attempt and sets when to try again. */
-  failed(id: number, retryAt: number, error: string): void {
-    this.#failed.run(retryAt, error, id);
+  /**
+   * Counts an attempt as it starts and sets when to try again should it fail, so an attempt that
+   * a crash interrupts is counted and retried after its backoff like one that failed.
+   */
+  started(id: number, retryAt: number): void {
+    this.#started.run(retryAt, id);
+  }
+
+  /** Keeps why the attempt failed (it stays due at the time `started` set). */
+  failed(id: number, error: string): void {
+    this.#failed.run(error, id);
   }
 
   /** The version of `model` this device last pulled or pushed, if any. */

@@ -16,6 +16,15 @@ export type PushDetails = Omit<ModelManifest, 'name' | 'version' | 'createdAt' |
   readonly pushId?: string;
 };
 
+/** How `push` may save work. */
+export interface PushOptions {
+  /**
+   * The push id has never been sent before (a first attempt): no earlier attempt can have made a
+   * version, so the registry skips looking for one (which reads every manifest of the model).
+   */
+  readonly neverSent?: boolean;
+}
+
 /** Why a version was passed over: a failed check, or withdrawn by its publisher. */
 export type RefusalCode = SignatureFailure | 'symlink' | 'hash-mismatch' | 'unreadable' | 'withdrawn';
 
@@ -51,7 +60,7 @@ export type PullResult =
  */
 export interface ModelRegistry {
   /** Stores `bytes` as the next version of `name` (approved unless said otherwise). */
-  push(name: string, bytes: Uint8Array, details: PushDetails): Promise<ModelManifest>;
+  push(name: string, bytes: Uint8Array, details: PushDetails, options?: PushOptions): Promise<ModelManifest>;
   /** The newest approved version that passes every check, with the versions refused on the way. */
   pull(name: string): Promise<PullResult>;
   /** Every readable manifest of `name`, oldest version first (for display: signatures not checked). */

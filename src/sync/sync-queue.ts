@@ -142,17 +142,18 @@ export class SyncQueue {
   async #runDue(): Promise<SyncRun> {
     let done = 0;
     let failed = 0;
-    // A done job is deleted and a failed one is due again only later (at least 1 ms), so this ends.
+    // A done job is deleted and a started one is due again only later (at least 1 ms), so this ends.
     for (;;) {
       const [job] = this.#jobs.due(this.#clock.now(), 1);
       if (!job) break;
+      const delay = Math.max(1, backoffDelay(job.attempts, this.#options.backoff ?? DEFAULT_BACKOFF, this.#options.random));
+      this.#jobs.started(job.id, this.#clock.now() + delay);
       try {
         await this.#run(job);
         done++;
       } catch (error) {
         failed++;
-        const delay = Math.max(1, backoffDelay(job.attempts, this.#options.backoff ?? DEFAULT_BACKOFF, this.#options.random));
-        this.#jobs.failed(job.id, this.#clock.now() + delay, messageOf(error));
+        this.#jobs.failed(job.id, messageOf(error));
         this.#log(`sync: ${job.kind} of ${job.name} failed (attempt ${job.attempts + 1}; next in ${Math.round(delay / 1000)} s, kept in the queue): ${messageOf(error)}`);
       }
     }
@@ -165,9 +166,13 @@ export class SyncQueue {
     switch (job.kind) {
       case 'push': {
         const details = JSON.parse(job.details!) as StoredPush;
-        const manifest = await remote.push(job.name, job.body!, details);
-        const announcement = announce ? { kind: 'announce' as const, name: job.name, details: JSON.stringify({ version: manifest.version, sha256: manifest.sha256 }) } : undefined;
-        this.#jobs.done(job, now(), { known: { model: job.name, version: manifest }, ...(announcement && { next: announcement }) });
+        // A push id never sent before cannot have made a version: no need to look for one.
+        const manifest = await remote.push(job.name, job.body!, details, { neverSent: job.attempts === 0 });
+        // A retried push may find an older version than one pushed since: the newest stays known.
+        const newer = (this.#jobs.known(job.name)?.version ?? 0) < manifest.version;
+        const announcement =
+          announce && newer ? { kind: 'announce' as const, name: job.name, details: JSON.stringify({ version: manifest.version, sha256: manifest.sha256 }) } : undefined;
+        this.#jobs.done(job, now(), { ...(newer && { known: { model: job.name, version: manifest } }), ...(announcement && { next: announcement }) });
         this.#options.onPushed?.(manifest);
         return;
       }

@@ -6,7 +6,7 @@
  */
 import type { SigningKey, TrustSet } from './keys.js';
 import { parseManifest, sha256Hex, type ModelManifest } from './manifest.js';
-import type { ModelRegistry, PulledModel, PullResult, PushDetails, Refusal } from './registry.js';
+import type { ModelRegistry, PulledModel, PullResult, PushDetails, PushOptions, Refusal } from './registry.js';
 import { signManifest, verifyManifest } from './signature.js';
 
 /** The files of a version. */
@@ -79,10 +79,10 @@ export class VerifiedRegistry implements ModelRegistry {
     return this.#storage.location;
   }
 
-  async push(name: string, bytes: Uint8Array, details: PushDetails): Promise<ModelManifest> {
+  async push(name: string, bytes: Uint8Array, details: PushDetails, options: PushOptions = {}): Promise<ModelManifest> {
     checkName(name);
     if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0) throw new TypeError('model registry: push needs the model as non-empty bytes (Uint8Array)');
-    if (details.pushId !== undefined) {
+    if (details.pushId !== undefined && !options.neverSent) {
       const earlier = (await this.list(name)).find((m) => m.pushId === details.pushId);
       if (earlier) return earlier;
     }

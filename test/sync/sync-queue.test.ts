@@ -141,16 +141,21 @@ describe(`SyncQueue with S3 going away and coming back (seed ${SEED})`, () => {
     first.store.close();
 
     const again = device(prefix, clock, {}, first.dbPath);
-    expect(again.queue.waiting().map((j) => [j.kind, j.name])).toEqual([
-      ['push', 'temp'],
-      ['push', 'temp'],
-      ['push', 'temp'],
-      ['pull', 'other'],
+    expect(again.queue.waiting().map((j) => [j.kind, j.name, j.attempts])).toEqual([
+      ['push', 'temp', 1], // interrupted: counted, and due after its backoff
+      ['push', 'temp', 0],
+      ['push', 'temp', 0],
+      ['pull', 'other', 0],
     ]);
-    expect(await again.queue.runDue()).toEqual({ done: 4, failed: 0, waiting: 0 });
+    expect(await again.queue.runDue()).toEqual({ done: 3, failed: 0, waiting: 1 });
+    clock.advance(1000);
+    expect(await again.queue.runDue()).toEqual({ done: 1, failed: 0, waiting: 0 });
     const versions = await registry.list('temp');
-    expect(versions.map((m) => m.version)).toEqual([1, 2, 3]);
-    for (const [i, m] of versions.entries()) expect(m.metrics).toEqual(details(i).metrics);
+    expect(versions.map((m) => [m.version, m.metrics])).toEqual([
+      [1, details(0).metrics], // made by the attempt the crash interrupted, found by its push id
+      [2, details(1).metrics],
+      [3, details(2).metrics],
+    ]);
     expect(again.queue.known('temp')).toMatchObject({ version: 3 });
     again.store.close();
   });
