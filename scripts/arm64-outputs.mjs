@@ -1,16 +1,16 @@
 /**
  * Runs every WebAssembly kernel, the on-device trainers' predictions, JS Math.exp/log/sin/cos and
- * a few onnxruntime-web models on seeded inputs (finite ones, ones with NaN, -NaN, ±Inf, -0 and subnormals, and ones with ±Inf) and
+ * a few models through Runnel's onnxruntime-web handler on seeded inputs (finite ones, ones with NaN, -NaN, ±Inf, -0 and subnormals, and ones with ±Inf) and
  * prints one JSON line per output: `{ name, type, data }` with the raw bytes in base64.
  * scripts/test-arm64.mjs runs it under x64 and arm64 Node and compares the lines. Inputs are made
  * with integer arithmetic and division only (no Math.log/exp/cos, which may differ by an ulp
  * between architectures), and are printed too, so a difference in them shows up first.
  * Needs the compiled code (npm run build). Usage: node scripts/arm64-outputs.mjs
  */
-import * as ort from 'onnxruntime-web';
 import { seededRandom } from '../dist/src/common/random.js';
 import { instantiateKernels } from '../dist/src/kernels/index.js';
 import { frameOf } from '../dist/src/kernels/frame.js';
+import { OnnxModelHandler } from '../dist/src/ml/infer/index.js';
 import {
   gaussianNaiveBayesModel,
   kerasDenseModel,
@@ -347,13 +347,14 @@ const models = {
     { kernel: matrix(5, K, 1), bias: uniforms(K, 0.5), activation: 'softmax' },
   ]),
 };
-ort.env.wasm.numThreads = 1;
+// What a pipeline gets: the outputs as Runnel's handler hands them on (NaN inputs passed to the model).
+const handler = new OnnxModelHandler({ numThreads: 1 });
 for (const [model, bytes] of Object.entries(models)) {
   emit(`onnx ${model} model`, bytes);
-  const session = await ort.InferenceSession.create(bytes);
+  const loaded = await handler.load(bytes, { nan: 'pass' });
   for (const [label, frame] of Object.entries({ finite, special, infinite })) {
-    const results = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', frame, [N, D]) });
-    for (const output of session.outputNames) emit(`onnx ${model} ${output} ${label}`, results[output].data);
+    const results = await loaded.run(frameOf(frame, names));
+    for (const [output, value] of Object.entries(results)) emit(`onnx ${model} ${output} ${label}`, value.data);
   }
-  await session.release();
+  await loaded.release();
 }

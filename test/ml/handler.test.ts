@@ -164,6 +164,17 @@ register('data:text/javascript,' + encodeURIComponent("export async function res
     await Promise.all([rejecting.release(), imputing.release(), passing.release()]);
   });
 
+  it("hands on NaN outputs as the canonical NaN (0x7fc00000), not onnxruntime-web's CPU-dependent bits", async () => {
+    // Inf + (−Inf) and NaN inputs make NaN predictions; on x64 onnxruntime-web's are 0xffc00000.
+    const ones = await handler.load(linearRegressionModel({ weights: [1, 1], bias: 0 }), { nan: 'pass' });
+    const x = new Float32Array([Infinity, -Infinity, 1, 2, -Infinity, Infinity, 0, 0]);
+    new Uint32Array(x.buffer).set([0xffc00000, 0xffc12345], 6); // NaNs with other bits carried in
+    const out = (await ones.run(frameOf(x, ['a', 'b'])))['prediction']!.data as Float32Array;
+    expect(Array.from(out)).toEqual([NaN, 3, NaN, NaN]);
+    expect(Array.from(new Uint32Array(out.buffer, out.byteOffset, out.length), (bits) => bits.toString(16))).toEqual(['7fc00000', '40400000', '7fc00000', '7fc00000']);
+    await ones.release();
+  });
+
   it('reuses one scratch buffer for imputation across batches', () => {
     const scratch = { buffer: new Float32Array(0) };
     const f = frameOf(new Float32Array([NaN, 1, 2, NaN]), ['a', 'b']);

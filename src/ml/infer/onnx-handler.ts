@@ -91,6 +91,18 @@ function describe(m: Ort.InferenceSession.ValueMetadata): TensorDescription {
   return m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: m.shape.map(dimOf) } : { name: m.name, isTensor: false };
 }
 
+/**
+ * Float data with every NaN replaced by JavaScript's NaN (0x7fc00000 as f32, 0x7ff8… as f64), in
+ * place. onnxruntime-web computes NaNs whose sign and payload depend on the CPU (negative on x64,
+ * positive on arm64): outputs handed on this way have the same bits everywhere.
+ */
+function canonicalNaNs(data: Tensor['data']): Tensor['data'] {
+  if (data instanceof Float32Array || data instanceof Float64Array) {
+    for (let i = 0; i < data.length; i++) if (data[i] !== data[i]) data[i] = NaN;
+  }
+  return data;
+}
+
 /** A model with a live onnxruntime-web session. */
 export class LoadedOnnxModel implements FrameModel {
   readonly inputs: readonly TensorDescription[];
@@ -215,7 +227,7 @@ export class LoadedOnnxModel implements FrameModel {
       const out: ModelOutputs = {};
       for (const name of this.fetches) {
         const t = results[name]!;
-        out[name] = tensor(t.type as TensorType, t.data as Tensor['data'], t.dims);
+        out[name] = tensor(t.type as TensorType, canonicalNaNs(t.data as Tensor['data']), t.dims);
       }
       this.stats.ran(rows, this.now() - start);
       return out;
