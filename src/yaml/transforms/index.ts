@@ -1,6 +1,7 @@
 import { Combine } from './combine.js';
 import { Create } from './create.js';
 import { Explode } from './explode.js';
+import { Clip, FftBands, Impute, Lags, Rolling, ScaleRobust, ScaleToMinMax, ScaleToZScore, WindowStats } from './feature-steps.js';
 import { ReadFromCsv, ReadFromJson, ReadFromText, WriteToCsv, WriteToJson, WriteToText } from './files.js';
 import { Filter } from './filter.js';
 import { LogForTesting } from './log-for-testing.js';
@@ -37,6 +38,15 @@ export const YAML_TRANSFORMS: Readonly<Record<string, YamlTransform>> = {
   ReadFromMqtt,
   WriteToMqtt,
   RunInference,
+  WindowStats,
+  FftBands,
+  ScaleToZScore,
+  ScaleToMinMax,
+  ScaleRobust,
+  Impute,
+  Clip,
+  Lags,
+  Rolling,
 };
 
 export type { BuildContext, MqttEgress, StepOutputs, YamlTransform } from './yaml-transform.js';
