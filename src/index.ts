@@ -89,16 +89,15 @@ export * as onnx from './ml/onnx/index.js';
 export * from './ml/evaluate/index.js';
 /** The learning loop: training samples, retrain policy, champion/challenger, shadow, rollback (issue 16). */
 export * from './ml/lifecycle/index.js';
-export {
-  DirectoryRegistry,
-  type DirectoryRegistryOptions,
-  type ModelRegistry,
-  type PullResult,
-  type PulledModel,
-  type PushDetails,
-  type Refusal,
-  type RefusalCode,
-} from './sync/directory-registry.js';
+export type { ModelRegistry, PullResult, PulledModel, PushDetails, PushOptions, Refusal, RefusalCode } from './sync/registry.js';
+export { VerifiedRegistry, type EntryFile, type RegistryOptions, type VersionFiles, type VersionStorage } from './sync/verified-registry.js';
+export { DirectoryRegistry, type DirectoryRegistryOptions } from './sync/directory-registry.js';
+/** Types only: the S3 module loads the AWS SDK, so it is opened through `openRegistry('s3://…')`. */
+export type { S3Location, S3Objects, S3Registry, S3RegistryOptions } from './sync/s3-registry.js';
+export { openRegistry, parseS3Url, type OpenedRegistry } from './sync/open-registry.js';
+export { SyncQueue, type Announce, type ReportTarget, type SyncQueueOptions, type SyncRun } from './sync/sync-queue.js';
+export { deviceReport, type DeviceReport, type ReportedModel } from './sync/device-report.js';
+export { announcementTopic, listenForAnnouncements, mqttAnnouncer, parseAnnouncement } from './sync/announcements.js';
 export { deviceKeys, generateKeyPair, keyIdOf, loadSigningKey, loadTrustSet, type DeviceKeys, type KeyPairFiles, type SigningKey, type TrustSet } from './sync/keys.js';
 export type { ModelManifest, TrainedOn } from './sync/manifest.js';
 
