@@ -1,7 +1,8 @@
 /**
  * The sync queue against a real S3 server (s3rver on 127.0.0.1) that is stopped and started
  * again, on a virtual clock: pushes and pulls made while it is down stay queued and back off
- * (1 s, 2 s, 4 s), then complete when it returns, with nothing duplicated; a push whose answer
+ * (1 s, 2 s, 4 s), then complete when it returns, with nothing duplicated; an upload cut in the
+ * middle is retried whole; a push whose answer
  * was lost after the bucket took it, and a restart in the middle of the queue, make no second
  * version; a pulled version is handed over once, and a tampered newer one is refused while the
  * old one stays; scheduled pulls; device reports queued while offline.
@@ -89,6 +90,35 @@ describe(`SyncQueue with S3 going away and coming back (seed ${SEED})`, () => {
     b.queue.pull('temp'); // the same version again: not handed over twice
     expect(await b.queue.runDue()).toEqual({ done: 1, failed: 0, waiting: 0 });
     expect(b.models.length).toBe(1);
+    a.store.close();
+    b.store.close();
+  });
+
+  it('S3 stopping in the middle of an upload fails the push, which completes once it is back: one whole version', async () => {
+    const prefix = `q${++prefixes}`;
+    const clock = new VirtualClock(0);
+    let chunks = 0;
+    // The upload cap's pauses are the hook: the server goes away while the model is half sent.
+    const sleep = async (): Promise<void> => {
+      if (++chunks === 5) await s3.pause();
+    };
+    const registry = new S3Registry({ ...s3.location, prefix }, { signingKey, trust, uploadBytesPerSecond: 1000, sleep });
+    const a = device(prefix, clock, { remote: registry });
+    const bytes = Uint8Array.from({ length: 2000 }, () => Math.floor(random() * 256));
+    a.queue.push('temp', bytes, details(0));
+    try {
+      expect(await a.queue.runDue()).toEqual({ done: 0, failed: 1, waiting: 1 });
+      expect(a.log.at(-1)).toMatch(/^sync: push of temp failed \(attempt 1; .*S3 registry: writing s3:\/\/[^ ]*\/models\/temp\/1\//);
+    } finally {
+      await s3.resume();
+    }
+    clock.advance(1000);
+    expect(await a.queue.runDue()).toEqual({ done: 1, failed: 0, waiting: 0 });
+    const b = device(prefix, clock);
+    b.queue.pull('temp');
+    await b.queue.runDue();
+    expect(b.models.map((m) => [m.manifest.version, m.bytes])).toEqual([[1, bytes]]);
+    expect((await registry.list('temp')).map((m) => m.version)).toEqual([1]);
     a.store.close();
     b.store.close();
   });
