@@ -1,7 +1,7 @@
 import { RunnelError, messageOf } from '../common/errors.js';
 import { pcollections, type PCollection } from '../core/pcollection.js';
 import { Pipeline, type PBegin } from '../core/pipeline.js';
-import { composite } from '../core/ptransform.js';
+import { PTransform, type ExpandContext } from '../core/ptransform.js';
 import type { WindowFn } from '../core/windowing/window-fns.js';
 import type { IngestStats } from '../io/mqtt/commit-gate.js';
 import type { Store } from '../store/store.js';
@@ -9,8 +9,9 @@ import { flatten } from '../transforms/flatten.js';
 import { ConfigReader } from './config.js';
 import type { Row } from './expressions.js';
 import type { YamlPath, YamlSource } from './source-map.js';
-import { scopeName, type PipelineSpec, type TransformSpec } from './spec.js';
-import { YAML_TRANSFORMS, type MqttEgress, type StepOutputs } from './transforms/index.js';
+import { NO_OUTPUT, outputOf, referenceTable, resolve, type Built, type Reader, type ReferenceTable } from './references.js';
+import { scopeName, type CompositeSpec, type PipelineSpec, type ScopeSpec, type TransformSpec } from './spec.js';
+import { YAML_TRANSFORMS, type MqttEgress } from './transforms/index.js';
 import { windowFnOf } from './windowing.js';
 
 /** Options of `buildPipeline`. */
@@ -29,150 +30,176 @@ export interface BuildOptions {
   readonly onIngest?: (source: string, stats: Readonly<IngestStats>) => void;
 }
 
-/** A sink's place in the table of outputs: it has none. */
-const NO_OUTPUT = Symbol('no output');
+/** A `windowing:` spec and where it is written. */
+interface Windowing {
+  readonly value: unknown;
+  readonly path: YamlPath;
+}
 
-/** What a transform made: one collection, several (`StepOutputs`), or nothing (a sink). */
-type Built = PCollection<Row> | StepOutputs | typeof NO_OUTPUT;
+/** One scope being built: the pipeline's, or a composite's. */
+interface Scope {
+  readonly spec: ScopeSpec;
+  /** The collections the scope's input names stand for (a composite's `input:` tags). */
+  readonly bound: ReadonlyMap<string, PCollection<Row>>;
+  /** Applied to each root transform without a `windowing:` of its own. */
+  readonly rootWindowing: Windowing | undefined;
+  readonly refs: ReferenceTable;
+  readonly built: Map<number, Built>;
+  readonly building: Set<number>;
+}
 
-/** Builds the Runnel pipeline of a Beam YAML file's transforms, in dependency order. */
+/** Builds the Runnel pipeline of a Beam YAML file's transforms, in dependency order, composites as nested scopes. */
 export function buildPipeline(source: YamlSource, spec: PipelineSpec, options: BuildOptions): Pipeline {
-  const pipeline = new Pipeline();
-  const refs = referenceTable(spec.transforms);
-  const outputs = new Map<number, Built>();
-  const building = new Set<number>();
-  /** The named outputs read, as `index.name`. */
-  const read = new Set<string>();
-
-  const visit = (index: number, from?: TransformSpec): Built => {
-    const done = outputs.get(index);
-    if (done) return done;
-    const t = spec.transforms[index]!;
-    if (building.has(index)) throw source.error(from?.inputsPath ?? t.path, 'is part of a cycle of inputs: a pipeline is a graph without loops', t.label);
-    building.add(index);
-    const inputs = t.inputs.map((ref) => {
-      const { index: i, output } = resolve(source, t, ref, refs);
-      if (output !== undefined) read.add(`${i}.${output}`);
-      return outputOf(source, t, ref, spec.transforms[i]!, visit(i, t), output);
-    });
-    const out = apply(pipeline, source, t, inputs, spec, options);
-    outputs.set(index, out);
-    return out;
-  };
-  spec.transforms.forEach((_t, i) => visit(i));
-  outputs.forEach((out, i) => {
-    if (out === NO_OUTPUT || !('named' in out) || out.errorOutput === undefined || read.has(`${i}.${out.errorOutput}`)) return;
-    const t = spec.transforms[i]!;
-    throw source.error(
-      [...t.path, 'config', 'error_handling', 'output'],
-      `no transform reads the error output "${out.errorOutput}" (Beam refuses such a pipeline): read it as "${t.name ?? t.type}.${out.errorOutput}", e.g. with LogForTesting or WriteToJson, or leave out error_handling to send bad rows to Runnel's dead letters`,
-      t.label,
-    );
-  });
-  return pipeline;
+  const builder = new Builder(source, options);
+  builder.scope(spec, new Map(), spec.windowing === undefined ? undefined : { value: spec.windowing, path: ['pipeline', 'windowing'] });
+  builder.checkErrorOutputsRead();
+  return builder.pipeline;
 }
 
-/** The collection `ref` names among what `from` built: its main output, or the named `output`. */
-function outputOf(source: YamlSource, t: TransformSpec, ref: string | number, from: TransformSpec, built: Built, output: string | undefined): PCollection<Row> {
-  const shown = typeof ref === 'number' ? from.label : `"${ref}"`;
-  if (built === NO_OUTPUT) throw source.error(t.inputsPath, `reads from ${from.label}, which writes files and has no output`, t.label);
-  const base = from.name ?? from.type;
-  if (!('named' in built)) {
-    if (output === undefined) return built;
-    throw source.error(t.inputsPath, `reads ${shown}, but ${from.label} has one output: read it as "${base}"`, t.label);
-  }
-  const names = [...built.named.keys()].map((n) => `"${base}.${n}"`).join(', ');
-  if (output === undefined) {
-    if (built.main) return built.main;
-    throw source.error(t.inputsPath, `reads ${shown}, but ${from.label} has several outputs: read one of ${names}`, t.label);
-  }
-  const named = built.named.get(output);
-  if (named) return named;
-  throw source.error(t.inputsPath, `reads ${shown}, but ${from.label} has no output "${output}" (it has ${names})`, t.label);
-}
+class Builder {
+  readonly pipeline = new Pipeline();
+  /** Each error output made, and whether something reads it (a transform, or a composite's `output:`). */
+  readonly #errorOutputs = new Map<TransformSpec, { output: string; read: boolean }>();
 
-function apply(pipeline: Pipeline, source: YamlSource, t: TransformSpec, inputs: PCollection<Row>[], spec: PipelineSpec, options: BuildOptions): Built {
-  const impl = YAML_TRANSFORMS[t.type]!; // the schema refused other types
-  const context = {
-    spec: t,
-    config: new ConfigReader(source, [...t.path, 'config'], t.config, t.label),
-    log: options.log,
-    baseDir: options.baseDir,
-    pipelineDir: options.pipelineDir,
-    ...(options.store ? { store: options.store } : {}),
-    ...(options.publish ? { publish: options.publish } : {}),
-    ...(options.onIngest ? { onIngest: options.onIngest } : {}),
-  };
-  const windowFn = windowingOf(source, t, impl.kind === 'root' ? spec.windowing : undefined);
-  const name = t.name === undefined ? undefined : scopeName(t);
-  const scoped = <In, Out>(fn: (input: In) => Out) => (name === undefined ? composite(t.type, fn) : composite(name, fn).withName(name));
-  try {
-    if (impl.kind === 'root') {
-      if (inputs.length > 0) throw source.error(t.inputsPath, 'reads no input: leave out "input:"', t.label);
-      return pipeline.apply(
-        scoped((begin: PBegin) => {
-          const out = impl.build(begin, context);
-          return windowFn ? out.windowInto(windowFn) : out;
-        }),
+  constructor(
+    private readonly source: YamlSource,
+    private readonly options: BuildOptions,
+  ) {}
+
+  /** Builds every transform of a scope. */
+  scope(spec: ScopeSpec, bound: ReadonlyMap<string, PCollection<Row>>, rootWindowing: Windowing | undefined): Scope {
+    const scope: Scope = { spec, bound, rootWindowing, refs: referenceTable(spec.transforms), built: new Map(), building: new Set() };
+    spec.transforms.forEach((_t, i) => this.#visit(scope, i));
+    return scope;
+  }
+
+  checkErrorOutputsRead(): void {
+    for (const [t, { output, read }] of this.#errorOutputs) {
+      if (read) continue;
+      throw this.source.error(
+        [...t.path, 'config', 'error_handling', 'output'],
+        `no transform reads the error output "${output}" (Beam refuses such a pipeline): read it as "${t.name ?? t.type}.${output}", e.g. with LogForTesting or WriteToJson, or leave out error_handling to send bad rows to Runnel's dead letters`,
+        t.label,
       );
     }
-    if (inputs.length === 0) throw source.error(t.path, 'needs "input:" naming the transform it reads (or put the pipeline in "type: chain")', t.label);
-    return pipeline.applyTo(
-      inputs,
-      scoped((ins: PCollection<Row>[]) => {
-        let input = ins.length === 1 ? ins[0]! : pcollections(...ins).apply(flatten<Row>());
-        if (windowFn) input = input.windowInto(windowFn);
-        return impl.kind === 'sink' ? (impl.build(input, context), NO_OUTPUT) : impl.build(input, context);
-      }),
-    );
-  } catch (error) {
-    if (error instanceof RunnelError) throw error;
-    throw source.error(t.path, messageOf(error), t.label);
+  }
+
+  #visit(scope: Scope, index: number, from?: TransformSpec): Built {
+    const done = scope.built.get(index);
+    if (done) return done;
+    const t = scope.spec.transforms[index]!;
+    if (scope.building.has(index)) throw this.source.error(from?.inputsPath ?? t.path, 'is part of a cycle of inputs: a pipeline is a graph without loops', t.label);
+    scope.building.add(index);
+    const inputs = t.composite ? [] : t.inputs.map((ref) => this.#collection(scope, t, ref, t));
+    const out = t.composite ? this.#applyComposite(scope, t, t.composite) : this.#apply(scope, t, inputs);
+    if (out !== NO_OUTPUT && 'named' in out && out.errorOutput !== undefined) this.#errorOutputs.set(t, { output: out.errorOutput, read: false });
+    scope.built.set(index, out);
+    return out;
+  }
+
+  /** The collection `ref` names in `scope`, read by `reader`: an input of the scope, or an output of one of its transforms. */
+  #collection(scope: Scope, reader: Reader, ref: string | number, by?: TransformSpec): PCollection<Row> {
+    const bound = typeof ref === 'string' ? scope.bound.get(ref) : undefined;
+    if (bound) return bound;
+    const { index, output } = typeof ref === 'number' ? { index: ref, output: undefined } : resolve(this.source, reader, ref, scope.refs);
+    const from = scope.spec.transforms[index]!;
+    const collection = outputOf(this.source, reader, ref, from, this.#visit(scope, index, by), output);
+    const error = this.#errorOutputs.get(from);
+    if (error && output === error.output) error.read = true;
+    return collection;
+  }
+
+  /** A leaf transform, through its type's builder, in a Runnel scope of its name. */
+  #apply(scope: Scope, t: TransformSpec, inputs: PCollection<Row>[]): Built {
+    const impl = YAML_TRANSFORMS[t.type]!; // the schema refused other types
+    const windowFn = this.#windowing(t, impl.kind === 'root' ? scope.rootWindowing : undefined);
+    const context = (fullName: string) => ({
+      spec: t,
+      scope: fullName,
+      config: new ConfigReader(this.source, [...t.path, 'config'], t.config, t.label),
+      log: this.options.log,
+      baseDir: this.options.baseDir,
+      pipelineDir: this.options.pipelineDir,
+      ...(this.options.store ? { store: this.options.store } : {}),
+      ...(this.options.publish ? { publish: this.options.publish } : {}),
+      ...(this.options.onIngest ? { onIngest: this.options.onIngest } : {}),
+    });
+    try {
+      if (impl.kind === 'root') {
+        if (inputs.length > 0) throw this.source.error(t.inputsPath, 'reads no input: leave out "input:"', t.label);
+        return this.pipeline.apply(
+          named(t, (begin: PBegin, fullName) => {
+            const out = impl.build(begin, context(fullName));
+            return windowFn ? out.windowInto(windowFn) : out;
+          }),
+        );
+      }
+      if (inputs.length === 0) throw this.source.error(t.path, 'needs "input:" naming the transform it reads (or put the pipeline in "type: chain")', t.label);
+      return this.pipeline.applyTo(
+        inputs,
+        named(t, (ins: PCollection<Row>[], fullName) => {
+          const input = windowed(merged(ins), windowFn);
+          return impl.kind === 'sink' ? (impl.build(input, context(fullName)), NO_OUTPUT) : impl.build(input, context(fullName));
+        }),
+      );
+    } catch (error) {
+      if (error instanceof RunnelError) throw error;
+      throw this.source.error(t.path, messageOf(error), t.label);
+    }
+  }
+
+  /**
+   * A composite (or chain): its inputs (each tag's references flattened, windowed by its
+   * `windowing:`) bound to their tags, its transforms built as a scope inside a Runnel scope of
+   * its name, and its `output:` (a chain: its last transform's outputs) read from that scope.
+   */
+  #applyComposite(scope: Scope, t: TransformSpec, composite: CompositeSpec): Built {
+    const tags = [...composite.inputs.entries()].map(([tag, refs]) => ({ tag, inputs: refs.map((ref) => this.#collection(scope, t, ref, t)) }));
+    const own = t.windowing === undefined ? undefined : { value: t.windowing, path: [...t.path, 'windowing'] };
+    const windowFn = tags.length > 0 ? this.#windowing(t, undefined) : undefined;
+    const build = (): Built => {
+      const bound = new Map(tags.map(({ tag, inputs }) => [tag, windowed(merged(inputs), windowFn)]));
+      const inner = this.scope(composite, bound, own ?? (tags.length === 0 ? scope.rootWindowing : undefined));
+      return this.#outputs(inner, t, composite);
+    };
+    const all = tags.flatMap(({ inputs }) => inputs);
+    return all.length === 0 ? this.pipeline.apply(named(t, build)) : this.pipeline.applyTo(all, named(t, build));
+  }
+
+  #outputs(inner: Scope, t: TransformSpec, composite: CompositeSpec): Built {
+    if (composite.outputs === 'last') return inner.built.get(inner.spec.last!)!;
+    if (composite.outputs.size === 0) return NO_OUTPUT;
+    const named = new Map([...composite.outputs].map(([name, { ref, path }]) => [name, this.#collection(inner, { label: t.label, inputsPath: path }, ref)] as const));
+    return named.size === 1 ? { main: [...named.values()][0]!, named } : { named };
+  }
+
+  /** The window function a transform applies: its own `windowing:`, else `inherited` (a root's). */
+  #windowing(t: TransformSpec, inherited: Windowing | undefined): WindowFn | undefined {
+    const { value, path } = t.windowing !== undefined ? { value: t.windowing, path: [...t.path, 'windowing'] } : (inherited ?? { value: undefined, path: [] });
+    if (value === undefined) {
+      if (t.type === 'WindowInto') throw this.source.error(t.path, 'needs "windowing:", e.g. { type: fixed, size: 10s }', t.label);
+      return undefined;
+    }
+    return windowFnOf(new ConfigReader(this.source, path, value, `${t.label} windowing`));
   }
 }
 
-/** The window function a transform applies: its own `windowing:`, else the pipeline's for a root. */
-function windowingOf(source: YamlSource, t: TransformSpec, pipelineWindowing: unknown): WindowFn | undefined {
-  const [value, path]: [unknown, YamlPath] = t.windowing !== undefined ? [t.windowing, [...t.path, 'windowing']] : [pipelineWindowing, ['pipeline', 'windowing']];
-  if (value === undefined) {
-    if (t.type === 'WindowInto') throw source.error(t.path, 'needs "windowing:", e.g. { type: fixed, size: 10s }', t.label);
-    return undefined;
-  }
-  return windowFnOf(new ConfigReader(source, path, value, `${t.label} windowing`));
+/** A transform applied as a Runnel scope named as the YAML names it; `fn` gets its full name (`Clean/Filter`). */
+function named<In, Out>(t: TransformSpec, fn: (input: In, fullName: string) => Out): PTransform<In, Out> {
+  const scoped = new (class extends PTransform<In, Out> {
+    readonly defaultName = t.type;
+    expand(input: In, context: ExpandContext): Out {
+      return fn(input, context.fullName);
+    }
+  })();
+  return t.name === undefined ? scoped : scoped.withName(scopeName(t));
 }
 
-interface ReferenceTable {
-  readonly byName: ReadonlyMap<string, number>;
-  /** Types that occur once may be referred to by type; those that occur more often map to -1. */
-  readonly byType: ReadonlyMap<string, number>;
+/** One collection, or several flattened (Beam's implicit Flatten of a list of inputs). */
+function merged(inputs: PCollection<Row>[]): PCollection<Row> {
+  return inputs.length === 1 ? inputs[0]! : pcollections(...inputs).apply(flatten<Row>());
 }
 
-function referenceTable(transforms: readonly TransformSpec[]): ReferenceTable {
-  const byName = new Map<string, number>();
-  const byType = new Map<string, number>();
-  transforms.forEach((t, i) => {
-    if (t.name !== undefined) byName.set(t.name, i);
-    byType.set(t.type, byType.has(t.type) ? -1 : i);
-  });
-  return { byName, byType };
-}
-
-/** The transform `ref` names, and the output after its dot (`Partition.a`) when the name alone is not a transform's. */
-function resolve(source: YamlSource, t: TransformSpec, ref: string | number, refs: ReferenceTable): { index: number; output?: string } {
-  if (typeof ref === 'number') return { index: ref };
-  const whole = lookUp(source, t, ref, refs);
-  if (whole !== undefined) return { index: whole };
-  const dot = ref.lastIndexOf('.');
-  const index = dot > 0 ? lookUp(source, t, ref.slice(0, dot), refs) : undefined;
-  if (index !== undefined) return { index, output: ref.slice(dot + 1) };
-  const names = [...refs.byName.keys()];
-  throw source.error(t.inputsPath, `reads "${ref}", but no transform has that name${names.length ? ` (names: ${names.join(', ')})` : ''}`, t.label);
-}
-
-function lookUp(source: YamlSource, t: TransformSpec, name: string, refs: ReferenceTable): number | undefined {
-  const named = refs.byName.get(name);
-  if (named !== undefined) return named;
-  const typed = refs.byType.get(name);
-  if (typed === -1) throw source.error(t.inputsPath, `reads "${name}", but several transforms are of that type: give the one you mean a name and use it`, t.label);
-  return typed;
+function windowed(input: PCollection<Row>, windowFn: WindowFn | undefined): PCollection<Row> {
+  return windowFn ? input.windowInto(windowFn) : input;
 }

@@ -9,9 +9,10 @@ export interface TransformSpec {
   readonly label: string;
   readonly config: unknown;
   /**
-   * What it reads: names (or unique types) of transforms, `<name>.<output>` for one of a
-   * transform's named outputs, or, in a chain, the index of the transform before it. Several
-   * inputs mean an implicit Flatten.
+   * What it reads: names (or unique types) of transforms of its scope, `<name>.<output>` for one
+   * of a transform's named outputs, the inputs of the composite it is in (`input`, or the tags of
+   * its `input:` mapping), or, in a chain, the index of the transform before it. Several inputs
+   * mean an implicit Flatten.
    */
   readonly inputs: readonly (string | number)[];
   /** Where the inputs were given (for errors about them). */
@@ -19,11 +20,30 @@ export interface TransformSpec {
   readonly windowing: unknown;
   /** Where the transform is in the file. */
   readonly path: YamlPath;
+  /** For `type: composite` and `type: chain`: what is inside. */
+  readonly composite?: CompositeSpec;
+}
+
+/** The inside of a composite (or a chain, or the pipeline itself): a scope of transforms. */
+export interface ScopeSpec {
+  readonly transforms: readonly TransformSpec[];
+  /** In a chain, the index of its last transform (before `extra_transforms`), whose outputs are the chain's. */
+  readonly last?: number;
+}
+
+/** A composite transform: its scope, the names its inputs have inside, and what it outputs. */
+export interface CompositeSpec extends ScopeSpec {
+  /** Input tag → the references (in the enclosing scope) it stands for; several are flattened. */
+  readonly inputs: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Output name → the reference (inside) it gives; `last` for a chain, whose outputs are those of
+   * its last transform (`ScopeSpec.last`). No entries: the composite has no output.
+   */
+  readonly outputs: ReadonlyMap<string, { readonly ref: string; readonly path: YamlPath }> | 'last';
 }
 
 /** A whole pipeline file. */
-export interface PipelineSpec {
-  readonly transforms: readonly TransformSpec[];
+export interface PipelineSpec extends ScopeSpec {
   /** `pipeline.windowing`: applied to every root transform that has none of its own. */
   readonly windowing: unknown;
   /** `options:` as given (Runnel reads none of them yet). */
@@ -32,41 +52,66 @@ export interface PipelineSpec {
 
 /**
  * Reads the structure of a Beam YAML file that the pipeline schema has checked: `pipeline:` (a
- * chain or explicit `input:` wiring) and `options:`.
+ * chain or explicit `input:` wiring, composites and chains nested in it) and `options:`.
  */
 export function readPipelineSpec(source: YamlSource): PipelineSpec {
   const root = source.toJS() as Mapping;
   const pipeline = root.pipeline as Mapping;
-  const options = (root.options ?? {}) as Mapping;
-  const chain = pipeline.type === 'chain';
-  const listed = (key: string): { value: Mapping; path: YamlPath }[] => ((pipeline[key] ?? []) as Mapping[]).map((value, i) => ({ value, path: ['pipeline', key, i] }));
-  const entries = listed('transforms');
-  if (pipeline.source !== undefined) entries.unshift({ value: pipeline.source as Mapping, path: ['pipeline', 'source'] });
-  if (pipeline.sink !== undefined) entries.push({ value: pipeline.sink as Mapping, path: ['pipeline', 'sink'] });
-  const transforms = [
-    ...entries.map(({ value, path }, i) => readTransform(value, path, chain && i > 0 ? i - 1 : undefined)),
-    // A chain's `extra_transforms` (e.g. readers of error outputs) are wired by their own `input:`.
-    ...listed('extra_transforms').map(({ value, path }) => readTransform(value, path, undefined)),
-  ];
-  checkNames(source, transforms);
-  return { transforms, windowing: pipeline.windowing, options };
+  return { ...readScope(source, pipeline, ['pipeline'], []), windowing: pipeline.windowing, options: (root.options ?? {}) as Mapping };
 }
 
-function readTransform(value: Mapping, path: YamlPath, previous: number | undefined): TransformSpec {
+/** The transforms of a pipeline, composite or chain body at `path`; in a chain the first reads `chainInputs`. */
+function readScope(source: YamlSource, body: Mapping, path: YamlPath, chainInputs: readonly string[]): ScopeSpec {
+  const chain = body.type === 'chain';
+  const listed = (key: string): { value: Mapping; path: YamlPath }[] => ((body[key] ?? []) as Mapping[]).map((value, i) => ({ value, path: [...path, key, i] }));
+  const entries = listed('transforms');
+  if (body.source !== undefined) entries.unshift({ value: body.source as Mapping, path: [...path, 'source'] });
+  if (body.sink !== undefined) entries.push({ value: body.sink as Mapping, path: [...path, 'sink'] });
+  const transforms = [
+    ...entries.map(({ value, path }, i) => readTransform(source, value, path, !chain ? undefined : i > 0 ? [i - 1] : chainInputs)),
+    // A chain's `extra_transforms` (e.g. readers of error outputs) are wired by their own `input:`.
+    ...listed('extra_transforms').map(({ value, path }) => readTransform(source, value, path, undefined)),
+  ];
+  checkNames(source, transforms);
+  return chain ? { transforms, last: entries.length - 1 } : { transforms };
+}
+
+function readTransform(source: YamlSource, value: Mapping, path: YamlPath, chained: readonly (string | number)[] | undefined): TransformSpec {
   const type = value.type as string;
   const name = value.name as string | undefined;
   const input = value.input as string | string[] | Mapping | undefined;
-  const inputs = previous !== undefined ? [previous] : input === undefined ? [] : typeof input === 'string' ? [input] : (Object.values(input) as string[]);
+  const tagged = input === undefined ? new Map<string, string[]>() : inputTags(input);
+  const composite = type === 'composite' || type === 'chain' ? readComposite(source, value, path, tagged) : undefined;
   return {
     type,
     name,
     label: labelOf(type, name),
     config: value.config,
-    inputs,
+    inputs: chained ?? [...tagged.values()].flat(),
     inputsPath: input === undefined ? path : [...path, 'input'],
     windowing: value.windowing,
     path,
+    ...(composite ? { composite } : {}),
   };
+}
+
+/** Beam's forms of `input:` as tag → references: `A` and `[A, B]` are the tag `input`. */
+function inputTags(input: string | string[] | Mapping): Map<string, string[]> {
+  if (typeof input === 'string' || Array.isArray(input)) return new Map([['input', typeof input === 'string' ? [input] : input]]);
+  return new Map(Object.entries(input).map(([tag, ref]) => [tag, [ref as string]]));
+}
+
+function readComposite(source: YamlSource, value: Mapping, path: YamlPath, inputs: Map<string, string[]>): CompositeSpec {
+  const output = value.output as string | Record<string, string> | undefined;
+  const at: YamlPath = [...path, 'output'];
+  const named: [string, { ref: string; path: YamlPath }][] =
+    output === undefined
+      ? []
+      : typeof output === 'string'
+        ? [['output', { ref: output, path: at }]]
+        : Object.entries(output).map(([name, ref]) => [name, { ref, path: [...at, name] }]);
+  const outputs = value.type === 'chain' ? 'last' : new Map(named);
+  return { ...readScope(source, value, path, [...inputs.keys()]), inputs, outputs };
 }
 
 /** How messages name a transform: `Filter "keep big ones"`, or `Filter` when unnamed. */

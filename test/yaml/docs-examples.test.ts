@@ -44,6 +44,11 @@ describe('documented Beam YAML pipelines', () => {
     expect((await runIn(dir, yamlBlock('docs/yaml.md', 'ratios.yaml'))).sort()).toEqual(shownOutput('ratios.yaml').sort());
   });
 
+  it('docs/yaml.md: composite.yaml (a chain inside a composite with tagged inputs) prints the rows shown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runnel-doc-'));
+    expect((await runIn(dir, yamlBlock('docs/yaml.md', 'composite.yaml'))).sort()).toEqual(shownOutput('composite.yaml').sort());
+  });
+
   it('README.md: summary.yaml writes one summary row per sensor', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'runnel-doc-'));
     writeFileSync(join(dir, 'readings.csv'), 'sensor,temp\ns1,20\ns1,22\ns2,100\ns2,30\n');

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { run } from '../../src/runner/direct-runner.js';
 import type { PipelineResult } from '../../src/runner/types.js';
 import { loadYamlPipeline } from '../../src/yaml/index.js';
+import { loadFailure } from './load-failure.js';
 
 type Row = Record<string, unknown>;
 
@@ -18,15 +19,7 @@ async function runYaml(text: string): Promise<{ logs: Row[]; result: PipelineRes
   return { logs, result: await run(pipeline) };
 }
 
-const failure = (text: string): string => {
-  try {
-    loadYamlPipeline(text, 'p.yaml', { log: () => {} });
-  } catch (error) {
-    expect(error).toMatchObject({ code: 'PIPELINE_INVALID' });
-    return (error as Error).message;
-  }
-  throw new Error('expected the pipeline to be refused');
-};
+const failure = loadFailure;
 
 const pipeline = (...transforms: string[]): string => `pipeline:\n  transforms:\n${transforms.join('')}`;
 const create = (elements: string): string => `    - type: Create\n      config:\n        elements: ${elements}\n`;

@@ -4,17 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadYamlPipeline } from '../../src/yaml/index.js';
+import { loadFailure } from './load-failure.js';
 
 const load = (text: string): unknown => loadYamlPipeline(text, 'p.yaml', { log: () => {} });
-const failure = (text: string): string => {
-  try {
-    load(text);
-  } catch (error) {
-    expect(error).toMatchObject({ code: 'PIPELINE_INVALID' });
-    return (error as Error).message;
-  }
-  throw new Error('expected the pipeline to be refused');
-};
+const failure = loadFailure;
 
 const chain = (...transforms: string[]): string => `pipeline:\n  type: chain\n  transforms:\n${transforms.join('')}`;
 const CREATE = `    - type: Create\n      config:\n        elements: [{a: 1}]\n`;

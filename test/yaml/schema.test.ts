@@ -120,7 +120,7 @@ const MALFORMED: readonly (readonly [string, string, string])[] = [
     'pipeline:\n  source: {type: Create, config: {elements: [1]}}\n  transforms: []\n',
     'pipeline.yaml:2:3: pipeline.source: "source:" belongs to a chain: add "type: chain"',
   ],
-  ['no transforms', 'pipeline:\n  type: chain\n  transforms: []\n', 'pipeline.yaml:1:1: pipeline: the pipeline has no transforms'],
+  ['no transforms', 'pipeline:\n  type: chain\n  transforms: []\n', 'pipeline.yaml:1:1: pipeline: has no transforms: list them under "transforms:"'],
   ['an unknown pipeline type', 'pipeline:\n  type: dag\n  transforms: [{type: LogForTesting}]\n', 'pipeline.yaml:2:3: pipeline.type: expected "chain" or "composite", got "dag"'],
   ['providers', `${chain()}providers: []\n`, 'pipeline.yaml:6:1: providers: unknown top-level key; Runnel reads pipeline and options (providers are not supported)'],
   ['another top-level key', `${chain()}pipline: {}\n`, 'pipeline.yaml:6:1: pipline: unknown top-level key; Runnel reads pipeline and options'],

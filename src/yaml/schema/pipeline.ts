@@ -9,13 +9,23 @@ const INPUTS: JsonSchema = {
   expected: 'a transform name, a list of them, or a mapping of names',
 };
 
+/** `output:` of a composite: one transform (read as the composite, or `<composite>.output`), or output names to transforms. */
+const OUTPUTS: JsonSchema = {
+  oneOf: [NAME, { type: 'object', minProperties: 1, additionalProperties: NAME }],
+  expected: 'a transform name, or a mapping of output names to transform names',
+};
+
+/** The transform types that hold transforms: Beam's composite, and the chain. */
+const NESTING = ['composite', 'chain'] as const;
+
 const CHAIN_ONLY = (key: string): JsonSchema => ({ not: true, messages: { not: `"${key}:" belongs to a chain: add "type: chain"` } });
 
 /**
  * The JSON Schema a pipeline file must meet to run on Runnel: Beam's structure
  * (`BEAM_PIPELINE_SCHEMA`) and Runnel's own rules: the transform types of `transforms` (each
- * with the config schema it declares), `windowing:` specs, and what Runnel refuses
- * (`providers:`, `output:` on a transform that is not a composite).
+ * with the config schema it declares), composites and chains nested to any depth, `windowing:`
+ * specs, and what Runnel refuses (`providers:`, `output:` on a transform that is not a
+ * composite, `source:`/`sink:` outside a chain).
  */
 export function pipelineSchema(transforms: Readonly<Record<string, YamlTransform>>, acceptsEmpty: (configSchema: JsonSchema) => boolean): JsonSchema {
   const types = Object.keys(transforms);
@@ -26,14 +36,28 @@ export function pipelineSchema(transforms: Readonly<Record<string, YamlTransform
     required: ['type'],
     messages: { required: 'a transform needs "type:" (a name such as MapToFields)' },
     properties: {
-      type: { enum: types, messages: { enum: `unknown transform type {value}; Runnel runs ${types.join(', ')}` } },
+      type: { enum: [...types, ...NESTING], messages: { enum: `unknown transform type {value}; Runnel runs ${types.join(', ')}, and ${NESTING.join(' and ')} transforms` } },
       name: NAME,
       input: INPUTS,
-      output: { not: true, messages: { not: '"output:" belongs to a composite transform; this one has its own outputs' } },
       windowing: WINDOWING_SCHEMA,
     },
-    allOf: types.map((type) => configRule(type, transforms[type]!.configSchema, takesErrorHandling, acceptsEmpty)),
+    if: { properties: { type: { enum: [...NESTING] } }, required: ['type'] },
+    then: {
+      allOf: [
+        { $ref: '#/definitions/body' },
+        {
+          if: { properties: { type: { const: 'chain' } } },
+          then: { properties: { output: { not: true, messages: { not: 'a chain\'s output is its last transform\'s; leave out "output:" (or make it a composite)' } } } },
+          else: { properties: { output: OUTPUTS } },
+        },
+      ],
+    },
+    else: {
+      properties: { output: { not: true, messages: { not: '"output:" belongs to a composite transform; this one has its own outputs' } } },
+      allOf: types.map((type) => configRule(type, transforms[type]!.configSchema, takesErrorHandling, acceptsEmpty)),
+    },
   };
+  /** What the pipeline, a composite and a chain hold. */
   const body: JsonSchema = {
     properties: {
       windowing: WINDOWING_SCHEMA,
@@ -45,17 +69,17 @@ export function pipelineSchema(transforms: Readonly<Record<string, YamlTransform
     if: { properties: { type: { const: 'chain' } }, required: ['type'] },
     else: { properties: { source: CHAIN_ONLY('source'), sink: CHAIN_ONLY('sink'), extra_transforms: CHAIN_ONLY('extra_transforms') } },
     anyOf: [{ required: ['source'] }, { required: ['sink'] }, { properties: { transforms: { minItems: 1 } } }],
-    messages: { anyOf: 'the pipeline has no transforms' },
+    messages: { anyOf: 'has no transforms: list them under "transforms:"' },
   };
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
-    definitions: { transform },
+    definitions: { transform, body },
     allOf: [
       {
         type: 'object',
         expected: 'a mapping with "pipeline:"',
         properties: {
-          pipeline: body,
+          pipeline: { $ref: '#/definitions/body' },
           options: true,
           providers: { not: true, messages: { not: 'unknown top-level key; Runnel reads pipeline and options (providers are not supported)' } },
         },

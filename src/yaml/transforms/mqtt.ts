@@ -4,7 +4,6 @@ import { describe, type ConfigReader } from '../config.js';
 import { parseDuration } from '../duration.js';
 import type { Row } from '../expressions.js';
 import { configOf, DURATION, NAME } from '../schema/parts.js';
-import { scopeName } from '../spec.js';
 import type { BuildContext, YamlTransform } from './yaml-transform.js';
 
 /** Beam's MQTT URIs (`tcp://`, `ssl://`) and mqtt.js's, as mqtt.js takes them. */
@@ -102,7 +101,7 @@ function topicOf(template: string): (row: Row) => string {
 export const WriteToMqtt: YamlTransform = {
   kind: 'sink',
   configSchema: configOf({ connection_configuration: CONNECTION, retain: { type: 'boolean', expected: 'true or false' } }, ['connection_configuration']),
-  build(input, { config, spec, store, publish }: BuildContext) {
+  build(input, { config, scope, store, publish }: BuildContext) {
     const connection = config.child('connection_configuration');
     if (store === undefined || publish === undefined) {
       throw config.error(
@@ -114,7 +113,7 @@ export const WriteToMqtt: YamlTransform = {
     const password = connection.optionalString('password');
     input.apply(writeOutbox<Row>().withName(OUTBOX));
     publish({
-      stage: `${scopeName(spec)}/${OUTBOX}`,
+      stage: `${scope}/${OUTBOX}`,
       url: brokerUrl(connection),
       clientId: connection.string('client_id'),
       topic: topicOf(connection.string('topic')),

@@ -11,6 +11,8 @@ import type { TransformSpec } from '../spec.js';
 /** What a transform type's builder is given besides its input. */
 export interface BuildContext {
   readonly spec: TransformSpec;
+  /** The transform's full name in the Runnel pipeline (`Clean/WriteToMqtt` inside a composite `Clean`); its stages are named under it. */
+  readonly scope: string;
   /** The transform's `config:`. */
   readonly config: ConfigReader;
   /** Where `LogForTesting` writes its lines (one JSON object each). */
