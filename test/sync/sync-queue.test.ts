@@ -22,6 +22,7 @@ import { SyncQueue, type SyncQueueOptions } from '../../src/sync/sync-queue.js';
 import { seededRandom } from '../../src/testing/random.js';
 import { SEED } from '../seed.js';
 import { startS3rver, type TestS3 } from '../support/s3rver.js';
+import { until } from '../support/until.js';
 import { details, flipOne } from './registry-contract.js';
 
 let s3: TestS3;
@@ -137,12 +138,14 @@ describe(`SyncQueue with S3 going away and coming back (seed ${SEED})`, () => {
         return manifest;
       },
     };
-    const a = device(prefix, clock, { remote: lossy });
+    const pushed: number[] = [];
+    const a = device(prefix, clock, { remote: lossy, onPushed: (m) => pushed.push(m.version) });
     a.queue.push('temp', blob(), details(0));
     expect(await a.queue.runDue()).toMatchObject({ done: 0, failed: 1 });
     clock.advance(1000);
     expect(await a.queue.runDue()).toMatchObject({ done: 1, failed: 0, waiting: 0 });
     expect((await registry.list('temp')).map((m) => m.version)).toEqual([1]);
+    expect(pushed).toEqual([1]);
     a.store.close();
   });
 
@@ -223,6 +226,12 @@ describe(`SyncQueue with S3 going away and coming back (seed ${SEED})`, () => {
     clock.advance(1);
     await b.queue.tick();
     expect(b.models.map((m) => m.manifest.version)).toEqual([1]);
+    // start() ticks on real timers: its first tick pulls at once.
+    const c = device(prefix, clock, { pullEvery: { models: ['temp'], everyMs: 60_000 } });
+    const stop = c.queue.start(20);
+    await until(() => c.models.length === 1, 'the started queue to pull version 1');
+    stop();
+    c.store.close();
 
     await s3.pause();
     const report = (samples: number) => deviceReport('pi-1', [b.models[0]!.manifest], { temp: samples }, clock.now());
