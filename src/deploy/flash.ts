@@ -2,6 +2,7 @@ import { chmodSync, copyFileSync, existsSync, readFileSync, statSync, writeFileS
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { DeviceProfile } from '../config/device-profile.js';
+import { serviceSettingsFile, SETTINGS_ON_DEVICE, type ServiceSettings } from './service-settings.js';
 
 /** How a Raspberry Pi OS image customises itself on first boot (Raspberry Pi Imager's `init_format`). */
 export type InitFormat = 'cloud-init' | 'firstrun';
@@ -27,6 +28,8 @@ export interface FlashOptions {
   /** The public SSH key (`ssh-ed25519 AAAA… comment`). */
   readonly sshKey: string;
   readonly wifi?: WifiSettings;
+  /** The service's settings: the MQTT URL, the model registry and its credentials (`/etc/runnel/runnel.env` on the board). */
+  readonly settings?: ServiceSettings;
   /** Which first-boot mechanism to write (default: detected from the boot partition). */
   readonly init?: InitFormat;
 }
@@ -40,6 +43,8 @@ export interface FlashReport {
 
 /** The bundle's name on the boot partition, where the first boot finds it. */
 export const BUNDLE_ON_BOOT = 'runnel-bundle.tgz';
+/** The service's settings on the boot partition, until the first boot moves them to /etc/runnel. */
+export const SETTINGS_ON_BOOT = 'runnel.env';
 const CLOUD_INIT_FILES = ['user-data', 'meta-data', 'network-config'];
 const HOSTNAME = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
 const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -70,9 +75,12 @@ export function flashBootPartition(options: FlashOptions): FlashReport {
   checkBootPartition(boot);
   checkSettings(options);
   const init = options.init ?? detectInitFormat(boot);
+  // The settings first: their validation can refuse them before anything is written.
+  const settings = options.settings ? serviceSettingsFile(options.settings, options.profile.name) : undefined;
   copyFileSync(options.bundle, join(boot, BUNDLE_ON_BOOT));
+  const written = settings === undefined ? [] : [put(boot, SETTINGS_ON_BOOT, settings)];
   const files = init === 'cloud-init' ? writeCloudInit(options) : writeFirstrun(options);
-  return { init, files: [BUNDLE_ON_BOOT, ...files] };
+  return { init, files: [BUNDLE_ON_BOOT, ...written, ...files] };
 }
 
 function checkBootPartition(boot: string): void {
@@ -94,19 +102,25 @@ function checkSettings(options: FlashOptions): void {
     throw new Error(`the bundle ${options.bundle} does not exist: make one with runnel bundle --device ${options.profile.name} --pipeline <file.yaml>`);
 }
 
-/** The first-boot install, run once the network is up: Node.js and the build tools from Debian, then the bundle's installer. */
-function installCommands(bundlePath: string): string[] {
+/**
+ * The first-boot install, run once the network is up: Node.js and the build tools from Debian,
+ * the service's settings moved to /etc/runnel (root's only: the service reads them before it drops
+ * to its user), then the bundle's installer, which starts the service.
+ */
+function installCommands(options: FlashOptions): string[] {
+  const bundle = `/boot/firmware/${BUNDLE_ON_BOOT}`;
+  const settings = `/boot/firmware/${SETTINGS_ON_BOOT}`;
   return [
     'apt-get update',
     'DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm build-essential python3',
-    `mkdir -p /var/tmp/runnel && tar xzf ${bundlePath} -C /var/tmp/runnel`,
+    ...(options.settings ? [`install -D -m 600 -o root -g root ${settings} ${SETTINGS_ON_DEVICE}`, `rm -f ${settings}`] : []),
+    `mkdir -p /var/tmp/runnel && tar xzf ${bundle} -C /var/tmp/runnel`,
     '/var/tmp/runnel/runnel/install.sh',
-    `rm -f ${bundlePath}`,
+    `rm -f ${bundle}`,
   ];
 }
 
 function writeCloudInit(options: FlashOptions): string[] {
-  const bundle = `/boot/firmware/${BUNDLE_ON_BOOT}`;
   const userData = {
     hostname: options.hostname,
     manage_etc_hosts: true,
@@ -121,7 +135,7 @@ function writeCloudInit(options: FlashOptions): string[] {
       },
     ],
     ssh_pwauth: false,
-    runcmd: [...installCommands(bundle), ...(options.wifi ? ["sed -i '/password:/d' /boot/firmware/network-config"] : [])],
+    runcmd: [...installCommands(options), ...(options.wifi ? ["sed -i '/password:/d' /boot/firmware/network-config"] : [])],
   };
   const written = [
     put(options.boot, 'user-data', `#cloud-config\n# Written by runnel flash for the device profile ${options.profile.name}.\n${stringify(userData)}`),
@@ -153,7 +167,7 @@ function writeFirstrun(options: FlashOptions): string[] {
     `ConditionPathExists=${bundle}`,
     '[Service]',
     'Type=oneshot',
-    `ExecStart=/bin/sh -c ${quote(installCommands(bundle).join(' && '))}`,
+    `ExecStart=/bin/sh -c ${quote(installCommands(options).join(' && '))}`,
     '[Install]',
     'WantedBy=multi-user.target',
   ].join('\n');

@@ -3,10 +3,12 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDeviceProfile } from '../../config/device-profile.js';
 import { flashBootPartition } from '../../deploy/flash.js';
+import { parseEnvironmentFile, REGISTRY_VARIABLES } from '../../deploy/service-settings.js';
 import { UsageError, type Command } from '../command.js';
 
 const HELP = `Usage: runnel flash --device <profile> --boot <dir> --bundle <file.tgz> --hostname <name>
-                    --user <name> --ssh-key <file.pub> [Wi-Fi options] [--init <format>]
+                    --user <name> --ssh-key <file.pub> [Wi-Fi options] [service settings]
+                    [--init <format>]
 
 Prepares a freshly written Raspberry Pi OS SD card to come up running Runnel: writes onto its
 mounted boot partition the hostname, a user who logs in with your SSH key (no password), optional
@@ -30,8 +32,30 @@ Options:
   --wifi-password-file <file> a file whose first line is the Wi-Fi password (not on the command
                               line, where other users could read it)
   --wifi-country <CC>         two-letter regulatory country, e.g. DE
+  --mqtt-url <url>            the MQTT broker, RUNNEL_MQTT_URL on the board: runnel run fills a
+                              pipeline's {{ RUNNEL_MQTT_URL }} with it (mqtt://host:1883, mqtts://…)
+  --registry <where>          the model registry, RUNNEL_REGISTRY: s3://bucket/prefix or an
+                              absolute folder on the board
+  --registry-env <file>       the registry's endpoint and credentials as NAME=value lines, from
+                              ${REGISTRY_VARIABLES.join(', ')}
+                              (a file, not the command line, where other users could read them)
   --init <cloud-init|firstrun>  the first-boot mechanism, when detection is not what you want
   -h, --help                  show this help`;
+
+/** The NAME=value lines of `--registry-env`. */
+function readEnvironment(file: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(resolve(file), 'utf8');
+  } catch (error) {
+    throw new UsageError(`--registry-env: cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return parseEnvironmentFile(text, file);
+  } catch (error) {
+    throw new UsageError(`--registry-env: ${(error as Error).message}`);
+  }
+}
 
 async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -46,6 +70,9 @@ async function run(args: string[]): Promise<void> {
       'wifi-ssid': { type: 'string' },
       'wifi-password-file': { type: 'string' },
       'wifi-country': { type: 'string' },
+      'mqtt-url': { type: 'string' },
+      registry: { type: 'string' },
+      'registry-env': { type: 'string' },
       init: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -76,6 +103,12 @@ async function run(args: string[]): Promise<void> {
       throw new UsageError(`${what}: cannot read ${file}: ${(error as Error).message}`);
     }
   };
+  const registryEnv = values['registry-env'] === undefined ? undefined : readEnvironment(values['registry-env']);
+  const settings = {
+    ...(values['mqtt-url'] === undefined ? {} : { mqttUrl: values['mqtt-url'] }),
+    ...(values.registry === undefined ? {} : { registry: values.registry }),
+    ...(registryEnv === undefined ? {} : { registryEnv }),
+  };
   const report = flashBootPartition({
     boot: resolve(required('boot')),
     profile,
@@ -86,6 +119,7 @@ async function run(args: string[]): Promise<void> {
     ...(wifiGiven === 3
       ? { wifi: { ssid: values['wifi-ssid']!, password: firstLine(values['wifi-password-file']!, '--wifi-password-file'), country: values['wifi-country']! } }
       : {}),
+    ...(Object.keys(settings).length === 0 ? {} : { settings }),
     ...(values.init === undefined ? {} : { init: values.init }),
   });
   console.log(`runnel flash: wrote ${report.files.join(', ')} (${report.init}); put the card in the board and power it on`);
