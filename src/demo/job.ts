@@ -15,19 +15,18 @@ import type { RunMetrics } from '../observe/run-metrics.js';
 import { MqttSink } from '../io/mqtt/sink.js';
 import { FastPathModelHandler } from '../ml/infer/fast-path-handler.js';
 import { OnnxModelHandler } from '../ml/infer/onnx-handler.js';
-import { servedModel } from '../ml/infer/served-model.js';
+import { ModelLifecycle, type LifecycleEvent, type ModelLifecycleOptions } from '../ml/lifecycle/model-lifecycle.js';
+import { fitLinearRegression } from '../ml/train/linear-regression.js';
 import { run } from '../runner/direct-runner.js';
 import type { PipelineResult, RunOptions } from '../runner/types.js';
-import { isDiskFull } from '../store/disk-full.js';
 import { OutboxQueue } from '../store/outbox-queue.js';
 import { Store } from '../store/store.js';
 import { DirectoryRegistry } from '../sync/directory-registry.js';
 import { deviceKeys } from '../sync/keys.js';
 import { DeadLetterTally, type DeadLetterCount } from '../observe/dead-letter-tally.js';
-import { Lifecycle, type Champion, type RetrainResult } from './lifecycle.js';
-import { MODEL_NAME, modelId, persistenceModel } from './model.js';
+import { SampleTable } from '../store/samples.js';
+import { FEATURES, LABELS, MODEL_NAME, MODEL_TENSORS, persistenceModel } from './model.js';
 import { demoPipeline, PREDICTIONS_STAGE, type Prediction } from './pipeline.js';
-import { SampleTable } from './samples.js';
 import { startSensors, type SensorStats } from './sensors.js';
 
 /** Options of `runDemo`. */
@@ -68,17 +67,23 @@ export interface DemoStatus {
   readonly windows: number;
   /** Windows stored as training samples (all runs on this folder). */
   readonly samples: number;
-  /** Windows that reached the sample table twice (a step run twice): 0 unless something is wrong. */
-  readonly duplicateWindows: number;
   readonly predictions: number;
   /** Predictions the broker confirmed (0 without `publish`). */
   readonly published: number;
   readonly outboxWaiting: number;
   readonly deadLetters: readonly DeadLetterCount[];
-  readonly model: Champion;
+  readonly model: ServingModel;
   readonly retrains: number;
   readonly promotions: number;
-  readonly lastRetrain?: RetrainResult;
+  readonly lastRetrain?: LifecycleEvent;
+}
+
+/** The version serving now (the store's champion) and why. */
+export interface ServingModel {
+  readonly version: number;
+  /** Its held-out RMSE when it was trained on this device. */
+  readonly rmse?: number;
+  readonly reason: string;
 }
 
 /** The end of a run. */
@@ -115,13 +120,25 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
     const keys = deviceKeys(join(options.dir, 'keys'));
     if (keys.generated) report.event(`keys: made this device's signing key ${keys.generated.privateKeyFile}; it trusts the .pub files beside it`);
     const registry = new DirectoryRegistry(join(options.dir, 'registry'), { signingKey: keys.signingKey, trust: keys.trust });
-    const champion = await startingChampion(registry, report);
     // Linear models run on the WASM fast path (no onnxruntime-web in memory); others fall back to it.
     const fallback = profile ? onnxHandlerForDevice(profile) : new OnnxModelHandler({ numThreads: 1 });
     const handler = new FastPathModelHandler({ fallback });
-    const served = servedModel(handler, champion.bytes, { id: modelId(champion.version) });
-    closers.push(() => served.close());
-    const lifecycle = new Lifecycle({ samples, handler, registry, served, champion });
+    const lifecycle = new ModelLifecycle({
+      store,
+      model: MODEL_NAME,
+      features: FEATURES,
+      labels: LABELS,
+      handler,
+      trainer: (frame, y) => fitLinearRegression(frame, y, { l2: 1 }),
+      ...(await startingModel(store, registry, report)),
+      policy: { everyMs: options.retrainEveryMs, minSamples: 40, maxSamples: profile?.training?.maxSamples ?? 5000, budgetMs: profile?.training?.retrainBudgetMs },
+      rollback: { windowMs: 10 * options.retrainEveryMs },
+      caps: { maxRows: 50_000 },
+      publish: { registry, ...MODEL_TENSORS },
+    });
+    const served = lifecycle.served;
+    closers.push(() => lifecycle.close());
+    report.event(`store: serving ${MODEL_NAME} v${lifecycle.champion.version} (${lifecycle.champion.reason})`);
 
     let firstIngestAt: number | undefined;
     const broker: EmbeddedBroker = await startEmbeddedBroker({
@@ -147,7 +164,7 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
     metrics?.watchStore(store);
     metrics?.watchIngest(broker.inbox.source, broker.stats);
     metrics?.watchInference(served.metrics);
-    metrics?.modelEvent({ model: MODEL_NAME, version: champion.version, kind: 'serving', ...rmseOf(champion.rmse), at: Date.now() });
+    metrics?.modelEvent({ model: MODEL_NAME, version: lifecycle.champion.version, kind: 'serving', ...rmseOf(lifecycle.champion.metrics['rmse']), at: Date.now() });
     const running = run(pipeline, metrics ? metrics.hooks(runOptions, pipeline) : runOptions);
     running.catch(() => undefined); // awaited below; this keeps an early failure from being unhandled meanwhile
 
@@ -155,54 +172,46 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
     const started = performance.now();
     let retrains = 0;
     let promotions = 0;
-    let lastRetrain: RetrainResult | undefined;
+    let lastRetrain: LifecycleEvent | undefined;
     let retraining: Promise<void> | undefined;
-    // On a full disk the move is rolled back whole and the features wait in the outbox for the next call.
-    const collectSamples = (): void => {
-      try {
-        samples.collect();
-      } catch (error) {
-        if (!isDiskFull(error)) throw error;
-      }
-    };
-    const retrain = (): void => {
+    const modelKinds = { promoted: 'promoted', rejected: 'kept', 'rolled-back': 'rolled-back' } as const;
+    const tick = (): void => {
       if (retraining) return;
-      collectSamples();
       retraining = lifecycle
-        .retrain()
+        .tick()
         .then((r) => {
-          retrains++;
+          if (r.action === 'none' || r.action === 'busy' || r.action === 'waiting') return;
+          retrains += r.action === 'rolled-back' || r.action === 'shadow' ? 0 : 1;
           lastRetrain = r;
-          if (r.outcome === 'promoted') promotions++;
-          // Until the lifecycle library reports its own promotions and rollbacks, the demo's retrains mark the model plot.
-          if (r.outcome !== 'waiting')
-            metrics?.modelEvent({ model: MODEL_NAME, version: lifecycle.champion.version, kind: r.outcome, ...rmseOf(lifecycle.champion.rmse), at: Date.now() });
-          if (r.outcome !== 'waiting') report.event(`retrain #${retrains}: ${r.summary}${r.manifest ? ` → ${join(registry.root, MODEL_NAME, String(r.manifest.version))}` : ''}`);
+          if (r.action === 'promoted') promotions++;
+          if (r.action !== 'shadow')
+            metrics?.modelEvent({ model: MODEL_NAME, version: r.champion, kind: modelKinds[r.action], ...rmseOf(lifecycle.champion.metrics['rmse']), at: Date.now() });
+          report.event(`retrain #${retrains}: ${r.summary}${r.published ? ` → ${join(registry.root, MODEL_NAME, String(r.published.version))}` : ''}`);
         })
         .catch((error: Error) => report.event(`retrain failed (the current model keeps serving): ${error.message}`))
         .finally(() => (retraining = undefined));
     };
     const status = (): DemoStatus => {
-      collectSamples();
+      const champion = lifecycle.champion;
       return {
         elapsedMs: performance.now() - started,
         ingested: broker.stats.stored,
         inboxDepth: broker.inbox.usage().rows,
         sensors: sensors.stats,
         windows: counts.windows,
-        samples: samples.size(),
-        duplicateWindows: samples.counts.duplicates,
+        samples: samples.size(MODEL_NAME),
         predictions: counts.predictions,
         published: egress?.sink.stats.delivered ?? 0,
         outboxWaiting: predictionsWaiting.depth(),
         deadLetters: deadLetters.update(),
-        model: lifecycle.champion,
+        model: { version: champion.version, reason: champion.reason, ...(champion.metrics['rmse'] === undefined ? {} : { rmse: champion.metrics['rmse'] }) },
         retrains,
         promotions,
         lastRetrain,
       };
     };
-    const timers = [setInterval(retrain, options.retrainEveryMs), setInterval(() => report.status(status()), options.statusEveryMs ?? 1000)];
+    // The lifecycle's own policy decides (every --retrain-every, on its clock); a tick a second asks it.
+    const timers = [setInterval(tick, Math.min(1000, options.retrainEveryMs)), setInterval(() => report.status(status()), options.statusEveryMs ?? 1000)];
     try {
       await settledOrAfter(running, options.durationMs, options.signal);
     } finally {
@@ -233,18 +242,23 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
 /** A model event's metric: the held-out RMSE, when the version has been scored. */
 const rmseOf = (rmse: number | undefined): { metric?: { name: string; value: number } } => (rmse === undefined ? {} : { metric: { name: 'rmse', value: rmse } });
 
-/** The newest approved model in the registry that verifies, or the persistence baseline when there is none. */
-async function startingChampion(registry: DirectoryRegistry, report: DemoReporter): Promise<Champion> {
+/**
+ * The first model when the store has no champion yet: the newest approved version in the registry
+ * that verifies, or the persistence baseline when there is none. Later starts serve the store's
+ * own champion and do not pull.
+ */
+async function startingModel(store: Store, registry: DirectoryRegistry, report: DemoReporter): Promise<Pick<ModelLifecycleOptions, 'baseline' | 'baselineReason'>> {
+  if (ModelLifecycle.hasChampion(store, MODEL_NAME)) return {};
   const pulled = await registry.pull(MODEL_NAME);
   if (pulled.outcome !== 'empty') for (const r of pulled.refused) report.event(`registry: refused ${MODEL_NAME} v${r.version} (${r.code}): ${r.reason}`);
   if (pulled.outcome !== 'pulled') {
     const why = pulled.outcome === 'empty' ? `no ${MODEL_NAME} in ${registry.root} yet` : `all ${pulled.refused.length} versions of ${MODEL_NAME} refused (reasons above)`;
-    report.event(`registry: ${why}; serving the persistence baseline (v0: next mean = this mean)`);
-    return { version: 0, bytes: persistenceModel() };
+    report.event(`registry: ${why}; serving the persistence baseline (next mean = this mean)`);
+    return { baseline: persistenceModel(), baselineReason: 'baseline: persistence (next mean = this mean)' };
   }
   const m = pulled.manifest;
   report.event(`registry: pulled ${MODEL_NAME} v${m.version} (${m.createdAt}, held-out RMSE ${m.metrics['rmse']?.toFixed(3)}, signed by key ${pulled.signedBy}, SHA-256 verified)`);
-  return { version: m.version, bytes: pulled.bytes, rmse: m.metrics['rmse'] };
+  return { baseline: pulled.bytes, baselineReason: `pulled from the registry: ${MODEL_NAME} v${m.version}, signed by key ${pulled.signedBy}` };
 }
 
 /** An MQTT client on the embedded broker and the sink publishing predictions through it. */

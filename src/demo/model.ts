@@ -11,6 +11,8 @@ import type { TensorSpec } from '../sync/manifest.js';
 export const MODEL_NAME = 'next-window-temp';
 /** Window length, ms: one window per sensor per second. */
 export const WINDOW_MS = 1000;
+/** Where a sample's label comes from: the same sensor's mean temperature one window later. */
+export const LABELS = { kind: 'ahead', horizonMs: WINDOW_MS } as const;
 export const STATS: readonly WindowStat[] = ['mean', 'std', 'min', 'max'];
 export const READINGS = ['temp', 'vibration'] as const;
 /** The model's inputs, in order: `temp_mean`, `temp_std`, …, `vibration_max`. */

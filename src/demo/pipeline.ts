@@ -1,8 +1,9 @@
 /**
  * The demo's pipeline, run durably on the store: the embedded broker's inbox → fixed one-second
- * windows in event time → `windowStats` per sensor (WASM kernels) → two outputs in the outbox:
- * each window's features (stage `features`, which become training samples) and a prediction of
- * the next window's mean temperature by the model serving now (stage `predictions`).
+ * windows in event time → `windowStats` per sensor (WASM kernels) → each window's features as a
+ * training sample (`writeSamples`, committed with the step; its label is the sensor's next
+ * window's mean temperature) and a prediction of that by the model serving now (outbox stage
+ * `predictions`).
  */
 import { kv, type KV } from '../core/element.js';
 import { Pipeline } from '../core/pipeline.js';
@@ -11,12 +12,12 @@ import type { WindowFeatures } from '../features/window-features.js';
 import { windowStats } from '../features/window-stats.js';
 import type { EmbeddedBroker } from '../io/mqtt/embedded-broker.js';
 import { writeOutbox } from '../io/outbox.js';
+import { writeSamples } from '../ml/lifecycle/write-samples.js';
 import { runInference } from '../ml/infer/run-inference.js';
 import type { ServedModel } from '../ml/infer/served-model.js';
 import type { FrameModel } from '../ml/infer/types.js';
 import type { PredictionResult } from '../ml/infer/prediction.js';
-import { FEATURES, READINGS, STATS, TARGET, WINDOW_MS } from './model.js';
-import { FEATURES_STAGE } from './samples.js';
+import { FEATURES, MODEL_NAME, READINGS, STATS, TARGET, WINDOW_MS } from './model.js';
 
 /** The outbox stage of predictions (what `MqttSink` publishes). */
 export const PREDICTIONS_STAGE = 'predictions';
@@ -65,7 +66,9 @@ export function demoPipeline(options: DemoPipelineOptions): { pipeline: Pipeline
     .apply(options.broker.source({ maxLateness: options.maxLateness ?? 500 }))
     .windowInto(fixedWindows(WINDOW_MS), {}, 'oneSecondWindows')
     .apply(windowStats<Record<string, unknown>>(STATS, { features: READINGS, key: (r) => String(r['sensor']) }).withName('windowFeatures'));
-  features.apply(writeOutbox<WindowFeatures>().withName(FEATURES_STAGE));
+  features.apply(
+    writeSamples<WindowFeatures>({ model: MODEL_NAME, features: FEATURES, key: (w) => String(w.key), target: (w) => w[TARGET] as number, eventTime: (w) => w.windowStart }),
+  );
   features
     .map((w): KV<WindowKey, Record<string, number>> => {
       counts.windows++;

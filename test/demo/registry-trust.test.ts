@@ -1,7 +1,8 @@
 /**
  * The demo serves only what verifies: with a signed v1 and a tampered v2 in its registry it logs
- * v2's refusal and serves v1; when every version is refused it logs each reason, says so, and
- * serves the persistence baseline (v0) instead of claiming there is no model yet.
+ * v2's refusal and serves v1 (the first version of its store); when every version is refused it
+ * logs each reason, says so, and serves the persistence baseline instead of claiming there is no
+ * model yet.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,10 @@ describe('demo registry trust', () => {
     const { summary, events } = await briefly(dir);
     expect(events).toContainEqual(expect.stringMatching(new RegExp(`^registry: refused ${MODEL_NAME} v2 \\(hash-mismatch\\): .*/2/model\\.onnx: does not match`)));
     expect(events).toContainEqual(expect.stringMatching(new RegExp(`^registry: pulled ${MODEL_NAME} v1 .*signed by key [0-9a-f]{16}`)));
-    expect(summary.model.version).toBe(1);
+    expect(summary.model).toMatchObject({
+      version: 1,
+      reason: expect.stringMatching(new RegExp(`^pulled from the registry: ${MODEL_NAME} v1, signed by key [0-9a-f]{16}$`)) as unknown,
+    });
   });
 
   it('when every version is refused: each reason logged, "all refused" said, the baseline served', async () => {
@@ -48,8 +52,8 @@ describe('demo registry trust', () => {
     expect(registryLines).toEqual([
       expect.stringMatching(/v2 \(hash-mismatch\)/),
       expect.stringMatching(/v1 \(bad-signature\): .*\/1\/manifest\.sig: signature by key/),
-      `registry: all 2 versions of ${MODEL_NAME} refused (reasons above); serving the persistence baseline (v0: next mean = this mean)`,
+      `registry: all 2 versions of ${MODEL_NAME} refused (reasons above); serving the persistence baseline (next mean = this mean)`,
     ]);
-    expect(summary.model.version).toBe(0);
+    expect(summary.model).toMatchObject({ version: 1, reason: 'baseline: persistence (next mean = this mean)' });
   });
 });

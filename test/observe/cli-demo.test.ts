@@ -36,8 +36,8 @@ it('runnel demo --http 0: ingest, inbox and elements read while it runs', { time
     expect(valueOf(all, 'runnel_outbox_depth')).toBeGreaterThanOrEqual(0);
     expect(all.get('runnel_dead_letters_total')!.type).toBe('COUNTER');
     expect(valueOf(all, 'runnel_messages_dead_lettered_total', { source: 'sensors' })).toBeGreaterThanOrEqual(0);
-    // A fresh folder serves the persistence baseline, version 0, until a retrain promotes one.
-    expect(valueOf(all, 'runnel_model_version', { model: 'next-window-temp' })).toBe(0);
+    // A fresh folder serves the persistence baseline, the store's version 1, until a retrain promotes one.
+    expect(valueOf(all, 'runnel_model_version', { model: 'next-window-temp' })).toBe(1);
     await eventually(async () => {
       all = families((await get(port, '/metrics')).body);
       return Number(all.get('runnel_inference_latency_seconds')?.metrics[0]?.count ?? 0) > 0;

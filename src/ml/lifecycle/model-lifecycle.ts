@@ -63,8 +63,10 @@ export interface ModelLifecycleOptions {
   readonly handler: ModelHandler<FrameModelOptions, FrameModel>;
   /** Fits a challenger on a frame of `features` and its labels. */
   readonly trainer: (frame: FrameLike, labels: Float64Array) => TrainedModel;
-  /** The first champion when the store has none for `model` (e.g. a persistence baseline). */
+  /** The first champion when the store has none for `model` (e.g. a persistence baseline, or a model pulled from a registry). */
   readonly baseline?: Uint8Array;
+  /** Why the baseline serves, stored as its reason (default `baseline: the starting model`). */
+  readonly baselineReason?: string;
   /** Default the system clock. */
   readonly clock?: Clock;
   readonly policy?: RetrainPolicy;
@@ -146,7 +148,7 @@ export class ModelLifecycle {
     for (const v of this.#versions.list(options.model)) {
       if (v.status === 'challenger') this.#versions.setStatus(options.model, v.version, 'rejected', 'interrupted: the process stopped before this challenger was decided', now);
     }
-    this.#champion = this.#versions.champion(options.model) ?? this.#startWith(options.baseline, now);
+    this.#champion = this.#versions.champion(options.model) ?? this.#startWith(options.baseline, options.baselineReason ?? 'baseline: the starting model', now);
     const all = this.#versions.list(options.model);
     this.#lastFitAt = Math.max(...all.map((v) => v.createdAt));
     this.#lastFitSample = Math.max(...all.map((v) => v.lastSample));
@@ -156,6 +158,11 @@ export class ModelLifecycle {
       this.#watch = { parent, until: (this.#champion.promotedAt ?? 0) + rollback.windowMs, liveFrom: this.#champion.metrics['liveFrom'] ?? -Infinity };
     }
     this.served = servedModel(options.handler, this.#champion.onnx, this.#loadOptions(this.#champion.version));
+  }
+
+  /** Whether `store` holds a champion of `model` (then `baseline` is not needed). */
+  static hasChampion(store: Store, model: string): boolean {
+    return new ModelVersionTable(store).champion(model) !== undefined;
   }
 
   /** The version serving now. */
@@ -205,14 +212,14 @@ export class ModelLifecycle {
     await this.served.close();
   }
 
-  #startWith(baseline: Uint8Array | undefined, now: number): ModelVersion {
+  #startWith(baseline: Uint8Array | undefined, reason: string, now: number): ModelVersion {
     const { model } = this.#o;
     if (!baseline) throw new RangeError(`model "${model}" has no champion in ${this.#o.store.path} and no baseline was given: pass options.baseline (the first model to serve)`);
     return this.#versions.insert(
       {
         model,
         status: 'champion',
-        reason: 'baseline: the starting model',
+        reason,
         onnx: baseline,
         preprocessing: null,
         metrics: {},
@@ -228,7 +235,7 @@ export class ModelLifecycle {
   }
 
   #event(action: LifecycleEvent['action'], summary: string, more: Partial<LifecycleEvent> = {}): LifecycleEvent {
-    if (action !== 'none' && action !== 'busy') this.#o.log?.(summary);
+    if (action !== 'none' && action !== 'busy' && action !== 'waiting') this.#o.log?.(summary);
     return { action, champion: this.#champion.version, summary, ...more };
   }
 
@@ -298,7 +305,14 @@ export class ModelLifecycle {
     const championScore = await scoreServed(this.served, heldOut, features, this.#output(), metric);
     const challengerScore = await scoreModel(challenger, heldOut, features, this.#output(), metric);
     const scores = { champion: championScore, challenger: challengerScore, samples: heldOut.rows };
-    const metrics = { [metric]: challengerScore, championScore, heldOut: heldOut.rows, fitMs, liveFrom: heldOut.at[heldOut.rows - 1]! };
+    // `champion` + the metric's name (`championRmse`): the champion's score on the same slice.
+    const metrics = {
+      [metric]: challengerScore,
+      [`champion${metric[0]!.toUpperCase()}${metric.slice(1)}`]: championScore,
+      heldOut: heldOut.rows,
+      fitMs,
+      liveFrom: heldOut.at[heldOut.rows - 1]!,
+    };
     const words = `${metric} ${challengerScore.toFixed(4)} vs v${this.#champion.version}'s ${championScore.toFixed(4)} on the same ${heldOut.rows} held-out samples${fitted.warnings.map((w) => ` (warning: ${w})`).join('')}`;
     const more = { version, trigger, scores, fitMs };
     if (!beats(metric, challengerScore, championScore, promotion.margin ?? 0.02)) {
@@ -308,11 +322,11 @@ export class ModelLifecycle {
     }
     if (this.#o.shadow) {
       this.#store({ ...base, status: 'challenger', reason: `in shadow after ${words}`, metrics });
-      this.#shadow = { version, model: challenger, liveFrom: metrics.liveFrom };
+      this.#shadow = { version, model: challenger, liveFrom: heldOut.at[heldOut.rows - 1]! };
       return this.#event('shadow', `v${version} in shadow (${trigger}): ${words}; scoring ${this.#o.shadow.minSamples} live samples before it may serve`, more);
     }
     this.#store({ ...base, status: 'challenger', reason: `passed the held-out check: ${words}`, metrics });
-    const published = await this.#promote(version, challenger, `promoted (${trigger}): ${words}`, metrics.liveFrom);
+    const published = await this.#promote(version, challenger, `promoted (${trigger}): ${words}`, heldOut.at[heldOut.rows - 1]!);
     return this.#event('promoted', `v${version} promoted (${trigger}): ${words}`, { ...more, ...(published ? { published } : {}) });
   }
 

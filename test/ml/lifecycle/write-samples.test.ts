@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../src/common/random.js';
 import { Pipeline } from '../../../src/core/pipeline.js';
 import { writeOutbox } from '../../../src/io/outbox.js';
-import { writeLabels, writeSamples } from '../../../src/ml/lifecycle/index.js';
+import { writeSamples } from '../../../src/ml/lifecycle/index.js';
 import { run } from '../../../src/runner/direct-runner.js';
 import { SampleTable } from '../../../src/store/samples.js';
 import { Store } from '../../../src/store/store.js';
