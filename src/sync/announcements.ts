@@ -1,8 +1,8 @@
 /**
  * Model announcements over MQTT: after a push, a retained message on
  * `runnel/<fleet>/models/<name>` with `{ "version": N, "sha256": "<hex>" }`; every device of the
- * fleet subscribed to `runnel/<fleet>/models/+` queues a pull when the announced version is not
- * the one it has. Retained, so a device that was off gets the latest announcement when it
+ * fleet subscribed to `runnel/<fleet>/models/+` queues a pull when the announced version is newer
+ * than the one it has. Retained, so a device that was off gets the latest announcement when it
  * subscribes. The announcement only says where to look: what is loaded is what the pull
  * verifies, so a forged announcement costs a pull, never a model.
  */
@@ -41,8 +41,8 @@ export function parseAnnouncement(payload: Uint8Array): { version: number; sha25
 }
 
 /**
- * Subscribes `client` to the fleet's announcements; each announced version this device does not
- * have queues a pull and runs the queue. Returns a function that unsubscribes.
+ * Subscribes `client` to the fleet's announcements; each announced version newer than this device's
+ * queues a pull and runs the queue. Returns a function that unsubscribes.
  */
 export async function listenForAnnouncements(client: MqttClient, fleet: string, queue: SyncQueue, log: (line: string) => void = console.warn): Promise<() => Promise<void>> {
   const filter = `runnel/${fleet}/models/+`;

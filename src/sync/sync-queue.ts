@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { backoffDelay, type Backoff } from '../common/backoff.js';
 import { messageOf } from '../common/errors.js';
-import type { Clock } from '../core/clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { Store } from '../store/store.js';
 import { SyncJobs, type SyncJob } from '../store/sync-jobs.js';
 import type { DeviceReport } from './device-report.js';
@@ -74,7 +74,7 @@ export class SyncQueue {
     if (every !== undefined && !(every > 0)) throw new RangeError(`SyncQueue: pullEvery.everyMs must be a positive number of ms, got ${every}`);
     this.#jobs = new SyncJobs(store);
     this.#options = options;
-    this.#clock = options.clock ?? { now: () => Date.now() };
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** Queues a push of `bytes` as the next version of `model`; returns the job's push id. */
@@ -91,7 +91,7 @@ export class SyncQueue {
     this.#jobs.add({ kind: 'pull', name: model }, this.#clock.now());
   }
 
-  /** Queues a pull of `model` if `announced` is not the version this device has already. */
+  /** Queues a pull of `model` if `announced` is newer than the version this device has (a withdrawal is seen by scheduled pulls). */
   announced(model: string, announced: { version: number; sha256: string }): boolean {
     const known = this.#jobs.known(model);
     if (known && known.version >= announced.version) return false;
