@@ -12,15 +12,7 @@ interface S3rverServer {
   run(): Promise<AddressInfo>;
   readonly httpServer: Server;
 }
-type S3rverClass = new (options: {
-  port: number;
-  address: string;
-  silent: boolean;
-  directory: string;
-  configureBuckets: { name: string }[];
-  /** s3rver checks request signatures against its own S3RVER/S3RVER key unless told not to. */
-  allowMismatchedSignatures: boolean;
-}) => S3rverServer;
+type S3rverClass = new (options: { port: number; address: string; silent: boolean; directory: string; configureBuckets: { name: string }[] }) => S3rverServer;
 const S3rver = createRequire(import.meta.url)('s3rver') as S3rverClass;
 
 /** An S3 server started for a test, on 127.0.0.1, with its objects in a temporary folder. */
@@ -38,13 +30,13 @@ export interface TestS3 {
   stop(): Promise<void>;
 }
 
-/** Starts s3rver on a free 127.0.0.1 port with one bucket, `bucket`. */
+/** Starts s3rver on a free 127.0.0.1 port with one bucket, `bucket`; it knows one access key, S3RVER (secret S3RVER), and refuses others with HTTP 403 (it does not check V4 signatures). */
 export async function startS3rver(bucket = 'fleet'): Promise<TestS3> {
   const directory = mkdtempSync(join(tmpdir(), 'runnel-s3rver-'));
   let server: S3rverServer | undefined;
   let port = 0;
   const listen = async (): Promise<void> => {
-    const s = new S3rver({ port, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: bucket }], allowMismatchedSignatures: true });
+    const s = new S3rver({ port, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: bucket }] });
     port = (await s.run()).port;
     server = s;
   };

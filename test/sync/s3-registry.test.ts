@@ -108,6 +108,19 @@ describe(`S3Registry in a bucket (seed ${SEED})`, () => {
     expect(pulledOf(await registry.pull('temp')).manifest.version).toBe(1);
   });
 
+  it('an access key the server does not know is refused (HTTP 403), said without the secret', async () => {
+    const secret = 'a-secret-that-must-not-be-printed';
+    const registry = new S3Registry({ ...s3.location, prefix: 'denied', credentials: { accessKeyId: 'UNKNOWN', secretAccessKey: secret } }, quiet);
+    const error = (await registry.push('temp', blob(), details(0)).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error;
+    expect(error?.message).toMatch(
+      new RegExp(`^S3 registry: listing s3://${s3.bucket}/denied/models/temp/ at ${s3.endpoint} failed: HTTP 403 \\w+; check the access key and the bucket policy$`),
+    );
+    expect(error.message).not.toContain(secret);
+  });
+
   it('an upload cap paces the bytes: waits adding up to their size over the cap, in tenth-of-a-second chunks', async () => {
     const waits: number[] = [];
     const sleep = async (ms: number): Promise<void> => {
