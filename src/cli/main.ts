@@ -8,11 +8,23 @@ import { flashCommand } from './commands/flash.js';
 import { fleetCommand } from './commands/fleet.js';
 import { inspectCommand } from './commands/inspect.js';
 import { keysCommand } from './commands/keys.js';
+import { modelsCommand } from './commands/models.js';
 import { passwdCommand } from './commands/passwd.js';
 import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 
-const COMMANDS: readonly Command[] = [runCommand, validateCommand, demoCommand, inspectCommand, passwdCommand, bundleCommand, flashCommand, keysCommand, fleetCommand];
+const COMMANDS: readonly Command[] = [
+  runCommand,
+  validateCommand,
+  demoCommand,
+  inspectCommand,
+  passwdCommand,
+  bundleCommand,
+  flashCommand,
+  keysCommand,
+  modelsCommand,
+  fleetCommand,
+];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

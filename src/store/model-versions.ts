@@ -88,7 +88,8 @@ function fromRow(r: Row): ModelVersion {
 export class ModelVersionTable {
   readonly #db: Database;
 
-  constructor(store: Store) {
+  /** On an open store, or a read-only connection (`runnel models list` beside a running job). */
+  constructor(store: Pick<Store, 'db'>) {
     this.#db = store.db;
   }
 
