@@ -4,11 +4,12 @@
  * inbox of its source, the elements the run read, the inference latency histogram and the serving
  * model's version; the server closes when the demo ends.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 import { eventually, families, get, valueOf, type ParsedFamily } from './prometheus.js';
 
@@ -51,4 +52,17 @@ it('runnel demo --http 0: ingest, inbox and elements read while it runs', { time
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
+});
+
+it('serves its status page without --http (on a free port); --http off serves none, and --http-host then is a usage error', { timeout: 60_000 }, async () => {
+  const exec = promisify(execFile);
+  const demo = (...args: string[]) =>
+    exec('node', [CLI, 'demo', '--duration', '1', '--sensors', '1', '--rate', '5', '--no-publish', '--dir', mkdtempSync(join(tmpdir(), 'runnel-observe-demo-')), ...args]);
+  expect((await demo()).stderr).toMatch(/status page on http:\/\/127\.0\.0\.1:\d+\/, metrics on/);
+  expect((await demo('--http', 'off')).stderr).not.toContain('status page');
+  await expect(demo('--http', 'off', '--http-host', '0.0.0.0')).rejects.toMatchObject({
+    code: 2,
+    stderr: expect.stringMatching(/--http-host needs --http <port>, not off/) as unknown,
+  });
+  await expect(demo('--http', 'of')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--http: expected a port from 0 to 65535 or off, got of/) as unknown });
 });

@@ -47,7 +47,7 @@ Options:
                        let anyone who can reach --host publish readings and read every topic
   --no-publish         keep predictions in the outbox instead of publishing them
   --seed <n>           seed of the simulation (default 1)
-${httpHelp(23)}
+${httpHelp(23, true)}
 ${logHelp(23)}
   -h, --help           show this help`;
 
@@ -104,7 +104,8 @@ async function run(args: string[]): Promise<number | void> {
       `--host ${values.host} lets other devices connect, and the demo's broker checks nobody: add --allow-anonymous-on-network to run it open on purpose, or leave --host out (127.0.0.1)`,
     );
   const dir = resolve(values.dir ?? 'runnel-demo');
-  const httpAt = httpPort(values);
+  // On by default: the status page is part of the demo.
+  const httpAt = httpPort(values, 0);
   const log = commandLogger('runnel demo', values);
   if (profile) {
     const exitCode = await relaunchWithHeapFlags(profile, (line) => console.log(`runnel demo: ${line}`));
