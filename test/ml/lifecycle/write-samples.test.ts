@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../src/common/random.js';
 import { Pipeline } from '../../../src/core/pipeline.js';
 import { writeOutbox } from '../../../src/io/outbox.js';
-import { writeSamples } from '../../../src/ml/lifecycle/index.js';
+import { writeLabels, writeSamples } from '../../../src/ml/lifecycle/index.js';
 import { run } from '../../../src/runner/direct-runner.js';
 import { SampleTable } from '../../../src/store/samples.js';
 import { Store } from '../../../src/store/store.js';
@@ -69,20 +69,32 @@ describe(`writeSamples / writeLabels (seed ${SEED})`, () => {
     store.close();
   });
 
-  it('a label stream joins samples of the same key at or after their event time, within the span', () => {
+  it('writeLabels: a label stream joins samples of the same key at or after their event time, within the span', async () => {
+    type Event = { readonly kind: 'sample'; readonly key: string; readonly v: number } | { readonly kind: 'label'; readonly key: string; readonly label: number };
     const store = Store.open(':memory:');
-    const table = new SampleTable(store);
-    const sample = (key: string, at: number, v: number) => ({ model: 'm', key, eventTime: at, features: Float32Array.of(v), target: null });
-    table.add(
-      [sample('a', 0, 1), sample('a', 1000, 2), sample('a', 5000, 3), sample('b', 0, 4)],
-      [
-        { model: 'm', key: 'a', eventTime: 1500, label: 10 }, // labels a@0 (within 2 s) and a@1000
-        { model: 'm', key: 'a', eventTime: 9000, label: 20 }, // too late for a@5000
-        { model: 'm', key: 'b', eventTime: 0, label: 30 },
-      ],
-      0,
+    const p = new Pipeline();
+    const events = p.apply(
+      eventStream<Event>(
+        [
+          timestamped({ kind: 'sample', key: 'a', v: 1 }, 0),
+          timestamped({ kind: 'sample', key: 'b', v: 4 }, 0),
+          timestamped({ kind: 'label', key: 'b', label: 30 }, 0),
+          timestamped({ kind: 'sample', key: 'a', v: 2 }, 1000),
+          timestamped({ kind: 'label', key: 'a', label: 10 }, 1500), // labels a@0 (within 2 s) and a@1000
+          timestamped({ kind: 'sample', key: 'a', v: 3 }, 5000),
+          timestamped({ kind: 'label', key: 'a', label: 20 }, 9000), // too late for a@5000
+        ],
+        { maxLateness: 0 },
+      ),
     );
-    const got = table.labelled('m', { kind: 'stream', withinMs: 2000 }, 1);
+    events
+      .filter((e): e is Extract<Event, { kind: 'sample' }> => e.kind === 'sample')
+      .apply(writeSamples<Extract<Event, { kind: 'sample' }>>({ model: 'm', features: ['v'], key: (e) => e.key }));
+    events
+      .filter((e): e is Extract<Event, { kind: 'label' }> => e.kind === 'label')
+      .apply(writeLabels<Extract<Event, { kind: 'label' }>>({ model: 'm', key: (e) => e.key, label: (e) => e.label }));
+    await run(p, { store });
+    const got = new SampleTable(store).labelled('m', { kind: 'stream', withinMs: 2000 }, 1);
     expect([...got.x]).toEqual([1, 4, 2]); // oldest first (ties by key)
     expect([...got.y]).toEqual([10, 30, 10]);
     expect([...got.at]).toEqual([0, 0, 1000]);
