@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { createLogger, logLevelFrom } from '../observe/log.js';
 import { UsageError } from './command.js';
 
@@ -14,9 +14,12 @@ export function logHelp(column: number): string {
   ].join('\n');
 }
 
-/** The command's logger at the level asked for, never writing the HTTP token; a wrong level is a usage error. */
-export function commandLogger(name: string, values: { 'log-level'?: string | undefined }): Logger {
+/**
+ * The command's logger at the level asked for, never writing the HTTP token; a wrong level is a
+ * usage error. `destination` replaces stderr (e.g. to print above a live progress block).
+ */
+export function commandLogger(name: string, values: { 'log-level'?: string | undefined }, destination?: DestinationStream): Logger {
   const level = logLevelFrom(values['log-level']);
   if ('error' in level) throw new UsageError(level.error);
-  return createLogger({ name, level: level.level, secrets: [process.env.RUNNEL_HTTP_TOKEN] });
+  return createLogger({ name, level: level.level, secrets: [process.env.RUNNEL_HTTP_TOKEN], ...(destination ? { destination } : {}) });
 }

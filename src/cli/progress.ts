@@ -20,7 +20,7 @@ export class LiveBlock {
       return;
     }
     this.#clear();
-    const width = this.out.columns ?? 120;
+    const width = this.out.columns || 120; // 0 where the terminal has no size (a pseudo-terminal without one)
     this.out.write(`${lines.map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l)).join('\n')}\n`);
     this.#drawn = lines.length;
   }

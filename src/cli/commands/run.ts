@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadDeviceProfile, type DeviceProfile } from '../../config/device-profile.js';
 import { watchMemory } from '../../config/memory-watch.js';
 import { run as runPipeline } from '../../runner/direct-runner.js';
+import type { RunProgress } from '../../runner/types.js';
 import type { IngestStats } from '../../io/mqtt/commit-gate.js';
 import { publishOutbox, type OutboxPublisher } from '../../io/mqtt/outbox-publisher.js';
 import { loadYamlPipeline, type MqttEgress } from '../../yaml/index.js';
@@ -14,6 +15,7 @@ import { relaunchWithHeapFlags } from '../heap-relaunch.js';
 import { HTTP_OPTIONS, httpHelp, httpPort, serveMetrics } from '../http-option.js';
 import { commandLogger, LOG_OPTIONS, logHelp } from '../log-option.js';
 import { readPipelineFile } from '../pipeline-file.js';
+import { RunProgressView } from '../run-progress.js';
 
 const HELP = `Usage: runnel run <pipeline.yaml> [options]
 
@@ -28,6 +30,10 @@ the current directory, as Beam does.
 Elements a transform rejects (a missing field, an expression that throws, a CSV row that does
 not parse) become dead letters: the run goes on, and the first few are listed at the end.
 
+On a terminal, stderr shows live progress: time, elements read and their rate, dead letters,
+and elements in and out per stage, with log lines above it. There is none when stderr is not a
+terminal, or with --quiet.
+
 Options:
   --device <profile>  run with a device profile: a name in devices/ (raspberry-pi-4,
                       raspberry-pi-zero-2w, …) or a path to a JSON file. Applies its bundle
@@ -39,12 +45,14 @@ Options:
                       commits every message before acknowledging it). A pipeline that reads
                       MQTT runs until Ctrl-C or SIGTERM, which stop it cleanly
   --fail-fast         stop at the first dead letter, with exit code 1
+  -q, --quiet         no live progress on the terminal
 ${httpHelp(22)}
 ${logHelp(22)}
   -h, --help          show this help
 
-Exit codes: 0 the pipeline ran (dead letters or not), 1 the pipeline file is invalid or the
-run failed (the message names file, line and column where it can), 2 a usage error.`;
+Exit codes: 0 the pipeline ran (dead letters or not; also when Ctrl-C or SIGTERM stopped it),
+1 the pipeline file is invalid or the run failed (the message names file, line and column where
+it can; with --fail-fast, the first dead letter), 2 a usage error.`;
 
 /** How long a stopping run waits for its outbox to be published before it leaves the rest for the next start. */
 const EGRESS_DRAIN_MS = 2000;
@@ -59,6 +67,7 @@ async function run(args: string[]): Promise<number | void> {
       device: { type: 'string' },
       db: { type: 'string' },
       'fail-fast': { type: 'boolean' },
+      quiet: { type: 'boolean', short: 'q' },
       ...HTTP_OPTIONS,
       ...LOG_OPTIONS,
       help: { type: 'boolean', short: 'h' },
@@ -77,8 +86,9 @@ async function run(args: string[]): Promise<number | void> {
   } catch (error) {
     throw new UsageError(`--device: ${(error as Error).message}`);
   }
-  // stdout carries LogForTesting's JSON lines only: the log goes to stderr.
-  const log = commandLogger('runnel run', values);
+  // stdout carries LogForTesting's JSON lines only: the log (and the progress) go to stderr.
+  const progress = values.quiet || process.stderr.isTTY !== true ? undefined : new RunProgressView(`runnel run ${positionals[0]!}`, process.stderr);
+  const log = commandLogger('runnel run', values, progress?.logDestination);
   const say = (line: string): void => log.info(line);
   const warn = (line: string): void => log.warn(line);
   if (profile) {
@@ -122,11 +132,19 @@ async function run(args: string[]): Promise<number | void> {
       signal: stop.signal,
       log: warn,
       ...(store ? { store } : {}),
-      ...(publisher ? { onProgress: () => publisher?.notify() } : {}),
+      ...(publisher || progress
+        ? {
+            onProgress: (step: RunProgress) => {
+              publisher?.notify();
+              progress?.update(step);
+            },
+          }
+        : {}),
       ...(profile ? { bundleSize: profile.bundle.maxElements } : {}),
     };
     result = await (metrics ? metrics.run(pipeline, options) : runPipeline(pipeline, options));
   } finally {
+    progress?.finish();
     await server?.close();
     await publisher?.close(EGRESS_DRAIN_MS);
     stopWatching?.();
