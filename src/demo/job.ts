@@ -159,7 +159,15 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
     const egress = options.publish ? await startEgress(broker.url, store) : undefined;
     if (egress) closers.push(() => egress.close());
     const stop = new AbortController();
-    const runOptions: RunOptions = { store, signal: stop.signal, bundleSize: profile?.bundle.maxElements ?? 1000, idleWaitMs: 20, onProgress: () => egress?.sink.notify() };
+    // The run's warnings (a full disk pausing it) go where the broker's do, above the live status, not to console.warn under it.
+    const runOptions: RunOptions = {
+      store,
+      signal: stop.signal,
+      bundleSize: profile?.bundle.maxElements ?? 1000,
+      idleWaitMs: 20,
+      log: (m) => report.event(m),
+      onProgress: () => egress?.sink.notify(),
+    };
     const metrics = options.metrics;
     metrics?.watchStore(store);
     metrics?.watchIngest(broker.inbox.source, broker.stats);
