@@ -5,8 +5,7 @@ import type { Store } from '../store/store.js';
 import type { MqttEgress } from './transforms/index.js';
 import { buildPipeline } from './build.js';
 import { YamlSource } from './source-map.js';
-import { checkPipeline } from './schema/check.js';
-import { readPipelineSpec } from './spec.js';
+import { checkedPipelineSpec } from './schema/check.js';
 
 /** Options of `loadYamlPipeline`. */
 export interface YamlPipelineOptions {
@@ -31,8 +30,7 @@ export interface YamlPipelineOptions {
  */
 export function loadYamlPipeline(text: string, file: string, options: YamlPipelineOptions = {}): Pipeline {
   const source = YamlSource.parse(text, file);
-  checkPipeline(source);
-  return buildPipeline(source, readPipelineSpec(source), {
+  return buildPipeline(source, checkedPipelineSpec(source), {
     log: options.log ?? ((line) => process.stdout.write(`${line}\n`)),
     baseDir: resolve(options.baseDir ?? '.'),
     pipelineDir: dirname(resolve(file)),

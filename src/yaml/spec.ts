@@ -54,8 +54,8 @@ export interface PipelineSpec extends ScopeSpec {
  * Reads the structure of a Beam YAML file that the pipeline schema has checked: `pipeline:` (a
  * chain or explicit `input:` wiring, composites and chains nested in it) and `options:`.
  */
-export function readPipelineSpec(source: YamlSource): PipelineSpec {
-  const root = source.toJS() as Mapping;
+export function readPipelineSpec(source: YamlSource, document: unknown): PipelineSpec {
+  const root = document as Mapping;
   const pipeline = root.pipeline as Mapping;
   return { ...readScope(source, pipeline, ['pipeline'], []), windowing: pipeline.windowing, options: (root.options ?? {}) as Mapping };
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { BEAM_PIPELINE_SCHEMA } from '../../src/yaml/schema/beam.js';
-import { checkPipeline } from '../../src/yaml/schema/check.js';
+import { checkedPipelineSpec } from '../../src/yaml/schema/check.js';
 import { YamlSource } from '../../src/yaml/source-map.js';
 import { parse } from 'yaml';
 
@@ -15,7 +15,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 const problem = (text: string): string => {
   try {
-    checkPipeline(YamlSource.parse(text, 'pipeline.yaml'));
+    checkedPipelineSpec(YamlSource.parse(text, 'pipeline.yaml'));
   } catch (error) {
     expect(error).toMatchObject({ code: 'PIPELINE_INVALID' });
     return (error as Error).message;
@@ -135,7 +135,7 @@ describe('the pipeline schema', () => {
   it('accepts every pipeline file the project ships: examples/*.yaml and the test fixtures', () => {
     const files = [...yamlFiles('examples'), ...yamlFiles('test/fixtures')];
     expect(files.length).toBeGreaterThan(10);
-    for (const file of files) expect(() => checkPipeline(YamlSource.parse(readFileSync(file, 'utf8'), file)), file).not.toThrow();
+    for (const file of files) expect(() => checkedPipelineSpec(YamlSource.parse(readFileSync(file, 'utf8'), file)), file).not.toThrow();
   });
 
   it("Beam's structure alone, as a plain JSON Schema, accepts the common subset and refuses what Beam refuses", () => {

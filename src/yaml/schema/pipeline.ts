@@ -21,15 +21,13 @@ const NESTING = ['composite', 'chain'] as const;
 const CHAIN_ONLY = (key: string): JsonSchema => ({ not: true, messages: { not: `"${key}:" belongs to a chain: add "type: chain"` } });
 
 /**
- * The JSON Schema a pipeline file must meet to run on Runnel: Beam's structure
- * (`BEAM_PIPELINE_SCHEMA`) and Runnel's own rules: the transform types of `transforms` (each
- * with the config schema it declares), composites and chains nested to any depth, `windowing:`
- * specs, and what Runnel refuses (`providers:`, `output:` on a transform that is not a
- * composite, `source:`/`sink:` outside a chain).
+ * The JSON Schema of a pipeline file's structure on Runnel: Beam's (`BEAM_PIPELINE_SCHEMA`) and
+ * Runnel's own rules: the transform `types` it runs, composites and chains nested to any depth,
+ * `windowing:` specs, and what Runnel refuses (`providers:`, `output:` on a transform that is not
+ * a composite, `source:`/`sink:` outside a chain). Each transform's `config:` is checked apart,
+ * against `configSchemaOf` its type: a run compiles the schemas of the types it uses only.
  */
-export function pipelineSchema(transforms: Readonly<Record<string, YamlTransform>>, acceptsEmpty: (configSchema: JsonSchema) => boolean): JsonSchema {
-  const types = Object.keys(transforms);
-  const takesErrorHandling = types.filter((type) => takesKey(transforms[type]!.configSchema, 'error_handling'));
+export function pipelineSchema(types: readonly string[]): JsonSchema {
   const transform: JsonSchema = {
     type: 'object',
     expected: 'a transform: a mapping with "type:"',
@@ -53,8 +51,10 @@ export function pipelineSchema(transforms: Readonly<Record<string, YamlTransform
       ],
     },
     else: {
-      properties: { output: { not: true, messages: { not: '"output:" belongs to a composite transform; this one has its own outputs' } } },
-      allOf: types.map((type) => configRule(type, transforms[type]!.configSchema, takesErrorHandling, acceptsEmpty)),
+      properties: {
+        output: { not: true, messages: { not: '"output:" belongs to a composite transform; this one has its own outputs' } },
+        config: { type: 'object', expected: 'a mapping' },
+      },
     },
   };
   /** What the pipeline, a composite and a chain hold. */
@@ -91,33 +91,16 @@ export function pipelineSchema(transforms: Readonly<Record<string, YamlTransform
   };
 }
 
-/** `config:` of a transform of type `type` must meet its schema (and be there, when an empty one would not). */
-function configRule(type: string, schema: JsonSchema, takesErrorHandling: readonly string[], acceptsEmpty: (configSchema: JsonSchema) => boolean): JsonSchema {
-  const required = Array.isArray(schema['required']) ? ` with ${(schema['required'] as string[]).join(', ')}` : '';
-  const config = takesKey(schema, 'error_handling')
-    ? schema
-    : {
-        allOf: [
-          {
-            properties: {
-              error_handling: {
-                not: true,
-                messages: {
-                  not: `${type} takes no error_handling (${listed(takesErrorHandling)} do); leave it out: its bad rows go to Runnel's dead letters`,
-                },
-              },
-            },
-          },
-          schema,
-        ],
-      };
-  return {
-    if: { properties: { type: { const: type } }, required: ['type'] },
-    then: {
-      properties: { config },
-      ...(acceptsEmpty(schema) ? {} : { required: ['config'], messages: { required: `${type} needs "config:"${required}` } }),
-    },
-  };
+/**
+ * The schema `config:` of a transform of type `type` must meet: the one its module declares, and
+ * for a type without an error output, no `error_handling` (saying which types take it).
+ */
+export function configSchemaOf(type: string, transforms: Readonly<Record<string, YamlTransform>>): JsonSchema {
+  const schema = transforms[type]!.configSchema;
+  if (takesKey(schema, 'error_handling')) return schema;
+  const takers = Object.keys(transforms).filter((t) => takesKey(transforms[t]!.configSchema, 'error_handling'));
+  const refusal = `${type} takes no error_handling (${listed(takers)} do); leave it out: its bad rows go to Runnel's dead letters`;
+  return { allOf: [{ properties: { error_handling: { not: true, messages: { not: refusal } } } }, schema] };
 }
 
 /** `a, b and c` */

@@ -15,23 +15,26 @@ function newAjv(): Ajv {
   return ajv;
 }
 
-const scratch = newAjv();
+/** A compiled schema: the error that says most about a value, or undefined when it is valid. */
+export type SchemaCheck = (value: unknown) => ErrorObject | undefined;
 
-/** True when an absent `config:` (checked as an empty one) meets `configSchema`. */
-export function acceptsEmptyConfig(configSchema: JsonSchema): boolean {
-  return scratch.validate(configSchema, {});
+let ajv: Ajv | undefined;
+
+/** Compiles `schema` (with one ajv instance for all). */
+export function compileSchema(schema: JsonSchema): SchemaCheck {
+  ajv ??= newAjv();
+  const validate = ajv.compile(schema);
+  return (value) => (validate(value) ? undefined : chosen(validate));
 }
 
 /**
- * Compiles `schema` into a check of a parsed pipeline file: it passes, or throws a `RunnelError`
- * (`PIPELINE_INVALID`) naming the file, line and column of the key at fault, the transform, the
- * path and what was expected, as every load error does.
+ * The `RunnelError` (`PIPELINE_INVALID`) for a schema error in the value at `at` of `document`:
+ * the file, line and column of the key at fault, the transform, the path and what was expected,
+ * as every load error says it.
  */
-export function schemaCheck(schema: JsonSchema): (source: YamlSource, document: unknown) => void {
-  const validate = newAjv().compile(schema);
-  return (source, document) => {
-    if (!validate(document)) throw errorOf(source, document, chosen(validate));
-  };
+export function schemaError(source: YamlSource, document: unknown, error: ErrorObject, at: YamlPath = []): RunnelError {
+  const pointer = at.map((s) => `/${String(s).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('') + error.instancePath;
+  return errorOf(source, document, source.pathOf(pointer), error);
 }
 
 /**
@@ -59,8 +62,7 @@ function annotation(error: ErrorObject): string | undefined {
 /** Keywords about a mapping's keys: their own wording names the key, whatever the mapping is expected to be. */
 const STRUCTURE_KEYWORDS = new Set(['required', 'additionalProperties']);
 
-function errorOf(source: YamlSource, document: unknown, error: ErrorObject): RunnelError {
-  const at = source.pathOf(error.instancePath);
+function errorOf(source: YamlSource, document: unknown, at: YamlPath, error: ErrorObject): RunnelError {
   const owner = ownerOf(document, at);
   const annotated = annotation(error);
   if (error.keyword === 'additionalProperties') {
