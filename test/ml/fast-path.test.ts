@@ -197,6 +197,28 @@ describe(`fast path vs onnxruntime-web (seed ${SEED})`, () => {
     await expect(f.run(frameOf(x, names))).rejects.toThrow(/released/);
   });
 
+  it('NaN outputs are the canonical NaN (0x7fc00000), whatever the CPU makes of Inf − Inf', async () => {
+    const bits = (data: unknown): string[] => Array.from(new Uint32Array((data as Float32Array).slice().buffer), (v) => v.toString(16));
+    // A +Inf logit: softmax takes exp(Inf − Inf); in JavaScript that NaN is 0xffc00000 on x64.
+    const softmax = await fast.load(
+      logisticRegressionModel({
+        weights: [
+          [1, 0],
+          [0, 1],
+          [0, 0],
+        ],
+        bias: [0, 0, 0],
+      }),
+    );
+    expect(softmax).toBeInstanceOf(LoadedFastModel);
+    const probabilities = (await softmax.run(frameOf(Float32Array.of(Infinity, 0, 1, 0), ['a', 'b'])))['probabilities']!.data;
+    expect(bits(probabilities).slice(0, 3)).toEqual(['7fc00000', '7fc00000', '7fc00000']);
+    // An infinite bias meeting the opposite infinity: the bias is added in JavaScript.
+    const regression = await fast.load(linearRegressionModel({ weights: [1], bias: Infinity }));
+    expect(bits((await regression.run(frameOf(Float32Array.of(-Infinity, 2), ['a'])))['prediction']!.data)).toEqual(['7fc00000', '7f800000']);
+    await Promise.all([softmax.release(), regression.release()]);
+  });
+
   it('unsupported graphs go to onnxruntime-web, and the handler says why', async () => {
     const rng = seededRng(SEED + 2);
     const w = randomMatrix(rng, 3, 4);

@@ -179,7 +179,10 @@ export class LoadedFastModel implements FrameModel {
     this.kernels.exports.gemm(this.x.ptr, this.weights.ptr, this.y.ptr, rows, f, t);
     const y = this.y.view;
     const out = new Float32Array(rows * t);
-    for (let i = 0; i < out.length; i++) out[i] = y[i]! + bias[i % t]!;
+    for (let i = 0; i < out.length; i++) {
+      const v = y[i]! + bias[i % t]!;
+      out[i] = v === v ? v : NaN; // JavaScript's NaN: the CPU's own (Inf − Inf) has other bits on x64 than on arm64
+    }
     return out;
   }
 
@@ -188,30 +191,41 @@ export class LoadedFastModel implements FrameModel {
     const { head, targets: t } = this.plan;
     if (head.kind === 'regression') return { [head.output]: tensor('float32', z, [rows, t]) };
     const classes = Math.max(2, t);
-    const p = new Float32Array(rows * classes);
+    const p = this.probabilities(z, rows, classes);
     const labels = new BigInt64Array(rows);
     // int64 labels copied as pairs of 32-bit words: no BigInt per row
     const words = new Int32Array(labels.buffer);
     const labelWords = new Int32Array((head.classLabels ?? BigInt64Array.from({ length: classes }, (_, k) => BigInt(k))).buffer);
-    const e = new Float64Array(t);
     for (let r = 0; r < rows; r++) {
       const row = r * classes;
-      if (head.kind === 'sigmoid') {
-        p[row + 1] = 1 / (1 + Math.exp(-z[r]!));
-        p[row] = 1 - p[row + 1]!;
-      } else {
-        let max = -Infinity;
-        for (let k = 0; k < t; k++) max = Math.max(max, z[r * t + k]!);
-        let sum = 0;
-        for (let k = 0; k < t; k++) sum += e[k] = Math.exp(z[r * t + k]! - max);
-        for (let k = 0; k < t; k++) p[row + k] = e[k]! / sum;
-      }
       let best = 0;
       for (let k = 1; k < classes; k++) if (p[row + k]! > p[row + best]!) best = k;
       words[2 * r] = labelWords[2 * best]!;
       words[2 * r + 1] = labelWords[2 * best + 1]!;
     }
     return { [head.probabilities]: tensor('float32', p, [rows, classes]), [head.label]: tensor('int64', labels, [rows]) };
+  }
+
+  /**
+   * `[rows × classes]` float32 probabilities of the logits: σ by the `sigmoidPairs` kernel (the
+   * negative class as 1 − p in float32, as onnxruntime does), softmax by `softmaxRows`. Their exp is
+   * AssemblyScript's, so a model gives the same bits on every CPU (V8's Math.exp differs by an ulp on arm64).
+   */
+  private probabilities(z: Float32Array, rows: number, classes: number): Float32Array {
+    const { exports: k, arena } = this.kernels;
+    const sigmoid = this.plan.head.kind === 'sigmoid';
+    const scores = arena.f64Of(z);
+    const out = sigmoid ? arena.allocF64(rows * 2) : scores;
+    try {
+      if (sigmoid) k.sigmoidPairs(scores.ptr, rows, out.ptr);
+      else k.softmaxRows(scores.ptr, rows, classes);
+      const p = Float32Array.from(out.view);
+      if (sigmoid) for (let r = 0; r < rows; r++) p[2 * r] = 1 - p[2 * r + 1]!;
+      return p;
+    } finally {
+      arena.free(scores);
+      if (out !== scores) arena.free(out);
+    }
   }
 
   /** Inference metrics of this model. */
