@@ -62,6 +62,7 @@ describe(`YAML RunInference with OnnxModelHandler (seed ${SEED})`, () => {
   const model = logisticRegressionModel({ weights, bias: [random(), random(), random()] }, { featureNames: FEATURES });
   const { dir, load } = workspace(rows);
   writeFileSync(join(dir, 'classes.onnx'), model);
+  writeFileSync(join(dir, 'named.onnx'), linearRegressionModel({ weights: [1], bias: 0 }, { metadata: { 'runnel.features': 'temp' } }));
   writeFileSync(
     join(dir, 'sum.onnx'),
     linearRegressionModel({
@@ -163,6 +164,9 @@ describe(`YAML RunInference with OnnxModelHandler (seed ${SEED})`, () => {
     );
     expect(failure(() => load(handler('OnnxModelHandler', '{model_uri: sum.onnx}')))).toMatch(
       /model_handler\.config\): "features" is required: sum\.onnx does not name its features \(no runnel\.features metadata\)/,
+    );
+    expect(failure(() => load(handler('OnnxModelHandler', '{model_uri: named.onnx}')))).toMatch(
+      /config\.model_uri\): named\.onnx's runnel\.features metadata is not a JSON list of names; give "features", the row fields it reads in its input order$/,
     );
     expect(failure(() => load(handler('OnnxModelHandler', '{model_uri: classes.onnx, nan: drop}')))).toMatch(/config\.nan\): expected reject .* or pass, got "drop"$/);
     expect(failure(() => load(handler('OnnxModelHandler', '{model_uri: classes.onnx, preprocess: {callable: f}}')))).toMatch(

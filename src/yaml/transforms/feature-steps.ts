@@ -1,3 +1,10 @@
+/**
+ * Runnel's feature steps over the WASM kernels, each the library transform of the same name
+ * (`features/`): per window (`WindowStats`, `FftBands`: give the step a `windowing:`) one row per
+ * `group_by` key with the key fields and the features; per row (`ScaleToZScore`,
+ * `ScaleToMinMax`, `ScaleRobust`, `Impute`, `Clip`, `Lags`, `Rolling`) the row with its features
+ * replaced or added. A row whose feature is missing or not a number is a dead letter.
+ */
 import type { PCollection } from '../../core/pcollection.js';
 import type { PTransform } from '../../core/ptransform.js';
 import { fftBands, type FftBandsSpec } from '../../features/fft-bands.js';
@@ -9,14 +16,6 @@ import type { Row } from '../expressions.js';
 import { configOf, FIELD_NAMES, NAME, type JsonSchema } from '../schema/parts.js';
 import { atKey, COUNT, fileText, groupingOf, nonFiniteOf, NON_FINITE, NUMBERS, oneOf } from './feature-config.js';
 import type { BuildContext, YamlTransform } from './yaml-transform.js';
-
-/**
- * Runnel's feature steps over the WASM kernels, each the library transform of the same name
- * (`features/`): per window (`WindowStats`, `FftBands`: give the step a `windowing:`) one row per
- * `group_by` key with the key fields and the features; per row (`ScaleToZScore`,
- * `ScaleToMinMax`, `ScaleRobust`, `Impute`, `Clip`, `Lags`, `Rolling`) the row with its features
- * replaced or added. A row whose feature is missing or not a number is a dead letter.
- */
 
 type RowTransform = PTransform<PCollection<Row>, PCollection<Row>>;
 type FftWindow = NonNullable<FftBandsSpec['window']>;

@@ -133,8 +133,12 @@ function featuresOf(handler: ConfigReader, model: ModelFile): readonly string[] 
   const fromModel = model.metadata[FEATURES_KEY];
   let features: readonly string[];
   if (handler.has('features')) features = handler.names('features');
-  else if (fromModel !== undefined) features = JSON.parse(fromModel) as string[];
-  else
+  else if (fromModel !== undefined) {
+    const named = namesIn(fromModel);
+    if (!named)
+      throw handler.error('model_uri', `${model.uri}'s ${FEATURES_KEY} metadata is not a JSON list of names; give "features", the row fields it reads in its input order`);
+    features = named;
+  } else
     throw handler.error(
       'features',
       `"features" is required: ${model.uri} does not name its features (no ${FEATURES_KEY} metadata); list the row fields it reads, in its input order`,
@@ -146,6 +150,16 @@ function featuresOf(handler: ConfigReader, model: ModelFile): readonly string[] 
     throw handler.error(handler.has('features') ? 'features' : 'model_uri', `${model.uri} takes ${width} features, and ${features.length} are given (${features.join(', ')})`);
   }
   return features;
+}
+
+/** The names in a JSON list of strings, or undefined when `json` is not one. */
+function namesIn(json: string): string[] | undefined {
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function checkOutputs(handler: ConfigReader, outputs: readonly string[], graph: GraphSpec): void {
