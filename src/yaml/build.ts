@@ -36,6 +36,15 @@ interface Windowing {
   readonly path: YamlPath;
 }
 
+/** An error output, whether something reads it (a transform, or a composite's `output:`), and where it is declared. */
+interface ErrorOutput {
+  readonly output: string;
+  read: boolean;
+  readonly declared: TransformSpec;
+  /** How the scope that must read it names it (`C.errors` for a chain C's last transform's). */
+  readAs: string;
+}
+
 /** One scope being built: the pipeline's, or a composite's. */
 interface Scope {
   readonly spec: ScopeSpec;
@@ -58,8 +67,8 @@ export function buildPipeline(source: YamlSource, spec: PipelineSpec, options: B
 
 class Builder {
   readonly pipeline = new Pipeline();
-  /** Each error output made, and whether something reads it (a transform, or a composite's `output:`). */
-  readonly #errorOutputs = new Map<TransformSpec, { output: string; read: boolean }>();
+  /** The error output of each transform that has one (a chain has its last transform's). */
+  readonly #errorOutputs = new Map<TransformSpec, ErrorOutput>();
 
   constructor(
     private readonly source: YamlSource,
@@ -74,12 +83,12 @@ class Builder {
   }
 
   checkErrorOutputsRead(): void {
-    for (const [t, { output, read }] of this.#errorOutputs) {
+    for (const { output, read, declared, readAs } of new Set(this.#errorOutputs.values())) {
       if (read) continue;
       throw this.source.error(
-        [...t.path, 'config', 'error_handling', 'output'],
-        `no transform reads the error output "${output}" (Beam refuses such a pipeline): read it as "${t.name ?? t.type}.${output}", e.g. with LogForTesting or WriteToJson, or leave out error_handling to send bad rows to Runnel's dead letters`,
-        t.label,
+        [...declared.path, 'config', 'error_handling', 'output'],
+        `no transform reads the error output "${output}" (Beam refuses such a pipeline): read it as "${readAs}", e.g. with LogForTesting or WriteToJson, or leave out error_handling to send bad rows to Runnel's dead letters`,
+        declared.label,
       );
     }
   }
@@ -92,7 +101,9 @@ class Builder {
     scope.building.add(index);
     const inputs = t.composite ? [] : t.inputs.map((ref) => this.#collection(scope, t, ref, t));
     const out = t.composite ? this.#applyComposite(scope, t, t.composite) : this.#apply(scope, t, inputs);
-    if (out !== NO_OUTPUT && 'named' in out && out.errorOutput !== undefined) this.#errorOutputs.set(t, { output: out.errorOutput, read: false });
+    if (out !== NO_OUTPUT && 'named' in out && out.errorOutput !== undefined && !this.#errorOutputs.has(t)) {
+      this.#errorOutputs.set(t, { output: out.errorOutput, read: false, declared: t, readAs: `${t.name ?? t.type}.${out.errorOutput}` });
+    }
     scope.built.set(index, out);
     return out;
   }
@@ -167,7 +178,15 @@ class Builder {
   }
 
   #outputs(inner: Scope, t: TransformSpec, composite: CompositeSpec): Built {
-    if (composite.outputs === 'last') return inner.built.get(inner.spec.last!)!;
+    if (composite.outputs === 'last') {
+      // The chain's outputs are its last transform's: so is its error output, read through the chain.
+      const error = this.#errorOutputs.get(inner.spec.transforms[inner.spec.last!]!);
+      if (error) {
+        error.readAs = `${t.name ?? t.type}.${error.output}`;
+        this.#errorOutputs.set(t, error);
+      }
+      return inner.built.get(inner.spec.last!)!;
+    }
     if (composite.outputs.size === 0) return NO_OUTPUT;
     const named = new Map([...composite.outputs].map(([name, { ref, path }]) => [name, this.#collection(inner, { label: t.label, inputsPath: path }, ref)] as const));
     return named.size === 1 ? { main: [...named.values()][0]!, named } : { named };

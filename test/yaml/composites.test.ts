@@ -128,6 +128,16 @@ describe('composite transforms', () => {
     );
   });
 
+  it('a chain whose last transform has an error output gives it as its own', async () => {
+    const chain =
+      '      transforms:\n        - type: MapToFields\n          config:\n            language: javascript\n            fields: {x: "a.b.c"}\n            error_handling: {output: errors}\n';
+    const read = '    - type: LogForTesting\n      input: C.errors\n    - type: LogForTesting\n      name: G\n      input: C\n';
+    expect(await rowsOf(withComposite(chain, read).replace('type: composite', 'type: chain'))).toHaveLength(1);
+    expect(failure(withComposite(chain, '    - type: LogForTesting\n      input: C\n').replace('type: composite', 'type: chain'))).toMatch(
+      /^p\.yaml:13:30: MapToFields \(pipeline\.transforms\[1\]\.transforms\[0\]\.config\.error_handling\.output\): no transform reads the error output "errors" \(Beam refuses such a pipeline\): read it as "C\.errors"/,
+    );
+  });
+
   it('errors point at the nested path: config, an unknown input, a transform of the enclosing scope, an output', () => {
     expect(failure(withComposite('      transforms:\n        - type: Filter\n          input: input\n          config: {kep: a}\n      output: Filter\n'))).toBe(
       'p.yaml:11:20: Filter (pipeline.transforms[1].transforms[0].config.kep): no option "kep": it takes keep, language, error_handling',
