@@ -57,7 +57,13 @@ export async function startObserveServer(observed: Observed, options: ObserveSer
   }
   const feed = new StatusFeed(() => observed.status(), options.statusEveryMs === undefined ? {} : { intervalMs: options.statusEveryMs });
   const server = createServer((request, response) => {
-    if (allowed(options.token, request, response)) answer(observed, feed, request, response);
+    // A malformed request (an address or cookie that does not decode) must not end the process that runs the pipeline.
+    try {
+      if (allowed(options.token, request, response)) answer(observed, feed, request, response);
+    } catch (error) {
+      if (!response.headersSent) send(response, 400, `bad request: ${(error as Error).message}\n`);
+      else response.destroy();
+    }
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -125,4 +125,7 @@ it('with a token, a browser opens the page once with ?token=: a cookie for the p
   const [history] = await readEvents(server.port, '/events', 1, withCookie);
   expect(history!.event).toBe('history');
   expect((await get(server.port, '/', { Cookie: 'runnel_token=wrong' })).status).toBe(401);
+  // A cookie that does not decode is a bad request, not the end of the process.
+  expect((await get(server.port, '/', { Cookie: 'runnel_token=%E0%A4%A' })).status).toBe(400);
+  expect((await get(server.port, '/healthz', withCookie)).status).toBe(200);
 });
