@@ -125,6 +125,7 @@ module.exports = {
         'ml/train',
         'ml/evaluate',
         'ml/lifecycle',
+        'ml/fleet',
         'sync',
         'config',
         'deploy',
