@@ -39,6 +39,8 @@ export interface ObserveServer {
 }
 
 const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
+/** Bytes of events a listener may leave unread before it is cut off (about two minutes of them). */
+const MAX_UNSENT_BYTES = 256 * 1024;
 const TOKEN_COOKIE = 'runnel_token';
 
 /**
@@ -153,7 +155,12 @@ function streamEvents(feed: StatusFeed, request: IncomingMessage, response: Serv
     return;
   }
   response.write(`retry: 2000\nevent: history\ndata: ${JSON.stringify(feed.history)}\n\n`);
-  const stop = feed.listen((message) => response.write(`event: status\ndata: ${JSON.stringify(message)}\n\n`));
+  const stop = feed.listen((message) => {
+    // A listener that stopped reading (a dead Wi-Fi link) would make this process buffer for it
+    // without end: past the bound it is cut off, and a browser that comes back reconnects.
+    if (response.writableLength > MAX_UNSENT_BYTES) response.destroy();
+    else response.write(`event: status\ndata: ${JSON.stringify(message)}\n\n`);
+  });
   response.on('close', stop);
 }
 

@@ -3,12 +3,13 @@
  * on every request as a header or, for a browser, as the cookie a `?token=` visit sets), the
  * status page and its files, and its Server-Sent Events.
  */
+import { connect } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { MetricsRegistry } from '../../src/observe/registry.js';
 import { RunMetrics } from '../../src/observe/run-metrics.js';
 import { startObserveServer, type ObserveServer } from '../../src/observe/server.js';
 import type { StatusMessage, StatusPoint } from '../../src/observe/status-feed.js';
-import { get } from './prometheus.js';
+import { eventually, get } from './prometheus.js';
 
 const registry = new MetricsRegistry();
 registry.counter('runnel_test_total', 'A test counter.').inc();
@@ -128,4 +129,32 @@ it('with a token, a browser opens the page once with ?token=: a cookie for the p
   // A cookie that does not decode is a bad request, not the end of the process.
   expect((await get(server.port, '/', { Cookie: 'runnel_token=%E0%A4%A' })).status).toBe(400);
   expect((await get(server.port, '/healthz', withCookie)).status).toBe(200);
+});
+
+it('cuts off a listener that stopped reading instead of buffering its events without end', { timeout: 60_000 }, async () => {
+  // A large status each millisecond fills the socket's buffers quickly.
+  const big = { ...run.status(), deadLetters: [{ stage: 's', code: 'USER_CODE', reason: 'x'.repeat(100_000), count: 1 }] };
+  let reads = 0;
+  server = await startObserveServer({ ...observed, status: () => (reads++, big) }, { port: 0, statusEveryMs: 1 });
+  const socket = connect(server.port, '127.0.0.1');
+  socket.pause(); // reads nothing
+  socket.write('GET /events HTTP/1.1\r\nHost: runnel\r\n\r\n');
+  // Once it is cut off nobody listens, so the feed stops reading the status.
+  await eventually(
+    async () => {
+      const before = reads;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return reads > 0 && reads === before;
+    },
+    'the feed to stop for the listener that does not read',
+    40_000,
+  );
+  // What was sent before the cut is there to read, then the stream ends.
+  let received = 0;
+  socket.on('data', (chunk: Buffer) => (received += chunk.length));
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  socket.resume();
+  await closed;
+  expect(received).toBeGreaterThan(256 * 1024);
+  expect((await get(server.port, '/healthz')).status).toBe(200);
 });
