@@ -193,12 +193,19 @@ export class ModelLifecycle {
     const { train, heldOut } = splitHeldOut(data, promotion.heldOutFraction ?? 0.25, promotion.minHeldOut ?? 10);
     const timer = this.#o.timer ?? (() => performance.now());
     const started = timer();
-    const fitted = this.#o.trainer(frameOf(train.x, features), train.y);
-    const onnx = fitted.toOnnx({ graphName: model });
-    const fitMs = timer() - started;
-    this.#budget(fitMs, train.rows);
+    // A failed fit counts as a fit for the schedule: it is not retried before the next trigger.
     this.#lastFitAt = this.#clock.now();
     this.#lastFitSample = newest;
+    let fitted: ReturnType<ModelLifecycleOptions['trainer']>;
+    let onnx: Uint8Array;
+    try {
+      fitted = this.#o.trainer(frameOf(train.x, features), train.y);
+      onnx = fitted.toOnnx({ graphName: model });
+    } catch (error) {
+      return this.#event('rejected', `the fit failed (${trigger}): ${(error as Error).message}; v${this.#champion.version} keeps serving`, { trigger });
+    }
+    const fitMs = timer() - started;
+    this.#budget(fitMs, train.rows);
     const version = this.#versions.nextVersion(model);
     const base = {
       model,

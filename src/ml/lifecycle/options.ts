@@ -79,7 +79,7 @@ export interface ModelLifecycleOptions {
 /** What one `tick` did. */
 export interface LifecycleEvent {
   readonly action: 'none' | 'busy' | 'waiting' | 'promoted' | 'rejected' | 'shadow' | 'rolled-back';
-  /** The version acted on (the challenger, or the one rolled back). */
+  /** The version acted on (the challenger, or the one rolled back); none when the fit itself failed. */
   readonly version?: number;
   /** Champion after the tick. */
   readonly champion: number;

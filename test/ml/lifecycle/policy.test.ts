@@ -52,6 +52,26 @@ describe(`lifecycle: retrain policy (seed ${SEED})`, () => {
     store.close();
   });
 
+  it('a fit that throws is reported, the champion keeps serving, and it is not retried before the next trigger', async () => {
+    const store = Store.open(':memory:');
+    new SampleTable(store).add(series(SEED, 2, 0, 60, REGIME_A), [], 0);
+    const clock = new VirtualClock(0);
+    const lifecycle = lifecycleOn(store, clock, {
+      policy: { everyMs: 10_000 },
+      trainer: () => {
+        throw new RangeError('singular system');
+      },
+    });
+    clock.set(10_000);
+    expect(await lifecycle.tick()).toMatchObject({ action: 'rejected', champion: 1, summary: 'the fit failed (10000 ms since the last fit): singular system; v1 keeps serving' });
+    expect(await lifecycle.tick()).toMatchObject({ action: 'none' });
+    clock.set(20_000);
+    expect(await lifecycle.tick()).toMatchObject({ action: 'rejected' });
+    expect(new ModelVersionTable(store).list(MODEL).map((v) => v.status)).toEqual(['champion']);
+    await lifecycle.close();
+    store.close();
+  });
+
   it('a fit over its budget makes the next fit use proportionally fewer samples', async () => {
     const store = Store.open(':memory:');
     new SampleTable(store).add(series(SEED, 4, 0, 250, REGIME_A), [], 0);
