@@ -20,6 +20,8 @@ import { servedModel } from '../../src/ml/infer/served-model.js';
 import { logisticRegressionModel } from '../../src/ml/onnx/builders/logistic-regression.js';
 import { linearRegressionModel } from '../../src/ml/onnx/builders/linear-regression.js';
 import { run } from '../../src/runner/direct-runner.js';
+import { DirectoryRegistry } from '../../src/sync/directory-registry.js';
+import { generateKeyPair } from '../../src/sync/keys.js';
 import { loadYamlPipeline } from '../../src/yaml/index.js';
 import { SEED } from '../seed.js';
 
@@ -170,7 +172,63 @@ describe(`YAML RunInference with OnnxModelHandler (seed ${SEED})`, () => {
     );
     expect(failure(() => load(handler('OnnxModelHandler', '{model_uri: classes.onnx, nan: drop}')))).toMatch(/config\.nan\): expected reject .* or pass, got "drop"$/);
     expect(failure(() => load(handler('OnnxModelHandler', '{model_uri: classes.onnx, preprocess: {callable: f}}')))).toMatch(
-      /config\.preprocess\): no option "preprocess": it takes model_uri, features, outputs, nan, max_batch_size$/,
+      /config\.preprocess\): no option "preprocess": it takes model_uri, model_registry, features, outputs, nan, max_batch_size$/,
+    );
+  });
+
+  it('takes the model from a registry folder: the newest version that passes its checks, or dead letters saying why', async () => {
+    const registry = join(dir, 'registry');
+    const details = { inputs: [], outputs: [], metrics: {}, trainedOn: { samples: 0, from: 0, to: 0 } };
+    await new DirectoryRegistry(registry).push('classes', linearRegressionModel({ weights: [1, 1, 1], bias: 0 }), details);
+    await new DirectoryRegistry(registry).push('classes', model, details);
+    const fromRegistry = (name: string, keys = '') =>
+      pipeline(`    - type: RunInference
+      config:
+        model_handler:
+          type: OnnxModelHandler
+          config:
+            model_registry: {path: registry, name: ${name}${keys}}
+            features: [a, b, c]
+            outputs: [probabilities]
+`);
+    const lines: string[] = [];
+    const result = await run(load(fromRegistry('classes'), lines));
+    expect(result.deadLetterCount).toBe(0);
+    const byId = new Map(lines.map((l) => JSON.parse(l) as { id: number; inference: { inference: number[]; model_id: string } }).map((r) => [r.id, r.inference]));
+    const fromFile: string[] = [];
+    await run(
+      load(pipeline(`    - {type: RunInference, config: {model_handler: {type: OnnxModelHandler, config: {model_uri: classes.onnx, outputs: [probabilities]}}}}\n`), fromFile),
+    );
+    expect(fromFile).toHaveLength(rows.length);
+    for (const line of fromFile) {
+      const r = JSON.parse(line) as { id: number; inference: { inference: number[] } };
+      expect(byId.get(r.id)).toEqual({ example: [rows[r.id]!.a, rows[r.id]!.b, rows[r.id]!.c], inference: r.inference.inference, model_id: 'classes@2' });
+    }
+
+    const empty = await run(load(fromRegistry('absent')));
+    expect(empty.deadLetterCount).toBe(rows.length);
+    expect(empty.deadLetters[0]!.reason).toMatch(/^no model to run: the registry .*registry has no version of "absent"$/);
+
+    const publisher = generateKeyPair(join(dir, 'keys'), 'publisher');
+    const unsigned = await run(load(fromRegistry('classes', `, trusted_keys: [${publisher.publicKeyFile}]`)));
+    expect(unsigned.deadLetterCount).toBe(rows.length);
+    expect(unsigned.deadLetters[0]!.reason).toMatch(/^no model to run: every version of "classes" in .* was refused: version 2: .*; version 1: /);
+
+    const handler = (config: string) => pipeline(`    - {type: RunInference, config: {model_handler: {type: OnnxModelHandler, config: ${config}}}}\n`);
+    expect(failure(() => load(handler('{model_registry: {path: registry, name: classes}}')))).toMatch(
+      /5:77: RunInference \(pipeline\.transforms\[0\]\.config\.model_handler\.config\): "features" is required with model_registry: list the row fields/,
+    );
+    expect(failure(() => load(handler('{model_uri: classes.onnx, model_registry: {path: registry, name: classes}}')))).toMatch(
+      /config\.model_registry\): give either model_uri \(an ONNX file\) or model_registry \(a registry folder\), not both$/,
+    );
+    expect(failure(() => load(handler('{model_registry: {path: nowhere, name: classes}, features: [a]}')))).toMatch(
+      /config\.model_registry\.path\): no registry folder .*nowhere \(a relative path is read from the pipeline file's folder\)$/,
+    );
+    expect(failure(() => load(handler('{model_registry: {path: registry, name: classes, trusted_keys: missing.pub}, features: [a]}')))).toMatch(
+      /config\.model_registry\.trusted_keys\): .*missing\.pub/,
+    );
+    expect(failure(() => load(handler('{features: [a]}')))).toMatch(
+      /config\): give model_uri \(an ONNX file, relative to the pipeline file\) or model_registry: \{ path, name \}$/,
     );
   });
 });

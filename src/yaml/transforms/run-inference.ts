@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { messageOf } from '../../common/errors.js';
 import { kv, type KV } from '../../core/element.js';
-import { OnnxModelHandler } from '../../ml/infer/onnx-handler.js';
+import { OnnxModelHandler, type LoadedOnnxModel, type OnnxModelOptions } from '../../ml/infer/onnx-handler.js';
 import { inferenceValues, type PredictionResult } from '../../ml/infer/prediction.js';
 import { runInference } from '../../ml/infer/run-inference.js';
-import { servedModel } from '../../ml/infer/served-model.js';
+import { servedModel, type ServedModel } from '../../ml/infer/served-model.js';
 import { FEATURES_KEY } from '../../ml/onnx/builders/common.js';
 import { readModelInfo } from '../../ml/onnx/decode.js';
 import { readGraph } from '../../ml/onnx/decode-graph.js';
@@ -13,6 +13,7 @@ import type { GraphSpec } from '../../ml/onnx/encode.js';
 import { describe, type ConfigReader } from '../config.js';
 import type { Row } from '../expressions.js';
 import { configOf, FIELD_NAMES, NAME, type JsonSchema } from '../schema/parts.js';
+import { MODEL_REGISTRY, registryModel } from './model-registry.js';
 import type { YamlTransform } from './yaml-transform.js';
 
 /** The handler type Runnel runs. */
@@ -39,16 +40,14 @@ const MODEL_HANDLER: JsonSchema = {
   if: { properties: { type: { const: ONNX } } },
   then: {
     properties: {
-      config: configOf(
-        {
-          model_uri: NAME,
-          features: FIELD_NAMES,
-          outputs: FIELD_NAMES,
-          nan: { enum: ['reject', 'pass'], expected: 'reject (a row with a NaN or null feature is a dead letter) or pass' },
-          max_batch_size: { type: 'integer', minimum: 1, expected: 'a positive whole number' },
-        },
-        ['model_uri'],
-      ),
+      config: configOf({
+        model_uri: NAME,
+        model_registry: MODEL_REGISTRY,
+        features: FIELD_NAMES,
+        outputs: FIELD_NAMES,
+        nan: { enum: ['reject', 'pass'], expected: 'reject (a row with a NaN or null feature is a dead letter) or pass' },
+        max_batch_size: { type: 'integer', minimum: 1, expected: 'a positive whole number' },
+      }),
     },
     required: ['config'],
   },
@@ -57,6 +56,7 @@ const MODEL_HANDLER: JsonSchema = {
 /**
  * `RunInference` (Beam's YAML form: `config: { model_handler: { type, config }, inference_tag }`)
  * with Runnel's `OnnxModelHandler`: `model_uri` is an ONNX file (relative to the pipeline file),
+ * or `model_registry` a registry folder to pull the newest good version from (`model-registry.ts`),
  * `features` the row fields fed to the model's `[rows, features]` float input in that order
  * (default: the model's `runnel.features` metadata), `outputs` the outputs fetched (default all),
  * `nan` what a NaN or null feature does (`reject`: a dead letter; `pass`), `max_batch_size`.
@@ -77,20 +77,31 @@ export const RunInference: YamlTransform = {
       throw spec.error('type', why ? `${type} ${why}: ${EXPORT_HINT}` : `unknown model handler type ${describe(type)}; Runnel runs ${ONNX}: ${EXPORT_HINT}`);
     }
     const handler = spec.child('config');
-    const model = readModel(handler, pipelineDir);
-    const features = featuresOf(handler, model);
     const outputs = handler.has('outputs') ? handler.names('outputs') : undefined;
-    if (outputs && model.graph) checkOutputs(handler, outputs, model.graph);
-    const nan = (handler.raw('nan') as 'reject' | 'pass' | undefined) ?? 'reject';
+    const options: OnnxModelOptions = { nan: (handler.raw('nan') as 'reject' | 'pass' | undefined) ?? 'reject', ...(outputs ? { outputs } : {}) };
     const maxBatchSize = (handler.raw('max_batch_size') as number | undefined) ?? 1024;
-
-    const served = servedModel(new OnnxModelHandler(), model.bytes, { id: model.uri, nan, ...(outputs ? { outputs } : {}) });
+    const { features, served } = modelOf(handler, pipelineDir, options);
     return input
       .map((row: Row) => kv(row, exampleOf(row, features)), 'example')
       .apply(runInference<Row, number[]>(served, { keyed: true, maxBatchSize }))
       .map(({ key, value }: KV<Row, PredictionResult<number[]>>): Row => ({ ...key, [tag]: predictionRow(value) }), 'prediction');
   },
 };
+
+/** The model `model_uri` or `model_registry` names, and the row fields it reads. */
+function modelOf(handler: ConfigReader, pipelineDir: string, options: OnnxModelOptions): { features: readonly string[]; served: ServedModel<OnnxModelOptions, LoadedOnnxModel> } {
+  if (handler.has('model_registry')) {
+    if (handler.has('model_uri')) throw handler.error('model_registry', 'give either model_uri (an ONNX file) or model_registry (a registry folder), not both');
+    // The model is pulled when the run starts: its input width and outputs cannot be checked now.
+    if (!handler.has('features')) throw handler.error('features', '"features" is required with model_registry: list the row fields the model reads, in its input order', true);
+    return { features: handler.names('features'), served: registryModel(handler.child('model_registry'), pipelineDir, options) };
+  }
+  if (!handler.has('model_uri')) throw handler.error('model_uri', 'give model_uri (an ONNX file, relative to the pipeline file) or model_registry: { path, name }', true);
+  const model = readModel(handler, pipelineDir);
+  const features = featuresOf(handler, model);
+  if (options.outputs && model.graph) checkOutputs(handler, options.outputs, model.graph);
+  return { features, served: servedModel(new OnnxModelHandler(), model.bytes, { ...options, id: model.uri }) };
+}
 
 /** The model file's bytes, checked to be ONNX, with its metadata and (when Runnel can read it) its graph. */
 interface ModelFile {
