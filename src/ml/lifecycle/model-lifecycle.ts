@@ -229,8 +229,16 @@ export class ModelLifecycle {
       });
     }
     const metric = this.#metric;
-    const championScore = await scoreServed(this.served, heldOut, features, this.#output(), metric);
-    const challengerScore = await scoreModel(challenger, heldOut, features, this.#output(), metric);
+    let championScore: number;
+    let challengerScore: number;
+    try {
+      championScore = await scoreServed(this.served, heldOut, features, this.#output(), metric);
+      challengerScore = await scoreModel(challenger, heldOut, features, this.#output(), metric);
+    } catch (error) {
+      await challenger.release();
+      this.#store({ ...base, status: 'rejected', reason: `failed to score: ${(error as Error).message}`, metrics: { fitMs } });
+      return this.#event('rejected', `v${version} rejected: scoring failed (${(error as Error).message}); v${this.#champion.version} keeps serving`, { version, trigger, fitMs });
+    }
     const scores = { champion: championScore, challenger: challengerScore, samples: heldOut.rows };
     // `champion` + the metric's name (`championRmse`): the champion's score on the same slice.
     const metrics = {

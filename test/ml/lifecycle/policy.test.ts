@@ -72,6 +72,18 @@ describe(`lifecycle: retrain policy (seed ${SEED})`, () => {
     store.close();
   });
 
+  it('a challenger that cannot be scored is rejected with the reason and released; the champion keeps serving', async () => {
+    const store = Store.open(':memory:');
+    new SampleTable(store).add(series(SEED, 2, 0, 60, REGIME_A), [], 0);
+    const lifecycle = lifecycleOn(store, new VirtualClock(0), { output: 'forecast' });
+    expect(await lifecycle.retrain()).toMatchObject({ action: 'rejected', version: 2, champion: 1 });
+    const v2 = new ModelVersionTable(store).get(MODEL, 2)!;
+    expect(v2.status).toBe('rejected');
+    expect(v2.reason).toMatch(/^failed to score: model next-value@1 has no output "forecast" \(it has prediction\); set the lifecycle's output option$/);
+    await lifecycle.close();
+    store.close();
+  });
+
   it('a fit over its budget makes the next fit use proportionally fewer samples', async () => {
     const store = Store.open(':memory:');
     new SampleTable(store).add(series(SEED, 4, 0, 250, REGIME_A), [], 0);
