@@ -23,9 +23,11 @@ export class DeadLetterTally {
   #lastId = 0;
   readonly #counts = new Map<string, { stage: string; code: string | null; reason: string; count: number }>();
   readonly #letters: DeadLetterTable | undefined;
+  readonly #store: Store | undefined;
 
   /** Counts rows added to `store` from now on; without a store, what `add` is given. */
   constructor(store?: Store) {
+    this.#store = store;
     this.#letters = store && new DeadLetterTable(store);
     this.#lastId = this.#letters?.lastId() ?? 0;
   }
@@ -39,10 +41,10 @@ export class DeadLetterTally {
     this.#counts.set(key, group);
   }
 
-  /** Reads new rows (with a store) and returns every group, largest first. */
+  /** Reads new rows (with a store that is still open) and returns every group, largest first. */
   update(): DeadLetterCount[] {
     const letters = this.#letters;
-    if (letters) {
+    if (letters && this.#store!.db.open) {
       for (let rows = letters.after(this.#lastId, 5000); rows.length > 0; rows = letters.after(this.#lastId, 5000)) {
         for (const row of rows) this.add(row);
         this.#lastId = rows.at(-1)!.id;

@@ -191,9 +191,12 @@ export class RunMetrics {
     const inbox = this.registry.gauge('runnel_inbox_depth', 'MQTT messages committed to the inbox and not yet consumed by the run, by source.', ['source']);
     const outbox = this.registry.gauge('runnel_outbox_depth', 'Outputs in the outbox waiting for a sink to deliver them.');
     this.#deadLetterTally = new DeadLetterTally(store);
+    let last = { inbox: new Map<string, number>(), outbox: 0 };
     this.#storeDepths = () => {
+      // The run closes its database before the server stops; a scrape or a page in between gets the last depths.
+      if (!store.db.open) return last;
       const report = inspectStore(store.db, { maxReasons: 0 });
-      return { inbox: new Map(report.inbox.map((i) => [i.source, i.rows])), outbox: report.outbox.reduce((n, o) => n + o.rows, 0) };
+      return (last = { inbox: new Map(report.inbox.map((i) => [i.source, i.rows])), outbox: report.outbox.reduce((n, o) => n + o.rows, 0) });
     };
     this.registry.onScrape(() => {
       const depths = this.#storeDepths!();

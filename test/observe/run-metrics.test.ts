@@ -10,6 +10,7 @@ import { RunInferenceMetrics } from '../../src/ml/infer/metrics.js';
 import { RunMetrics } from '../../src/observe/run-metrics.js';
 import { startObserveServer, type ObserveServer } from '../../src/observe/server.js';
 import { read } from '../../src/transforms/read.js';
+import { DeadLetterTable } from '../../src/store/dead-letters.js';
 import { Store } from '../../src/store/store.js';
 import { eventually, families, get, valueOf } from './prometheus.js';
 
@@ -155,4 +156,15 @@ it("status(): the pipeline's operators with what they read from and their counts
   expect(status.deadLetters[0]!.reason).toMatch(/is a multiple of 7/);
   expect(status.outbox).toBeNull();
   expect(status.latencyMs).toBeNull();
+});
+
+it('after the run closed its database, a scrape and the status page get the last depths and dead letters instead of failing', () => {
+  const store = Store.open(':memory:');
+  const metrics = new RunMetrics({ store });
+  store.db.prepare("INSERT INTO outbox (output_id, stage, payload, event_time, window, pane, created_at) VALUES ('s:1:0', 's', '1', 0, '', '', 0)").run();
+  new DeadLetterTable(store).add({ stage: 'ingest', reason: 'not JSON', code: 'BAD_JSON', payload: null, at: 0 });
+  expect(metrics.status()).toMatchObject({ outbox: 1, deadLetters: [{ stage: 'ingest', code: 'BAD_JSON', count: 1 }] });
+  store.close();
+  expect(valueOf(families(metrics.render()), 'runnel_outbox_depth')).toBe(1);
+  expect(metrics.status()).toMatchObject({ outbox: 1, deadLetters: [{ stage: 'ingest', count: 1 }] });
 });
