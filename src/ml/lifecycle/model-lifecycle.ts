@@ -256,6 +256,7 @@ export class ModelLifecycle {
       return this.#event('rejected', `v${version} rejected (${trigger}): ${words}; v${this.#champion.version} keeps serving`, more);
     }
     if (this.#o.shadow) {
+      await this.#supersedeShadow(version);
       this.#store({ ...base, status: 'challenger', reason: `in shadow after ${words}`, metrics });
       this.#shadow = { version, model: challenger, liveFrom: heldOut.at[heldOut.rows - 1]! };
       return this.#event('shadow', `v${version} in shadow (${trigger}): ${words}; scoring ${this.#o.shadow.minSamples} live samples before it may serve`, more);
@@ -323,6 +324,15 @@ export class ModelLifecycle {
     }
     const published = await this.#promote(shadow.version, shadow.model, `promoted after shadow: ${words}`, live.at[live.rows - 1]!);
     return this.#event('promoted', `v${shadow.version} promoted after shadow: ${words}`, { version: shadow.version, scores, ...(published ? { published } : {}) });
+  }
+
+  /** A challenger still in shadow when a newer one is fitted (`retrain()` by hand) is rejected and released. */
+  async #supersedeShadow(by: number): Promise<void> {
+    const old = this.#shadow;
+    if (!old) return;
+    this.#shadow = undefined;
+    await old.model.release();
+    this.#versions.setStatus(this.#o.model, old.version, 'rejected', `superseded in shadow by v${by}`, this.#clock.now());
   }
 
   /** The served champion (leased) and `other` scored on the same live samples. */

@@ -47,6 +47,12 @@ describe(`lifecycle: shadow mode (seed ${SEED})`, () => {
     expect(new ModelVersionTable(store).get(MODEL, 3)?.status).toBe('rejected');
     expect(new ModelVersionTable(store).get(MODEL, 3)?.reason).toMatch(/^not better by the margin in shadow: live rmse/);
     expect(lifecycle.served.current?.id).toBe(`${MODEL}@2`);
+    // A retrain by hand while a challenger is in shadow supersedes it (regime B again: each beats v2 held out).
+    samples.add(series(SEED + 5, 4, 190 * STEP_MS, 60, REGIME_B), [], 0);
+    expect(await lifecycle.retrain()).toMatchObject({ action: 'shadow', version: 4 });
+    expect(await lifecycle.retrain()).toMatchObject({ action: 'shadow', version: 5 });
+    expect(new ModelVersionTable(store).get(MODEL, 4)).toMatchObject({ status: 'rejected', reason: 'superseded in shadow by v5' });
+    expect(lifecycle.shadowVersion).toBe(5);
     await lifecycle.close();
     store.close();
   });
