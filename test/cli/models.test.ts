@@ -4,7 +4,7 @@
  * (and never overwrites), promote and rollback change the champion as the loop would, refusing
  * with the reason what cannot be done; list works beside a job that holds the store's lock.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -98,5 +98,9 @@ describe('runnel models', () => {
     });
     await expect(runnel(['promote', path, '--model', MODEL])).rejects.toThrow('--version is required');
     await expect(runnel(['retire', path])).rejects.toThrow('expected a subcommand (list, show, promote, rollback, export), got "retire"');
+    const missing = join(mkdtempSync(join(tmpdir(), 'runnel-models-none-')), 'runnel.db');
+    expect(await runnel(['promote', missing, '--model', MODEL, '--version', '1'])).toMatchObject({ code: 1, err: expect.stringContaining(`${missing} does not exist`) as unknown });
+    expect(existsSync(missing)).toBe(false); // not created by the refusal
+    await expect(runnel(['list', join(path, '..')])).rejects.toThrow(/folder/);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import { promoteByHand, rollbackByHand } from '../../ml/lifecycle/by-hand.js';
+import { openForInspect } from '../../store/inspect.js';
 import { ModelVersionTable, type ModelVersion } from '../../store/model-versions.js';
 import { Store } from '../../store/store.js';
 import { UsageError, type Command } from '../command.js';
@@ -75,7 +75,7 @@ function need<K extends keyof Options>(options: Options, key: K, what: string): 
 
 /** list, show and export: read-only, no lock. */
 function read(sub: 'list' | 'show' | 'export', path: string, options: Options): number {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const db = openForInspect(path);
   try {
     if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'model_versions'").get()) {
       console.error(
