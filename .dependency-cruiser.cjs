@@ -78,8 +78,8 @@ module.exports = {
     layer('deploy', ['config', 'common'], 'what goes onto a device: the service unit, rendered from a profile'),
     layer(
       'yaml',
-      ['core', 'transforms', 'io', 'runner', 'store', 'features', 'ml/onnx', 'ml/infer', 'sync', 'common'],
-      'Beam YAML pipeline files become the same transforms a TypeScript pipeline uses (feature steps and RunInference included, its model from a file or a registry)',
+      ['core', 'transforms', 'io', 'runner', 'store', 'features', 'ml/onnx', 'ml/infer', 'ml/train', 'ml/lifecycle', 'sync', 'common'],
+      'Beam YAML pipeline files become the same transforms a TypeScript pipeline uses (feature steps and RunInference included, its model from a file or a registry; WriteSamples and the learning loops of options.runnel_models with the trainers)',
     ),
     layer(
       'observe',

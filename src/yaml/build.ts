@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import { flatten } from '../transforms/flatten.js';
 import { ConfigReader } from './config.js';
 import type { Row } from './expressions.js';
+import type { PipelineModel } from './runnel-models.js';
 import type { YamlPath, YamlSource } from './source-map.js';
 import { NO_OUTPUT, outputOf, referenceTable, resolve, type Built, type Reader, type ReferenceTable } from './references.js';
 import { scopeName, type CompositeSpec, type PipelineSpec, type ScopeSpec, type TransformSpec } from './spec.js';
@@ -28,6 +29,8 @@ export interface BuildOptions {
   readonly publish?: (egress: MqttEgress) => void;
   /** Told of each MQTT ingest `ReadFromMqtt` starts. */
   readonly onIngest?: (source: string, stats: Readonly<IngestStats>) => void;
+  /** The models the file declares (`options.runnel_models`), opened on `store`. */
+  readonly models?: ReadonlyMap<string, PipelineModel>;
 }
 
 /** A `windowing:` spec and where it is written. */
@@ -134,6 +137,7 @@ class Builder {
       ...(this.options.store ? { store: this.options.store } : {}),
       ...(this.options.publish ? { publish: this.options.publish } : {}),
       ...(this.options.onIngest ? { onIngest: this.options.onIngest } : {}),
+      ...(this.options.models ? { models: this.options.models } : {}),
     });
     try {
       if (impl.kind === 'root') {

@@ -4,6 +4,8 @@ import type { IngestStats } from '../io/mqtt/commit-gate.js';
 import type { Store } from '../store/store.js';
 import type { MqttEgress } from './transforms/index.js';
 import { buildPipeline } from './build.js';
+import { ConfigReader } from './config.js';
+import { openModels, type ModelSettings, type PipelineModel } from './runnel-models.js';
 import { YamlSource } from './source-map.js';
 import { checkedPipelineSpec } from './schema/check.js';
 
@@ -19,6 +21,10 @@ export interface YamlPipelineOptions {
   publish?: (egress: MqttEgress) => void;
   /** Told of each MQTT ingest `ReadFromMqtt` starts, with its live counters (e.g. for `/metrics`). */
   onIngest?: (source: string, stats: Readonly<IngestStats>) => void;
+  /** Told of each model `options.runnel_models` declares, its learning loop open on `store`: tick it on its `checkEveryMs` and close it when the run ends. */
+  onModel?: (model: PipelineModel) => void;
+  /** The training budget (a device profile's `training`), clock and log of those models' loops. */
+  models?: ModelSettings;
 }
 
 /**
@@ -30,10 +36,20 @@ export interface YamlPipelineOptions {
  */
 export function loadYamlPipeline(text: string, file: string, options: YamlPipelineOptions = {}): Pipeline {
   const source = YamlSource.parse(text, file);
-  return buildPipeline(source, checkedPipelineSpec(source), {
+  const spec = checkedPipelineSpec(source);
+  const pipelineDir = dirname(resolve(file));
+  const models = openModels(
+    new ConfigReader(source, ['options', 'runnel_models'], spec.options['runnel_models'], 'runnel_models'),
+    options.store,
+    pipelineDir,
+    options.models ?? {},
+  );
+  for (const model of models.values()) options.onModel?.(model);
+  return buildPipeline(source, spec, {
     log: options.log ?? ((line) => process.stdout.write(`${line}\n`)),
     baseDir: resolve(options.baseDir ?? '.'),
-    pipelineDir: dirname(resolve(file)),
+    pipelineDir,
+    models,
     ...(options.store ? { store: options.store } : {}),
     ...(options.publish ? { publish: options.publish } : {}),
     ...(options.onIngest ? { onIngest: options.onIngest } : {}),
@@ -41,3 +57,4 @@ export function loadYamlPipeline(text: string, file: string, options: YamlPipeli
 }
 
 export { YAML_TRANSFORMS, type MqttEgress } from './transforms/index.js';
+export type { ModelSettings, PipelineModel } from './runnel-models.js';

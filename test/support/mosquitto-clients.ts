@@ -1,5 +1,6 @@
 /** Mosquitto's own clients as a test drives them: mosquitto_pub, and mosquitto_sub collecting lines. */
 import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { until } from './until.js';
 
@@ -8,6 +9,14 @@ const exec = promisify(execFile);
 /** Publishes `value` as JSON at QoS 1 with mosquitto_pub. */
 export function publishJson(port: number, topic: string, value: unknown): Promise<unknown> {
   return exec('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-t', topic, '-m', JSON.stringify(value)]);
+}
+
+/** Publishes each of `values` as JSON at QoS 1, in order, with one mosquitto_pub (`-l`: a message per stdin line). */
+export async function publishLines(port: number, topic: string, values: readonly unknown[]): Promise<void> {
+  const child = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-t', topic, '-l'], { stdio: ['pipe', 'ignore', 'inherit'] });
+  child.stdin.end(values.map((v) => `${JSON.stringify(v)}\n`).join(''));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`mosquitto_pub -l exited with ${code}`);
 }
 
 /** A running mosquitto_sub (`-v`): each message as a line `<topic> <payload>`, in arrival order. */

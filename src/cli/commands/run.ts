@@ -6,12 +6,13 @@ import { run as runPipeline } from '../../runner/direct-runner.js';
 import type { RunProgress } from '../../runner/types.js';
 import type { IngestStats } from '../../io/mqtt/commit-gate.js';
 import { publishOutbox, type OutboxPublisher } from '../../io/mqtt/outbox-publisher.js';
-import { loadYamlPipeline, type MqttEgress } from '../../yaml/index.js';
+import { loadYamlPipeline, type MqttEgress, type PipelineModel } from '../../yaml/index.js';
 import { Store } from '../../store/store.js';
 import { RunMetrics } from '../../observe/run-metrics.js';
 import type { ObserveServer } from '../../observe/server.js';
 import { UsageError, type Command } from '../command.js';
 import { relaunchWithHeapFlags } from '../heap-relaunch.js';
+import { startModelLoops, type ModelLoops } from '../model-loops.js';
 import { HTTP_OPTIONS, httpHelp, httpPort, serveMetrics } from '../http-option.js';
 import { commandLogger, LOG_OPTIONS, logHelp } from '../log-option.js';
 import { readPipelineFile } from '../pipeline-file.js';
@@ -39,10 +40,13 @@ Options:
                       raspberry-pi-zero-2w, …) or a path to a JSON file. Applies its bundle
                       size and V8 heap limits (V8 sizes its heap at start, so the command runs
                       itself again under them unless NODE_OPTIONS or node's own flags size the
-                      heap, or RUNNEL_HEAP_FLAGS=off), and warns when memory nears its budget
+                      heap, or RUNNEL_HEAP_FLAGS=off), warns when memory nears its budget,
+                      and gives the models a pipeline trains its training budget
   --db <file>         run durably on this SQLite database: each step commits there and a
                       restart resumes from the last commit; ReadFromMqtt needs one (it
-                      commits every message before acknowledging it). A pipeline that reads
+                      commits every message before acknowledging it), and so do WriteSamples
+                      and the models of options.runnel_models (their learning loops tick while
+                      the run lasts and once more at its end). A pipeline that reads
                       MQTT runs until Ctrl-C or SIGTERM, which stop it cleanly
   --fail-fast         stop at the first dead letter, with exit code 1
   -q, --quiet         no live progress on the terminal
@@ -118,15 +122,20 @@ async function run(args: string[]): Promise<number | void> {
   process.on('SIGTERM', onSignal);
   const stopWatching = profile ? watchMemory({ budgetMiB: profile.memoryBudgetMiB, log: warn }) : undefined;
   const egress: MqttEgress[] = [];
+  const models: PipelineModel[] = [];
   let publisher: OutboxPublisher | undefined;
+  let loops: ModelLoops | undefined;
   let result;
   try {
     const pipeline = loadYamlPipeline(text, shown, {
       log: (line) => process.stdout.write(`${line}\n`),
       ...(store ? { store, publish: (e: MqttEgress) => egress.push(e) } : {}),
       ...(metrics ? { onIngest: (source: string, stats: Readonly<IngestStats>) => metrics.watchIngest(source, stats) } : {}),
+      onModel: (model) => models.push(model),
+      models: { log: say, ...(profile?.training ? { training: profile.training } : {}) },
     });
     publisher = store && egress.length > 0 ? publishOutbox(store, egress, warn) : undefined;
+    loops = models.length > 0 ? startModelLoops(models, warn) : undefined;
     const options = {
       failFast: values['fail-fast'] ?? false,
       signal: stop.signal,
@@ -150,6 +159,7 @@ async function run(args: string[]): Promise<number | void> {
     stopWatching?.();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await loops?.stop();
     store?.close();
   }
   console.error(`${shown}: done in ${Math.round(result.elapsedMs)} ms, ${result.deadLetterCount.toLocaleString('en-US')} dead letters`);

@@ -1,3 +1,4 @@
+import { RUNNEL_MODELS } from '../runnel-models.js';
 import type { YamlSource } from '../source-map.js';
 import { readPipelineSpec, type PipelineSpec, type TransformSpec } from '../spec.js';
 import { YAML_TRANSFORMS } from '../transforms/index.js';
@@ -5,6 +6,7 @@ import { configSchemaOf, pipelineSchema } from './pipeline.js';
 import { compileSchema, schemaError, type SchemaCheck } from './validate.js';
 
 let structure: SchemaCheck | undefined;
+let models: SchemaCheck | undefined;
 const configChecks = new Map<string, SchemaCheck>();
 
 /**
@@ -18,8 +20,17 @@ export function checkedPipelineSpec(source: YamlSource): PipelineSpec {
   const error = structure(document);
   if (error) throw schemaError(source, document, error);
   const spec = readPipelineSpec(source, document);
+  checkModels(source, document, spec.options['runnel_models']);
   checkConfigs(source, document, spec.transforms);
   return spec;
+}
+
+/** `options.runnel_models` (Runnel's, see runnel-models.ts) against its schema. */
+function checkModels(source: YamlSource, document: unknown, declared: unknown): void {
+  if (declared === undefined) return;
+  models ??= compileSchema(RUNNEL_MODELS);
+  const error = models(declared);
+  if (error) throw schemaError(source, document, error, ['options', 'runnel_models']);
 }
 
 function checkConfigs(source: YamlSource, document: unknown, transforms: readonly TransformSpec[]): void {

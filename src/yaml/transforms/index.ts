@@ -11,6 +11,7 @@ import { Partition } from './partition.js';
 import { RunInference } from './run-inference.js';
 import { NO_CONFIG } from '../schema/parts.js';
 import { AssignTimestamps, ExtractWindowingInfo } from './timestamps.js';
+import { WriteSamples } from './write-samples.js';
 import type { YamlTransform } from './yaml-transform.js';
 
 /** Passes its input on: `Flatten` (its inputs are merged before it) and `WindowInto` (its `windowing:` is applied before it). */
@@ -38,6 +39,7 @@ export const YAML_TRANSFORMS: Readonly<Record<string, YamlTransform>> = {
   ReadFromMqtt,
   WriteToMqtt,
   RunInference,
+  WriteSamples,
   WindowStats,
   FftBands,
   ScaleToZScore,

@@ -5,19 +5,24 @@ import { kv, type KV } from '../../core/element.js';
 import { OnnxModelHandler, type LoadedOnnxModel, type OnnxModelOptions } from '../../ml/infer/onnx-handler.js';
 import { inferenceValues, type PredictionResult } from '../../ml/infer/prediction.js';
 import { runInference } from '../../ml/infer/run-inference.js';
+import type { FrameModelOptions } from '../../ml/infer/frame-settings.js';
 import { servedModel, type ServedModel } from '../../ml/infer/served-model.js';
+import type { FrameModel } from '../../ml/infer/types.js';
 import { FEATURES_KEY } from '../../ml/onnx/builders/common.js';
 import { readModelInfo } from '../../ml/onnx/decode.js';
 import { readGraph } from '../../ml/onnx/decode-graph.js';
 import type { GraphSpec } from '../../ml/onnx/encode.js';
 import { describe, type ConfigReader } from '../config.js';
 import type { Row } from '../expressions.js';
+import type { PipelineModel } from '../runnel-models.js';
 import { configOf, FIELD_NAMES, NAME, type JsonSchema } from '../schema/parts.js';
 import { MODEL_REGISTRY, registryModel } from './model-registry.js';
 import type { YamlTransform } from './yaml-transform.js';
 
 /** The handler type Runnel runs. */
 const ONNX = 'OnnxModelHandler';
+/** The handler of a model the pipeline trains (`options.runnel_models`): its champion serves. */
+const RUNNEL = 'RunnelModel';
 
 const EXPORT_HINT = `export the model to ONNX (docs/inference.md, "Exporting a real model for Runnel") and write model_handler: { type: ${ONNX}, config: { model_uri: model.onnx } }`;
 
@@ -34,6 +39,8 @@ const BEAM_HANDLERS: Readonly<Record<string, string>> = {
   OnnxModelHandlerNumpy: "is Beam's Python ONNX handler; Runnel's own is OnnxModelHandler, which reads rows by field name",
 };
 
+const MAX_BATCH_SIZE: JsonSchema = { type: 'integer', minimum: 1, expected: 'a positive whole number' };
+
 /** `config:` of Runnel's handler; the handler types Beam has are refused in `build`, with how to export their models. */
 const MODEL_HANDLER: JsonSchema = {
   ...configOf({ type: NAME, config: { type: 'object', expected: 'a mapping' } }, ['type']),
@@ -46,10 +53,14 @@ const MODEL_HANDLER: JsonSchema = {
         features: FIELD_NAMES,
         outputs: FIELD_NAMES,
         nan: { enum: ['reject', 'pass'], expected: 'reject (a row with a NaN or null feature is a dead letter) or pass' },
-        max_batch_size: { type: 'integer', minimum: 1, expected: 'a positive whole number' },
+        max_batch_size: MAX_BATCH_SIZE,
       }),
     },
     required: ['config'],
+  },
+  else: {
+    if: { properties: { type: { const: RUNNEL } } },
+    then: { properties: { config: configOf({ model: NAME, max_batch_size: MAX_BATCH_SIZE }, ['model']) }, required: ['config'] },
   },
 };
 
@@ -63,16 +74,18 @@ const MODEL_HANDLER: JsonSchema = {
  * Each row comes out with its fields and, under `inference_tag` (default `inference`), Beam's
  * PredictionResult `{ example, inference, model_id }`: `inference` is the one output's values (a
  * number when it has one) or, with several outputs, a mapping from output name to values. Rows run
- * in batches per bundle through onnxruntime-web, as `runInference` runs them.
+ * in batches per bundle through onnxruntime-web, as `runInference` runs them. With
+ * `type: RunnelModel, config: { model }` the champion of a model the pipeline trains
+ * (`options.runnel_models`, see runnel-models.ts) serves, each promotion from the next bundle.
  */
 export const RunInference: YamlTransform = {
   kind: 'step',
   configSchema: configOf({ model_handler: MODEL_HANDLER, inference_tag: NAME }, ['model_handler']),
-  build(input, { config, pipelineDir }) {
+  build(input, { config, pipelineDir, models }) {
     const tag = config.has('inference_tag') ? config.string('inference_tag') : 'inference';
     const spec = config.child('model_handler');
     const type = spec.string('type');
-    if (type !== ONNX) {
+    if (type !== ONNX && type !== RUNNEL) {
       const why = BEAM_HANDLERS[type];
       throw spec.error('type', why ? `${type} ${why}: ${EXPORT_HINT}` : `unknown model handler type ${describe(type)}; Runnel runs ${ONNX}: ${EXPORT_HINT}`);
     }
@@ -80,13 +93,24 @@ export const RunInference: YamlTransform = {
     const outputs = handler.has('outputs') ? handler.names('outputs') : undefined;
     const options: OnnxModelOptions = { nan: (handler.raw('nan') as 'reject' | 'pass' | undefined) ?? 'reject', ...(outputs ? { outputs } : {}) };
     const maxBatchSize = (handler.raw('max_batch_size') as number | undefined) ?? 1024;
-    const { features, served } = modelOf(handler, pipelineDir, options);
+    const { features, served } = type === RUNNEL ? trainedModel(handler, models) : modelOf(handler, pipelineDir, options);
     return input
       .map((row: Row) => kv(row, exampleOf(row, features)), 'example')
       .apply(runInference<Row, number[]>(served, { keyed: true, maxBatchSize }))
       .map(({ key, value }: KV<Row, PredictionResult<number[]>>): Row => ({ ...key, [tag]: predictionRow(value) }), 'prediction');
   },
 };
+
+/** The served champion of the model `model` names (declared under `options.runnel_models`), and its features. */
+function trainedModel(
+  handler: ConfigReader,
+  models: ReadonlyMap<string, PipelineModel> | undefined,
+): { features: readonly string[]; served: ServedModel<FrameModelOptions, FrameModel> } {
+  const name = handler.string('model');
+  const model = models?.get(name);
+  if (!model) throw handler.error('model', `no model "${name}" is declared: declare it under options: { runnel_models: { ${name}: { features, trainer, … } } }`);
+  return { features: model.features, served: model.lifecycle.served };
+}
 
 /** The model `model_uri` or `model_registry` names, and the row fields it reads. */
 function modelOf(handler: ConfigReader, pipelineDir: string, options: OnnxModelOptions): { features: readonly string[]; served: ServedModel<OnnxModelOptions, LoadedOnnxModel> } {

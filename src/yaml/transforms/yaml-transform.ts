@@ -6,6 +6,7 @@ import type { Store } from '../../store/store.js';
 import type { ConfigReader } from '../config.js';
 import type { JsonSchema } from '../schema/parts.js';
 import type { Row } from '../expressions.js';
+import type { PipelineModel } from '../runnel-models.js';
 import type { TransformSpec } from '../spec.js';
 
 /** What a transform type's builder is given besides its input. */
@@ -27,6 +28,8 @@ export interface BuildContext {
   readonly publish?: (egress: MqttEgress) => void;
   /** Told of each MQTT ingest `ReadFromMqtt` starts, by source name (for its counters). */
   readonly onIngest?: (source: string, stats: Readonly<IngestStats>) => void;
+  /** The models `options.runnel_models` declares, by name (`WriteSamples` feeds them, `RunInference` serves them). */
+  readonly models?: ReadonlyMap<string, PipelineModel>;
 }
 
 /** An outbox stage to publish to an MQTT broker while the pipeline runs. */

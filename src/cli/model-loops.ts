@@ -1,0 +1,39 @@
+/**
+ * The learning loops of the models a pipeline file declares (`options.runnel_models`), while
+ * `runnel run` runs it: each is ticked every `checkEveryMs`, once more when the run ends (so a
+ * batch run's samples are trained on before it exits), then closed.
+ */
+import type { PipelineModel } from '../yaml/index.js';
+
+/** Running loops; `stop` ticks each a last time and closes it. */
+export interface ModelLoops {
+  stop(): Promise<void>;
+}
+
+/** Starts ticking `models`; a tick that fails is logged and the next one tries again. */
+export function startModelLoops(models: readonly PipelineModel[], warn: (line: string) => void): ModelLoops {
+  const loops = models.map((model) => {
+    let running: Promise<unknown> | undefined;
+    const tick = async (): Promise<void> => {
+      try {
+        await model.lifecycle.tick();
+      } catch (error) {
+        warn(`model "${model.name}": the learning loop's tick failed: ${(error as Error).message}`);
+      }
+    };
+    // A tick still running when the next is due is not doubled: the due one is skipped.
+    const timer = setInterval(() => void (running ??= tick().finally(() => (running = undefined))), model.checkEveryMs);
+    timer.unref();
+    return { model, timer, tick, running: () => running };
+  });
+  return {
+    async stop() {
+      for (const { model, timer, tick, running } of loops) {
+        clearInterval(timer);
+        await running();
+        await tick();
+        await model.lifecycle.close();
+      }
+    },
+  };
+}
