@@ -1,13 +1,13 @@
 /**
  * Training declared in a Beam YAML file (`options.runnel_models`, `WriteSamples`, `RunInference`
  * with `type: RunnelModel`), against a real Mosquitto: the readings of
- * examples/data/machine-temps.csv stored by the YAML pipeline are the samples the TypeScript
+ * examples/data/machine-temps.csv (test/support/machine-temps.ts) stored by the YAML pipeline are the samples the TypeScript
  * `writeSamples` stores from the same rows; a retrain of the YAML-declared loop gives the versions
  * and metrics (and ONNX bytes) a `ModelLifecycle` set up the same way in TypeScript gives; and the
  * running pipeline's RunInference serves the promoted version from then on. Bad declarations are
  * refused at load with file:line and the key.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,24 +24,9 @@ import { eventStream, timestamped } from '../../src/testing/index.js';
 import { loadYamlPipeline, type PipelineModel } from '../../src/yaml/index.js';
 import { describeWithMosquitto, startMosquitto, type TestBroker } from '../support/mosquitto.js';
 import { probeUntil, publishJson, publishLines } from '../support/mosquitto-clients.js';
+import { MACHINE_TEMPS, type Reading } from '../support/machine-temps.js';
 import { until } from '../support/until.js';
 
-interface Reading {
-  readonly machine: string;
-  readonly t: number;
-  readonly temp: number;
-  readonly load: number;
-}
-
-const CSV = join(import.meta.dirname, '..', '..', 'examples', 'data', 'machine-temps.csv');
-const READINGS: Reading[] = readFileSync(CSV, 'utf8')
-  .trim()
-  .split('\n')
-  .slice(1)
-  .map((line) => {
-    const [machine, t, temp, load] = line.split(',');
-    return { machine: machine!, t: Number(t), temp: Number(temp), load: Number(load) };
-  });
 const PROBE: Reading = { machine: 'probe', t: 0, temp: 0, load: 0 };
 const FEATURES = ['temp', 'load'];
 const LABELS: LabelSource = { kind: 'ahead', horizonMs: 10_000 };
@@ -142,19 +127,19 @@ describeWithMosquitto('Beam YAML training: WriteSamples, runnel_models and Runne
     const { lifecycle } = models[0]!;
     const stop = new AbortController();
     const running = run(pipeline, { store, signal: stop.signal });
-    const ts = await typescriptLoop([PROBE, ...READINGS]);
+    const ts = await typescriptLoop([PROBE, ...MACHINE_TEMPS]);
     try {
       await probeUntil(broker.port, 'plant/probe/temp', PROBE, () => lines.some((l) => l['machine'] === 'probe'), 'a probe through the pipeline');
       for (const machine of ['m1', 'm2']) {
         await publishLines(
           broker.port,
           `plant/${machine}/temp`,
-          READINGS.filter((r) => r.machine === machine).map(({ t, temp, load }) => ({ t, temp, load })),
+          MACHINE_TEMPS.filter((r) => r.machine === machine).map(({ t, temp, load }) => ({ t, temp, load })),
         );
       }
       const samples = new SampleTable(store);
-      await until(() => samples.size('next_temp') === READINGS.length + 1, 'every reading stored as a sample', 30_000);
-      await until(() => lines.filter((l) => l['machine'] !== 'probe').length === READINGS.length, 'every reading predicted', 30_000);
+      await until(() => samples.size('next_temp') === MACHINE_TEMPS.length + 1, 'every reading stored as a sample', 30_000);
+      await until(() => lines.filter((l) => l['machine'] !== 'probe').length === MACHINE_TEMPS.length, 'every reading predicted', 30_000);
       // Before the retrain every prediction is the baseline's: the temperature as it is.
       expect(new Set(lines.map((l) => (l['inference'] as { model_id: string }).model_id))).toEqual(new Set(['next_temp@1']));
       expect(samples.labelled('next_temp', LABELS, 2)).toEqual(new SampleTable(ts.store).labelled('next_temp', LABELS, 2));
