@@ -14,7 +14,8 @@ import { frameOf } from '../../kernels/frame.js';
 import { ModelVersionTable, type ModelVersion } from '../../store/model-versions.js';
 import { SampleTable } from '../../store/samples.js';
 import type { Store } from '../../store/store.js';
-import type { ModelManifest } from '../../sync/manifest.js';
+import type { ModelManifest, TensorSpec } from '../../sync/manifest.js';
+import type { PushDetails } from '../../sync/registry.js';
 import type { FrameModelOptions } from '../infer/frame-settings.js';
 import { servedModel, type ServedModel } from '../infer/served-model.js';
 import type { FrameModel } from '../infer/types.js';
@@ -37,6 +38,11 @@ interface Watch {
   readonly until: number;
   readonly liveFrom: number;
   model?: FrameModel;
+}
+
+/** What a registry's manifest says of version `v` besides what the registry adds (name, number, hash). */
+export function pushDetails(v: ModelVersion, tensors: { readonly inputs: readonly TensorSpec[]; readonly outputs: readonly TensorSpec[] }): PushDetails {
+  return { inputs: tensors.inputs, outputs: tensors.outputs, metrics: v.metrics, trainedOn: { samples: v.trainedRows, from: v.trainedFrom ?? NaN, to: v.trainedTo ?? NaN } };
 }
 
 /** The learning loop of one model; see the module comment. */
@@ -118,6 +124,38 @@ export class ModelLifecycle {
     this.#busy = true;
     try {
       return await this.#retrain(reason, undefined);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /**
+   * Serves a version made elsewhere (pulled from a registry after its signature and SHA-256
+   * were checked): stored as the next version with `reason`, loaded, and promoted over the
+   * champion without a held-out check (its publisher vouched for it) and without a push back;
+   * the rollback window then watches it as it watches a promotion here. One that fails to load
+   * is stored as rejected and the champion keeps serving. Throws while a tick or retrain runs
+   * (a sync queue retries).
+   */
+  async adopt(onnx: Uint8Array, origin: { readonly reason: string; readonly metrics?: Readonly<Record<string, number>>; readonly trainedRows?: number }): Promise<LifecycleEvent> {
+    if (this.#busy) throw new Error(`model "${this.#o.model}": cannot adopt a version while a tick is running; try again once it is done`);
+    this.#busy = true;
+    try {
+      const version = this.#versions.nextVersion(this.#o.model);
+      const base = { model: this.#o.model, parent: this.#champion.version, onnx, preprocessing: null, metrics: origin.metrics ?? {}, trainedRows: origin.trainedRows ?? 0 };
+      const lastSample = this.#samples.newestId(this.#o.model);
+      let model: FrameModel;
+      try {
+        model = await this.#o.handler.load(onnx, this.#loadOptions(version));
+      } catch (error) {
+        this.#store({ ...base, lastSample, status: 'rejected', reason: `${origin.reason}; failed to load: ${(error as Error).message}` });
+        return this.#event('rejected', `v${version} (${origin.reason}) rejected: it failed to load (${(error as Error).message}); v${this.#champion.version} keeps serving`, {
+          version,
+        });
+      }
+      this.#store({ ...base, lastSample, status: 'challenger', reason: origin.reason });
+      await this.#promote(version, model, origin.reason, this.#labelled({ limit: 1 }).at[0] ?? -Infinity, false);
+      return this.#event('promoted', `v${version} adopted: ${origin.reason}`, { version });
     } finally {
       this.#busy = false;
     }
@@ -280,7 +318,7 @@ export class ModelLifecycle {
     this.#maxRows = Math.min(this.#maxRows, next);
   }
 
-  async #promote(version: number, model: FrameModel, reason: string, liveFrom: number): Promise<ModelManifest | undefined> {
+  async #promote(version: number, model: FrameModel, reason: string, liveFrom: number, publish = true): Promise<ModelManifest | undefined> {
     const now = this.#clock.now();
     const previous = this.#champion.version;
     this.#versions.promote(this.#o.model, version, reason, { status: 'retired', reason: `replaced by v${version}` }, now);
@@ -289,19 +327,14 @@ export class ModelLifecycle {
     await this.#watch?.model?.release();
     this.#watch = this.#o.rollback ? { parent: previous, until: now + this.#o.rollback.windowMs, liveFrom } : undefined;
     this.#prune();
-    return this.#publish(this.#champion);
+    return publish ? this.#publish(this.#champion) : undefined;
   }
 
   async #publish(v: ModelVersion): Promise<ModelManifest | undefined> {
     const { publish } = this.#o;
     if (!publish) return undefined;
     try {
-      return await publish.registry.push(v.model, v.onnx, {
-        inputs: publish.inputs,
-        outputs: publish.outputs,
-        metrics: v.metrics,
-        trainedOn: { samples: v.trainedRows, from: v.trainedFrom ?? NaN, to: v.trainedTo ?? NaN },
-      });
+      return await publish.registry.push(v.model, v.onnx, pushDetails(v, publish));
     } catch (error) {
       this.#o.log?.(`v${v.version} serves here but could not be pushed to the registry: ${(error as Error).message}`);
       return undefined;
