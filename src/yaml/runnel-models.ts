@@ -130,7 +130,7 @@ function openModel(name: string, model: ConfigReader, store: Store, pipelineDir:
     labels: { kind: 'ahead', horizonMs: parseDuration(model.raw('horizon')) ?? 0 },
     handler: new FastPathModelHandler({ fallback: new OnnxModelHandler() }),
     trainer: trainerOf(type, trainer),
-    ...(hasChampion ? {} : { baseline: baselineOf(model.child('baseline'), features, pipelineDir) }),
+    ...(hasChampion ? {} : { baseline: baselineOf(model.child('baseline'), features, pipelineDir, TRAINERS[type]) }),
     ...(settings.clock ? { clock: settings.clock } : {}),
     policy: policyOf(retrain, settings),
     promotion: {
@@ -188,10 +188,11 @@ function policyOf(retrain: ConfigReader, settings: ModelSettings): RetrainPolicy
   };
 }
 
-/** The first model to serve: one that predicts a feature as it is (`copy`), or an ONNX file. */
-function baselineOf(baseline: ConfigReader, features: readonly string[], pipelineDir: string): Uint8Array {
+/** The first model to serve: one that predicts a feature as it is (`copy`, for a regression scored on `output` `prediction`), or an ONNX file. */
+function baselineOf(baseline: ConfigReader, features: readonly string[], pipelineDir: string, output: string): Uint8Array {
   const copy = baseline.optionalString('copy');
   if (copy !== undefined) {
+    if (output !== 'prediction') throw baseline.error('copy', `copy makes a regression, and a classifier is scored on its "${output}" output: give model_uri, an ONNX classifier`);
     if (!features.includes(copy)) throw baseline.error('copy', `"${copy}" is not one of the model's features (${features.join(', ')})`);
     return linearRegressionModel({ weights: features.map((f) => (f === copy ? 1 : 0)), bias: 0 }, { featureNames: features });
   }

@@ -11,12 +11,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/common/random.js';
 import { Pipeline } from '../../src/core/pipeline.js';
 import { frameOf } from '../../src/kernels/frame.js';
 import { FastPathModelHandler } from '../../src/ml/infer/fast-path-handler.js';
 import { OnnxModelHandler } from '../../src/ml/infer/onnx-handler.js';
 import { ModelLifecycle, ModelVersionTable, SampleTable, writeSamples, type LabelSource, type ModelVersion } from '../../src/ml/lifecycle/index.js';
 import { linearRegressionModel } from '../../src/ml/onnx/builders/linear-regression.js';
+import { logisticRegressionModel } from '../../src/ml/onnx/builders/logistic-regression.js';
 import { fitLinearRegression } from '../../src/ml/train/linear-regression.js';
 import { run } from '../../src/runner/direct-runner.js';
 import { Store } from '../../src/store/store.js';
@@ -26,6 +28,7 @@ import { describeWithMosquitto, startMosquitto, type TestBroker } from '../suppo
 import { probeUntil, publishJson, publishLines } from '../support/mosquitto-clients.js';
 import { MACHINE_TEMPS, type Reading } from '../support/machine-temps.js';
 import { until } from '../support/until.js';
+import { SEED } from '../seed.js';
 
 const PROBE: Reading = { machine: 'probe', t: 0, temp: 0, load: 0 };
 const FEATURES = ['temp', 'load'];
@@ -246,7 +249,55 @@ describe('Beam YAML training: bad declarations are refused at load', () => {
     expectRefused(serving, lineOf(serving, 'next_tmp'), 'no model "next_tmp" is declared');
     const copy = MODELS.replace('copy: temp', 'copy: pressure') + body;
     expectRefused(copy, lineOf(copy, 'copy: pressure'), '"pressure" is not one of the model\'s features');
+    const classifier = MODELS.replace('type: ridge, l2: 0.001', 'type: gaussian_nb') + body;
+    expectRefused(classifier, lineOf(classifier, 'copy: temp'), 'a classifier is scored on its "label" output');
     const none = MODELS.replace('      baseline: { copy: temp }\n', '') + body;
     expectRefused(none, lineOf(none, 'next_temp:'), 'give baseline');
   });
+});
+
+describe('Beam YAML training: classifiers', () => {
+  it.each(['gaussian_nb', 'logistic_regression'])(
+    'a %s labelled by its own target (horizon 0) is scored by accuracy and promoted over a baseline that always says 0',
+    async (trainer) => {
+      const dir = mkdtempSync(join(tmpdir(), 'runnel-yaml-training-class-'));
+      writeFileSync(join(dir, 'zero.onnx'), logisticRegressionModel({ weights: [[0, 0]], bias: [-1] })); // always class 0
+      const yaml = `options:
+  runnel_models:
+    fault:
+      features: [a, b]
+      trainer: { type: ${trainer} }
+      baseline: { model_uri: zero.onnx }
+      retrain: { every_samples: 100 }
+pipeline:
+  transforms:
+    - type: Create
+      config: { elements: [{ a: 0 }] }
+    - type: LogForTesting
+      input: Create
+`;
+      const file = join(dir, 'pipeline.yaml');
+      writeFileSync(file, yaml);
+      const store = Store.open(':memory:');
+      const models: PipelineModel[] = [];
+      loadYamlPipeline(yaml, file, { store, log: () => undefined, onModel: (m) => models.push(m) });
+      const random = seededRandom(SEED);
+      // Class 1 when a + b > 0: separable, so the fit beats a baseline that always says class 0.
+      const samples = Array.from({ length: 200 }, (_, i) => {
+        const [a, b] = [random() * 2 - 1, random() * 2 - 1];
+        return { model: 'fault', key: 'm', eventTime: i * 1000, features: Float32Array.of(a, b), target: a + b > 0 ? 1 : 0 };
+      });
+      new SampleTable(store).add(samples, [], 0);
+      const { lifecycle } = models[0]!;
+      try {
+        const event = await lifecycle.tick();
+        expect(event, event.summary).toMatchObject({ action: 'promoted', version: 2 });
+        expect(event.summary).toMatch(/accuracy/);
+        expect(event.scores!.challenger).toBeGreaterThan(0.7);
+      } finally {
+        await lifecycle.close();
+        store.close();
+      }
+    },
+  );
 });

@@ -32,7 +32,9 @@ export async function scoreModel(model: FrameModel, slice: Slice, features: read
   const out = await model.run(frameOf(slice.x, features));
   const tensor = out[output];
   if (!tensor) throw new RangeError(`model ${model.id} has no output "${output}" (it has ${Object.keys(out).join(', ')}); set the lifecycle's output option`);
-  return score(metric, slice.y, tensor.data as ArrayLike<number>);
+  // A classifier's label output is int64 (a BigInt64Array): compared as is, no 1n equals the label 1.
+  const data = tensor.data as ArrayLike<number> | BigInt64Array;
+  return score(metric, slice.y, data instanceof BigInt64Array ? Array.from(data, Number) : data);
 }
 
 /** `scoreModel` on the version `served` serves now, under a lease (no second load of it). */
