@@ -1,7 +1,7 @@
 /**
  * The demo job: an embedded broker, simulated sensors, the durable pipeline, periodic retraining
- * with a champion/challenger check, and model sync to a directory registry, in one process on
- * one SQLite database. `runDemo` starts it all, reports progress, and shuts down in order when
+ * with a champion/challenger check, and model sync through the store's sync queue to a folder or
+ * S3 registry, in one process on one SQLite database. `runDemo` starts it all, reports progress, and shuts down in order when
  * `durationMs` has passed or `signal` fires: sensors first, then the pipeline after its current
  * step, then the egress, the broker and the store.
  */
@@ -21,18 +21,25 @@ import { run } from '../runner/direct-runner.js';
 import type { PipelineResult, RunOptions } from '../runner/types.js';
 import { OutboxQueue } from '../store/outbox-queue.js';
 import { Store } from '../store/store.js';
-import { DirectoryRegistry } from '../sync/directory-registry.js';
+import { messageOf } from '../common/errors.js';
 import { deviceKeys } from '../sync/keys.js';
+import type { ModelManifest } from '../sync/manifest.js';
+import { openRegistry, type OpenedRegistry } from '../sync/open-registry.js';
 import { DeadLetterTally, type DeadLetterCount } from '../observe/dead-letter-tally.js';
 import { SampleTable } from '../store/samples.js';
-import { FEATURES, LABELS, MODEL_NAME, MODEL_TENSORS, persistenceModel } from './model.js';
+import { FEATURES, LABELS, MODEL_NAME, persistenceModel } from './model.js';
 import { demoPipeline, PREDICTIONS_STAGE, type Prediction } from './pipeline.js';
 import { startSensors, type SensorStats } from './sensors.js';
+import { startDemoSync, type DemoSync, type SyncStatus } from './sync.js';
 
 /** Options of `runDemo`. */
 export interface DemoOptions {
-  /** Folder of the database (`runnel.db`) and the registry (`registry/`). */
+  /** Folder of the database (`runnel.db`), the keys (`keys/`) and by default the registry (`registry/`). */
   readonly dir: string;
+  /** The model registry: a folder or `s3://bucket/prefix` (endpoint and credentials from AWS_*); default `<dir>/registry`. */
+  readonly registry?: string;
+  /** How often the registry is asked for versions published by others, ms (default 10 000). */
+  readonly pullEveryMs?: number;
   readonly sensors: number;
   /** Readings per second per sensor. */
   readonly rate: number;
@@ -76,6 +83,8 @@ export interface DemoStatus {
   readonly retrains: number;
   readonly promotions: number;
   readonly lastRetrain?: LifecycleEvent;
+  /** The sync queue: what waits, how the last push and pull went. */
+  readonly sync: SyncStatus;
 }
 
 /** The version serving now (the store's champion) and why. */
@@ -94,6 +103,7 @@ export interface DemoSummary extends DemoStatus {
   readonly maxRssBytes: number;
   readonly result: PipelineResult;
   readonly databasePath: string;
+  /** The registry's folder, or `s3://bucket/prefix at <endpoint>`. */
   readonly registryPath: string;
 }
 
@@ -114,12 +124,15 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
     for (const close of closers.splice(0).reverse()) await close();
   };
   try {
+    const metrics = options.metrics;
     const samples = new SampleTable(store);
     const deadLetters = new DeadLetterTally(store);
     const predictionsWaiting = new OutboxQueue(store, [PREDICTIONS_STAGE]);
     const keys = deviceKeys(join(options.dir, 'keys'));
     if (keys.generated) report.event(`keys: made this device's signing key ${keys.generated.privateKeyFile}; it trusts the .pub files beside it`);
-    const registry = new DirectoryRegistry(join(options.dir, 'registry'), { signingKey: keys.signingKey, trust: keys.trust });
+    const opened = await openRegistry(options.registry ?? join(options.dir, 'registry'), { signingKey: keys.signingKey, trust: keys.trust });
+    closers.push(() => opened.close());
+    const start = await startingModel(store, opened, report);
     // Linear models run on the WASM fast path (no onnxruntime-web in memory); others fall back to it.
     const fallback = profile ? onnxHandlerForDevice(profile) : new OnnxModelHandler({ numThreads: 1 });
     const handler = new FastPathModelHandler({ fallback });
@@ -130,11 +143,11 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
       labels: LABELS,
       handler,
       trainer: (frame, y) => fitLinearRegression(frame, y, { l2: 1 }),
-      ...(await startingModel(store, registry, report)),
+      baseline: start.baseline,
+      baselineReason: start.baselineReason,
       policy: { everyMs: options.retrainEveryMs, minSamples: 40, maxSamples: profile?.training?.maxSamples ?? 5000, budgetMs: profile?.training?.retrainBudgetMs },
       rollback: { windowMs: 10 * options.retrainEveryMs },
       caps: { maxRows: 50_000 },
-      publish: { registry, ...MODEL_TENSORS },
     });
     const served = lifecycle.served;
     closers.push(() => lifecycle.close());
@@ -154,6 +167,25 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
     });
     closers.push(() => broker.close());
     report.event(`broker listening on ${broker.url}: JSON readings { at, temp, vibration } to sensors/<sensor>/readings join the simulated ones`);
+    const sync: DemoSync = await startDemoSync({
+      store,
+      registry: opened,
+      deviceId: `demo-${keys.signingKey.keyId}`,
+      brokerUrl: broker.url,
+      pullEveryMs: options.pullEveryMs ?? 10_000,
+      pullAtOnce: start.unreachable,
+      samples: () => samples.size(MODEL_NAME),
+      log: (line) => report.event(line),
+      async adopt(pulled) {
+        const m = pulled.manifest;
+        const reason = `pulled from the registry: ${MODEL_NAME} v${m.version}, signed by key ${pulled.signedBy}`;
+        const r = await lifecycle.adopt(pulled.bytes, { reason, metrics: m.metrics, trainedRows: m.trainedOn.samples });
+        report.event(`sync: ${r.summary}`);
+        if (r.action === 'promoted') metrics?.modelEvent({ model: MODEL_NAME, version: r.champion, kind: 'promoted', ...rmseOf(m.metrics['rmse']), at: Date.now() });
+      },
+    });
+    if (start.taken) sync.have(start.taken);
+    closers.push(() => sync.stop(0));
 
     const { pipeline, counts } = demoPipeline({ broker, model: served, maxBatchSize: profile?.inference.maxBatch });
     const egress = options.publish ? await startEgress(broker.url, store) : undefined;
@@ -168,7 +200,6 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
       log: (m) => report.event(m),
       onProgress: () => egress?.sink.notify(),
     };
-    const metrics = options.metrics;
     metrics?.watchStore(store);
     metrics?.watchIngest(broker.inbox.source, broker.stats);
     metrics?.watchInference(served.metrics);
@@ -191,10 +222,13 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
           if (r.action === 'none' || r.action === 'busy' || r.action === 'waiting') return;
           retrains += r.action === 'rolled-back' || r.action === 'shadow' ? 0 : 1;
           lastRetrain = r;
-          if (r.action === 'promoted') promotions++;
+          if (r.action === 'promoted') {
+            promotions++;
+            sync.promoted(lifecycle.champion);
+          }
           if (r.action !== 'shadow')
             metrics?.modelEvent({ model: MODEL_NAME, version: r.champion, kind: modelKinds[r.action], ...rmseOf(lifecycle.champion.metrics['rmse']), at: Date.now() });
-          report.event(`retrain #${retrains}: ${r.summary}${r.published ? ` → ${join(registry.root, MODEL_NAME, String(r.published.version))}` : ''}`);
+          report.event(`retrain #${retrains}: ${r.summary}${r.action === 'promoted' ? '; queued for the registry' : ''}`);
         })
         .catch((error: Error) => report.event(`retrain failed (the current model keeps serving): ${error.message}`))
         .finally(() => (retraining = undefined));
@@ -216,6 +250,7 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
         retrains,
         promotions,
         lastRetrain,
+        sync: sync.status(),
       };
     };
     // The lifecycle's own policy decides (every --retrain-every, on its clock); a tick a second asks it.
@@ -231,6 +266,8 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
     const result = await running;
     await retraining;
     if (egress) await egress.drain(2000);
+    // What the registry does not take within 3 s stays queued for the next start.
+    await sync.stop(3000);
     const final = status();
     await closeAll();
     return {
@@ -239,7 +276,7 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
       result,
       databasePath,
-      registryPath: registry.root,
+      registryPath: opened.description,
     };
   } catch (error) {
     await closeAll();
@@ -250,23 +287,37 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
 /** A model event's metric: the held-out RMSE, when the version has been scored. */
 const rmseOf = (rmse: number | undefined): { metric?: { name: string; value: number } } => (rmse === undefined ? {} : { metric: { name: 'rmse', value: rmse } });
 
+/** How the lifecycle starts: its baseline, the registry version it is (if one), and whether the registry could not be asked. */
+interface Start extends Pick<ModelLifecycleOptions, 'baseline' | 'baselineReason'> {
+  readonly taken?: ModelManifest;
+  readonly unreachable: boolean;
+}
+
 /**
  * The first model when the store has no champion yet: the newest approved version in the registry
- * that verifies, or the persistence baseline when there is none. Later starts serve the store's
- * own champion and do not pull.
+ * that verifies, or the persistence baseline when there is none or the registry cannot be reached
+ * (the sync queue then pulls as soon as it answers). Later starts serve the store's own champion
+ * and leave pulling to the queue's schedule.
  */
-async function startingModel(store: Store, registry: DirectoryRegistry, report: DemoReporter): Promise<Pick<ModelLifecycleOptions, 'baseline' | 'baselineReason'>> {
-  if (ModelLifecycle.hasChampion(store, MODEL_NAME)) return {};
-  const pulled = await registry.pull(MODEL_NAME);
+async function startingModel(store: Store, opened: OpenedRegistry, report: DemoReporter): Promise<Start> {
+  if (ModelLifecycle.hasChampion(store, MODEL_NAME)) return { unreachable: false };
+  const baseline = { baseline: persistenceModel(), baselineReason: 'baseline: persistence (next mean = this mean)' };
+  let pulled;
+  try {
+    pulled = await opened.registry.pull(MODEL_NAME);
+  } catch (error) {
+    report.event(`registry: ${opened.description} cannot be reached (${messageOf(error)}); serving the persistence baseline until the sync queue's pull gets through`);
+    return { ...baseline, unreachable: true };
+  }
   if (pulled.outcome !== 'empty') for (const r of pulled.refused) report.event(`registry: refused ${MODEL_NAME} v${r.version} (${r.code}): ${r.reason}`);
   if (pulled.outcome !== 'pulled') {
-    const why = pulled.outcome === 'empty' ? `no ${MODEL_NAME} in ${registry.root} yet` : `all ${pulled.refused.length} versions of ${MODEL_NAME} refused (reasons above)`;
+    const why = pulled.outcome === 'empty' ? `no ${MODEL_NAME} in ${opened.description} yet` : `all ${pulled.refused.length} versions of ${MODEL_NAME} refused (reasons above)`;
     report.event(`registry: ${why}; serving the persistence baseline (next mean = this mean)`);
-    return { baseline: persistenceModel(), baselineReason: 'baseline: persistence (next mean = this mean)' };
+    return { ...baseline, unreachable: false };
   }
   const m = pulled.manifest;
   report.event(`registry: pulled ${MODEL_NAME} v${m.version} (${m.createdAt}, held-out RMSE ${m.metrics['rmse']?.toFixed(3)}, signed by key ${pulled.signedBy}, SHA-256 verified)`);
-  return { baseline: pulled.bytes, baselineReason: `pulled from the registry: ${MODEL_NAME} v${m.version}, signed by key ${pulled.signedBy}` };
+  return { baseline: pulled.bytes, baselineReason: `pulled from the registry: ${MODEL_NAME} v${m.version}, signed by key ${pulled.signedBy}`, taken: m, unreachable: false };
 }
 
 /** An MQTT client on the embedded broker and the sink publishing predictions through it. */

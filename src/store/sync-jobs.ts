@@ -147,6 +147,11 @@ export class SyncJobs {
     this.#failed.run(error, id);
   }
 
+  /** Records `version` as the one of `model` this device has. */
+  know(model: string, version: KnownVersion, at: number): void {
+    this.#setKnown.run(model, version.version, version.sha256, at);
+  }
+
   /** The version of `model` this device last pulled or pushed, if any. */
   known(model: string): KnownVersion | undefined {
     return this.#known.get(model) as KnownVersion | undefined;

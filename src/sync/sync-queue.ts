@@ -106,6 +106,12 @@ export class SyncQueue {
     this.#jobs.add({ kind: 'report', name: report.deviceId, body: Buffer.from(`${JSON.stringify(report, null, 2)}\n`) }, this.#clock.now());
   }
 
+  /** Records that this device has `version` of `model` (taken from the remote another way, e.g. at start), so a pull does not hand it over again. */
+  have(model: string, version: { version: number; sha256: string }): void {
+    checkName(model);
+    this.#jobs.know(model, version, this.#clock.now());
+  }
+
   /** The version of `model` last pulled or pushed. */
   known(model: string): { version: number; sha256: string } | undefined {
     return this.#jobs.known(model);

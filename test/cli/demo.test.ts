@@ -130,7 +130,7 @@ describe('runnel CLI', () => {
     // At least one promoted model pushed to the registry, its manifest matching the file; the ONNX loads and runs.
     const local = figure(out, /model\s+v(\d+)/);
     expect(local).toBeGreaterThanOrEqual(2); // v1 is the persistence baseline
-    const pushed = [...out.matchAll(/promoted .* → .*\/next-window-temp\/(\d+)$/gm)].map((m) => Number(m[1]));
+    const pushed = [...out.matchAll(/^sync: pushed next-window-temp as registry v(\d+) \(v\d+ here\) to .*\/registry$/gm)].map((m) => Number(m[1]));
     expect(pushed.length).toBeGreaterThanOrEqual(1);
     const version = Math.max(...pushed);
     const vdir = join(dir, 'registry', 'next-window-temp', String(version));

@@ -21,16 +21,22 @@ durable pipeline (one-second windows per sensor in event time → window statist
 WebAssembly kernels → ONNX inference of the next window's mean temperature → outbox → MQTT
 topic predictions/<sensor>); retraining every few seconds (a ridge regression challenger
 against the serving champion on the same held-out windows, promoted only if 2 % better);
-and model sync to a directory registry (<dir>/registry/<model>/<version>/model.onnx +
-manifest.json). A second start on the same --dir resumes: it pulls the newest approved model
-from the registry and continues from the committed offsets. One process per --dir: a start on
+and model sync through a queue in the database: each promoted version is pushed to the
+registry (<model>/<version>/model.onnx + manifest.json + manifest.sig) with a device report,
+retried while the registry cannot be reached, and versions others published there (signed by a
+key in <dir>/keys) are pulled and served. A second start on the same --dir resumes from the
+committed offsets and the queue's waiting jobs. One process per --dir: a start on
 a folder another demo is using is refused (STORE_LOCKED, exit 1).
 
 Options:
   --duration <s>       seconds to run (default 60); Ctrl-C stops early and cleanly
   --sensors <n>        simulated sensors (default 20)
   --rate <n>           readings per second per sensor (default 10)
-  --dir <path>         database and model registry (default ./runnel-demo)
+  --dir <path>         database, keys and model registry (default ./runnel-demo)
+  --registry <where>   the model registry: a folder, or s3://<bucket>/<prefix> with the
+                       endpoint and credentials from AWS_ENDPOINT_URL, AWS_REGION,
+                       AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (default <dir>/registry)
+  --pull-every <s>     seconds between pulls of versions others published (default 10)
   --retrain-every <s>  seconds between retrains (default 10)
   --device <profile>   take thread counts, batch sizes, SQLite settings and V8 heap limits
                        from a device profile: a name in devices/ (raspberry-pi-4,
@@ -67,6 +73,8 @@ async function run(args: string[]): Promise<number | void> {
       sensors: { type: 'string' },
       rate: { type: 'string' },
       dir: { type: 'string' },
+      registry: { type: 'string' },
+      'pull-every': { type: 'string' },
       'retrain-every': { type: 'string' },
       device: { type: 'string' },
       port: { type: 'string' },
@@ -91,6 +99,7 @@ async function run(args: string[]): Promise<number | void> {
   if (rate > 1000) throw new UsageError(`--rate must be at most 1000 readings per second per sensor, got ${rate}`);
   const retrainEveryMs = positive('retrain-every', values['retrain-every'], 10, false) * 1000;
   const seed = positive('seed', values.seed, 1);
+  const pullEveryMs = positive('pull-every', values['pull-every'], 10, false) * 1000;
   const port = values.port === undefined ? 0 : positive('port', values.port, 0);
   if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
   let profile;
@@ -137,6 +146,8 @@ async function run(args: string[]): Promise<number | void> {
         rate,
         durationMs,
         retrainEveryMs,
+        ...(values.registry === undefined ? {} : { registry: values.registry }),
+        pullEveryMs,
         publish: values.publish !== false,
         profile,
         seed,
@@ -179,6 +190,19 @@ function deadLetterTable(s: DemoStatus, max: number): string {
   return `${n(total)}, by stage and code:\n${table.replace(/^/gm, '    ')}${more}`;
 }
 
+/** The sync queue in words: what waits (and why the first waiting job failed), the last push and pull. */
+function syncLine(s: DemoStatus): string {
+  const { waiting, lastPush, lastPull } = s.sync;
+  const first = waiting[0];
+  const queue =
+    waiting.length === 0
+      ? 'queue empty'
+      : `${waiting.length} job${waiting.length === 1 ? '' : 's'} waiting (${waiting.map((j) => j.kind).join(', ')})${
+          first?.lastError ? `; ${first.kind} failed ${first.attempts}×, retrying: ${shorten(first.lastError, 120)}` : ''
+        }`;
+  return `${queue}; last push ${lastPush ?? 'none yet'}; last pull ${lastPull ?? 'none yet'}`;
+}
+
 /** The live block: one line per part of the loop. */
 function statusLines(s: DemoStatus, durationMs: number): string[] {
   const seconds = s.elapsedMs / 1000;
@@ -188,6 +212,7 @@ function statusLines(s: DemoStatus, durationMs: number): string[] {
     `  features   ${n(s.windows)} windows, ${n(s.samples)} stored as samples`,
     `  inference  ${n(s.predictions)} predictions by v${s.model.version} (${rmse(s.model.rmse)}); ${n(s.published)} published, ${n(s.outboxWaiting)} in the outbox`,
     `  retrain    ${s.lastRetrain ? `#${s.retrains}: ${s.lastRetrain.summary}` : 'not yet'}`,
+    `  sync       ${syncLine(s)}`,
     `  dead       ${deadLetterLine(s, 3)}`,
   ];
 }
@@ -207,6 +232,7 @@ function summaryText(s: DemoSummary): string {
     `  features      ${n(s.windows)} windows; ${n(s.samples)} training samples stored`,
     `  predictions   ${n(s.predictions)} made; ${n(s.published)} published to predictions/<sensor>, ${n(s.outboxWaiting)} in the outbox`,
     `  model         v${s.model.version} (${s.model.reason}), ${rmse(s.model.rmse)}; ${s.retrains} retrains, ${s.promotions} promoted`,
+    `  sync          ${syncLine(s)}`,
     `  dead letters  ${deadLetterTable(s, 10)}`,
     `  start-up      ${s.startupMs.toFixed(0)} ms from process start to the first committed message; peak RSS ${formatBytes(s.maxRssBytes)}`,
     `  files         ${s.databasePath} (runnel inspect ${s.databasePath}), ${s.registryPath}`,
