@@ -301,3 +301,39 @@ pipeline:
     },
   );
 });
+
+describe('Beam YAML training: the device budget', () => {
+  it("a device profile's training.maxSamples caps the samples a fit uses; the file's max_samples wins over it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runnel-yaml-training-budget-'));
+    const file = join(dir, 'pipeline.yaml');
+    const trained = async (models: string, training?: { maxSamples: number; retrainBudgetMs: number }): Promise<number> => {
+      const yaml = `${models}pipeline:
+  transforms:
+    - type: Create
+      config: { elements: [{ a: 0 }] }
+    - type: LogForTesting
+      input: Create
+`;
+      writeFileSync(file, yaml);
+      const store = Store.open(':memory:');
+      const opened: PipelineModel[] = [];
+      loadYamlPipeline(yaml, file, { store, log: () => undefined, onModel: (m) => opened.push(m), ...(training ? { models: { training } } : {}) });
+      const rows = MACHINE_TEMPS.map((r) => ({ model: 'next_temp', key: r.machine, eventTime: r.t, features: Float32Array.of(r.temp, r.load), target: r.temp }));
+      new SampleTable(store).add(rows, [], 0);
+      const { lifecycle } = opened[0]!;
+      try {
+        const event = await lifecycle.tick();
+        expect(event, event.summary).toMatchObject({ action: 'promoted', version: 2 });
+        return new ModelVersionTable(store).get('next_temp', 2)!.trainedRows;
+      } finally {
+        await lifecycle.close();
+        store.close();
+      }
+    };
+    // 238 labelled samples (each machine's last has no next reading): a quarter (59) held out.
+    expect(await trained(MODELS)).toBe(238 - 59);
+    // 60 newest: 15 held out.
+    expect(await trained(MODELS, { maxSamples: 60, retrainBudgetMs: 1000 })).toBe(45);
+    expect(await trained(MODELS.replace('every_samples: 200', 'every_samples: 200, max_samples: 100'), { maxSamples: 60, retrainBudgetMs: 1000 })).toBe(75);
+  });
+});
