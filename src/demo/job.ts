@@ -178,6 +178,13 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
       log: (line) => report.event(line),
       async adopt(pulled) {
         const m = pulled.manifest;
+        const features = m.inputs[0]?.features;
+        if (features?.join() !== FEATURES.join()) {
+          report.event(
+            `sync: registry v${m.version} of ${MODEL_NAME} not adopted: it takes ${features ? `features ${features.join(', ')}` : 'no named features'}, this job makes ${FEATURES.join(', ')}`,
+          );
+          return;
+        }
         const reason = `pulled from the registry: ${MODEL_NAME} v${m.version}, signed by key ${pulled.signedBy}`;
         const r = await lifecycle.adopt(pulled.bytes, { reason, metrics: m.metrics, trainedRows: m.trainedOn.samples });
         report.event(`sync: ${r.summary}`);

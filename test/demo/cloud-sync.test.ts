@@ -4,13 +4,15 @@
  * cannot be reached, it serves the baseline, queues each promoted version's push and retries it;
  * once the bucket is back every promotion is one version there (no duplicate, manifest with
  * metrics) with a device report. A version "another publisher" pushes, signed by a key the demo
- * trusts, is pulled, adopted and serves predictions.
+ * trusts, is pulled, adopted and serves predictions. Each push is announced, retained, on the
+ * demo's broker.
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo, type DemoStatus } from '../../src/demo/job.js';
 import { MODEL_NAME, MODEL_TENSORS, persistenceModel } from '../../src/demo/model.js';
@@ -43,6 +45,18 @@ describe('demo: cloud sync through the sync queue', () => {
     };
 
     const events: string[] = [];
+    const announced: { topic: string; payload: string }[] = [];
+    let listener: Promise<MqttClient> | undefined;
+    const onEvent = (line: string): void => {
+      events.push(line);
+      const broker = /^broker listening on (mqtt:\/\/\S+):/.exec(line)?.[1];
+      if (broker)
+        listener = mqtt.connectAsync(broker, { protocolVersion: 4 }).then(async (client) => {
+          client.on('message', (topic, payload) => announced.push({ topic, payload: payload.toString() }));
+          await client.subscribeAsync('runnel/demo/models/+', { qos: 1 });
+          return client;
+        });
+    };
     let offline: DemoStatus | undefined;
     let phase: 'offline' | 'returning' | 'published' | 'served' = 'offline';
     let servedAt = Infinity;
@@ -78,8 +92,9 @@ describe('demo: cloud sync through the sync queue', () => {
         signal: stop.signal,
         statusEveryMs: 200,
       },
-      { event: (line) => events.push(line), status: onStatus },
+      { event: onEvent, status: onStatus },
     );
+    await (await listener!).endAsync();
     expect(phase, events.join('\n')).toBe('served');
 
     // Offline: the start could not pull, so the baseline served; the promotion's push waited and failed with the endpoint named.
@@ -100,6 +115,9 @@ describe('demo: cloud sync through the sync queue', () => {
       expect(m.trainedOn.samples).toBeGreaterThan(0);
     }
     expect(manifests.filter((m) => m.pushId === undefined).map((m) => m.version)).toEqual(published);
+    // Each push announced on the demo's own broker (retained), the newest last.
+    const newest = demos.at(-1)!;
+    expect(announced.at(-1)).toEqual({ topic: `runnel/demo/models/${MODEL_NAME}`, payload: JSON.stringify({ version: newest.version, sha256: newest.sha256 }) });
 
     // The device report: the model it serves and its samples.
     const deviceId = /^sync: device report written to .*\/devices\/([^/]+)\/report\.json$/m.exec(events.join('\n'))?.[1];
