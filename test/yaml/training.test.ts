@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/common/random.js';
+import { VirtualClock } from '../../src/core/clock.js';
 import { Pipeline } from '../../src/core/pipeline.js';
 import { frameOf } from '../../src/kernels/frame.js';
 import { FastPathModelHandler } from '../../src/ml/infer/fast-path-handler.js';
@@ -23,7 +24,7 @@ import { fitLinearRegression } from '../../src/ml/train/linear-regression.js';
 import { run } from '../../src/runner/direct-runner.js';
 import { Store } from '../../src/store/store.js';
 import { eventStream, timestamped } from '../../src/testing/index.js';
-import { loadYamlPipeline, type PipelineModel } from '../../src/yaml/index.js';
+import { loadYamlPipeline, type ModelSettings, type PipelineModel } from '../../src/yaml/index.js';
 import { describeWithMosquitto, startMosquitto, type TestBroker } from '../support/mosquitto.js';
 import { probeUntil, publishJson, publishLines } from '../support/mosquitto-clients.js';
 import { MACHINE_TEMPS, type Reading } from '../support/machine-temps.js';
@@ -106,6 +107,25 @@ async function typescriptLoop(readings: readonly Reading[]): Promise<{ store: St
   const stop = new AbortController();
   await run(p, { store, signal: stop.signal, onProgress: () => samples.size('next_temp') >= readings.length && stop.abort() });
   return { store, lifecycle };
+}
+
+/** The loop of `models` (a YAML `options:` block) opened on a fresh database holding every reading of machine-temps.csv as a sample. */
+function declaredLoop(models: string, settings: ModelSettings = {}): { store: Store; lifecycle: ModelLifecycle } {
+  const file = join(mkdtempSync(join(tmpdir(), 'runnel-yaml-training-loop-')), 'pipeline.yaml');
+  const yaml = `${models}pipeline:
+  transforms:
+    - type: Create
+      config: { elements: [{ a: 0 }] }
+    - type: LogForTesting
+      input: Create
+`;
+  writeFileSync(file, yaml);
+  const store = Store.open(':memory:');
+  const opened: PipelineModel[] = [];
+  loadYamlPipeline(yaml, file, { store, log: () => undefined, onModel: (m) => opened.push(m), models: settings });
+  const rows = MACHINE_TEMPS.map((r) => ({ model: 'next_temp', key: r.machine, eventTime: r.t, features: Float32Array.of(r.temp, r.load), target: r.temp }));
+  new SampleTable(store).add(rows, [], 0);
+  return { store, lifecycle: opened[0]!.lifecycle };
 }
 
 describeWithMosquitto('Beam YAML training: WriteSamples, runnel_models and RunnelModel', () => {
@@ -304,23 +324,8 @@ pipeline:
 
 describe('Beam YAML training: the device budget', () => {
   it("a device profile's training.maxSamples caps the samples a fit uses; the file's max_samples wins over it", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'runnel-yaml-training-budget-'));
-    const file = join(dir, 'pipeline.yaml');
     const trained = async (models: string, training?: { maxSamples: number; retrainBudgetMs: number }): Promise<number> => {
-      const yaml = `${models}pipeline:
-  transforms:
-    - type: Create
-      config: { elements: [{ a: 0 }] }
-    - type: LogForTesting
-      input: Create
-`;
-      writeFileSync(file, yaml);
-      const store = Store.open(':memory:');
-      const opened: PipelineModel[] = [];
-      loadYamlPipeline(yaml, file, { store, log: () => undefined, onModel: (m) => opened.push(m), ...(training ? { models: { training } } : {}) });
-      const rows = MACHINE_TEMPS.map((r) => ({ model: 'next_temp', key: r.machine, eventTime: r.t, features: Float32Array.of(r.temp, r.load), target: r.temp }));
-      new SampleTable(store).add(rows, [], 0);
-      const { lifecycle } = opened[0]!;
+      const { store, lifecycle } = declaredLoop(models, training ? { training } : {});
       try {
         const event = await lifecycle.tick();
         expect(event, event.summary).toMatchObject({ action: 'promoted', version: 2 });
@@ -335,5 +340,21 @@ describe('Beam YAML training: the device budget', () => {
     // 60 newest: 15 held out.
     expect(await trained(MODELS, { maxSamples: 60, retrainBudgetMs: 1000 })).toBe(45);
     expect(await trained(MODELS.replace('every_samples: 200', 'every_samples: 200, max_samples: 100'), { maxSamples: 60, retrainBudgetMs: 1000 })).toBe(75);
+  });
+});
+
+describe('Beam YAML training: the retrain interval', () => {
+  it('retrain.every: 1m retrains on the clock the run gives, not before', async () => {
+    const clock = new VirtualClock(0);
+    const { store, lifecycle } = declaredLoop(MODELS.replace('every_samples: 200', 'every: 1m'), { clock });
+    try {
+      clock.set(59_999);
+      expect((await lifecycle.tick()).action).toBe('none');
+      clock.set(60_000);
+      expect(await lifecycle.tick()).toMatchObject({ action: 'promoted', version: 2, trigger: '60000 ms since the last fit' });
+    } finally {
+      await lifecycle.close();
+      store.close();
+    }
   });
 });
