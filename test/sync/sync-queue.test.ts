@@ -212,6 +212,25 @@ describe(`SyncQueue with S3 going away and coming back (seed ${SEED})`, () => {
     b.store.close();
   });
 
+  it('a version the device took another way (have) is not handed over by a pull; a newer one is', async () => {
+    const prefix = `q${++prefixes}`;
+    const clock = new VirtualClock(0);
+    const a = device(prefix, clock);
+    const b = device(prefix, clock);
+    const first = await a.registry.push('temp', blob(), details(0));
+    b.queue.have('temp', first);
+    expect(b.queue.known('temp')).toEqual({ version: 1, sha256: first.sha256 });
+    b.queue.pull('temp');
+    expect(await b.queue.runDue()).toEqual({ done: 1, failed: 0, waiting: 0 });
+    expect(b.models).toEqual([]);
+    await a.registry.push('temp', blob(), details(1));
+    b.queue.pull('temp');
+    await b.queue.runDue();
+    expect(b.models.map((m) => m.manifest.version)).toEqual([2]);
+    a.store.close();
+    b.store.close();
+  });
+
   it('pulls on a schedule on the clock, and queues a device report (versions, metrics, sample counts) while offline until S3 is back', async () => {
     const prefix = `q${++prefixes}`;
     const clock = new VirtualClock(0);
