@@ -151,7 +151,7 @@ describe(`YAML RunInference with OnnxModelHandler (seed ${SEED})`, () => {
       /HuggingFacePipelineModelHandler runs a Hugging Face pipeline in Python, .*optimum-cli export onnx/,
     );
     expect(failure(() => load(handler('MyHandler', '{}')))).toMatch(
-      /model_handler\.type\): unknown model handler type "MyHandler"; Runnel runs OnnxModelHandler: export the model to ONNX/,
+      /model_handler\.type\): unknown model handler type "MyHandler"; Runnel runs OnnxModelHandler \(a model file\) and RunnelModel \(a model the pipeline trains, declared under options\.runnel_models\): export the model to ONNX/,
     );
     expect(failure(() => load(handler('OnnxModelHandler', '{model_uri: missing.onnx}')))).toMatch(
       /pipeline\.yaml:9:20: RunInference \(pipeline\.transforms\[0\]\.config\.model_handler\.config\.model_uri\): cannot read the model file .*missing\.onnx: no such file \(a relative path is read from the pipeline file's folder\)$/,

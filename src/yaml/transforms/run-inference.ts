@@ -87,7 +87,12 @@ export const RunInference: YamlTransform = {
     const type = spec.string('type');
     if (type !== ONNX && type !== RUNNEL) {
       const why = BEAM_HANDLERS[type];
-      throw spec.error('type', why ? `${type} ${why}: ${EXPORT_HINT}` : `unknown model handler type ${describe(type)}; Runnel runs ${ONNX}: ${EXPORT_HINT}`);
+      throw spec.error(
+        'type',
+        why
+          ? `${type} ${why}: ${EXPORT_HINT}`
+          : `unknown model handler type ${describe(type)}; Runnel runs ${ONNX} (a model file) and ${RUNNEL} (a model the pipeline trains, declared under options.runnel_models): ${EXPORT_HINT}`,
+      );
     }
     const handler = spec.child('config');
     const outputs = handler.has('outputs') ? handler.names('outputs') : undefined;
