@@ -57,6 +57,8 @@ describe('runnel CLI', () => {
       '--sensors <n>',
       '--rate <n>',
       '--dir <path>',
+      '--registry <where>',
+      '--pull-every <s>',
       '--retrain-every <s>',
       '--device <profile>',
       '--port <n>',
@@ -73,6 +75,10 @@ describe('runnel CLI', () => {
     await expect(run('node', [CLI, 'demo', '--device', 'toaster'])).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/device profile "toaster" not found/) as unknown,
+    });
+    await expect(run('node', [CLI, 'demo', '--pull-every', '0'])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--pull-every must be a positive number/) as unknown,
     });
     await expect(run('node', [CLI, 'frobnicate'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "frobnicate"/) as unknown });
     await expect(run('node', [CLI, 'demo', '--host', '0.0.0.0'])).rejects.toMatchObject({
