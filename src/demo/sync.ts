@@ -89,7 +89,7 @@ export async function startDemoSync(o: DemoSyncOptions): Promise<DemoSync> {
     list: (name) => registry.list(name),
     async pull(name) {
       const result = await registry.pull(name);
-      lastPull = `${clockTime()}: ${pullWords(result)}`;
+      lastPull = `${clockTime()}: ${pullWords(result, queue.known(name)?.version)}`;
       return result;
     },
     // A folder registry keeps reports beside its models, where an S3 registry puts them.
@@ -124,16 +124,14 @@ export async function startDemoSync(o: DemoSyncOptions): Promise<DemoSync> {
   });
   const stopListening = await listenForAnnouncements(client, DEMO_FLEET, queue, o.log);
   const run = (): void => void queue.runDue().catch((error: unknown) => o.log(`sync: ${messageOf(error)}`));
-  // Then every pullEveryMs; a retry is due on its own (the 1 s timer runs it).
-  if (o.pullAtOnce) queue.pull(MODEL_NAME);
-  run();
-  const timers = [
-    setInterval(() => {
-      queue.pull(MODEL_NAME);
-      run();
-    }, o.pullEveryMs),
-    setInterval(run, 1000),
-  ];
+  // Then every pullEveryMs; a pull still waiting keeps its backoff (the 1 s timer runs it when due).
+  const pull = (): void => {
+    if (!queue.waiting().some((j) => j.kind === 'pull')) queue.pull(MODEL_NAME);
+    run();
+  };
+  if (o.pullAtOnce) pull();
+  else run();
+  const timers = [setInterval(pull, o.pullEveryMs), setInterval(run, 1000)];
   return {
     promoted(version) {
       localVersions.set(queue.push(MODEL_NAME, version.onnx, pushDetails(version, MODEL_TENSORS)), version.version);
@@ -160,9 +158,11 @@ export async function startDemoSync(o: DemoSyncOptions): Promise<DemoSync> {
   }
 }
 
-/** A pull's answer in words. */
-function pullWords(result: PullResult): string {
+/** A pull's answer in words, `had` being the registry version this device has. */
+function pullWords(result: PullResult, had: number | undefined): string {
   if (result.outcome === 'empty') return 'nothing published yet';
   if (result.outcome === 'all-refused') return `all ${result.refused.length} versions refused`;
-  return `newest verified is registry v${result.manifest.version}${result.refused.length > 0 ? ` (${result.refused.length} newer refused)` : ''}`;
+  const refused = result.refused.length > 0 ? ` (${result.refused.length} newer refused)` : '';
+  const v = result.manifest.version;
+  return `${v === had ? `nothing new: registry v${v} is the one this device has` : `newest verified is registry v${v}`}${refused}`;
 }
