@@ -3,6 +3,7 @@
  * `runnel run` runs it: each is ticked every `checkEveryMs`, once more when the run ends (so a
  * batch run's samples are trained on before it exits), then closed.
  */
+import type { LifecycleEvent } from '../ml/lifecycle/options.js';
 import type { PipelineModel } from '../yaml/index.js';
 
 /** Running loops; `stop` ticks each a last time and closes it. */
@@ -10,13 +11,17 @@ export interface ModelLoops {
   stop(): Promise<void>;
 }
 
-/** Starts ticking `models`; a tick that fails is logged and the next one tries again. */
-export function startModelLoops(models: readonly PipelineModel[], warn: (line: string) => void): ModelLoops {
+/**
+ * Starts ticking `models`; a tick that fails is logged and the next one tries again. `onDecision`
+ * hears each tick that decided something (promoted, rejected, shadow, rolled back).
+ */
+export function startModelLoops(models: readonly PipelineModel[], warn: (line: string) => void, onDecision?: (model: PipelineModel, event: LifecycleEvent) => void): ModelLoops {
   const loops = models.map((model) => {
     let running: Promise<unknown> | undefined;
     const tick = async (): Promise<void> => {
       try {
-        await model.lifecycle.tick();
+        const event = await model.lifecycle.tick();
+        if (event.action !== 'none' && event.action !== 'busy' && event.action !== 'waiting') onDecision?.(model, event);
       } catch (error) {
         warn(`model "${model.name}": the learning loop's tick failed: ${(error as Error).message}`);
       }

@@ -21,6 +21,9 @@ const SHOWN_DEAD_LETTER_GROUPS = 10;
 const STARTING: Readiness = { ready: false, reason: "starting: the pipeline's sources are not open yet" };
 const RUNNING: Readiness = { ready: true, reason: 'running' };
 
+/** The model event of each learning-loop decision that changes or confirms what serves. */
+const DECISION_KINDS: Readonly<Record<string, ModelEvent['kind']>> = { promoted: 'promoted', rejected: 'kept', 'rolled-back': 'rolled-back' };
+
 /** Options of `RunMetrics`. */
 export interface RunMetricsOptions {
   /** The durable run's database: inbox and outbox depths are read from it at each scrape. */
@@ -137,6 +140,16 @@ export class RunMetrics {
     this.#models.set(event.model, event);
     this.#modelEvents.push(event);
     if (this.#modelEvents.length > KEPT_MODEL_EVENTS) this.#modelEvents.shift();
+  }
+
+  /**
+   * A learning loop's decision (what a `ModelLifecycle` tick returns) as a model event: promoted,
+   * rejected (the champion is kept) or rolled back; anything else (a challenger starting in
+   * shadow, nothing to do) changes nothing served and is ignored.
+   */
+  modelDecision(model: string, decision: { readonly action: string; readonly champion: number }, metric?: ModelEvent['metric']): void {
+    const kind = DECISION_KINDS[decision.action];
+    if (kind) this.modelEvent({ model, version: decision.champion, kind, ...(metric ? { metric } : {}), at: Date.now() });
   }
 
   /** What the status page shows, counted now: cumulative counters, depths, latency, models, dead letters, the graph. */

@@ -1,3 +1,4 @@
+import type { RunInferenceMetrics } from '../ml/infer/metrics.js';
 import { RunnelError, messageOf } from '../common/errors.js';
 import { pcollections, type PCollection } from '../core/pcollection.js';
 import { Pipeline, type PBegin } from '../core/pipeline.js';
@@ -29,6 +30,8 @@ export interface BuildOptions {
   readonly publish?: (egress: MqttEgress) => void;
   /** Told of each MQTT ingest `ReadFromMqtt` starts. */
   readonly onIngest?: (source: string, stats: Readonly<IngestStats>) => void;
+  /** Told of each `RunInference` step's inference metrics. */
+  readonly onInference?: (metrics: RunInferenceMetrics) => void;
   /** The models the file declares (`options.runnel_models`), opened on `store`. */
   readonly models?: ReadonlyMap<string, PipelineModel>;
 }
@@ -137,6 +140,7 @@ class Builder {
       ...(this.options.store ? { store: this.options.store } : {}),
       ...(this.options.publish ? { publish: this.options.publish } : {}),
       ...(this.options.onIngest ? { onIngest: this.options.onIngest } : {}),
+      ...(this.options.onInference ? { onInference: this.options.onInference } : {}),
       ...(this.options.models ? { models: this.options.models } : {}),
     });
     try {

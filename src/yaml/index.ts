@@ -1,3 +1,4 @@
+import type { RunInferenceMetrics } from '../ml/infer/metrics.js';
 import { dirname, resolve } from 'node:path';
 import type { Pipeline } from '../core/pipeline.js';
 import type { IngestStats } from '../io/mqtt/commit-gate.js';
@@ -21,6 +22,8 @@ export interface YamlPipelineOptions {
   publish?: (egress: MqttEgress) => void;
   /** Told of each MQTT ingest `ReadFromMqtt` starts, with its live counters (e.g. for `/metrics`). */
   onIngest?: (source: string, stats: Readonly<IngestStats>) => void;
+  /** Told of each `RunInference` step's inference metrics (its batches' latency, e.g. for `/metrics`). */
+  onInference?: (metrics: RunInferenceMetrics) => void;
   /** Told of each model `options.runnel_models` declares, its learning loop open on `store`: tick it on its `checkEveryMs` and close it when the run ends. */
   onModel?: (model: PipelineModel) => void;
   /** The training budget (a device profile's `training`), clock and log of those models' loops. */
@@ -53,6 +56,7 @@ export function loadYamlPipeline(text: string, file: string, options: YamlPipeli
     ...(options.store ? { store: options.store } : {}),
     ...(options.publish ? { publish: options.publish } : {}),
     ...(options.onIngest ? { onIngest: options.onIngest } : {}),
+    ...(options.onInference ? { onInference: options.onInference } : {}),
   });
 }
 

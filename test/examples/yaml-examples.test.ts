@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedRows, multiset, type Row } from '../support/beam-expected.js';
 import { MACHINE_TEMPS } from '../support/machine-temps.js';
 import { probeUntil, publishJson, publishLines, subscribeLines } from '../support/mosquitto-clients.js';
+import { families, get, valueOf } from '../observe/prometheus.js';
 import { describeWithMosquitto, startMosquitto, type TestBroker } from '../support/mosquitto.js';
 import { until } from '../support/until.js';
 
@@ -77,36 +78,44 @@ describeWithMosquitto('examples/*.yaml over MQTT', () => {
     }
   });
 
-  it(`${TRAINING_EXAMPLE} predicts each reading, and at the end of the run retrains on them and promotes v2`, { timeout: 90_000 }, async () => {
-    expect(EXAMPLES).toContain(TRAINING_EXAMPLE);
-    const dir = mkdtempSync(join(tmpdir(), 'runnel-example-'));
-    const pipeline = join(dir, TRAINING_EXAMPLE);
-    const db = join(dir, 'next-temp.db');
-    writeFileSync(pipeline, text(TRAINING_EXAMPLE).replaceAll('127.0.0.1:1883', `127.0.0.1:${broker.port}`));
-    const predictions = subscribeLines(broker.port, 'predictions/#');
-    const job = spawn('node', [CLI, 'run', pipeline, '--db', db], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    job.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
-    const readings = (): string[] => predictions.lines.filter((line) => !line.startsWith('predictions/probe '));
-    try {
-      await probeUntil(broker.port, 'plant/probe/temp', { t: 0, temp: 0, load: 0 }, () => predictions.lines.some((l) => l.startsWith('predictions/probe ')), 'a probe predicted');
-      for (const machine of ['m1', 'm2']) {
-        await publishLines(
-          broker.port,
-          `plant/${machine}/temp`,
-          MACHINE_TEMPS.filter((r) => r.machine === machine).map(({ t, temp, load }) => ({ t, temp, load })),
-        );
+  it(
+    `${TRAINING_EXAMPLE} predicts each reading (its model and inference latency on /metrics), and at the end of the run retrains on them and promotes v2`,
+    { timeout: 90_000 },
+    async () => {
+      expect(EXAMPLES).toContain(TRAINING_EXAMPLE);
+      const dir = mkdtempSync(join(tmpdir(), 'runnel-example-'));
+      const pipeline = join(dir, TRAINING_EXAMPLE);
+      const db = join(dir, 'next-temp.db');
+      writeFileSync(pipeline, text(TRAINING_EXAMPLE).replaceAll('127.0.0.1:1883', `127.0.0.1:${broker.port}`));
+      const predictions = subscribeLines(broker.port, 'predictions/#');
+      const job = spawn('node', [CLI, 'run', pipeline, '--db', db, '--http', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      job.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
+      const readings = (): string[] => predictions.lines.filter((line) => !line.startsWith('predictions/probe '));
+      try {
+        await probeUntil(broker.port, 'plant/probe/temp', { t: 0, temp: 0, load: 0 }, () => predictions.lines.some((l) => l.startsWith('predictions/probe ')), 'a probe predicted');
+        for (const machine of ['m1', 'm2']) {
+          await publishLines(
+            broker.port,
+            `plant/${machine}/temp`,
+            MACHINE_TEMPS.filter((r) => r.machine === machine).map(({ t, temp, load }) => ({ t, temp, load })),
+          );
+        }
+        await until(() => readings().length === MACHINE_TEMPS.length, 'every reading predicted', 30_000);
+        // The first reading comes before any sample: the baseline predicts the temperature as it is.
+        expect(readings()).toContain('predictions/m1 {"machine":"m1","t":0,"next_temp":20,"model":"next_temp@1"}');
+        // /metrics shows the declared model's serving version and RunInference's batch latency.
+        const metrics = families((await get(Number(/127\.0\.0\.1:(\d+)\/metrics/.exec(stderr)![1]), '/metrics')).body);
+        expect(valueOf(metrics, 'runnel_model_version', { model: 'next_temp' })).toBe(1);
+        expect(Number(metrics.get('runnel_inference_latency_seconds')!.metrics[0]!.count)).toBeGreaterThan(0);
+        job.kill('SIGTERM');
+        expect((await once(job, 'exit'))[0]).toBe(0);
+        expect(stderr).toMatch(/v2 promoted \(\d+ new samples\): rmse [\d.]+ vs v1's [\d.]+ on the same \d+ held-out samples/);
+        expect((await exec('node', [CLI, 'models', 'list', db], { cwd: ROOT })).stdout).toMatch(/next_temp\s+v2\s+champion/);
+      } finally {
+        job.kill('SIGKILL');
+        predictions.stop();
       }
-      await until(() => readings().length === MACHINE_TEMPS.length, 'every reading predicted', 30_000);
-      // The first reading comes before any sample: the baseline predicts the temperature as it is.
-      expect(readings()).toContain('predictions/m1 {"machine":"m1","t":0,"next_temp":20,"model":"next_temp@1"}');
-      job.kill('SIGTERM');
-      expect((await once(job, 'exit'))[0]).toBe(0);
-      expect(stderr).toMatch(/v2 promoted \(\d+ new samples\): rmse [\d.]+ vs v1's [\d.]+ on the same \d+ held-out samples/);
-      expect((await exec('node', [CLI, 'models', 'list', db], { cwd: ROOT })).stdout).toMatch(/next_temp\s+v2\s+champion/);
-    } finally {
-      job.kill('SIGKILL');
-      predictions.stop();
-    }
-  });
+    },
+  );
 });

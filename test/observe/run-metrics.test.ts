@@ -139,6 +139,21 @@ it('times inference batches as runnel_inference_latency_seconds and sets runnel_
   expect(status.modelEvents.map((e) => e.kind)).toEqual(['serving', 'promoted', 'kept']);
 });
 
+it("modelDecision: a learning loop's promotion, rejection and rollback are model events; a shadow start or an idle tick is none", () => {
+  const metrics = new RunMetrics();
+  metrics.modelDecision('m', { action: 'promoted', champion: 2 }, { name: 'rmse', value: 0.3 });
+  metrics.modelDecision('m', { action: 'shadow', champion: 2 });
+  metrics.modelDecision('m', { action: 'none', champion: 2 });
+  metrics.modelDecision('m', { action: 'rejected', champion: 2 });
+  metrics.modelDecision('m', { action: 'rolled-back', champion: 1 });
+  expect(metrics.status().modelEvents.map(({ kind, version, metric }) => ({ kind, version, metric }))).toEqual([
+    { kind: 'promoted', version: 2, metric: { name: 'rmse', value: 0.3 } },
+    { kind: 'kept', version: 2, metric: undefined },
+    { kind: 'rolled-back', version: 1, metric: undefined },
+  ]);
+  expect(valueOf(families(metrics.render()), 'runnel_model_version', { model: 'm' })).toBe(1);
+});
+
 it("status(): the pipeline's operators with what they read from and their counts, and the dead letters by stage and code", async () => {
   const metrics = new RunMetrics();
   const stop = new AbortController();

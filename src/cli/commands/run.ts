@@ -9,6 +9,8 @@ import { publishOutbox, type OutboxPublisher } from '../../io/mqtt/outbox-publis
 import { loadYamlPipeline, type MqttEgress, type PipelineModel } from '../../yaml/index.js';
 import { Store } from '../../store/store.js';
 import { RunMetrics } from '../../observe/run-metrics.js';
+import type { RunInferenceMetrics } from '../../ml/infer/metrics.js';
+import type { ModelLifecycle } from '../../ml/lifecycle/model-lifecycle.js';
 import type { ObserveServer } from '../../observe/server.js';
 import { UsageError, type Command } from '../command.js';
 import { relaunchWithHeapFlags } from '../heap-relaunch.js';
@@ -130,12 +132,17 @@ async function run(args: string[]): Promise<number | void> {
     const pipeline = loadYamlPipeline(text, shown, {
       log: (line) => process.stdout.write(`${line}\n`),
       ...(store ? { store, publish: (e: MqttEgress) => egress.push(e) } : {}),
-      ...(metrics ? { onIngest: (source: string, stats: Readonly<IngestStats>) => metrics.watchIngest(source, stats) } : {}),
+      ...(metrics
+        ? { onIngest: (source: string, stats: Readonly<IngestStats>) => metrics.watchIngest(source, stats), onInference: (m: RunInferenceMetrics) => metrics.watchInference(m) }
+        : {}),
       onModel: (model) => models.push(model),
       models: { log: say, ...(profile?.training ? { training: profile.training } : {}) },
     });
     publisher = store && egress.length > 0 ? publishOutbox(store, egress, warn) : undefined;
-    loops = models.length > 0 ? startModelLoops(models, warn) : undefined;
+    for (const { name, lifecycle } of models)
+      metrics?.modelEvent({ model: name, version: lifecycle.champion.version, kind: 'serving', ...servingMetric(lifecycle), at: Date.now() });
+    loops =
+      models.length > 0 ? startModelLoops(models, warn, ({ name, lifecycle }, decision) => metrics?.modelDecision(name, decision, servingMetric(lifecycle).metric)) : undefined;
     const options = {
       failFast: values['fail-fast'] ?? false,
       signal: stop.signal,
@@ -174,3 +181,9 @@ export const runCommand: Command = {
   help: HELP,
   run,
 };
+
+/** The champion's score on the metric its loop promotes by, once a retrain has measured it. */
+function servingMetric(lifecycle: ModelLifecycle): { metric?: { name: string; value: number } } {
+  const value = lifecycle.champion.metrics[lifecycle.metric];
+  return value === undefined ? {} : { metric: { name: lifecycle.metric, value } };
+}

@@ -96,6 +96,11 @@ export class ModelLifecycle {
     return this.#champion;
   }
 
+  /** The metric promotions are decided on. */
+  get metric(): LifecycleMetric {
+    return this.#metric;
+  }
+
   /** The challenger scoring live data in shadow mode, if any. */
   get shadowVersion(): number | undefined {
     return this.#shadow?.version;

@@ -81,7 +81,7 @@ const MODEL_HANDLER: JsonSchema = {
 export const RunInference: YamlTransform = {
   kind: 'step',
   configSchema: configOf({ model_handler: MODEL_HANDLER, inference_tag: NAME }, ['model_handler']),
-  build(input, { config, pipelineDir, models }) {
+  build(input, { config, pipelineDir, models, onInference }) {
     const tag = config.has('inference_tag') ? config.string('inference_tag') : 'inference';
     const spec = config.child('model_handler');
     const type = spec.string('type');
@@ -99,6 +99,7 @@ export const RunInference: YamlTransform = {
     const options: OnnxModelOptions = { nan: (handler.raw('nan') as 'reject' | 'pass' | undefined) ?? 'reject', ...(outputs ? { outputs } : {}) };
     const maxBatchSize = (handler.raw('max_batch_size') as number | undefined) ?? 1024;
     const { features, served } = type === RUNNEL ? trainedModel(handler, models) : modelOf(handler, pipelineDir, options);
+    onInference?.(served.metrics);
     return input
       .map((row: Row) => kv(row, exampleOf(row, features)), 'example')
       .apply(runInference<Row, number[]>(served, { keyed: true, maxBatchSize }))

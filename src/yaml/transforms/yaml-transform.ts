@@ -1,3 +1,4 @@
+import type { RunInferenceMetrics } from '../../ml/infer/metrics.js';
 import type { PBegin } from '../../core/pipeline.js';
 import type { PCollection } from '../../core/pcollection.js';
 import type { IngestStats } from '../../io/mqtt/commit-gate.js';
@@ -28,6 +29,8 @@ export interface BuildContext {
   readonly publish?: (egress: MqttEgress) => void;
   /** Told of each MQTT ingest `ReadFromMqtt` starts, by source name (for its counters). */
   readonly onIngest?: (source: string, stats: Readonly<IngestStats>) => void;
+  /** Told of each `RunInference` step's inference metrics (batch latency, for `/metrics`). */
+  readonly onInference?: (metrics: RunInferenceMetrics) => void;
   /** The models `options.runnel_models` declares, by name (`WriteSamples` feeds them, `RunInference` serves them). */
   readonly models?: ReadonlyMap<string, PipelineModel>;
 }
