@@ -1,9 +1,9 @@
 /**
  * The demo job: an embedded broker, simulated sensors, the durable pipeline, periodic retraining
  * with a champion/challenger check, and model sync through the store's sync queue to a folder or
- * S3 registry, in one process on one SQLite database. `runDemo` starts it all, reports progress, and shuts down in order when
- * `durationMs` has passed or `signal` fires: sensors first, then the pipeline after its current
- * step, then the egress, the broker and the store.
+ * S3 registry, in one process on one SQLite database. `runDemo` starts it all, reports progress,
+ * and shuts down in order when `durationMs` has passed or `signal` fires: sensors first, then the
+ * pipeline after its current step, then the egress, the sync queue, the broker and the store.
  */
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -24,6 +24,7 @@ import { Store } from '../store/store.js';
 import { messageOf } from '../common/errors.js';
 import { deviceKeys } from '../sync/keys.js';
 import type { ModelManifest } from '../sync/manifest.js';
+import type { PulledModel } from '../sync/registry.js';
 import { openRegistry, type OpenedRegistry } from '../sync/open-registry.js';
 import { DeadLetterTally, type DeadLetterCount } from '../observe/dead-letter-tally.js';
 import { SampleTable } from '../store/samples.js';
@@ -176,20 +177,7 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
       pullAtOnce: start.unreachable,
       samples: () => samples.size(MODEL_NAME),
       log: (line) => report.event(line),
-      async adopt(pulled) {
-        const m = pulled.manifest;
-        const features = m.inputs[0]?.features;
-        if (features?.join() !== FEATURES.join()) {
-          report.event(
-            `sync: registry v${m.version} of ${MODEL_NAME} not adopted: it takes ${features ? `features ${features.join(', ')}` : 'no named features'}, this job makes ${FEATURES.join(', ')}`,
-          );
-          return;
-        }
-        const reason = `pulled from the registry: ${MODEL_NAME} v${m.version}, signed by key ${pulled.signedBy}`;
-        const r = await lifecycle.adopt(pulled.bytes, { reason, metrics: m.metrics, trainedRows: m.trainedOn.samples });
-        report.event(`sync: ${r.summary}`);
-        if (r.action === 'promoted') metrics?.modelEvent({ model: MODEL_NAME, version: r.champion, kind: 'promoted', ...rmseOf(m.metrics['rmse']), at: Date.now() });
-      },
+      adopt: (pulled) => adoptPulled(lifecycle, pulled, report, metrics),
     });
     if (start.taken) sync.have(start.taken);
     closers.push(() => sync.stop(0));
@@ -289,6 +277,21 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
     await closeAll();
     throw error;
   }
+}
+
+/** Serves a pulled version that verified, unless its inputs are not the features the job makes. */
+async function adoptPulled(lifecycle: ModelLifecycle, pulled: PulledModel, report: DemoReporter, metrics: RunMetrics | undefined): Promise<void> {
+  const m = pulled.manifest;
+  const features = m.inputs[0]?.features;
+  if (features?.join() !== FEATURES.join()) {
+    const takes = features ? `features ${features.join(', ')}` : 'no named features';
+    report.event(`sync: registry v${m.version} of ${MODEL_NAME} not adopted: it takes ${takes}, this job makes ${FEATURES.join(', ')}`);
+    return;
+  }
+  const reason = `pulled from the registry: ${MODEL_NAME} v${m.version}, signed by key ${pulled.signedBy}`;
+  const r = await lifecycle.adopt(pulled.bytes, { reason, metrics: m.metrics, trainedRows: m.trainedOn.samples });
+  report.event(`sync: ${r.summary}`);
+  if (r.action === 'promoted') metrics?.modelEvent({ model: MODEL_NAME, version: r.champion, kind: 'promoted', ...rmseOf(m.metrics['rmse']), at: Date.now() });
 }
 
 /** A model event's metric: the held-out RMSE, when the version has been scored. */

@@ -5,10 +5,11 @@
  * once the bucket is back every promotion is one version there (no duplicate, manifest with
  * metrics) with a device report. A version "another publisher" pushes, signed by a key the demo
  * trusts, is pulled, adopted and serves predictions. Each push is announced, retained, on the
- * demo's broker.
+ * demo's broker. A folder registry that cannot be created keeps the pushes in the database across
+ * a restart; the next start, with the folder possible again, completes them.
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -139,5 +140,33 @@ describe('demo: cloud sync through the sync queue', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('pushes a folder registry could not take wait in the database across a restart and complete at the next start, once each', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runnel-demo-sync-'));
+    const blocked = join(dir, 'shared');
+    writeFileSync(blocked, 'a file where the registry folder should be'); // mkdir of shared/registry fails
+    const registry = join(blocked, 'registry');
+    const runUntil = async (done: (s: DemoStatus) => boolean) => {
+      const stop = new AbortController();
+      const events: string[] = [];
+      const summary = await runDemo(
+        { dir, registry, sensors: 10, rate: 10, durationMs: 100_000, retrainEveryMs: 2000, pullEveryMs: 1000, publish: false, signal: stop.signal, statusEveryMs: 200 },
+        { event: (line) => events.push(line), status: (s) => done(s) && stop.abort() },
+      );
+      return { summary, events };
+    };
+    const first = await runUntil((s) => s.promotions >= 1 && s.sync.waiting.some((j) => j.kind === 'push' && j.attempts >= 1));
+    expect(first.summary.sync.pushed).toEqual([]);
+    const waiting = first.summary.sync.waiting.filter((j) => j.kind === 'push');
+    expect(waiting).toHaveLength(first.summary.promotions);
+    expect(waiting[0]!.lastError).toContain(registry);
+
+    rmSync(blocked);
+    const second = await runUntil((s) => s.sync.waiting.length === 0 && s.sync.pushed.length >= waiting.length);
+    expect(second.summary.sync.waiting).toEqual([]);
+    const versions = readdirSync(join(registry, MODEL_NAME)).filter((v) => /^\d+$/.test(v));
+    expect(versions).toHaveLength(first.summary.promotions + second.summary.promotions);
+    expect(second.summary.sync.pushed).toHaveLength(versions.length);
   });
 });

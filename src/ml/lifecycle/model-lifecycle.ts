@@ -138,7 +138,8 @@ export class ModelLifecycle {
    * Serves a version made elsewhere (pulled from a registry after its signature and SHA-256
    * were checked): stored as the next version with `reason`, loaded, and promoted over the
    * champion without a held-out check (its publisher vouched for it) and without a push back;
-   * the rollback window then watches it as it watches a promotion here. One that fails to load
+   * the rollback window then watches it as it watches a promotion here, and the retrain schedule
+   * counts from it as from a fit. One that fails to load
    * is stored as rejected and the champion keeps serving. Throws while a tick or retrain runs
    * (a sync queue retries).
    */
@@ -159,6 +160,9 @@ export class ModelLifecycle {
         });
       }
       this.#store({ ...base, lastSample, status: 'challenger', reason: origin.reason });
+      // It counts as a fit for the schedule: it serves a whole retrain period before a challenger is fitted against it.
+      this.#lastFitAt = this.#clock.now();
+      this.#lastFitSample = lastSample;
       await this.#promote(version, model, origin.reason, this.#labelled({ limit: 1 }).at[0] ?? -Infinity, false);
       return this.#event('promoted', `v${version} adopted: ${origin.reason}`, { version });
     } finally {

@@ -1,8 +1,9 @@
 /**
  * Adopting a version made elsewhere (a model pulled from a registry): it is stored as the next
  * version and serves from then on, the champion it replaces retired, nothing pushed back; the
- * rollback window watches it like a promotion; bytes that do not load are stored as rejected and
- * the champion keeps serving; while a retrain runs adoption is refused (to be retried).
+ * rollback window watches it like a promotion, and the retrain schedule counts from it; bytes
+ * that do not load are stored as rejected and the champion keeps serving; while a retrain runs
+ * adoption is refused (to be retried).
  */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/core/clock.js';
@@ -67,6 +68,21 @@ describe(`lifecycle: adopting a version made elsewhere (seed ${SEED})`, () => {
     const retraining = lifecycle.retrain();
     await expect(lifecycle.adopt(regimeA(), { reason: 'pulled' })).rejects.toThrow(/cannot adopt a version while a tick is running; try again/);
     expect(await retraining).toMatchObject({ action: 'promoted', version: 3 });
+    await lifecycle.close();
+    store.close();
+  });
+
+  it('an adopted version serves a whole retrain period before a challenger is fitted against it', async () => {
+    const store = Store.open(':memory:');
+    const clock = new VirtualClock(0);
+    const lifecycle = lifecycleOn(store, clock, { policy: { everyMs: 10_000 } });
+    new SampleTable(store).add(series(SEED, 4, 0, 60, REGIME_A), [], 0);
+    clock.advance(10_000);
+    expect(await lifecycle.adopt(regimeA(), { reason: 'pulled' })).toMatchObject({ action: 'promoted', champion: 2 });
+    clock.advance(9_999);
+    expect(await lifecycle.tick()).toMatchObject({ action: 'none', champion: 2 });
+    clock.advance(1);
+    expect((await lifecycle.tick()).trigger).toBe('10000 ms since the last fit');
     await lifecycle.close();
     store.close();
   });
