@@ -33,6 +33,11 @@ export class CsvRecordReader {
     private readonly maxRecordLength = Infinity,
   ) {}
 
+  /** How many of the last lines read belong to a record that has not ended yet. */
+  get pendingLines(): number {
+    return this.#pending.length;
+  }
+
   /** Parses a batch of lines; `last` flushes what is pending at the end of the file. */
   read(lines: readonly NumberedLine[], last: boolean): { records: CsvRecord[]; rejects: CsvReject[] } {
     const framed: Framed[] = [];

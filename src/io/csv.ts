@@ -22,6 +22,11 @@ export interface ReadCsvOptions<S extends Schema> extends LineFileOptions {
   schema?: S;
 }
 
+/** What a CSV read's checkpoint keeps besides its position: the columns its header named. */
+interface CsvDecoderState {
+  readonly columns: readonly string[];
+}
+
 class CsvDecoder implements LineDecoder<Record<string, unknown>> {
   readonly #records: CsvRecordReader;
   #columns: readonly string[] | undefined;
@@ -30,10 +35,20 @@ class CsvDecoder implements LineDecoder<Record<string, unknown>> {
     private readonly path: string,
     private readonly context: SourceContext,
     private readonly options: ReadCsvOptions<Schema>,
+    /** The header a checkpoint kept (a resumed read starts after it). */
+    restored: CsvDecoderState | undefined,
   ) {
     // A record spanning lines is held until it ends: it gets the cap of one line too.
     this.#records = new CsvRecordReader(options.delimiter ?? ',', 64, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
-    this.#columns = options.columns;
+    this.#columns = restored?.columns ?? options.columns;
+  }
+
+  held(): number {
+    return this.#records.pendingLines;
+  }
+
+  state(): CsvDecoderState | undefined {
+    return this.#columns === undefined || this.#columns === this.options.columns ? undefined : { columns: this.#columns };
   }
 
   decode(lines: readonly NumberedLine[], out: Record<string, unknown>[], last: boolean): void {
@@ -110,7 +125,7 @@ export function readCsv(path: string, options: ReadCsvOptions<Schema> = {}): PTr
   }
   validateLineFileOptions(options, 'readCsv');
   return read(
-    lineFileSource(path, (context) => new CsvDecoder(path, context, options), options),
+    lineFileSource(path, (context, state) => new CsvDecoder(path, context, options, state as CsvDecoderState | undefined), options),
     'readCsv',
   );
 }

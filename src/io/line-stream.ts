@@ -12,6 +12,12 @@ export interface NumberedLine {
   readonly overlongBytes?: number;
 }
 
+/** Where a line starts in its file: the byte offset, and how many lines come before it. */
+export interface LinePosition {
+  readonly offset: number;
+  readonly lineNumber: number;
+}
+
 /** The default cap on a line's length in bytes (1 MiB). */
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 
@@ -38,7 +44,19 @@ export class LineStream {
   readonly #buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   readonly #decoder = new StringDecoder('utf8');
   readonly #ready: NumberedLine[] = [];
+  /** The byte offset just past each ready line's end (its line ending, or the end of the file). */
+  readonly #readyEnds: number[] = [];
   #readyFrom = 0;
+  /** Where the next chunk is read from. */
+  #position: number;
+  /**
+   * The byte offsets of the CR and LF bytes read and not yet met in the decoded text, in order
+   * (from `#terminatorsFrom`): each CR or LF character of the text is one of these bytes, so a
+   * line's end in the file is known without measuring its text (a malformed UTF-8 sequence
+   * decodes to U+FFFD, whose length says nothing of the bytes it replaced).
+   */
+  #terminators: number[] = [];
+  #terminatorsFrom = 0;
   #lineNumber = 0;
   /** The current line's text so far (all of it, or the kept prefix once it is overlong). */
   #parts: string[] = [];
@@ -50,13 +68,20 @@ export class LineStream {
   #started = false;
   #ended = false;
 
-  private constructor(file: FileHandle, maxLineBytes: number) {
+  private constructor(file: FileHandle, maxLineBytes: number, from: LinePosition, afterCr: boolean) {
     this.#file = file;
     this.#maxLineBytes = maxLineBytes;
+    this.#position = from.offset;
+    this.#lineNumber = from.lineNumber;
+    this.#afterCr = afterCr;
+    this.#started = from.offset > 0; // a byte-order mark only counts at the very start
   }
 
-  /** Opens `path`, failing at once with a clear message when it is missing or not a file. */
-  static async open(path: string, options: { maxLineBytes?: number } = {}): Promise<LineStream> {
+  /**
+   * Opens `path`, failing at once with a clear message when it is missing or not a file. `from`
+   * starts at a line other than the first: a position `ends` gave earlier, on the same file.
+   */
+  static async open(path: string, options: { maxLineBytes?: number } = {}, from: LinePosition = { offset: 0, lineNumber: 0 }): Promise<LineStream> {
     let info;
     try {
       info = await stat(path);
@@ -65,19 +90,31 @@ export class LineStream {
       throw new Error(code === 'ENOENT' ? `file "${path}" does not exist` : `cannot read "${path}" (${code ?? String(error)})`, { cause: error });
     }
     if (!info.isFile()) throw new Error(`"${path}" is not a file`);
-    return new LineStream(await open(path, 'r'), options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+    const file = await open(path, 'r');
+    // A line that ended with a CR ends at the CR: an LF after it is the rest of that line ending.
+    let afterCr = false;
+    if (from.offset > 0) {
+      const byte = Buffer.alloc(1);
+      afterCr = (await file.read(byte, 0, 1, from.offset - 1)).bytesRead === 1 && byte[0] === CR;
+    }
+    return new LineStream(file, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, from, afterCr);
   }
 
-  /** Up to `max` lines; `done` once the file is exhausted. */
-  async next(max: number): Promise<{ lines: NumberedLine[]; done: boolean }> {
+  /**
+   * Up to `max` lines; `done` once the file is exhausted. `ends[i]` is the byte offset just past
+   * `lines[i]`: `{ offset: ends[i], lineNumber: lines[i].lineNumber }` opens the stream after it.
+   */
+  async next(max: number): Promise<{ lines: NumberedLine[]; ends: number[]; done: boolean }> {
     while (this.#ready.length - this.#readyFrom < max && !this.#ended) await this.#readChunk();
     const lines = this.#ready.slice(this.#readyFrom, this.#readyFrom + max);
+    const ends = this.#readyEnds.slice(this.#readyFrom, this.#readyFrom + max);
     this.#readyFrom += lines.length;
     if (this.#readyFrom === this.#ready.length) {
       this.#ready.length = 0;
+      this.#readyEnds.length = 0;
       this.#readyFrom = 0;
     }
-    return { lines, done: this.#ended && this.#readyFrom === 0 };
+    return { lines, ends, done: this.#ended && this.#readyFrom === 0 };
   }
 
   async close(): Promise<void> {
@@ -85,14 +122,41 @@ export class LineStream {
   }
 
   async #readChunk(): Promise<void> {
-    const { bytesRead } = await this.#file.read(this.#buffer, 0, CHUNK_BYTES, null);
+    const { bytesRead } = await this.#file.read(this.#buffer, 0, CHUNK_BYTES, this.#position);
     if (bytesRead === 0) {
       this.#split(this.#decoder.end());
-      if (this.#partsLength > 0 || this.#overlongBytes > 0) this.#endLine();
+      if (this.#partsLength > 0 || this.#overlongBytes > 0) this.#endLine(this.#position);
       this.#ended = true;
       return;
     }
-    this.#split(this.#decoder.write(this.#buffer.subarray(0, bytesRead)));
+    const chunk = this.#buffer.subarray(0, bytesRead);
+    this.#findTerminators(chunk);
+    this.#position += bytesRead;
+    this.#split(this.#decoder.write(chunk));
+  }
+
+  /** Queues the offsets of the chunk's CR and LF bytes, in file order. */
+  #findTerminators(chunk: Buffer): void {
+    if (this.#terminatorsFrom === this.#terminators.length) {
+      this.#terminators = [];
+      this.#terminatorsFrom = 0;
+    }
+    let lf = chunk.indexOf(LF);
+    let cr = chunk.indexOf(CR);
+    while (lf !== -1 || cr !== -1) {
+      if (cr === -1 || (lf !== -1 && lf < cr)) {
+        this.#terminators.push(this.#position + lf);
+        lf = chunk.indexOf(LF, lf + 1);
+      } else {
+        this.#terminators.push(this.#position + cr);
+        cr = chunk.indexOf(CR, cr + 1);
+      }
+    }
+  }
+
+  /** The offset just past the next CR or LF byte of the file, as its character is met in the text. */
+  #pastTerminator(): number {
+    return this.#terminators[this.#terminatorsFrom++]! + 1;
   }
 
   /** Cuts decoded text into lines; the text after the last line end starts the next line. */
@@ -103,7 +167,10 @@ export class LineStream {
       this.#started = true;
       if (text.charCodeAt(0) === BOM) pos = 1;
     }
-    if (this.#afterCr && text.charCodeAt(pos) === LF) pos++;
+    if (this.#afterCr && text.charCodeAt(pos) === LF) {
+      pos++;
+      this.#pastTerminator();
+    }
     this.#afterCr = false;
     // The next LF and CR at or after `pos` (-1: none in this text), each found once.
     let lf = text.indexOf('\n', pos);
@@ -116,15 +183,20 @@ export class LineStream {
         if (pos < text.length) this.#append(pos === 0 ? text : text.slice(pos));
         return;
       }
-      if (this.#partsLength === 0 && this.#overlongBytes === 0) this.#push(text.slice(pos, end));
-      else {
-        this.#append(text.slice(pos, end));
-        this.#endLine();
-      }
+      const line = text.slice(pos, end);
+      let lineEnd = this.#pastTerminator();
       pos = end + 1;
       if (text.charCodeAt(end) === CR) {
         if (pos === text.length) this.#afterCr = true;
-        else if (text.charCodeAt(pos) === LF) pos++;
+        else if (text.charCodeAt(pos) === LF) {
+          pos++;
+          lineEnd = this.#pastTerminator();
+        }
+      }
+      if (this.#partsLength === 0 && this.#overlongBytes === 0) this.#push(line, lineEnd);
+      else {
+        this.#append(line);
+        this.#endLine(lineEnd);
       }
     }
   }
@@ -144,16 +216,19 @@ export class LineStream {
     this.#partsLength = 0;
   }
 
-  #endLine(): void {
-    if (this.#overlongBytes > 0) this.#ready.push({ text: this.#parts[0]!, lineNumber: ++this.#lineNumber, overlongBytes: this.#overlongBytes });
-    else this.#push(this.#parts.length === 1 ? this.#parts[0]! : this.#parts.join(''));
+  #endLine(end: number): void {
+    if (this.#overlongBytes > 0) {
+      this.#ready.push({ text: this.#parts[0]!, lineNumber: ++this.#lineNumber, overlongBytes: this.#overlongBytes });
+      this.#readyEnds.push(end);
+    } else this.#push(this.#parts.length === 1 ? this.#parts[0]! : this.#parts.join(''), end);
     this.#parts = [];
     this.#partsLength = 0;
     this.#overlongBytes = 0;
   }
 
   /** Adds a whole line, checking its length in bytes only when its length in characters leaves a doubt. */
-  #push(text: string): void {
+  #push(text: string, end: number): void {
+    this.#readyEnds.push(end);
     const lineNumber = ++this.#lineNumber;
     const bytes = text.length * 3 <= this.#maxLineBytes ? 0 : Buffer.byteLength(text);
     this.#ready.push(bytes > this.#maxLineBytes ? { text: this.#prefix(text), lineNumber, overlongBytes: bytes } : { text, lineNumber });

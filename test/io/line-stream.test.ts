@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/common/random.js';
-import { LineStream, type NumberedLine } from '../../src/io/line-stream.js';
+import { LineStream, type LinePosition, type NumberedLine } from '../../src/io/line-stream.js';
 import { SEED } from '../seed.js';
 
 function tempFile(content: string | Buffer): string {
@@ -13,14 +13,21 @@ function tempFile(content: string | Buffer): string {
   return path;
 }
 
-async function readAll(path: string, options: { maxLineBytes?: number } = {}, batch = 7): Promise<NumberedLine[]> {
-  const stream = await LineStream.open(path, options);
+async function readAll(path: string, options: { maxLineBytes?: number } = {}, batch = 7, from?: LinePosition): Promise<NumberedLine[]> {
+  return (await readWithEnds(path, options, batch, from)).lines;
+}
+
+/** Every line, and the byte offset just past each. */
+async function readWithEnds(path: string, options: { maxLineBytes?: number } = {}, batch = 7, from?: LinePosition): Promise<{ lines: NumberedLine[]; ends: number[] }> {
+  const stream = await LineStream.open(path, options, from);
   const all: NumberedLine[] = [];
+  const allEnds: number[] = [];
   try {
     for (;;) {
-      const { lines, done } = await stream.next(batch);
+      const { lines, ends, done } = await stream.next(batch);
       all.push(...lines);
-      if (done) return all;
+      allEnds.push(...ends);
+      if (done) return { lines: all, ends: allEnds };
     }
   } finally {
     await stream.close();
@@ -88,6 +95,40 @@ describe('LineStream', () => {
         }
       });
     }
+  });
+
+  it(`opened at the offset just past any line, reads exactly the lines after it: CR, CRLF, bad UTF-8, BOM (seed ${SEED})`, async () => {
+    const random = seededRandom(SEED);
+    const pieces = ['a', '€', '\r', '\n', '\r\n', '\uFEFF', Buffer.from([0xc3]), Buffer.from([0xff, 0xfe])];
+    for (let file = 0; file < 6; file++) {
+      const parts: Buffer[] = random() < 0.5 ? [Buffer.from([0xef, 0xbb, 0xbf])] : [];
+      const size = Math.floor(random() * 150_000);
+      for (let n = 0; n < size;) {
+        const piece = random() < 0.0005 ? 'x'.repeat(Math.floor(random() * 70_000)) : pieces[Math.floor(random() * pieces.length)]!;
+        const bytes = typeof piece === 'string' ? Buffer.from(piece) : piece;
+        parts.push(bytes);
+        n += bytes.length;
+      }
+      const content = Buffer.concat(parts);
+      const path = tempFile(content);
+      const cap = random() < 0.5 ? 1e9 : 1 + Math.floor(random() * 3000);
+      const { lines, ends } = await readWithEnds(path, { maxLineBytes: cap }, 1 + Math.floor(random() * 500));
+      expect(ends.length).toBe(lines.length);
+      if (lines.length > 0) expect(ends.at(-1)).toBe(content.length);
+      for (let probe = 0; probe < 20 && lines.length > 0; probe++) {
+        const i = Math.floor(random() * lines.length);
+        const rest = await readAll(path, { maxLineBytes: cap }, 1 + Math.floor(random() * 500), { offset: ends[i]!, lineNumber: lines[i]!.lineNumber });
+        expect(rest, `file ${file}, after line ${i + 1} (offset ${ends[i]})`).toEqual(lines.slice(i + 1));
+      }
+    }
+  });
+
+  it('a CRLF split between two 64 KiB chunks: the line ends at its CR, and reading on from there skips the LF', async () => {
+    const path = tempFile(`${'x'.repeat(64 * 1024 - 1)}\r\nnext\r\n`);
+    const { lines, ends } = await readWithEnds(path, { maxLineBytes: 1e9 });
+    expect(lines.map((l) => l.text.length)).toEqual([64 * 1024 - 1, 4]);
+    expect(ends).toEqual([64 * 1024, 64 * 1024 + 7]);
+    expect(await readAll(path, {}, 7, { offset: ends[0]!, lineNumber: 1 })).toEqual([{ text: 'next', lineNumber: 2 }]);
   });
 
   it('keeps an overlong line’s first 1 KiB, cut at a whole character, and reads on after it', async () => {
