@@ -82,4 +82,21 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * A reader that goes away (`runnel run p.yaml | head`, a closed terminal) makes writes fail with
+ * EPIPE: the command stops as on SIGTERM, cleanly (a durable run commits and closes its store),
+ * instead of dying on an unhandled 'error' event. Output written after that is dropped.
+ */
+function stopWhenOutputCloses(stream: NodeJS.WriteStream): void {
+  let stopping = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    if (stopping) return;
+    stopping = true;
+    process.kill(process.pid, 'SIGTERM');
+  });
+}
+
+stopWhenOutputCloses(process.stdout);
+stopWhenOutputCloses(process.stderr);
 process.exitCode = await main(process.argv.slice(2));
