@@ -24,7 +24,6 @@ import { Store } from '../store/store.js';
 import { messageOf } from '../common/errors.js';
 import { deviceKeys } from '../sync/keys.js';
 import type { ModelManifest } from '../sync/manifest.js';
-import type { PulledModel } from '../sync/registry.js';
 import { openRegistry, type OpenedRegistry } from '../sync/open-registry.js';
 import { DeadLetterTally, type DeadLetterCount } from '../observe/dead-letter-tally.js';
 import { SampleTable } from '../store/samples.js';
@@ -177,7 +176,10 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
       pullAtOnce: start.unreachable,
       samples: () => samples.size(MODEL_NAME),
       log: (line) => report.event(line),
-      adopt: (pulled) => adoptPulled(lifecycle, pulled, report, metrics),
+      lifecycle,
+      onAdopted: (r, pulled) => {
+        if (r.action === 'promoted') metrics?.modelEvent({ model: MODEL_NAME, version: r.champion, kind: 'promoted', ...rmseOf(pulled.manifest.metrics['rmse']), at: Date.now() });
+      },
     });
     if (start.taken) sync.have(start.taken);
     closers.push(() => sync.stop(0));
@@ -277,21 +279,6 @@ export async function runDemo(options: DemoOptions, report: DemoReporter): Promi
     await closeAll();
     throw error;
   }
-}
-
-/** Serves a pulled version that verified, unless its inputs are not the features the job makes. */
-async function adoptPulled(lifecycle: ModelLifecycle, pulled: PulledModel, report: DemoReporter, metrics: RunMetrics | undefined): Promise<void> {
-  const m = pulled.manifest;
-  const features = m.inputs[0]?.features;
-  if (features?.join() !== FEATURES.join()) {
-    const takes = features ? `features ${features.join(', ')}` : 'no named features';
-    report.event(`sync: registry v${m.version} of ${MODEL_NAME} not adopted: it takes ${takes}, this job makes ${FEATURES.join(', ')}`);
-    return;
-  }
-  const reason = `pulled from the registry: ${MODEL_NAME} v${m.version}, signed by key ${pulled.signedBy}`;
-  const r = await lifecycle.adopt(pulled.bytes, { reason, metrics: m.metrics, trainedRows: m.trainedOn.samples });
-  report.event(`sync: ${r.summary}`);
-  if (r.action === 'promoted') metrics?.modelEvent({ model: MODEL_NAME, version: r.champion, kind: 'promoted', ...rmseOf(m.metrics['rmse']), at: Date.now() });
 }
 
 /** A model event's metric: the held-out RMSE, when the version has been scored. */

@@ -1,23 +1,18 @@
 /**
- * The demo's model sync: every promoted version is pushed through a `SyncQueue` on the demo's
- * store (a row until the registry took it, retried with backoff while the registry cannot be
- * reached, resumed by the next start), followed by a device report; pulls every `pullEveryMs`
- * (and on an announcement over the embedded broker) bring in approved versions that others
- * published, which the lifecycle adopts once they verified. The status says, in plain words,
- * what waits and how the last push and pull went.
+ * The demo's model sync: the shared one (ml/lifecycle/model-sync.ts: promotions pushed through
+ * the sync queue on the demo's store, pulls every `pullEveryMs` adopted once they verified),
+ * with pulls also on an announcement over the embedded broker and each push announced there.
+ * The status says, in plain words, what waits and how the last push and pull went.
  */
-import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { messageOf } from '../common/errors.js';
-import { pushDetails } from '../ml/lifecycle/model-lifecycle.js';
+import type { LifecycleEvent, ModelLifecycle } from '../ml/lifecycle/model-lifecycle.js';
+import { startModelSync } from '../ml/lifecycle/model-sync.js';
 import type { ModelVersion } from '../store/model-versions.js';
 import type { Store } from '../store/store.js';
 import { listenForAnnouncements, mqttAnnouncer } from '../sync/announcements.js';
-import { deviceReport } from '../sync/device-report.js';
 import type { ModelManifest } from '../sync/manifest.js';
 import type { OpenedRegistry } from '../sync/open-registry.js';
-import type { ModelRegistry, PulledModel, PullResult } from '../sync/registry.js';
-import { SyncQueue, type ReportTarget } from '../sync/sync-queue.js';
+import type { PulledModel, PullResult } from '../sync/registry.js';
 import { MODEL_NAME, MODEL_TENSORS } from './model.js';
 
 /** The fleet the demo announces to: topics `runnel/demo/models/<model>` on its own broker. */
@@ -34,8 +29,10 @@ export interface DemoSyncOptions {
   readonly pullEveryMs: number;
   /** Pull at once rather than after `pullEveryMs` (the start could not reach the registry). */
   readonly pullAtOnce: boolean;
-  /** Serves a pulled version that verified (the lifecycle adopts it); may throw to be retried. */
-  readonly adopt: (pulled: PulledModel) => Promise<void>;
+  /** The learning loop: promotions are pushed, pulled versions that verified and take its features are adopted. */
+  readonly lifecycle: ModelLifecycle;
+  /** Hears each pulled version the lifecycle adopted (or rejected as failing to load). */
+  readonly onAdopted?: (event: LifecycleEvent, pulled: PulledModel) => void;
   /** Training samples held, for the device report. */
   readonly samples: () => number;
   readonly log: (line: string) => void;
@@ -75,72 +72,45 @@ export interface DemoSync {
 
 const clockTime = (): string => new Date().toISOString().slice(11, 19);
 
-/** Connects to the broker, subscribes to announcements and starts the queue's timers. */
+/** Connects to the broker, subscribes to announcements and starts the sync (see ml/lifecycle/model-sync.ts). */
 export async function startDemoSync(o: DemoSyncOptions): Promise<DemoSync> {
   let lastPush: string | undefined;
   let lastPull: string | undefined;
   const pushed: number[] = [];
-  // This run's push ids and the store's version each pushes (registry numbers differ: the registry counts every publisher's).
-  const localVersions = new Map<string, number>();
   let stopped: Promise<void> | undefined;
-  const { registry, documents, description } = o.registry;
-  const remote: ModelRegistry & ReportTarget = {
-    push: (...args) => registry.push(...args),
-    list: (name) => registry.list(name),
-    async pull(name) {
-      const result = await registry.pull(name);
-      lastPull = `${clockTime()}: ${pullWords(result, queue.known(name)?.version)}`;
-      return result;
-    },
-    // A folder registry keeps reports beside its models, where an S3 registry puts them.
-    putReport: registry.putReport
-      ? (id, bytes) => registry.putReport!(id, bytes)
-      : async (id, bytes) => {
-          await documents.put(`devices/${id}/report.json`, bytes);
-          return join(documents.location, 'devices', id, 'report.json');
-        },
-  };
-  const report = (manifest: ModelManifest): void => queue.report(deviceReport(o.deviceId, [manifest], { [MODEL_NAME]: o.samples() }, Date.now()));
+  const { description } = o.registry;
   const client: MqttClient = await mqtt.connectAsync(o.brokerUrl, { clientId: `runnel-demo-sync-${o.deviceId}`, protocolVersion: 4, reconnectPeriod: 500 });
-  const queue = new SyncQueue(o.store, {
-    remote,
+  const sync = startModelSync({
+    store: o.store,
+    registry: o.registry,
+    deviceId: o.deviceId,
+    models: [{ name: MODEL_NAME, lifecycle: o.lifecycle, tensors: MODEL_TENSORS }],
+    pullEveryMs: o.pullEveryMs,
+    pullAtOnce: o.pullAtOnce,
     // A demo shows a registry coming back within seconds: retries back off to 15 s at most.
     backoff: { initialMs: 1000, maxMs: 15_000 },
     announce: mqttAnnouncer(client, DEMO_FLEET),
-    onPushed: (manifest) => {
+    samples: o.samples,
+    log: o.log,
+    onPull: (_model, result, had) => (lastPull = `${clockTime()}: ${pullWords(result, had)}`),
+    onPushed: (_model, manifest, local) => {
       pushed.push(manifest.version);
-      const local = manifest.pushId === undefined ? undefined : localVersions.get(manifest.pushId);
       const which = `registry v${manifest.version}${local === undefined ? '' : ` (v${local} here)`}`;
       lastPush = `${clockTime()}: ${which} with its manifest and metrics`;
       o.log(`sync: pushed ${MODEL_NAME} as ${which} to ${description}`);
-      report(manifest);
     },
-    onModel: async (pulled) => {
-      await o.adopt(pulled);
-      lastPull = `${clockTime()}: registry v${pulled.manifest.version} pulled and serving`;
-      report(pulled.manifest);
+    onAdopted: (_model, pulled, event) => {
+      if (event.action === 'promoted') lastPull = `${clockTime()}: registry v${pulled.manifest.version} pulled and serving`;
+      o.onAdopted?.(event, pulled);
     },
-    log: o.log,
   });
-  const stopListening = await listenForAnnouncements(client, DEMO_FLEET, queue, o.log);
-  const run = (): void => void queue.runDue().catch((error: unknown) => o.log(`sync: ${messageOf(error)}`));
-  // Then every pullEveryMs; a pull still waiting keeps its backoff (the 1 s timer runs it when due).
-  const pull = (): void => {
-    if (!queue.waiting().some((j) => j.kind === 'pull')) queue.pull(MODEL_NAME);
-    run();
-  };
-  if (o.pullAtOnce) pull();
-  else run();
-  const timers = [setInterval(pull, o.pullEveryMs), setInterval(run, 1000)];
+  const stopListening = await listenForAnnouncements(client, DEMO_FLEET, sync.queue, o.log);
   return {
-    promoted(version) {
-      localVersions.set(queue.push(MODEL_NAME, version.onnx, pushDetails(version, MODEL_TENSORS)), version.version);
-      run();
-    },
-    have: (manifest) => queue.have(MODEL_NAME, manifest),
+    promoted: (version) => sync.promoted(MODEL_NAME, version),
+    have: (manifest) => sync.queue.have(MODEL_NAME, manifest),
     status: () => ({
       registry: description,
-      waiting: queue.waiting().map((j) => ({ kind: j.kind, name: j.name, attempts: j.attempts, ...(j.lastError === undefined ? {} : { lastError: j.lastError }) })),
+      waiting: sync.queue.waiting().map((j) => ({ kind: j.kind, name: j.name, attempts: j.attempts, ...(j.lastError === undefined ? {} : { lastError: j.lastError }) })),
       ...(lastPush === undefined ? {} : { lastPush }),
       ...(lastPull === undefined ? {} : { lastPull }),
       pushed: [...pushed],
@@ -151,8 +121,7 @@ export async function startDemoSync(o: DemoSyncOptions): Promise<DemoSync> {
     },
   };
   async function stopSync(ms: number): Promise<void> {
-    for (const t of timers) clearInterval(t);
-    await Promise.race([queue.runDue().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+    await sync.stop(ms);
     await stopListening().catch(() => undefined);
     await client.endAsync();
   }
