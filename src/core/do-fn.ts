@@ -25,7 +25,12 @@ export interface ProcessContext<Out> {
   output(value: Out): void;
   /** Emits to a tagged side output. */
   outputTo<T>(tag: TupleTag<T>, value: T): void;
-  /** Emits to the main output with another event time (same window). */
+  /**
+   * Emits to the main output with another event time (same window). As in Beam, it may not be
+   * earlier than the current element's timestamp by more than the DoFn's
+   * `allowedTimestampSkewMs` (default 0): such an output can be behind the watermark, and
+   * dropped as late downstream. The element then fails (a dead letter) saying so.
+   */
   outputWithTimestamp(value: Out, timestamp: number): void;
 }
 
@@ -45,6 +50,11 @@ export interface FinishBundleContext<Out> {
  * iterable (a generator, an array) go to the main output too.
  */
 export interface DoFn<In, Out> {
+  /**
+   * How far `outputWithTimestamp` may move an element back in event time, ms (Beam's
+   * `getAllowedTimestampSkew`; default 0). Moving it back risks it being late downstream.
+   */
+  readonly allowedTimestampSkewMs?: number;
   setup?(): void | Promise<void>;
   startBundle?(): void | Promise<void>;
   process(element: In, context: ProcessContext<Out>): Iterable<Out> | void;

@@ -82,6 +82,40 @@ describe('parDo', () => {
     ]);
   });
 
+  it("outputWithTimestamp may not go back before the element's own time beyond the DoFn's allowed skew (Beam's rule): such an element is a dead letter saying so", async () => {
+    const back = (skew?: number): DoFn<number, number> => ({
+      ...(skew === undefined ? {} : { allowedTimestampSkewMs: skew }),
+      process(value: number, context: ProcessContext<number>) {
+        context.outputWithTimestamp(value, context.timestamp - value);
+      },
+    });
+    for (const [skew, kept] of [
+      [undefined, [0]],
+      [5, [0, 5]],
+    ] as const) {
+      const p = new Pipeline();
+      const out = collect<number>();
+      p.apply(create([0, 5, 50]))
+        .parDo(back(skew), 'back')
+        .apply(out);
+      const result = await run(p);
+      expect(out.elements.map((e) => e.value).sort((a, b) => a - b)).toEqual(kept);
+      expect(result.deadLetters.map((d) => d.payload)).toEqual([5, 50].filter((v) => !kept.includes(v as never)));
+      expect(result.deadLetters[0]!.reason).toMatch(
+        new RegExp(
+          `back: outputWithTimestamp\\(.*\\) is ${skew === undefined ? 5 : 50} ms earlier than the element's own timestamp .*allowedTimestampSkewMs ${skew ?? 0}.*dropped as late`,
+        ),
+      );
+    }
+  });
+
+  it('outputWithTimestamp with a timestamp that is not a number is a dead letter saying what it needs', async () => {
+    const p = new Pipeline();
+    p.apply(create([1])).parDo({ process: (value: number, context: ProcessContext<number>) => context.outputWithTimestamp(value, Number.NaN) }, 'nan');
+    const result = await run(p);
+    expect(result.deadLetters.map((d) => d.reason)).toEqual(['nan: outputWithTimestamp needs a timestamp in ms since the epoch, got NaN']);
+  });
+
   it('a process() that returns an iterable emits each value', async () => {
     const p = new Pipeline();
     p.apply(create(['a b', 'c']))

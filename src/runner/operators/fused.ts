@@ -230,6 +230,7 @@ export class FusedOperator implements Operator {
 
   #compileDoFn(name: string, fn: DoFn<unknown, unknown>, tags: readonly TupleTag<unknown>[], tagPorts: readonly number[], next: Emit): Emit {
     const dead = this.deadLetters;
+    const skew = fn.allowedTimestampSkewMs ?? 0;
     const tagEmit = new Map<string, Emit>(tags.map((t, i) => [t.id, this.#portEmitter(tagPorts[i]!)]));
     const emitterOf = (t: TupleTag<unknown>): Emit => {
       const emit = tagEmit.get(t.id);
@@ -242,7 +243,7 @@ export class FusedOperator implements Operator {
       pane: undefined as unknown as PaneInfo,
       output: (value) => next(value, context.timestamp, context.window, context.pane),
       outputTo: (t, value) => emitterOf(t)(value, context.timestamp, context.window, context.pane),
-      outputWithTimestamp: (value, timestamp) => next(value, timestamp, context.window, context.pane),
+      outputWithTimestamp: (value, timestamp) => next(value, checkedTimestamp(name, timestamp, context.timestamp, skew), context.window, context.pane),
     };
     const finish: FinishBundleContext<unknown> = {
       output: (value, timestamp, window) => next(value, timestamp, window, NO_PANE),
@@ -263,4 +264,21 @@ export class FusedOperator implements Operator {
       }
     };
   }
+}
+
+/**
+ * The timestamp a DoFn gives `outputWithTimestamp`, checked as Beam checks it: a number, and not
+ * earlier than the input element's by more than the DoFn's allowed skew.
+ */
+function checkedTimestamp(stage: string, timestamp: number, input: number, skewMs: number): number {
+  if (typeof timestamp !== 'number' || Number.isNaN(timestamp))
+    throw new TypeError(`${stage}: outputWithTimestamp needs a timestamp in ms since the epoch, got ${String(timestamp)}`);
+  if (timestamp < input - skewMs) {
+    throw new RangeError(
+      `${stage}: outputWithTimestamp(${timestamp}) is ${input - timestamp} ms earlier than the element's own timestamp ${input}, more than the DoFn allows ` +
+        `(allowedTimestampSkewMs ${skewMs}); such an output can be behind the watermark and dropped as late. ` +
+        'Take event times from the data at the source (e.g. eventTimeField), or with withTimestamps right after a source that reads them; or set allowedTimestampSkewMs on the DoFn',
+    );
+  }
+  return timestamp;
 }
