@@ -6,9 +6,9 @@
 import type { LifecycleEvent } from '../ml/lifecycle/options.js';
 import type { PipelineModel } from '../yaml/index.js';
 
-/** Running loops; `stop` ticks each a last time and closes it. */
+/** Running loops; `stop` ticks each a last time, awaits `beforeClose` (e.g. a sync pushing what those ticks promoted), and closes them. */
 export interface ModelLoops {
-  stop(): Promise<void>;
+  stop(beforeClose?: () => Promise<void>): Promise<void>;
 }
 
 /**
@@ -32,13 +32,14 @@ export function startModelLoops(models: readonly PipelineModel[], warn: (line: s
     return { model, timer, tick, running: () => running };
   });
   return {
-    async stop() {
-      for (const { model, timer, tick, running } of loops) {
+    async stop(beforeClose) {
+      for (const { timer, tick, running } of loops) {
         clearInterval(timer);
         await running();
         await tick();
-        await model.lifecycle.close();
       }
+      await beforeClose?.();
+      for (const { model } of loops) await model.lifecycle.close();
     },
   };
 }

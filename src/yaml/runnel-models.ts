@@ -17,6 +17,7 @@ import { fitLinearRegression } from '../ml/train/linear-regression.js';
 import { fitLogisticRegression } from '../ml/train/logistic-regression.js';
 import { fitGaussianNB } from '../ml/train/naive-bayes.js';
 import type { Store } from '../store/store.js';
+import type { TensorSpec } from '../sync/manifest.js';
 import type { ConfigReader } from './config.js';
 import { parseDuration } from './duration.js';
 import { configOf, DURATION, DURATION_OR_ZERO, NAME, type JsonSchema } from './schema/parts.js';
@@ -88,11 +89,12 @@ export interface ModelSettings {
   readonly log?: (line: string) => void;
 }
 
-/** A model a pipeline declares: its learning loop, and how often the run should `tick` it. */
+/** A model a pipeline declares: its learning loop, the tensors its registry manifests declare, and how often the run should `tick` it. */
 export interface PipelineModel {
   readonly name: string;
   readonly lifecycle: ModelLifecycle;
   readonly features: readonly string[];
+  readonly tensors: { readonly inputs: readonly TensorSpec[]; readonly outputs: readonly TensorSpec[] };
   /** From `retrain.check_every` (default 10 s). */
   readonly checkEveryMs: number;
 }
@@ -142,7 +144,11 @@ function openModel(name: string, model: ConfigReader, store: Store, pipelineDir:
     output: TRAINERS[type],
     ...(settings.log ? { log: settings.log } : {}),
   };
-  return { name, lifecycle: new ModelLifecycle(options), features, checkEveryMs: parseDuration(retrain.raw('check_every')) ?? 10_000 };
+  const tensors = {
+    inputs: [{ name: 'features', type: 'float32', shape: ['N', features.length], features }],
+    outputs: [TRAINERS[type] === 'label' ? { name: 'label', type: 'int64', shape: ['N'] } : { name: 'prediction', type: 'float32', shape: ['N', 1] }],
+  };
+  return { name, lifecycle: new ModelLifecycle(options), features, tensors, checkEveryMs: parseDuration(retrain.raw('check_every')) ?? 10_000 };
 }
 
 /** `{ [to]: value }` when `key` is given, else nothing. */

@@ -15,6 +15,7 @@ import type { ObserveServer } from '../../observe/server.js';
 import { UsageError, type Command } from '../command.js';
 import { relaunchWithHeapFlags } from '../heap-relaunch.js';
 import { startModelLoops, type ModelLoops } from '../model-loops.js';
+import { startRunSync, type RunSync } from '../run-sync.js';
 import { HTTP_OPTIONS, httpHelp, httpPort, serveMetrics } from '../http-option.js';
 import { commandLogger, LOG_OPTIONS, logHelp } from '../log-option.js';
 import { readPipelineFile } from '../pipeline-file.js';
@@ -50,6 +51,18 @@ Options:
                       and the models of options.runnel_models (their learning loops tick while
                       the run lasts and once more at its end). A pipeline that reads
                       MQTT runs until Ctrl-C or SIGTERM, which stop it cleanly
+  --registry <dir | s3://bucket/prefix>
+                      sync the models of options.runnel_models with this registry (default
+                      the RUNNEL_REGISTRY environment variable; neither: no sync): each
+                      promotion is pushed, signed, with its manifest and metrics (queued in
+                      the database while the registry cannot be reached), and newer versions
+                      that trusted publishers signed are pulled (at start, then every minute)
+                      and adopted. S3 endpoint and credentials come from AWS_* as every AWS
+                      tool reads them. Needs --db
+  --key <file>        the private key pushes are signed with (default keys/device.key in the
+                      --db file's folder, made on first use)
+  --trust <path>      a publisher's public key (.pub) or a folder of them whose versions are
+                      adopted; repeat for more (default every .pub beside the key)
   --fail-fast         stop at the first dead letter, with exit code 1
   -q, --quiet         no live progress on the terminal
 ${httpHelp(22)}
@@ -63,6 +76,9 @@ it can; with --fail-fast, the first dead letter), 2 a usage error.`;
 /** How long a stopping run waits for its outbox to be published before it leaves the rest for the next start. */
 const EGRESS_DRAIN_MS = 2000;
 
+/** How long a stopping run gives the registry to take what is queued (the rest waits in the database for the next start). */
+const SYNC_DRAIN_MS = 5000;
+
 /** Dead letters listed on stderr at the end of a run. */
 const SHOWN_DEAD_LETTERS = 5;
 
@@ -72,6 +88,9 @@ async function run(args: string[]): Promise<number | void> {
     options: {
       device: { type: 'string' },
       db: { type: 'string' },
+      registry: { type: 'string' },
+      key: { type: 'string' },
+      trust: { type: 'string', multiple: true },
       'fail-fast': { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
       ...HTTP_OPTIONS,
@@ -127,6 +146,7 @@ async function run(args: string[]): Promise<number | void> {
   const models: PipelineModel[] = [];
   let publisher: OutboxPublisher | undefined;
   let loops: ModelLoops | undefined;
+  let sync: RunSync | undefined;
   let result;
   try {
     const pipeline = loadYamlPipeline(text, shown, {
@@ -141,8 +161,15 @@ async function run(args: string[]): Promise<number | void> {
     publisher = store && egress.length > 0 ? publishOutbox(store, egress, warn) : undefined;
     for (const { name, lifecycle } of models)
       metrics?.modelEvent({ model: name, version: lifecycle.champion.version, kind: 'serving', ...servingMetric(lifecycle), at: Date.now() });
+    const registry = { registry: values.registry ?? process.env['RUNNEL_REGISTRY'], key: values.key, trust: values.trust, db: values.db };
+    sync = await startRunSync(registry, store, models, say);
     loops =
-      models.length > 0 ? startModelLoops(models, warn, ({ name, lifecycle }, decision) => metrics?.modelDecision(name, decision, servingMetric(lifecycle).metric)) : undefined;
+      models.length > 0
+        ? startModelLoops(models, warn, ({ name, lifecycle }, decision) => {
+            metrics?.modelDecision(name, decision, servingMetric(lifecycle).metric);
+            if (decision.action === 'promoted') sync?.sync.promoted(name, lifecycle.champion);
+          })
+        : undefined;
     const options = {
       failFast: values['fail-fast'] ?? false,
       signal: stop.signal,
@@ -166,7 +193,7 @@ async function run(args: string[]): Promise<number | void> {
     stopWatching?.();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await loops?.stop();
+    await loops?.stop(() => sync?.close(SYNC_DRAIN_MS) ?? Promise.resolve());
     store?.close();
   }
   console.error(`${shown}: done in ${Math.round(result.elapsedMs)} ms, ${result.deadLetterCount.toLocaleString('en-US')} dead letters`);

@@ -1,0 +1,91 @@
+/**
+ * `runnel run --registry <folder>` (compiled CLI on plain node, as a flashed device's service runs
+ * it): the models of `options.runnel_models` sync as the demo's do. A promotion the run makes
+ * lands in the registry as a version signed by the device key the run made beside its database,
+ * with its manifest and metrics; a version another publisher (whose .pub is in that keys folder)
+ * signed is pulled at the next start and adopted. RUNNEL_REGISTRY names the registry when the
+ * option is not given.
+ */
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { linearRegressionModel } from '../../src/ml/onnx/builders/linear-regression.js';
+import { ModelVersionTable } from '../../src/store/model-versions.js';
+import { Store } from '../../src/store/store.js';
+import { DirectoryRegistry } from '../../src/sync/directory-registry.js';
+import { generateKeyPair, loadSigningKey, loadTrustSet } from '../../src/sync/keys.js';
+
+const exec = promisify(execFile);
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+const CSV = join(import.meta.dirname, '..', '..', 'examples', 'data', 'machine-temps.csv');
+
+/** The model of test/yaml/training.test.ts, fed from the CSV of its readings. */
+const pipeline = (csv: string): string => `options:
+  runnel_models:
+    next_temp:
+      features: [temp, load]
+      horizon: 10s
+      trainer: { type: ridge, l2: 0.001 }
+      baseline: { copy: temp }
+      retrain: { every_samples: 200 }
+      promotion: { metric: rmse, margin: 0.05 }
+pipeline:
+  transforms:
+    - type: ReadFromCsv
+      config: { path: '${csv}' }
+    - type: WriteSamples
+      input: ReadFromCsv
+      config: { model: next_temp, key: machine, target: temp, event_time_field: t }
+`;
+
+const TENSORS = {
+  inputs: [{ name: 'features', type: 'float32', shape: ['N', 2], features: ['temp', 'load'] }],
+  outputs: [{ name: 'prediction', type: 'float32', shape: ['N', 1] }],
+};
+
+describe('runnel run --registry', () => {
+  it('pushes a promotion as a signed version with its metrics; adopts a version a trusted publisher pushed', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runnel-run-registry-'));
+    const file = join(dir, 'pipeline.yaml');
+    writeFileSync(file, pipeline(CSV));
+    const db = join(dir, 'runnel.db');
+    const registryDir = join(dir, 'registry');
+
+    const first = await exec('node', [CLI, 'run', file, '--db', db, '--registry', registryDir], { cwd: dir });
+    expect(first.stderr).toMatch(/sync: pushed next_temp v2 as registry v1/);
+    const deviceKeyId = loadSigningKey(join(dir, 'keys', 'device.key')).keyId;
+    const pulled = await new DirectoryRegistry(registryDir, { trust: loadTrustSet([join(dir, 'keys', 'device.pub')]) }).pull('next_temp');
+    expect(pulled.outcome).toBe('pulled');
+    if (pulled.outcome !== 'pulled') return;
+    expect(pulled.signedBy).toBe(deviceKeyId);
+    expect(pulled.manifest.version).toBe(1);
+    expect(pulled.manifest.metrics['rmse']).toBeGreaterThan(0);
+    expect(pulled.manifest.inputs[0]!.features).toEqual(['temp', 'load']);
+
+    // Another publisher, trusted through its .pub in the device's keys folder, pushes v2.
+    const publisher = generateKeyPair(mkdtempSync(join(tmpdir(), 'runnel-publisher-')), 'publisher');
+    copyFileSync(publisher.publicKeyFile, join(dir, 'keys', 'publisher.pub'));
+    const theirs = linearRegressionModel({ weights: [0.5, 1], bias: 3 }, { featureNames: ['temp', 'load'] });
+    const published = await new DirectoryRegistry(registryDir, { signingKey: loadSigningKey(publisher.privateKeyFile) }).push('next_temp', theirs, {
+      ...TENSORS,
+      metrics: { rmse: 0.1 },
+      trainedOn: { samples: 500, from: 0, to: 1 },
+    });
+    expect(published.version).toBe(2);
+
+    // Named by RUNNEL_REGISTRY this time, as the flashed service's environment names it.
+    const second = await exec('node', [CLI, 'run', file, '--db', db], { cwd: dir, env: { ...process.env, RUNNEL_REGISTRY: registryDir } });
+    expect(second.stderr).toContain(`adopted: pulled from the registry: next_temp v2, signed by key ${publisher.keyId}`);
+    const store = Store.open(db);
+    try {
+      const champion = new ModelVersionTable(store).champion('next_temp')!;
+      expect(champion.reason).toBe(`pulled from the registry: next_temp v2, signed by key ${publisher.keyId}`);
+      expect(Buffer.from(champion.onnx).equals(Buffer.from(theirs))).toBe(true);
+    } finally {
+      store.close();
+    }
+  });
+});
