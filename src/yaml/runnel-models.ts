@@ -16,6 +16,7 @@ import { linearRegressionModel } from '../ml/onnx/builders/linear-regression.js'
 import { fitLinearRegression } from '../ml/train/linear-regression.js';
 import { fitLogisticRegression } from '../ml/train/logistic-regression.js';
 import { fitGaussianNB } from '../ml/train/naive-bayes.js';
+import type { SampleCaps } from '../store/samples.js';
 import type { Store } from '../store/store.js';
 import type { TensorSpec } from '../sync/manifest.js';
 import type { ConfigReader } from './config.js';
@@ -72,6 +73,9 @@ const MODEL: JsonSchema = configOf(
       held_out: FRACTION,
     }),
     keep: POSITIVE_INTEGER,
+    shadow: configOf({ min_samples: POSITIVE_INTEGER }, ['min_samples']),
+    rollback: configOf({ window: DURATION, min_samples: POSITIVE_INTEGER }, ['window']),
+    samples: configOf({ max_rows: POSITIVE_INTEGER, max_age: DURATION }),
   },
   ['features', 'trainer'],
 );
@@ -141,6 +145,9 @@ function openModel(name: string, model: ConfigReader, store: Store, pipelineDir:
       ...numberOf(promotion, 'held_out', 'heldOutFraction'),
     },
     ...numberOf(model, 'keep', 'keep'),
+    ...(model.has('shadow') ? { shadow: { minSamples: model.child('shadow').raw('min_samples') as number } } : {}),
+    ...(model.has('rollback') ? { rollback: rollbackOf(model.child('rollback')) } : {}),
+    ...(model.has('samples') ? { caps: capsOf(model.child('samples')) } : {}),
     output: TRAINERS[type],
     ...(settings.log ? { log: settings.log } : {}),
   };
@@ -149,6 +156,16 @@ function openModel(name: string, model: ConfigReader, store: Store, pipelineDir:
     outputs: [TRAINERS[type] === 'label' ? { name: 'label', type: 'int64', shape: ['N'] } : { name: 'prediction', type: 'float32', shape: ['N', 1] }],
   };
   return { name, lifecycle: new ModelLifecycle(options), features, tensors, checkEveryMs: parseDuration(retrain.raw('check_every')) ?? 10_000 };
+}
+
+/** `rollback: { window, min_samples }`: a promotion whose live metric falls below its predecessor's within `window` is rolled back. */
+function rollbackOf(rollback: ConfigReader): NonNullable<ModelLifecycleOptions['rollback']> {
+  return { windowMs: parseDuration(rollback.raw('window'))!, ...numberOf(rollback, 'min_samples', 'minSamples') };
+}
+
+/** `samples: { max_rows, max_age }`: the caps of the model's stored samples, applied on each tick. */
+function capsOf(samples: ConfigReader): SampleCaps {
+  return { ...numberOf(samples, 'max_rows', 'maxRows'), ...(samples.has('max_age') ? { maxAgeMs: parseDuration(samples.raw('max_age'))! } : {}) };
 }
 
 /** `{ [to]: value }` when `key` is given, else nothing. */

@@ -237,10 +237,12 @@ describe('Beam YAML training: bad declarations are refused at load', () => {
       ['horizon: 10s', 'horizon: soon', 'horizon'],
       ['margin: 0.05', 'margin: -1', 'margin'],
       ['every_samples: 200', 'every_sample: 200', 'every_sample'],
+      ['keep: 5', 'keep: 5\n      rollback: { min_samples: 30 }', 'window'],
+      ['keep: 5', 'keep: 5\n      samples: { max_age: forever }', 'max_age'],
     ] as const) {
       const yaml = MODELS.replace(from, to) + body;
       const { line, message } = refusal(yaml);
-      expect(line, message).toBe(lineOf(yaml, to));
+      expect(line, message).toBe(lineOf(yaml, to.split('\n').pop()!));
       expect(message).toContain(key.split('.').pop());
     }
   });
@@ -355,6 +357,58 @@ describe('Beam YAML training: the retrain interval', () => {
     } finally {
       await lifecycle.close();
       store.close();
+    }
+  });
+});
+
+describe('Beam YAML training: shadow, rollback and sample caps reach the loop', () => {
+  const withKeys = (keys: string, retrain = 'every_samples: 200'): string => `${MODELS.replace('every_samples: 200', retrain)}      ${keys}\n`;
+
+  it('shadow: { min_samples } keeps a challenger that passed the held-out check in shadow, not serving', async () => {
+    const { store, lifecycle } = declaredLoop(withKeys('shadow: { min_samples: 1000 }'));
+    try {
+      expect(await lifecycle.tick()).toMatchObject({ action: 'shadow', version: 2, champion: 1 });
+    } finally {
+      await lifecycle.close();
+      store.close();
+    }
+  });
+
+  it('rollback: { window, min_samples } rolls back a version live samples score worse than its predecessor', async () => {
+    const clock = new VirtualClock(0);
+    const { store, lifecycle } = declaredLoop(withKeys('rollback: { window: 1h, min_samples: 30 }', 'every: 1h'), { clock });
+    try {
+      // A version from elsewhere that gets the temperature badly wrong; live samples come after it.
+      const wrong = linearRegressionModel({ weights: [-1, 0], bias: 0 }, { featureNames: FEATURES });
+      expect(await lifecycle.adopt(wrong, { reason: 'a bad version' })).toMatchObject({ action: 'promoted', version: 2 });
+      const later = MACHINE_TEMPS[MACHINE_TEMPS.length - 1]!.t + 10_000 - MACHINE_TEMPS[0]!.t;
+      new SampleTable(store).add(
+        MACHINE_TEMPS.map((r) => ({ model: 'next_temp', key: r.machine, eventTime: r.t + later, features: Float32Array.of(r.temp, r.load), target: r.temp })),
+        [],
+        0,
+      );
+      clock.set(1000);
+      expect(await lifecycle.tick()).toMatchObject({ action: 'rolled-back', version: 2, champion: 1 });
+    } finally {
+      await lifecycle.close();
+      store.close();
+    }
+  });
+
+  it('samples: { max_rows, max_age } prunes the stored samples on a tick', async () => {
+    const newest = MACHINE_TEMPS[MACHINE_TEMPS.length - 1]!.t;
+    for (const [caps, left] of [
+      ['samples: { max_rows: 50 }', 50],
+      ['samples: { max_age: 1m }', MACHINE_TEMPS.filter((r) => r.t >= newest - 60_000).length],
+    ] as const) {
+      const { store, lifecycle } = declaredLoop(withKeys(caps, 'every: 1h'), { clock: new VirtualClock(newest) });
+      try {
+        await lifecycle.tick();
+        expect(new SampleTable(store).size('next_temp'), caps).toBe(left);
+      } finally {
+        await lifecycle.close();
+        store.close();
+      }
     }
   });
 });
