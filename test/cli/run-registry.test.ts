@@ -4,7 +4,8 @@
  * lands in the registry as a version signed by the device key the run made beside its database,
  * with its manifest and metrics; a version another publisher (whose .pub is in that keys folder)
  * signed is pulled at the next start and adopted. RUNNEL_REGISTRY names the registry when the
- * option is not given.
+ * option is not given. An s3:// registry (s3rver) takes the push with endpoint and credentials
+ * from AWS_*, and the secret appears in no output.
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,8 @@ import { ModelVersionTable } from '../../src/store/model-versions.js';
 import { Store } from '../../src/store/store.js';
 import { DirectoryRegistry } from '../../src/sync/directory-registry.js';
 import { generateKeyPair, loadSigningKey, loadTrustSet } from '../../src/sync/keys.js';
+import { S3Registry } from '../../src/sync/s3-registry.js';
+import { startS3rver } from '../support/s3rver.js';
 
 const exec = promisify(execFile);
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
@@ -86,6 +89,29 @@ describe('runnel run --registry', () => {
       expect(Buffer.from(champion.onnx).equals(Buffer.from(theirs))).toBe(true);
     } finally {
       store.close();
+    }
+  });
+
+  it('an s3://bucket/prefix registry takes the push, endpoint and credentials from AWS_*; no output shows the secret', { timeout: 120_000 }, async () => {
+    const s3 = await startS3rver();
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'runnel-run-registry-s3-'));
+      const file = join(dir, 'pipeline.yaml');
+      writeFileSync(file, pipeline(CSV));
+      const env = { ...process.env, AWS_ENDPOINT_URL: s3.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
+      const spec = `s3://${s3.location.bucket}/plant-a`;
+      const { stdout, stderr } = await exec('node', [CLI, 'run', file, '--db', join(dir, 'runnel.db'), '--registry', spec], { cwd: dir, env });
+      expect(stderr).toMatch(/sync: pushed next_temp v2 as registry v1/);
+      expect(`${stdout}${stderr}`).not.toContain('S3RVER');
+      const registry = new S3Registry({ ...s3.location, prefix: 'plant-a' }, { trust: loadTrustSet([join(dir, 'keys')]) });
+      try {
+        const pulled = await registry.pull('next_temp');
+        expect(pulled).toMatchObject({ outcome: 'pulled', signedBy: loadSigningKey(join(dir, 'keys', 'device.key')).keyId, manifest: { version: 1 } });
+      } finally {
+        registry.close();
+      }
+    } finally {
+      await s3.stop();
     }
   });
 });
