@@ -9,6 +9,7 @@ export type RunnelErrorCode =
   | 'KERNELS_INVALID'
   | 'KERNELS_MISSING'
   | 'MODEL_REJECTED'
+  | 'PIPELINE_CHANGED'
   | 'PIPELINE_INVALID'
   | 'SOURCE_FAILED'
   | 'SINK_FAILED'

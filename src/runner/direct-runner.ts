@@ -5,6 +5,7 @@ import { DeadLetters } from './dead-letters.js';
 import { DiskFullPause } from './disk-full.js';
 import { StepLog } from '../store/step-log.js';
 import { Executor } from './executor.js';
+import { resumeFor } from './pipeline-shape.js';
 import { plan } from './plan.js';
 import type { DeadLetter, PipelineResult, RunOptions } from './types.js';
 
@@ -71,12 +72,15 @@ export class DirectRunner {
           ...(options.signal ? { signal: options.signal } : {}),
         })
       : undefined;
-    const executor = new Executor(plan(pipeline, deadLetters, clock, { durable: durable !== undefined }), deadLetters, clock, diskFull);
+    const planned = plan(pipeline, deadLetters, clock, { durable: durable !== undefined });
+    // Checked before anything starts: a refused run must not take input or touch the database.
+    const restored = durable ? resumeFor(planned, durable, options.store!.path) : undefined;
+    const executor = new Executor(planned, deadLetters, clock, diskFull);
     const bundleSize = options.bundleSize ?? DEFAULT_BUNDLE_SIZE;
     // Boxed, so that even a thrown `undefined` counts as a failure.
     let failure: { error: unknown } | undefined;
     try {
-      await executor.open(durable?.load(), options.signal);
+      await executor.open(restored, options.signal);
       let turn = performance.now();
       // A pipeline without sources still gets one sweep, so combineGlobally can emit its default.
       do {

@@ -31,12 +31,24 @@ export interface StepChanges {
   readonly training?: readonly ((SampleRecord & { readonly table: 'samples' }) | (LabelRecord & { readonly table: 'labels' }))[];
 }
 
+/**
+ * What a database remembers of the pipeline that wrote it: the names its checkpoints and state are
+ * filed under, sorted. A durable run finds its sources' checkpoints and its stages' state by them.
+ */
+export interface PipelineShape {
+  readonly sources: readonly string[];
+  /** Stages that keep state (windows, keyed state, timers, the watermark they have seen). */
+  readonly stages: readonly string[];
+}
+
 /** What a durable run resumes from. */
 export interface Restored {
   readonly checkpoints: ReadonlyMap<string, unknown>;
   readonly state: ReadonlyMap<string, StateRow[]>;
   /** Steps committed so far. */
   readonly step: number;
+  /** The pipeline recorded with the first commit; absent for a new database or one written before Runnel recorded it. */
+  readonly pipeline?: PipelineShape;
 }
 
 /**
@@ -47,6 +59,8 @@ export interface Restored {
  */
 export class StepLog {
   #step = 0;
+  /** A pipeline to record with the next commit. */
+  #unrecorded: PipelineShape | undefined;
   readonly #store: Store;
   readonly #commit: (changes: StepChanges) => void;
 
@@ -61,7 +75,7 @@ export class StepLog {
     const insertOutbox = new RowBatcher(db, 'INSERT INTO outbox (output_id, stage, payload, event_time, window, pane, created_at)', 7);
     const deadLetters = new DeadLetterTable(store);
     const samples = new SampleTable(store);
-    const setStep = db.prepare("INSERT INTO meta (key, value) VALUES ('step', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    const setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     const commit = db.transaction((changes: StepChanges) => {
       const step = this.#step + 1;
       const now = Date.now();
@@ -83,7 +97,8 @@ export class StepLog {
       insertOutbox.flush();
       if (changes.training?.length) addTraining(samples, changes.training, now);
       for (const d of changes.deadLetters) deadLetters.add({ stage: d.stage, reason: d.reason, code: d.code, payload: d.payload, eventTime: d.timestamp, at: d.at });
-      setStep.run(String(step));
+      if (this.#unrecorded) setMeta.run('pipeline', encodeJson(this.#unrecorded));
+      setMeta.run('step', String(step));
       return step;
     });
     this.#commit = (changes) => {
@@ -91,6 +106,7 @@ export class StepLog {
         // Counted only once COMMIT succeeded: a COMMIT that fails (SQLITE_FULL) is rolled back, and
         // the retry must write the same step number, hence the same output ids.
         this.#step = commit(changes);
+        this.#unrecorded = undefined;
       } finally {
         upsertState.discard(); // rows of a step that failed halfway
         insertOutbox.discard();
@@ -111,9 +127,15 @@ export class StepLog {
       list.push({ window: row.window, key: row.key, value: row.value });
       state.set(row.operator, list);
     }
-    const step = db.prepare("SELECT value FROM meta WHERE key = 'step'").get() as { value: string } | undefined;
-    this.#step = step ? Number(step.value) : 0;
-    return { checkpoints, state, step: this.#step };
+    const meta = new Map((db.prepare("SELECT key, value FROM meta WHERE key IN ('step', 'pipeline')").all() as { key: string; value: string }[]).map((r) => [r.key, r.value]));
+    this.#step = Number(meta.get('step') ?? 0);
+    const pipeline = meta.get('pipeline');
+    return { checkpoints, state, step: this.#step, ...(pipeline !== undefined ? { pipeline: decodeJson(pipeline) as PipelineShape } : {}) };
+  }
+
+  /** Records `pipeline` as the one this database belongs to, with the next commit. */
+  record(pipeline: PipelineShape): void {
+    this.#unrecorded = pipeline;
   }
 
   /**
