@@ -90,7 +90,7 @@ export * from './ml/evaluate/index.js';
 /** The learning loop: training samples, retrain policy, champion/challenger, shadow, rollback (issue 16). */
 export * from './ml/lifecycle/index.js';
 /** Fleet learning: devices publish the sufficient statistics of their rows; a merge fits the pooled model (docs/models.md). */
-export { mergeFleet, publishStatistics, type FleetMergeOptions, type FleetMergeResult, type PublishedStatistics } from './ml/fleet/merge.js';
+export { mergeFleet, publishStatistics, queueStatistics, type FleetMergeOptions, type FleetMergeResult, type PublishedStatistics } from './ml/fleet/merge.js';
 export { DirectoryDocuments, type DocumentStorage, type FleetDocument, type LeftOut } from './sync/fleet-documents.js';
 export type { ModelRegistry, PullResult, PulledModel, PushDetails, PushOptions, Refusal, RefusalCode } from './sync/registry.js';
 export { VerifiedRegistry, type EntryFile, type RegistryOptions, type VersionFiles, type VersionStorage } from './sync/verified-registry.js';

@@ -218,6 +218,32 @@ export const MIGRATIONS: readonly { readonly version: number; readonly descripti
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 7,
+    description: "model sync: fleet documents (a device's statistics for fleet learning) are queued jobs too",
+    // SQLite cannot change a CHECK constraint: the table is copied into one that allows kind
+    // 'document' (one waiting per fleet/<model>/<device>, replaced by a newer one like a report).
+    sql: `
+      CREATE TABLE sync_queue_7 (
+        id         INTEGER PRIMARY KEY,
+        kind       TEXT NOT NULL CHECK (kind IN ('push', 'pull', 'report', 'announce', 'document')),
+        name       TEXT NOT NULL,
+        body       BLOB,
+        details    TEXT,
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        due_at     REAL NOT NULL,
+        last_error TEXT,
+        created_at REAL NOT NULL,
+        revision   INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      INSERT INTO sync_queue_7 (id, kind, name, body, details, attempts, due_at, last_error, created_at, revision)
+        SELECT id, kind, name, body, details, attempts, due_at, last_error, created_at, revision FROM sync_queue;
+      DROP TABLE sync_queue;
+      ALTER TABLE sync_queue_7 RENAME TO sync_queue;
+      CREATE INDEX sync_queue_by_due ON sync_queue (due_at, id);
+      CREATE UNIQUE INDEX sync_queue_one_waiting ON sync_queue (kind, name) WHERE kind <> 'push';
+    `,
+  },
 ];
 
 /** The newest schema version this Runnel knows. */

@@ -1,21 +1,21 @@
 /**
- * The model sync queue's tables (migration 6): `sync_queue`, one row per push, pull, report or
- * announcement until it is done, and `sync_known`, the version of each model this device last
- * had from (or gave to) the remote. The retry policy and the calls to the remote live in
+ * The model sync queue's tables (migrations 6 and 7): `sync_queue`, one row per push, pull,
+ * report, announcement or fleet document until it is done, and `sync_known`, the version of each
+ * model this device last had from (or gave to) the remote. The retry policy and the calls to the remote live in
  * `sync/sync-queue.ts`; this file holds its SQL.
  */
 import type { Statement } from 'better-sqlite3';
 import type { Store } from './store.js';
 
 /** What a job does. */
-export type SyncJobKind = 'push' | 'pull' | 'report' | 'announce';
+export type SyncJobKind = 'push' | 'pull' | 'report' | 'announce' | 'document';
 
 /** A job to queue. */
 export interface NewSyncJob {
   readonly kind: SyncJobKind;
-  /** The model name (a device id for a report). */
+  /** The model name (a device id for a report, `fleet/<model>/<device>` for a document). */
   readonly name: string;
-  /** The model's bytes (push), the report (report), the payload (announce). */
+  /** The model's bytes (push), the report (report), the document's body as JSON (document). */
   readonly body?: Uint8Array;
   /** JSON the job needs besides its body (a push's details and push id). */
   readonly details?: string;
@@ -83,7 +83,7 @@ export class SyncJobs {
 
   constructor(store: Store) {
     const db = store.db;
-    // A waiting pull, report or announcement is replaced by a newer one, which is due at once.
+    // A waiting pull, report, announcement or document is replaced by a newer one, which is due at once.
     this.#insert = db.prepare(
       `INSERT INTO sync_queue (kind, name, body, details, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (kind, name) WHERE kind <> 'push' DO UPDATE

@@ -1,6 +1,6 @@
 /**
- * Offline-safe model sync: every push, pull, device report and announcement is a row in the
- * store (`sync_queue`, migration 6) until the remote confirmed it, retried with exponential
+ * Offline-safe model sync: every push, pull, device report, announcement and fleet document is a
+ * row in the store (`sync_queue`, migrations 6 and 7) until the remote confirmed it, retried with exponential
  * backoff on an injected clock and picked up again after a restart. A push carries a push id, so
  * a retry whose first attempt reached the bucket (and lost only the answer) finds that version
  * instead of making a second; a pulled version is handed to `onModel` once, after it verified,
@@ -13,6 +13,8 @@ import { systemClock, type Clock } from '../core/clock.js';
 import type { Store } from '../store/store.js';
 import { SyncJobs, type SyncJob } from '../store/sync-jobs.js';
 import type { DeviceReport } from './device-report.js';
+import { publishDocument, type DocumentStorage } from './fleet-documents.js';
+import type { SigningKey } from './keys.js';
 import type { ModelManifest } from './manifest.js';
 import type { ModelRegistry, PulledModel, PushDetails } from './registry.js';
 import { checkName } from './verified-registry.js';
@@ -44,6 +46,8 @@ export interface SyncQueueOptions {
   readonly announce?: Announce;
   /** Pull these models every `everyMs` (on `clock`; the first `tick` pulls at once). */
   readonly pullEvery?: { readonly models: readonly string[]; readonly everyMs: number };
+  /** Where queued fleet documents go (`openRegistry` gives the registry's), signed with the device's `key`. */
+  readonly documents?: { readonly storage: DocumentStorage; readonly key?: SigningKey };
   /** Where failures, refusals and pulls are said (default `console.warn`). */
   readonly log?: (line: string) => void;
 }
@@ -104,6 +108,21 @@ export class SyncQueue {
     checkName(report.deviceId, 'device id');
     if (!this.#options.remote.putReport) throw new TypeError('SyncQueue: this remote takes no device reports (an S3Registry does)');
     this.#jobs.add({ kind: 'report', name: report.deviceId, body: Buffer.from(`${JSON.stringify(report, null, 2)}\n`) }, this.#clock.now());
+  }
+
+  /**
+   * Queues `device`'s fleet document for `model` (see fleet-documents.ts), replacing one of the
+   * same model and device still waiting: the document is replaced in storage too, so only the
+   * newest counts, and a retry after a lost answer writes the same document again.
+   */
+  publishDocument(model: string, device: string, body: unknown): void {
+    checkName(model);
+    checkName(device, 'device id');
+    if (!this.#options.documents)
+      throw new TypeError('SyncQueue: no documents option to publish fleet documents to; pass documents: { storage, key } (openRegistry gives the storage)');
+    const json = JSON.stringify(body);
+    if (json === undefined) throw new TypeError(`SyncQueue: the fleet document of ${model} for ${device} must be JSON data, got ${typeof body}`);
+    this.#jobs.add({ kind: 'document', name: `fleet/${model}/${device}`, body: Buffer.from(json), details: JSON.stringify({ model, device }) }, this.#clock.now());
   }
 
   /** Records that this device has `version` of `model` (taken from the remote another way, e.g. at start), so a pull does not hand it over again. */
@@ -188,6 +207,16 @@ export class SyncQueue {
         const where = await remote.putReport!(job.name, job.body!);
         this.#jobs.done(job, now());
         this.#log(`sync: device report written to ${where}`);
+        return;
+      }
+      case 'document': {
+        const documents = this.#options.documents;
+        if (!documents) throw new Error(`no document storage configured for the queued ${job.name}; give SyncQueue a documents option`);
+        const { model, device } = JSON.parse(job.details!) as { model: string; device: string };
+        const body: unknown = JSON.parse(Buffer.from(job.body!).toString('utf8'));
+        const where = await publishDocument(documents.storage, model, device, body, documents.key);
+        this.#jobs.done(job, now());
+        this.#log(`sync: fleet document written to ${where}`);
         return;
       }
       case 'announce': {

@@ -14,6 +14,7 @@ import { collectDocuments, publishDocument, type DocumentStorage, type LeftOut }
 import type { SigningKey, TrustSet } from '../../sync/keys.js';
 import type { ModelManifest, TensorSpec } from '../../sync/manifest.js';
 import type { ModelRegistry } from '../../sync/registry.js';
+import type { SyncQueue } from '../../sync/sync-queue.js';
 
 /** What a device publishes: the statistics of its training rows and their event-time range (ms since the epoch). */
 export interface PublishedStatistics {
@@ -22,11 +23,24 @@ export interface PublishedStatistics {
   readonly to: number;
 }
 
-/** Publishes `device`'s statistics for `model` (replacing its previous ones), signed with the device's key. */
-export function publishStatistics(documents: DocumentStorage, model: string, device: string, published: PublishedStatistics, key: SigningKey | undefined): Promise<string> {
+function checkRange(published: PublishedStatistics): PublishedStatistics {
   if (!(Number.isFinite(published.from) && Number.isFinite(published.to) && published.from <= published.to))
     throw new RangeError(`fleet statistics: from and to must be event times (ms) with from ≤ to, got ${published.from} and ${published.to}`);
-  return publishDocument(documents, model, device, published, key);
+  return published;
+}
+
+/** Publishes `device`'s statistics for `model` (replacing its previous ones), signed with the device's key. */
+export function publishStatistics(documents: DocumentStorage, model: string, device: string, published: PublishedStatistics, key: SigningKey | undefined): Promise<string> {
+  return publishDocument(documents, model, device, checkRange(published), key);
+}
+
+/**
+ * A `ModelLifecycle`'s `fleet.publish` that queues `device`'s statistics for `model` on `queue`
+ * (made with a `documents` option): published, signed with the queue's device key, once the
+ * registry answers; a newer fit's statistics replace ones still waiting.
+ */
+export function queueStatistics(queue: SyncQueue, model: string, device: string): (statistics: SufficientStatistics, from: number, to: number) => void {
+  return (statistics, from, to) => queue.publishDocument(model, device, checkRange({ statistics, from, to }));
 }
 
 /** Checks a document's body as published statistics; throws a `TypeError` naming `where`. */

@@ -1,6 +1,15 @@
 /** The learning loop as a library: training samples, retrain policy, champion/challenger, shadow, rollback. */
 export { writeLabels, writeSamples, type WriteLabelsOptions, type WriteSamplesOptions } from './write-samples.js';
-export { ModelLifecycle, pushDetails, type LifecycleEvent, type ModelLifecycleOptions, type PromotionOptions, type RetrainPolicy } from './model-lifecycle.js';
+export {
+  ModelLifecycle,
+  pushDetails,
+  type FleetOptions,
+  type LifecycleEvent,
+  type LifecycleTrainer,
+  type ModelLifecycleOptions,
+  type PromotionOptions,
+  type RetrainPolicy,
+} from './model-lifecycle.js';
 export { promoteByHand, rollbackByHand } from './by-hand.js';
 export { featureStatistics, type DriftOptions, type FeatureStatistics } from './drift.js';
 export type { LifecycleMetric } from './metric.js';

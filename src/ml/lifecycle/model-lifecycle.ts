@@ -10,7 +10,7 @@
  * Every version is a row of `model_versions` (see store/model-versions.ts); at most `keep` stay.
  */
 import { systemClock, type Clock } from '../../core/clock.js';
-import { frameOf } from '../../kernels/frame.js';
+import { frameOf, type FrameLike } from '../../kernels/frame.js';
 import { ModelVersionTable, type ModelVersion } from '../../store/model-versions.js';
 import { SampleTable } from '../../store/samples.js';
 import type { Store } from '../../store/store.js';
@@ -19,12 +19,15 @@ import type { PushDetails } from '../../sync/registry.js';
 import type { FrameModelOptions } from '../infer/frame-settings.js';
 import { servedModel, type ServedModel } from '../infer/served-model.js';
 import type { FrameModel } from '../infer/types.js';
+import type { SufficientStatistics } from '../train/sufficient-statistics.js';
+import type { TrainedModel } from '../train/types.js';
 import { driftReason, featureStatistics, largestShift, type FeatureStatistics } from './drift.js';
 import { scoreModel, scoreServed, splitHeldOut, type Slice } from './evaluation.js';
+import { fitterOf, statisticsOf } from './fleet-statistics.js';
 import { beats, checkMetric, worse, type LifecycleMetric } from './metric.js';
 import type { LifecycleEvent, ModelLifecycleOptions } from './options.js';
 
-export type { LifecycleEvent, ModelLifecycleOptions, PromotionOptions, RetrainPolicy } from './options.js';
+export type { FleetOptions, LifecycleEvent, LifecycleTrainer, ModelLifecycleOptions, PromotionOptions, RetrainPolicy } from './options.js';
 
 interface Pending {
   readonly version: number;
@@ -54,6 +57,8 @@ export class ModelLifecycle {
   readonly #samples: SampleTable;
   readonly #versions: ModelVersionTable;
   readonly #metric: LifecycleMetric;
+  readonly #fit: (frame: FrameLike, labels: Float64Array) => TrainedModel;
+  readonly #statistics: ((frame: FrameLike, labels: Float64Array) => SufficientStatistics) | undefined;
   #champion: ModelVersion;
   #shadow: Pending | undefined;
   #watch: Watch | undefined;
@@ -67,6 +72,8 @@ export class ModelLifecycle {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.#metric = checkMetric(options.promotion?.metric ?? 'rmse');
+    this.#fit = fitterOf(options.trainer);
+    this.#statistics = options.fleet ? statisticsOf(options.trainer, options.model) : undefined;
     this.#samples = new SampleTable(options.store);
     this.#versions = new ModelVersionTable(options.store);
     this.#maxRows = options.policy?.maxSamples ?? 5000;
@@ -243,14 +250,16 @@ export class ModelLifecycle {
     // A failed fit counts as a fit for the schedule: it is not retried before the next trigger.
     this.#lastFitAt = this.#clock.now();
     this.#lastFitSample = newest;
-    let fitted: ReturnType<ModelLifecycleOptions['trainer']>;
+    let fitted: TrainedModel;
     let onnx: Uint8Array;
+    const frame = frameOf(train.x, features);
     try {
-      fitted = this.#o.trainer(frameOf(train.x, features), train.y);
+      fitted = this.#fit(frame, train.y);
       onnx = fitted.toOnnx({ graphName: model });
     } catch (error) {
       return this.#event('rejected', `the fit failed (${trigger}): ${(error as Error).message}; v${this.#champion.version} keeps serving`, { trigger });
     }
+    this.#shareStatistics(frame, train);
     const fitMs = timer() - started;
     this.#budget(fitMs, train.rows);
     const version = this.#versions.nextVersion(model);
@@ -311,6 +320,16 @@ export class ModelLifecycle {
     this.#store({ ...base, status: 'challenger', reason: `passed the held-out check: ${words}`, metrics });
     const published = await this.#promote(version, challenger, `promoted (${trigger}): ${words}`, heldOut.at[heldOut.rows - 1]!);
     return this.#event('promoted', `v${version} promoted (${trigger}): ${words}`, { ...more, ...(published ? { published } : {}) });
+  }
+
+  /** Hands the statistics of a fit's training rows to `options.fleet`, if given; a failure is logged. */
+  #shareStatistics(frame: FrameLike, train: Slice): void {
+    if (!this.#statistics || !this.#o.fleet) return;
+    try {
+      this.#o.fleet.publish(this.#statistics(frame, train.y), train.at[0]!, train.at[train.rows - 1]!);
+    } catch (error) {
+      this.#o.log?.(`the statistics of the fit on ${train.rows} samples were not handed on for fleet learning: ${(error as Error).message}`);
+    }
   }
 
   #store(v: Parameters<ModelVersionTable['insert']>[0]): void {

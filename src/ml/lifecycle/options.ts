@@ -7,7 +7,8 @@ import type { ModelRegistry } from '../../sync/directory-registry.js';
 import type { ModelManifest, TensorSpec } from '../../sync/manifest.js';
 import type { FrameModelOptions } from '../infer/frame-settings.js';
 import type { FrameModel, ModelHandler } from '../infer/types.js';
-import type { TrainedModel } from '../train/types.js';
+import type { SufficientStatistics } from '../train/sufficient-statistics.js';
+import type { TrainedModel, Trainer } from '../train/types.js';
 import type { DriftOptions } from './drift.js';
 import type { LifecycleMetric } from './metric.js';
 
@@ -25,6 +26,23 @@ export interface RetrainPolicy {
   readonly maxSamples?: number;
   /** Time a fit may take, ms (a device profile's `training.retrainBudgetMs`): a fit that took longer shrinks the next one's samples to fit. */
   readonly budgetMs?: number;
+}
+
+/**
+ * What fits a challenger: a function of a frame of the features and its labels, or a trainer
+ * with its options (`{ trainer: linearRegression, options: { l2: 1 } }`), whose name tells the
+ * loop what kind of fit it is (fleet learning needs that).
+ */
+export type LifecycleTrainer = ((frame: FrameLike, labels: Float64Array) => TrainedModel) | { readonly trainer: Trainer; readonly options?: object };
+
+/** Fleet learning from the loop: see `ModelLifecycleOptions.fleet`. */
+export interface FleetOptions {
+  /**
+   * Called after each fit with the sufficient statistics of the rows it trained on (not the
+   * held-out slice) and their event-time range, ms; e.g. `queueStatistics(queue, model, device)`
+   * from ml/fleet, which queues them for the registry. A throw is logged, never fails the loop.
+   */
+  readonly publish: (statistics: SufficientStatistics, from: number, to: number) => void;
 }
 
 /** How champion and challenger are compared. */
@@ -49,7 +67,7 @@ export interface ModelLifecycleOptions {
   /** Loads every version: the served champion and the challengers scored against it. */
   readonly handler: ModelHandler<FrameModelOptions, FrameModel>;
   /** Fits a challenger on a frame of `features` and its labels. */
-  readonly trainer: (frame: FrameLike, labels: Float64Array) => TrainedModel;
+  readonly trainer: LifecycleTrainer;
   /** The first champion when the store has none for `model` (e.g. a persistence baseline, or a model pulled from a registry). */
   readonly baseline?: Uint8Array;
   /** Why the baseline serves, stored as its reason (default `baseline: the starting model`). */
@@ -70,6 +88,12 @@ export interface ModelLifecycleOptions {
   readonly output?: string;
   /** Pushes each promoted version to a registry, as today. */
   readonly publish?: { readonly registry: ModelRegistry; readonly inputs: readonly TensorSpec[]; readonly outputs: readonly TensorSpec[] };
+  /**
+   * Hands the statistics of each fit's training rows on for fleet learning. Only for a trainer
+   * given as `{ trainer, options }` whose fit is a function of such statistics: `linearRegression`
+   * (OLS or ridge) or `gaussianNB`; any other is refused when the loop is made.
+   */
+  readonly fleet?: FleetOptions;
   /** Where the loop says what it did (default: nowhere). */
   readonly log?: (line: string) => void;
   /** Measures fit time against the budget, ms (default `performance.now`). */
