@@ -5,16 +5,20 @@
  * middle is retried whole; a push whose answer
  * was lost after the bucket took it, and a restart in the middle of the queue, make no second
  * version; a pulled version is handed over once, and a tampered newer one is refused while the
- * old one stays; scheduled pulls; device reports queued while offline.
+ * old one stays; scheduled pulls; device reports and fleet documents queued while offline; a
+ * schema-6 queue migrated to 7 keeps its jobs.
  */
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { VirtualClock } from '../../src/core/clock.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
 import { deviceReport } from '../../src/sync/device-report.js';
+import { collectDocuments, DirectoryDocuments } from '../../src/sync/fleet-documents.js';
 import { generateKeyPair, loadSigningKey, loadTrustSet } from '../../src/sync/keys.js';
 import type { ModelRegistry, PulledModel } from '../../src/sync/registry.js';
 import { S3Registry } from '../../src/sync/s3-registry.js';
@@ -275,5 +279,43 @@ describe(`SyncQueue with S3 going away and coming back (seed ${SEED})`, () => {
     expect(() => new SyncQueue(a.store, { remote: noReports }).report(report(1))).toThrow(/takes no device reports/);
     a.store.close();
     b.store.close();
+  });
+
+  it('queues fleet documents while S3 is down (a newer one replacing the waiting one) and publishes the newest, signed, once it is back', async () => {
+    const prefix = `q${++prefixes}`;
+    const clock = new VirtualClock(0);
+    const deviceKeys = generateKeyPair(temp(), 'pi-9');
+    const registry = new S3Registry({ ...s3.location, prefix }, { signingKey, trust });
+    const a = device(prefix, clock, { documents: { storage: registry.objects, key: loadSigningKey(deviceKeys.privateKeyFile) } });
+    await s3.pause();
+    try {
+      a.queue.publishDocument('temp', 'pi-9', { rows: 1 });
+      a.queue.publishDocument('temp', 'pi-9', { rows: 2 });
+      expect(await a.queue.runDue()).toMatchObject({ done: 0, failed: 1, waiting: 1 });
+    } finally {
+      await s3.resume();
+    }
+    clock.advance(1000);
+    expect(await a.queue.runDue()).toEqual({ done: 1, failed: 0, waiting: 0 });
+    const { accepted, leftOut } = await collectDocuments(registry.objects, 'temp', loadTrustSet([deviceKeys.publicKeyFile]));
+    expect(leftOut).toEqual([]);
+    expect(accepted).toMatchObject([{ model: 'temp', device: 'pi-9', body: { rows: 2 } }]);
+    expect(() => new SyncQueue(a.store, { remote: registry }).publishDocument('temp', 'pi-9', {})).toThrow(/no documents option/);
+    a.store.close();
+  });
+
+  it('a database of schema 6 with waiting jobs keeps them through migration 7, which also takes fleet documents', () => {
+    const path = join(temp(), 'v6.db');
+    const v6 = new Database(path);
+    for (const m of MIGRATIONS.filter((m) => m.version <= 6)) v6.exec(m.sql);
+    v6.pragma('user_version = 6');
+    v6.prepare("INSERT INTO sync_queue (kind, name, body, details, attempts, due_at, created_at) VALUES ('report', 'pi-1', x'7b7d', NULL, 2, 5000, 1000)").run();
+    v6.close();
+    const store = Store.open(path);
+    const queue = new SyncQueue(store, { remote: new S3Registry({ ...s3.location, prefix: 'unused' }), documents: { storage: new DirectoryDocuments(temp()) } });
+    expect(queue.waiting()).toMatchObject([{ kind: 'report', name: 'pi-1', attempts: 2, dueAt: 5000, createdAt: 1000 }]);
+    queue.publishDocument('temp', 'pi-1', { rows: 3 });
+    expect(queue.waiting().map((j) => j.kind)).toEqual(['report', 'document']);
+    store.close();
   });
 });
