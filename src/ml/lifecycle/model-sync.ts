@@ -81,7 +81,13 @@ export function startModelSync(o: ModelSyncOptions): ModelSync {
           return join(documents.location, 'devices', id, 'report.json');
         },
   };
-  const report = (manifest: ModelManifest): void => queue.report(deviceReport(o.deviceId, [manifest], { [manifest.name]: o.samples(manifest.name) }, Date.now()));
+  // The report lists the newest version of each model this run pushed or adopted.
+  const latest = new Map<string, ModelManifest>();
+  const report = (manifest: ModelManifest): void => {
+    latest.set(manifest.name, manifest);
+    const samples = Object.fromEntries([...latest.keys()].map((name) => [name, o.samples(name)]));
+    queue.report(deviceReport(o.deviceId, [...latest.values()], samples, Date.now()));
+  };
   const queue = new SyncQueue(o.store, {
     remote,
     ...(o.backoff && { backoff: o.backoff }),
