@@ -2,8 +2,9 @@
  * Fleet learning from the loop: a lifecycle given `fleet` hands the statistics of each fit's
  * training rows to the sync queue, which publishes only the newest, waits (across a restart)
  * while the registry folder cannot be written and publishes once it can; two devices' published
- * statistics merge into the fit of their pooled training rows (1e-9); trainers whose fit is not a
- * function of sufficient statistics are refused when the loop is made.
+ * statistics merge into the fit of their pooled training rows (1e-9), for ridge regression and
+ * for Gaussian naive Bayes; trainers whose fit is not a function of sufficient statistics are
+ * refused when the loop is made.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,21 +14,21 @@ import { VirtualClock } from '../../../src/core/clock.js';
 import { frameOf, type FrameLike } from '../../../src/kernels/frame.js';
 import { mergeFleet, queueStatistics } from '../../../src/ml/fleet/merge.js';
 import type { ModelLifecycle } from '../../../src/ml/lifecycle/index.js';
-import { statisticsOf } from '../../../src/ml/lifecycle/fleet-statistics.js';
 import {
+  fitGaussianNB,
   fitLinearRegression,
-  GaussianNB,
+  type GaussianNBModel,
   gaussianNB,
   linearRegression,
   linearStatistics,
   logisticRegression,
-  naiveBayesStatistics,
   NormalEquations,
   type LinearRegressionModel,
   type Trainer,
 } from '../../../src/ml/train/index.js';
 import { ModelVersionTable } from '../../../src/store/model-versions.js';
-import { SampleTable } from '../../../src/store/samples.js';
+import { SampleTable, type SampleRecord } from '../../../src/store/samples.js';
+import { seededRandom } from '../../../src/common/random.js';
 import { Store } from '../../../src/store/store.js';
 import { DirectoryRegistry } from '../../../src/sync/directory-registry.js';
 import { collectDocuments, DirectoryDocuments } from '../../../src/sync/fleet-documents.js';
@@ -44,17 +45,33 @@ function keyPair(name: string): { key: ReturnType<typeof loadSigningKey>; pub: s
   return { key: loadSigningKey(files.privateKeyFile), pub: files.publicKeyFile };
 }
 
-/** Linear regression (ridge) that keeps a copy of the rows and labels of each fit. */
-function recordingTrainer(): { trainer: Trainer; fits: { frame: FrameLike; y: Float64Array }[] } {
+/** `inner` (linear regression by default), keeping a copy of the rows and labels of each fit. */
+function recordingTrainer(inner: Trainer = linearRegression): { trainer: Trainer; fits: { frame: FrameLike; y: Float64Array }[] } {
   const fits: { frame: FrameLike; y: Float64Array }[] = [];
   const trainer: Trainer = {
-    name: linearRegression.name,
+    name: inner.name,
     fit: (frame, labels, options) => {
       fits.push({ frame: frameOf(Float32Array.from(frame.view.subarray(0, frame.rows * frame.cols)), frame.names), y: Float64Array.from(labels!) });
-      return linearRegression.fit(frame, labels, options);
+      return inner.fit(frame, labels, options);
     },
   };
   return { trainer, fits };
+}
+
+/** Per key, one sample a second whose features are drawn around its class's centre; its self-supervised label (the next sample's target) is that class. */
+function classSeries(seed: number, keys: number, seconds: number, classes: readonly number[]): SampleRecord[] {
+  const random = seededRandom(seed);
+  const out: SampleRecord[] = [];
+  for (let k = 0; k < keys; k++) {
+    let previous = 0;
+    for (let i = 0; i < seconds; i++) {
+      const c = classes[Math.floor(random() * classes.length)]!;
+      const features = Float32Array.from(FEATURES, (_, j) => 2 * c + j + random() - 0.5);
+      out.push({ model: MODEL, key: `k${k}`, eventTime: i * STEP_MS, features, target: previous });
+      previous = c;
+    }
+  }
+  return out;
 }
 
 /** A device: its store, queue (to `registryDir`, signed with its key) and a loop that publishes through it. */
@@ -147,6 +164,50 @@ describe(`lifecycle: fleet learning (seed ${SEED})`, () => {
     expect(worst).toBeLessThan(1e-9 * Math.max(1, ...pooled.params.weights.map(Math.abs)));
   });
 
+  it('Gaussian naive Bayes devices: the merged model is the naive Bayes of their pooled training rows (1e-9)', async () => {
+    const registryDir = join(mkdtempSync(join(root, 'nb-')), 'registry');
+    const keys = [keyPair('nb-1'), keyPair('nb-2')];
+    const clock = new VirtualClock(0);
+    const fits: { frame: FrameLike; y: Float64Array }[] = [];
+    const baseline = fitGaussianNB(frameOf(Float32Array.from([0, 0, 0, 1, 1, 1, 2, 0, 1, 3, 2, 2]), FEATURES), [0, 0, 1, 1]).toOnnx({ graphName: 'baseline' });
+    for (const [i, { key }] of keys.entries()) {
+      const store = Store.open(':memory:');
+      const queue = new SyncQueue(store, {
+        remote: new DirectoryRegistry(registryDir),
+        clock,
+        documents: { storage: new DirectoryDocuments(registryDir), key },
+        log: () => undefined,
+      });
+      const recorder = recordingTrainer(gaussianNB);
+      const lifecycle = lifecycleOn(store, clock, {
+        trainer: { trainer: recorder.trainer },
+        fleet: { publish: queueStatistics(queue, MODEL, `nb-${i + 1}`) },
+        baseline,
+        output: 'label',
+        promotion: { metric: 'accuracy', margin: 0 },
+      });
+      new SampleTable(store).add(classSeries(SEED + 7 * i, 2, 40 + 25 * i, i === 0 ? [0, 1] : [0, 1, 2]), [], 0);
+      await lifecycle.retrain();
+      expect(await queue.runDue()).toMatchObject({ done: 1, failed: 0 });
+      fits.push(recorder.fits.at(-1)!);
+      await lifecycle.close();
+      store.close();
+    }
+    const result = await mergeFleet({
+      documents: new DirectoryDocuments(registryDir),
+      registry: new DirectoryRegistry(registryDir),
+      model: MODEL,
+      trust: loadTrustSet(keys.map((k) => k.pub)),
+    });
+    const pooled = fitGaussianNB(frameOf(Float32Array.from(fits.flatMap((f) => [...f.frame.view])), FEATURES), Float64Array.from(fits.flatMap((f) => [...f.y])));
+    const merged = result.model as GaussianNBModel;
+    expect(merged.params.classes).toEqual([0, 1, 2]);
+    const close = (a: readonly number[], b: readonly number[]) => a.every((v, j) => Math.abs(v - b[j]!) <= 1e-9 * Math.max(1, Math.abs(b[j]!)));
+    for (const field of ['means', 'variances'] as const) merged.params[field].forEach((row, c) => expect(close(row, pooled.params[field][c]!), field).toBe(true));
+    expect(close(merged.params.priors, pooled.params.priors)).toBe(true);
+    expect(merged.params.counts).toEqual(pooled.params.counts);
+  });
+
   it('refuses options.fleet for a trainer whose fit is not a function of sufficient statistics, or one it cannot name', () => {
     const store = Store.open(':memory:');
     const clock = new VirtualClock(0);
@@ -158,12 +219,5 @@ describe(`lifecycle: fleet learning (seed ${SEED})`, () => {
       /the fit of a "logistic-regression" trainer is not a function of them; only linear-regression or gaussian-naive-bayes qualify/,
     );
     store.close();
-  });
-
-  it('takes naive Bayes statistics of the training rows for a Gaussian naive Bayes trainer', () => {
-    const x = Float32Array.from({ length: 3 * 40 }, (_, i) => Math.sin(i * 0.7 + SEED));
-    const frame = frameOf(x, FEATURES);
-    const labels = Float64Array.from({ length: 40 }, (_, i) => i % 3);
-    expect(statisticsOf({ trainer: gaussianNB }, 'm')(frame, labels)).toEqual(naiveBayesStatistics(new GaussianNB(FEATURES).partialFit(frame, labels)));
   });
 });
