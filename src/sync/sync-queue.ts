@@ -1,10 +1,11 @@
 /**
  * Offline-safe model sync: every push, pull, device report, announcement and fleet document is a
- * row in the store (`sync_queue`, migrations 6 and 7) until the remote confirmed it, retried with exponential
- * backoff on an injected clock and picked up again after a restart. A push carries a push id, so
- * a retry whose first attempt reached the bucket (and lost only the answer) finds that version
- * instead of making a second; a pulled version is handed to `onModel` once, after it verified,
- * and recorded as known in the same transaction that ends the job.
+ * row in the store (`sync_queue`, migrations 6 and 7) until the remote confirmed it, retried with
+ * exponential backoff on an injected clock and picked up again after a restart. A push carries
+ * a push id, so a retry whose first attempt reached the bucket (and lost only the answer) finds
+ * that version instead of making a second; a pulled version is handed to `onModel` once, after it
+ * verified, and recorded as known in the same transaction that ends the job. A fleet document
+ * replaces the device's previous one, so its retry is harmless.
  */
 import { randomUUID } from 'node:crypto';
 import { backoffDelay, type Backoff } from '../common/backoff.js';
