@@ -43,9 +43,16 @@ interface Watch {
   model?: FrameModel;
 }
 
-/** What a registry's manifest says of version `v` besides what the registry adds (name, number, hash). */
+/**
+ * What a registry's manifest says of version `v` besides what the registry adds (name, number,
+ * hash). Only a fitted version has one: a manifest says what its model was trained on, so a
+ * baseline (or an adopted version without a training window) is refused with a RangeError.
+ */
 export function pushDetails(v: ModelVersion, tensors: { readonly inputs: readonly TensorSpec[]; readonly outputs: readonly TensorSpec[] }): PushDetails {
-  return { inputs: tensors.inputs, outputs: tensors.outputs, metrics: v.metrics, trainedOn: { samples: v.trainedRows, from: v.trainedFrom ?? NaN, to: v.trainedTo ?? NaN } };
+  if (v.trainedFrom === undefined || v.trainedTo === undefined) {
+    throw new RangeError(`${v.model} v${v.version} was not fitted here (${v.reason}), so it has no training window for a manifest; a registry takes the versions this loop trains`);
+  }
+  return { inputs: tensors.inputs, outputs: tensors.outputs, metrics: v.metrics, trainedOn: { samples: v.trainedRows, from: v.trainedFrom, to: v.trainedTo } };
 }
 
 /** The learning loop of one model; see the module comment. */

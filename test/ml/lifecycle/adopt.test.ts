@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/core/clock.js';
 import { linearRegressionModel } from '../../../src/ml/onnx/builders/linear-regression.js';
 import { ModelVersionTable } from '../../../src/store/model-versions.js';
+import { pushDetails } from '../../../src/ml/lifecycle/model-lifecycle.js';
 import { SampleTable } from '../../../src/store/samples.js';
 import { Store } from '../../../src/store/store.js';
 import type { ModelRegistry } from '../../../src/sync/registry.js';
@@ -83,6 +84,24 @@ describe(`lifecycle: adopting a version made elsewhere (seed ${SEED})`, () => {
     expect(await lifecycle.tick()).toMatchObject({ action: 'none', champion: 2 });
     clock.advance(1);
     expect((await lifecycle.tick()).trigger).toBe('10000 ms since the last fit');
+    await lifecycle.close();
+    store.close();
+  });
+});
+
+describe('pushDetails', () => {
+  it('describes a fitted version for a manifest and refuses one that was not fitted here, saying why', async () => {
+    const store = Store.open(':memory:');
+    const clock = new VirtualClock(0);
+    const lifecycle = lifecycleOn(store, clock, { policy: { everyMs: 60_000 } });
+    const tensors = { inputs: [], outputs: [] };
+    // The baseline has no training window: a manifest with NaN times would be refused by every pull.
+    expect(() => pushDetails(lifecycle.champion, tensors)).toThrow(/v1 was not fitted here \(.+\), so it has no training window for a manifest/);
+    new SampleTable(store).add(series(SEED, 4, 0, 200, REGIME_A), [], 0);
+    clock.advance(10 * 60_000);
+    expect((await lifecycle.tick()).action).toBe('promoted');
+    const details = pushDetails(lifecycle.champion, tensors);
+    expect(Number.isFinite(details.trainedOn.from) && Number.isFinite(details.trainedOn.to) && details.trainedOn.from <= details.trainedOn.to).toBe(true);
     await lifecycle.close();
     store.close();
   });
