@@ -2,6 +2,7 @@ import type { CombineFn } from './combine-fn.js';
 import type { DoFn, TupleTag } from './do-fn.js';
 import type { PCollection } from './pcollection.js';
 import type { Source } from './source.js';
+import type { SinkWriter } from './sink.js';
 import type { ErasedStatefulDoFn } from './state.js';
 import type { WindowFn } from './windowing/window-fns.js';
 
@@ -43,6 +44,8 @@ export type PrimitiveSpec =
   | { readonly kind: 'combineGlobally'; readonly fn: CombineFn<unknown, unknown, unknown> }
   | { readonly kind: 'flatten' }
   | { readonly kind: 'outbox' }
+  /** A sink writing outside the store (a file); `writer` makes one run's writer. */
+  | { readonly kind: 'sink'; readonly writer: () => SinkWriter }
   /** A sink into the training tables, committed with the step; `row` gets each element and its event time. */
   | { readonly kind: 'training'; readonly row: (value: never, timestamp: number) => TrainingRow }
   | { readonly kind: 'statefulParDo'; readonly fn: ErasedStatefulDoFn };

@@ -149,5 +149,6 @@ export function writeCsv<T extends Record<string, unknown>>(path: string, option
   return fileSink<T>('writeCsv', path, options, {
     ...(options.header === false ? {} : { header: (first: T) => row([...columnsOf(first)]) }),
     format: (value) => row(columnsOf(value).map((c) => value[c])),
+    layout: { save: () => columns, restore: (saved) => (columns = saved as readonly string[]) },
   });
 }

@@ -1,9 +1,9 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DoFn } from '../core/do-fn.js';
 import type { PCollection } from '../core/pcollection.js';
-import { composite, type PTransform } from '../core/ptransform.js';
-import { parDo } from '../transforms/par-do.js';
+import { PTransform, type ExpandContext } from '../core/ptransform.js';
+import type { SinkWriter } from '../core/sink.js';
 
 /** Options shared by the file sinks. */
 export interface FileSinkOptions {
@@ -17,12 +17,30 @@ export interface FileFormat<T> {
   header?: (first: T) => string;
   /** The text of one value, line ending included. A value it throws for is a dead letter. */
   format(value: T): string;
+  /** What the format learnt from the first value (CSV columns), committed so a resumed run writes the same way. */
+  layout?: { save(): unknown; restore(saved: unknown): void };
 }
 
-class FileWriteFn<T> implements DoFn<T, never> {
+/** What a durable run commits of a file sink with each step. */
+interface FileCheckpoint {
+  /** The file's length after the step's lines, fsynced before the commit. */
+  readonly length: number;
+  /** SHA-256 (hex) of the file's first `headBytes` bytes: tells another file from this one. */
+  readonly head: string;
+  readonly headBytes: number;
+  readonly layout?: unknown;
+}
+
+/** Bytes at the start of the file fingerprinted. */
+const HEAD_BYTES = 64 * 1024;
+
+class FileWriter<T> implements SinkWriter {
   #fd: number | undefined;
   #pending: string[] = [];
-  #wroteHeader = false;
+  #needsHeader = false;
+  #length = 0;
+  #synced = 0;
+  #head: Buffer = Buffer.alloc(0);
 
   constructor(
     private readonly path: string,
@@ -30,37 +48,113 @@ class FileWriteFn<T> implements DoFn<T, never> {
     private readonly format: FileFormat<T>,
   ) {}
 
-  setup(): void {
+  open(committed: unknown): void {
     mkdirSync(dirname(this.path), { recursive: true });
-    this.#fd = openSync(this.path, this.options.append ? 'a' : 'w');
-    this.#wroteHeader = false;
+    if (committed === undefined) {
+      this.#fd = openSync(this.path, this.options.append ? 'a' : 'w');
+      this.#length = fstatSync(this.#fd).size;
+      this.#head = readHead(this.path, Math.min(this.#length, HEAD_BYTES));
+    } else {
+      const checkpoint = committed as FileCheckpoint;
+      this.#checkResumable(checkpoint);
+      // Lines past the committed length belong to a step that never committed: the resumed run writes them again.
+      truncateSync(this.path, checkpoint.length);
+      this.#fd = openSync(this.path, 'a');
+      this.#length = checkpoint.length;
+      this.#head = readHead(this.path, checkpoint.headBytes);
+      if (checkpoint.layout !== undefined) this.format.layout?.restore(checkpoint.layout);
+    }
+    this.#synced = this.#length;
+    this.#needsHeader = !this.options.append && this.#length === 0 && this.format.header !== undefined;
   }
 
-  process(value: T): void {
-    if (!this.#wroteHeader) {
-      this.#wroteHeader = true;
-      if (this.format.header && !this.options.append) this.#pending.push(this.format.header(value));
+  write(value: T): void {
+    if (this.#needsHeader) {
+      this.#needsHeader = false;
+      this.#pending.push(this.format.header!(value));
     }
     this.#pending.push(this.format.format(value));
   }
 
-  finishBundle(): void {
+  flush(): void {
     if (this.#pending.length === 0) return;
-    const text = this.#pending.join('');
+    const bytes = Buffer.from(this.#pending.join(''));
     this.#pending = [];
-    writeSync(this.#fd!, text);
+    writeSync(this.#fd!, bytes);
+    this.#length += bytes.length;
+    if (this.#head.length < HEAD_BYTES) this.#head = Buffer.concat([this.#head, bytes.subarray(0, HEAD_BYTES - this.#head.length)]);
   }
 
-  teardown(): void {
+  checkpoint(): FileCheckpoint {
+    if (this.#synced !== this.#length) fsyncSync(this.#fd!);
+    this.#synced = this.#length;
+    const layout = this.format.layout?.save();
+    return { length: this.#length, head: sha256(this.#head), headBytes: this.#head.length, ...(layout !== undefined ? { layout } : {}) };
+  }
+
+  close(): void {
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
   }
+
+  /** Refuses a file the committed checkpoint does not describe: gone, shorter, or another file. */
+  #checkResumable({ length, head, headBytes }: FileCheckpoint): void {
+    const resume = `Put the file back as it was to resume, or start over with a new database (another --db file).`;
+    let size: number;
+    try {
+      size = statSync(this.path).size;
+    } catch {
+      throw new Error(`"${this.path}" is gone, but this database's run had written ${length} bytes of it, so resuming would lose them. ${resume}`);
+    }
+    if (size < length) {
+      throw new Error(`"${this.path}" is ${size} bytes long, but this database's run had written ${length} bytes of it, so resuming would lose lines. ${resume}`);
+    }
+    if (sha256(readHead(this.path, headBytes)) !== head) {
+      throw new Error(`"${this.path}" is not the file this database's run wrote (its first ${headBytes} bytes are different), so resuming would append to another file. ${resume}`);
+    }
+  }
 }
 
-/** A sink writing each bundle's values to `path` as text, in order. */
+function readHead(path: string, bytes: number): Buffer {
+  const buffer = Buffer.alloc(bytes);
+  if (bytes === 0) return buffer;
+  const fd = openSync(path, 'r');
+  try {
+    let read = 0;
+    while (read < bytes) {
+      const n = readSync(fd, buffer, read, bytes - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return buffer.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+class FileSink<T> extends PTransform<PCollection<T>, void> {
+  constructor(
+    readonly defaultName: string,
+    private readonly path: string,
+    private readonly options: FileSinkOptions,
+    private readonly format: FileFormat<T>,
+  ) {
+    super();
+  }
+
+  expand(input: PCollection<T>, context: ExpandContext): void {
+    context.addNode({ kind: 'sink', writer: () => new FileWriter(this.path, this.options, this.format) }, [input], 0);
+  }
+}
+
+/**
+ * A sink writing each bundle's values to `path` as text, in order. A run without a store replaces
+ * the file (or appends, with `append`); a durable run commits the file's length with each step and,
+ * resumed, cuts the file back to it and appends, so the file ends as an uninterrupted run's.
+ */
 export function fileSink<T>(name: string, path: string, options: FileSinkOptions, format: FileFormat<T>): PTransform<PCollection<T>, void> {
   if (typeof path !== 'string' || path === '') throw new TypeError(`${name}(path): path must be a non-empty string`);
-  return composite(name, (input: PCollection<T>) => {
-    input.apply(parDo(new FileWriteFn(path, options, format)).withName('write'));
-  });
+  return new FileSink(name, path, options, format);
 }

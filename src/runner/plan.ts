@@ -8,6 +8,7 @@ import { AggregateOperator } from './operators/aggregate.js';
 import { FlattenOperator } from './operators/flatten.js';
 import { OutboxOperator } from './operators/outbox.js';
 import { TrainingOperator } from './operators/training.js';
+import { SinkOperator } from './operators/sink.js';
 import { StatefulOperator } from './operators/stateful.js';
 import { FusedOperator, type FusedStage } from './operators/fused.js';
 import { OutputBuffer, type AggregatingOperator, type Operator } from './operators/operator.js';
@@ -82,6 +83,9 @@ export function plan(pipeline: Pipeline, deadLetters: DeadLetters, clock: Clock,
       case 'outbox':
         if (!durable) throw new TypeError(`"${name}" writes to the outbox, which needs a durable run: run(pipeline, { store })`);
         operators.push({ operator: new OutboxOperator(name), inputs: inputIds(node), outputs: [] });
+        break;
+      case 'sink':
+        operators.push({ operator: new SinkOperator(name, spec.writer, deadLetters, durable), inputs: inputIds(node), outputs: [] });
         break;
       case 'training':
         if (!durable) throw new TypeError(`"${name}" writes training samples to the store, which needs a durable run: run(pipeline, { store })`);

@@ -47,7 +47,7 @@ describe('readJsonl', () => {
     const w = new Pipeline();
     w.apply(create<unknown>([...values, undefined])).apply(writeJsonl(path));
     const written = await run(w);
-    expect(written.deadLetters).toEqual([expect.objectContaining({ stage: 'writeJsonl/write', reason: 'cannot write undefined as JSON', code: 'UNWRITABLE' })]);
+    expect(written.deadLetters).toEqual([expect.objectContaining({ stage: 'writeJsonl', reason: 'cannot write undefined as JSON', code: 'UNWRITABLE' })]);
 
     const r = new Pipeline();
     const out = collect<unknown>();
