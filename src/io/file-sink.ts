@@ -41,6 +41,8 @@ class FileWriter<T> implements SinkWriter {
   #length = 0;
   #synced = 0;
   #head: Buffer = Buffer.alloc(0);
+  /** SHA-256 of `#head`, recomputed only while the head grows. */
+  #headHash = '';
 
   constructor(
     private readonly path: string,
@@ -53,7 +55,7 @@ class FileWriter<T> implements SinkWriter {
     if (committed === undefined) {
       this.#fd = openSync(this.path, this.options.append ? 'a' : 'w');
       this.#length = fstatSync(this.#fd).size;
-      this.#head = readHead(this.path, Math.min(this.#length, HEAD_BYTES));
+      this.#setHead(readHead(this.path, Math.min(this.#length, HEAD_BYTES)));
     } else {
       const checkpoint = committed as FileCheckpoint;
       this.#checkResumable(checkpoint);
@@ -61,7 +63,7 @@ class FileWriter<T> implements SinkWriter {
       truncateSync(this.path, checkpoint.length);
       this.#fd = openSync(this.path, 'a');
       this.#length = checkpoint.length;
-      this.#head = readHead(this.path, checkpoint.headBytes);
+      this.#setHead(readHead(this.path, checkpoint.headBytes));
       if (checkpoint.layout !== undefined) this.format.layout?.restore(checkpoint.layout);
     }
     this.#synced = this.#length;
@@ -82,14 +84,19 @@ class FileWriter<T> implements SinkWriter {
     this.#pending = [];
     writeSync(this.#fd!, bytes);
     this.#length += bytes.length;
-    if (this.#head.length < HEAD_BYTES) this.#head = Buffer.concat([this.#head, bytes.subarray(0, HEAD_BYTES - this.#head.length)]);
+    if (this.#head.length < HEAD_BYTES) this.#setHead(Buffer.concat([this.#head, bytes.subarray(0, HEAD_BYTES - this.#head.length)]));
   }
 
   checkpoint(): FileCheckpoint {
     if (this.#synced !== this.#length) fsyncSync(this.#fd!);
     this.#synced = this.#length;
     const layout = this.format.layout?.save();
-    return { length: this.#length, head: sha256(this.#head), headBytes: this.#head.length, ...(layout !== undefined ? { layout } : {}) };
+    return { length: this.#length, head: this.#headHash, headBytes: this.#head.length, ...(layout !== undefined ? { layout } : {}) };
+  }
+
+  #setHead(head: Buffer): void {
+    this.#head = head;
+    this.#headHash = sha256(head);
   }
 
   close(): void {

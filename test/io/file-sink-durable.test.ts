@@ -112,4 +112,26 @@ describe('file sinks in durable runs', () => {
     await run(job(input, plain));
     expect(contents(plain)).toEqual(contents(reference));
   });
+
+  it('CSV columns taken from the first row of the first run are kept by a resumed run', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'readings.csv');
+    writeFileSync(input, `device,value,note\n${Array.from({ length: 40 }, (_, i) => `d${i % 3},${i},\n`).join('')}`);
+    // Rows with their fields in two orders: the first row's order is the file's.
+    const build = (out: string): Pipeline => {
+      const p = new Pipeline();
+      p.apply(readCsv(input, { schema: SCHEMA }))
+        .map((r) => (r.value % 2 === 0 ? { device: r.device, value: r.value } : { value: r.value, device: r.device }))
+        .apply(writeCsv(join(out, 'rows.csv')));
+      return p;
+    };
+    const reference = join(dir, 'reference');
+    await run(build(reference));
+    const out = join(dir, 'stopped');
+    // One line per step: the first run reads the header and writes the first row; each resumed one starts at an odd value.
+    expect(await runWithStops(join(dir, 'runnel.db'), () => build(out), [2, 2, 2, 2], { bundleSize: 1 })).toBe(4);
+    const expected = readFileSync(join(reference, 'rows.csv'), 'utf8');
+    expect(expected.startsWith('device,value\nd0,0\nd1,1\n')).toBe(true);
+    expect(readFileSync(join(out, 'rows.csv'), 'utf8')).toBe(expected);
+  });
 });
