@@ -5,11 +5,14 @@
  * the database (a service's data folder), made on first use as the demo makes its own.
  */
 import { dirname, join, resolve } from 'node:path';
+import { queueStatistics } from '../ml/fleet/merge.js';
+import type { FleetOptions } from '../ml/lifecycle/index.js';
 import { startModelSync, type ModelSync } from '../ml/lifecycle/model-sync.js';
 import { SampleTable } from '../store/samples.js';
 import type { Store } from '../store/store.js';
 import { deviceKeys, loadSigningKey, loadTrustSet } from '../sync/keys.js';
 import { openRegistry } from '../sync/open-registry.js';
+import type { SyncQueue } from '../sync/sync-queue.js';
 import type { PipelineModel } from '../yaml/index.js';
 import { UsageError } from './command.js';
 
@@ -29,6 +32,32 @@ export interface RunSyncOptions {
   readonly trust: readonly string[] | undefined;
   /** The `--db` file. */
   readonly db: string | undefined;
+  /** The link the models declared with `fleet:` publish through, attached to the sync queue once it runs. */
+  readonly fleet?: FleetLink;
+}
+
+/**
+ * How models declared with `fleet:` (opened before the registry, see yaml/runnel-models.ts) hand
+ * each fit's statistics to the run's sync queue: `publisher` goes to the models, `attach` gives
+ * it the queue and this run's device id once sync started, before any loop ticks.
+ */
+export interface FleetLink {
+  readonly publisher: (model: string, device: string | undefined) => FleetOptions['publish'];
+  readonly attach: (queue: SyncQueue, device: string) => void;
+}
+
+/** A `FleetLink` not yet attached. */
+export function fleetLink(): FleetLink {
+  let target: { queue: SyncQueue; device: string } | undefined;
+  return {
+    publisher: (model, device) => (statistics, from, to) => {
+      if (!target) throw new Error(`fleet statistics of ${model}: the registry sync has not started`);
+      queueStatistics(target.queue, model, device ?? target.device)(statistics, from, to);
+    },
+    attach: (queue, device) => {
+      target = { queue, device };
+    },
+  };
 }
 
 /** A run's sync and how to let it go. */
@@ -64,10 +93,12 @@ export async function startRunSync(o: RunSyncOptions, store: Store | undefined, 
   const opened = await openRegistry(o.registry, { signingKey, trust: loadTrustSet(trustFrom) });
   say(`registry ${opened.description}: syncing ${models.map((m) => m.name).join(', ')} (pushes as key ${signingKey.keyId})`);
   const samples = new SampleTable(store);
+  const deviceId = `run-${signingKey.keyId}`;
   const sync = startModelSync({
     store,
     registry: opened,
-    deviceId: `run-${signingKey.keyId}`,
+    deviceId,
+    documentKey: signingKey,
     models,
     pullEveryMs: PULL_EVERY_MS,
     pullAtOnce: true,
@@ -75,6 +106,7 @@ export async function startRunSync(o: RunSyncOptions, store: Store | undefined, 
     log: say,
     onPushed: (model, manifest, local) => say(`sync: pushed ${model}${local === undefined ? '' : ` v${local}`} as registry v${manifest.version} to ${opened.description}`),
   });
+  o.fleet?.attach(sync.queue, deviceId);
   await Promise.race([sync.queue.runDue().catch(() => undefined), new Promise((done) => setTimeout(done, FIRST_PULL_MS).unref())]);
   return {
     sync,

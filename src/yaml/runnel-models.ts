@@ -11,11 +11,11 @@ import { resolve } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { FastPathModelHandler } from '../ml/infer/fast-path-handler.js';
 import { OnnxModelHandler } from '../ml/infer/onnx-handler.js';
-import { ModelLifecycle, type LifecycleMetric, type ModelLifecycleOptions, type RetrainPolicy } from '../ml/lifecycle/index.js';
+import { ModelLifecycle, type FleetOptions, type LifecycleMetric, type ModelLifecycleOptions, type RetrainPolicy } from '../ml/lifecycle/index.js';
 import { linearRegressionModel } from '../ml/onnx/builders/linear-regression.js';
-import { fitLinearRegression } from '../ml/train/linear-regression.js';
-import { fitLogisticRegression } from '../ml/train/logistic-regression.js';
-import { fitGaussianNB } from '../ml/train/naive-bayes.js';
+import { linearRegression } from '../ml/train/linear-regression.js';
+import { logisticRegression } from '../ml/train/logistic-regression.js';
+import { gaussianNB } from '../ml/train/naive-bayes.js';
 import type { SampleCaps } from '../store/samples.js';
 import type { Store } from '../store/store.js';
 import type { TensorSpec } from '../sync/manifest.js';
@@ -36,6 +36,16 @@ const TRAINERS = {
   gaussian_nb: 'label',
 } as const;
 type TrainerType = keyof typeof TRAINERS;
+
+/** The trainers whose fit is a function of sufficient statistics, so `fleet:` can merge them across devices. */
+const FLEET_TRAINERS: readonly TrainerType[] = ['linear_regression', 'ridge', 'gaussian_nb'];
+
+/** A device id as the registry takes it in `fleet/<model>/<device>.json`. */
+const DEVICE_ID: JsonSchema = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$',
+  expected: 'a device id: 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit',
+};
 
 /** The schema of one model under `runnel_models:`. */
 const MODEL: JsonSchema = configOf(
@@ -76,6 +86,10 @@ const MODEL: JsonSchema = configOf(
     shadow: configOf({ min_samples: POSITIVE_INTEGER }, ['min_samples']),
     rollback: configOf({ window: DURATION, min_samples: POSITIVE_INTEGER }, ['window']),
     samples: configOf({ max_rows: POSITIVE_INTEGER, max_age: DURATION }),
+    fleet: {
+      anyOf: [{ const: true }, configOf({ device: DEVICE_ID }, ['device'])],
+      expected: "true (publish as this run's device) or { device: <id> }",
+    },
   },
   ['features', 'trainer'],
 );
@@ -91,6 +105,11 @@ export interface ModelSettings {
   readonly clock?: Clock;
   /** Where each loop says what it did. */
   readonly log?: (line: string) => void;
+  /**
+   * The `fleet.publish` of a model declared with `fleet:` (its `device`, or undefined for the
+   * run's own id): the run's registry sync. Without it such a model is refused at load.
+   */
+  readonly fleet?: (model: string, device: string | undefined) => FleetOptions['publish'];
 }
 
 /** A model a pipeline declares: its learning loop, the tensors its registry manifests declare, and how often the run should `tick` it. */
@@ -136,6 +155,7 @@ function openModel(name: string, model: ConfigReader, store: Store, pipelineDir:
     labels: { kind: 'ahead', horizonMs: parseDuration(model.raw('horizon')) ?? 0 },
     handler: new FastPathModelHandler({ fallback: new OnnxModelHandler() }),
     trainer: trainerOf(type, trainer),
+    ...(model.has('fleet') ? { fleet: fleetOf(name, model, type, settings) } : {}),
     ...(hasChampion ? {} : { baseline: baselineOf(model.child('baseline'), features, pipelineDir, TRAINERS[type]) }),
     ...(settings.clock ? { clock: settings.clock } : {}),
     policy: policyOf(retrain, settings),
@@ -173,20 +193,39 @@ function numberOf<K extends string>(config: ConfigReader, key: string, to: K): P
   return config.has(key) ? ({ [to]: config.raw(key) as number } as Record<K, number>) : {};
 }
 
+/** The trainer with its options, so the loop knows the kind of fit (fleet learning needs it). */
 function trainerOf(type: TrainerType, trainer: ConfigReader): ModelLifecycleOptions['trainer'] {
   const l2 = trainer.raw('l2') as number | undefined;
   switch (type) {
     case 'linear_regression':
-      return (frame, y) => fitLinearRegression(frame, y, { l2: l2 ?? 0 });
+      return { trainer: linearRegression, options: { l2: l2 ?? 0 } };
     case 'ridge':
-      return (frame, y) => fitLinearRegression(frame, y, { l2: l2 ?? 1 });
+      return { trainer: linearRegression, options: { l2: l2 ?? 1 } };
     case 'logistic_regression':
-      return (frame, y) => fitLogisticRegression(frame, y, l2 === undefined ? {} : { l2 });
+      return { trainer: logisticRegression, options: l2 === undefined ? {} : { l2 } };
     case 'gaussian_nb': {
       const varSmoothing = trainer.raw('var_smoothing') as number | undefined;
-      return (frame, y) => fitGaussianNB(frame, y, varSmoothing === undefined ? {} : { varSmoothing });
+      return { trainer: gaussianNB, options: varSmoothing === undefined ? {} : { varSmoothing } };
     }
   }
+}
+
+/** `fleet: true | { device }`: each fit's statistics go to the run's registry, for `runnel fleet merge`. */
+function fleetOf(name: string, model: ConfigReader, type: TrainerType, settings: ModelSettings): FleetOptions {
+  if (!FLEET_TRAINERS.includes(type)) {
+    throw model.error(
+      'fleet',
+      `fleet learning merges the sufficient statistics of each device's fits, and a ${type} fit is not a function of them: use trainer type ${FLEET_TRAINERS.join(', ')}, or drop fleet`,
+    );
+  }
+  if (!settings.fleet) {
+    throw model.error(
+      'fleet',
+      `model "${name}" publishes its fits' statistics to the run's registry: run with one (runnel run --registry <dir | s3://bucket/prefix>, or RUNNEL_REGISTRY), or drop fleet`,
+    );
+  }
+  const device = model.raw('fleet') === true ? undefined : model.child('fleet').string('device');
+  return { publish: settings.fleet(name, device) };
 }
 
 function policyOf(retrain: ConfigReader, settings: ModelSettings): RetrainPolicy {

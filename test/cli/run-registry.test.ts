@@ -5,10 +5,12 @@
  * with its manifest and metrics; a version another publisher (whose .pub is in that keys folder)
  * signed is pulled at the next start and adopted. RUNNEL_REGISTRY names the registry when the
  * option is not given. An s3:// registry (s3rver) takes the push with endpoint and credentials
- * from AWS_*, and the secret appears in no output.
+ * from AWS_*, and the secret appears in no output. A model declared with `fleet: true` publishes
+ * the statistics of its newest fit as `fleet/<model>/run-<key id>.json`, signed with the device key,
+ * which `runnel fleet merge` merges.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,6 +19,7 @@ import { linearRegressionModel } from '../../src/ml/onnx/builders/linear-regress
 import { ModelVersionTable } from '../../src/store/model-versions.js';
 import { Store } from '../../src/store/store.js';
 import { DirectoryRegistry } from '../../src/sync/directory-registry.js';
+import { collectDocuments, DirectoryDocuments } from '../../src/sync/fleet-documents.js';
 import { generateKeyPair, loadSigningKey, loadTrustSet } from '../../src/sync/keys.js';
 import { S3Registry } from '../../src/sync/s3-registry.js';
 import { startS3rver } from '../support/s3rver.js';
@@ -26,7 +29,7 @@ const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js
 const CSV = join(import.meta.dirname, '..', '..', 'examples', 'data', 'machine-temps.csv');
 
 /** The model of test/yaml/training.test.ts, fed from the CSV of its readings. */
-const pipeline = (csv: string): string => `options:
+const pipeline = (csv: string, extra = ''): string => `options:
   runnel_models:
     next_temp:
       features: [temp, load]
@@ -34,7 +37,7 @@ const pipeline = (csv: string): string => `options:
       trainer: { type: ridge, l2: 0.001 }
       baseline: { copy: temp }
       retrain: { every_samples: 200 }
-      promotion: { metric: rmse, margin: 0.05 }
+      promotion: { metric: rmse, margin: 0.05 }${extra}
 pipeline:
   transforms:
     - type: ReadFromCsv
@@ -90,6 +93,43 @@ describe('runnel run --registry', () => {
     } finally {
       store.close();
     }
+  });
+
+  it('fleet: true publishes the statistics of the newest fit, signed with the device key; runnel fleet merge merges them', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runnel-run-registry-fleet-'));
+    const file = join(dir, 'pipeline.yaml');
+    writeFileSync(file, pipeline(CSV, '\n      fleet: true'));
+    const db = join(dir, 'runnel.db');
+    const registryDir = join(dir, 'registry');
+
+    await exec('node', [CLI, 'run', file, '--db', db, '--registry', registryDir], { cwd: dir });
+    const deviceKeyId = loadSigningKey(join(dir, 'keys', 'device.key')).keyId;
+    const device = `run-${deviceKeyId}`;
+    expect(existsSync(join(registryDir, 'fleet', 'next_temp', `${device}.json`))).toBe(true);
+    const { accepted, leftOut } = await collectDocuments(new DirectoryDocuments(registryDir), 'next_temp', loadTrustSet([join(dir, 'keys', 'device.pub')]));
+    expect(leftOut).toEqual([]);
+    expect(accepted.map((d) => [d.device, d.signedBy])).toEqual([[device, deviceKeyId]]);
+    const store = Store.open(db);
+    let fitted;
+    try {
+      fitted = new ModelVersionTable(store)
+        .list('next_temp')
+        .filter((v) => v.trainedRows > 0)
+        .pop()!;
+    } finally {
+      store.close();
+    }
+    const body = accepted[0]!.body as { statistics: { rows: number }; from: number; to: number };
+    expect(body.statistics.rows).toBe(fitted.trainedRows);
+    expect([body.from, body.to]).toEqual([fitted.trainedFrom, fitted.trainedTo]);
+
+    const publisher = generateKeyPair(mkdtempSync(join(tmpdir(), 'runnel-publisher-')), 'publisher');
+    const merged = await exec(
+      'node',
+      [CLI, 'fleet', 'merge', '--registry', registryDir, '--model', 'next_temp', '--key', publisher.privateKeyFile, '--trust', join(dir, 'keys', 'device.pub'), '--l2', '0.001'],
+      { cwd: dir },
+    );
+    expect(merged.stdout).toContain(`fitted on ${fitted.trainedRows} rows from 1 devices (${device} ${fitted.trainedRows})`);
   });
 
   it('an s3://bucket/prefix registry takes the push, endpoint and credentials from AWS_*; no output shows the secret', { timeout: 120_000 }, async () => {

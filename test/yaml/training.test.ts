@@ -257,6 +257,26 @@ describe('Beam YAML training: bad declarations are refused at load', () => {
     expect(withModels.message).toContain('--db');
   });
 
+  it('fleet: refused for a trainer whose fit is not a function of sufficient statistics, without a registry, and when malformed', () => {
+    const fleet = (trainer: string, value: string): string => MODELS.replace('type: ridge, l2: 0.001', trainer).replace('keep: 5', `keep: 5\n      fleet: ${value}`) + body;
+    expectRefused(
+      fleet('type: logistic_regression', 'true'),
+      lineOf(MODELS, 'keep: 5') + 1,
+      'a logistic_regression fit is not a function of them: use trainer type linear_regression, ridge, gaussian_nb',
+    );
+    for (const trainer of ['type: ridge', 'type: linear_regression', 'type: gaussian_nb']) {
+      expectRefused(fleet(trainer, 'true'), lineOf(MODELS, 'keep: 5') + 1, "publishes its fits' statistics to the run's registry: run with one (runnel run --registry");
+    }
+    for (const [value, words] of [
+      ['yes', "expected true (publish as this run's device) or { device: <id> }, got"],
+      ['false', "expected true (publish as this run's device) or { device: <id> }, got"],
+      ['{ device: pi/7 }', 'expected a device id: 1-100 letters'],
+      ['{ devce: pi-7 }', "expected true (publish as this run's device) or { device: <id> }, got"],
+    ] as const) {
+      expectRefused(fleet('type: ridge', value), lineOf(MODELS, 'keep: 5') + 1, words);
+    }
+  });
+
   it('a model WriteSamples or RunnelModel names must be declared; a baseline copies one of its features', () => {
     const undeclared = refusal(body);
     expect(undeclared.line).toBe(lineOf(body, 'model: next_temp'));

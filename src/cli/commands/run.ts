@@ -15,7 +15,7 @@ import type { ObserveServer } from '../../observe/server.js';
 import { UsageError, type Command } from '../command.js';
 import { relaunchWithHeapFlags } from '../heap-relaunch.js';
 import { startModelLoops, type ModelLoops } from '../model-loops.js';
-import { startRunSync, type RunSync } from '../run-sync.js';
+import { fleetLink, startRunSync, type RunSync } from '../run-sync.js';
 import { HTTP_OPTIONS, httpHelp, httpPort, serveMetrics } from '../http-option.js';
 import { commandLogger, LOG_OPTIONS, logHelp } from '../log-option.js';
 import { readPipelineFile } from '../pipeline-file.js';
@@ -147,6 +147,9 @@ async function run(args: string[]): Promise<number | void> {
   let publisher: OutboxPublisher | undefined;
   let loops: ModelLoops | undefined;
   let sync: RunSync | undefined;
+  const registrySpec = values.registry ?? process.env['RUNNEL_REGISTRY'];
+  // Models declared with fleet: publish through the registry sync, so a run without one refuses them.
+  const fleet = registrySpec ? fleetLink() : undefined;
   let result;
   try {
     const pipeline = loadYamlPipeline(text, shown, {
@@ -156,12 +159,12 @@ async function run(args: string[]): Promise<number | void> {
         ? { onIngest: (source: string, stats: Readonly<IngestStats>) => metrics.watchIngest(source, stats), onInference: (m: RunInferenceMetrics) => metrics.watchInference(m) }
         : {}),
       onModel: (model) => models.push(model),
-      models: { log: say, ...(profile?.training ? { training: profile.training } : {}) },
+      models: { log: say, ...(profile?.training ? { training: profile.training } : {}), ...(fleet ? { fleet: fleet.publisher } : {}) },
     });
     publisher = store && egress.length > 0 ? publishOutbox(store, egress, warn) : undefined;
     for (const { name, lifecycle } of models)
       metrics?.modelEvent({ model: name, version: lifecycle.champion.version, kind: 'serving', ...servingMetric(lifecycle), at: Date.now() });
-    const registry = { registry: values.registry ?? process.env['RUNNEL_REGISTRY'], key: values.key, trust: values.trust, db: values.db };
+    const registry = { registry: registrySpec, key: values.key, trust: values.trust, db: values.db, ...(fleet ? { fleet } : {}) };
     sync = await startRunSync(registry, store, models, say);
     loops =
       models.length > 0

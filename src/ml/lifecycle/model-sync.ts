@@ -12,6 +12,7 @@ import type { ModelVersion } from '../../store/model-versions.js';
 import type { Store } from '../../store/store.js';
 import { deviceReport } from '../../sync/device-report.js';
 import type { ModelManifest, TensorSpec } from '../../sync/manifest.js';
+import type { SigningKey } from '../../sync/keys.js';
 import type { OpenedRegistry } from '../../sync/open-registry.js';
 import type { ModelRegistry, PulledModel, PullResult } from '../../sync/registry.js';
 import { SyncQueue, type Announce, type ReportTarget } from '../../sync/sync-queue.js';
@@ -35,6 +36,8 @@ export interface ModelSyncOptions {
   readonly pullEveryMs: number;
   /** Pull at once rather than after `pullEveryMs`. */
   readonly pullAtOnce: boolean;
+  /** Signs the fleet documents queued on `queue` (`queueStatistics`); without it they go unsigned, and a merge that trusts keys leaves them out. */
+  readonly documentKey?: SigningKey;
   /** Retry backoff of the queue (default the queue's: 1 s doubling to 5 min). */
   readonly backoff?: Backoff;
   /** Announces each pushed version (e.g. over MQTT). */
@@ -90,6 +93,7 @@ export function startModelSync(o: ModelSyncOptions): ModelSync {
   };
   const queue = new SyncQueue(o.store, {
     remote,
+    documents: { storage: documents, ...(o.documentKey && { key: o.documentKey }) },
     ...(o.backoff && { backoff: o.backoff }),
     ...(o.announce && { announce: o.announce }),
     onPushed: (manifest) => {
