@@ -58,7 +58,8 @@ Options:
                       the database while the registry cannot be reached), and newer versions
                       that trusted publishers signed are pulled (at start, then every minute)
                       and adopted. S3 endpoint and credentials come from AWS_* as every AWS
-                      tool reads them. Needs --db
+                      tool reads them. A model declared with fleet: also publishes the
+                      statistics of each fit there, for runnel fleet merge. Needs --db
   --key <file>        the private key pushes are signed with (default keys/device.key in the
                       --db file's folder, made on first use)
   --trust <path>      a publisher's public key (.pub) or a folder of them whose versions are
