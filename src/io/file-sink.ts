@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { PCollection } from '../core/pcollection.js';
 import { PTransform, type ExpandContext } from '../core/ptransform.js';
@@ -39,13 +39,19 @@ class FileWriter<T> implements SinkWriter {
   #pending: string[] = [];
   #needsHeader = false;
   #length = 0;
+  /** The file's length at the last checkpoint: what the step being written started from. */
   #synced = 0;
+  /** The bytes written since the last checkpoint, in chunks; `#written` of them are in the file. */
+  #step: Buffer[] = [];
+  #written = 0;
+  /** A write or fsync of the step failed: the file may end in part of a line. */
+  #torn = false;
   #head: Buffer = Buffer.alloc(0);
   /** SHA-256 of `#head`, recomputed only while the head grows. */
   #headHash = '';
 
   constructor(
-    private readonly path: string,
+    readonly path: string,
     private readonly options: FileSinkOptions,
     private readonly format: FileFormat<T>,
   ) {}
@@ -79,19 +85,46 @@ class FileWriter<T> implements SinkWriter {
   }
 
   flush(): void {
-    if (this.#pending.length === 0) return;
-    const bytes = Buffer.from(this.#pending.join(''));
-    this.#pending = [];
-    writeSync(this.#fd!, bytes);
-    this.#length += bytes.length;
-    if (this.#head.length < HEAD_BYTES) this.#setHead(Buffer.concat([this.#head, bytes.subarray(0, HEAD_BYTES - this.#head.length)]));
+    if (this.#pending.length > 0) {
+      const bytes = Buffer.from(this.#pending.join(''));
+      this.#pending = [];
+      this.#step.push(bytes);
+      if (this.#head.length < HEAD_BYTES) this.#setHead(Buffer.concat([this.#head, bytes.subarray(0, HEAD_BYTES - this.#head.length)]));
+    }
+    this.#writeStep();
   }
 
   checkpoint(): FileCheckpoint {
-    if (this.#synced !== this.#length) fsyncSync(this.#fd!);
+    this.#writeStep();
+    if (this.#synced !== this.#length) {
+      this.#torn = true; // a failed fsync may have dropped written pages
+      fsyncSync(this.#fd!);
+      this.#torn = false;
+    }
     this.#synced = this.#length;
+    this.#step = [];
+    this.#written = 0;
     const layout = this.format.layout?.save();
     return { length: this.#length, head: this.#headHash, headBytes: this.#head.length, ...(layout !== undefined ? { layout } : {}) };
+  }
+
+  /** Writes the step's chunks not yet in the file; after a failure (a full disk), cuts the file back to the step's start and writes them all again. */
+  #writeStep(): void {
+    const fd = this.#fd!;
+    if (this.#torn) {
+      ftruncateSync(fd, this.#synced);
+      this.#length = this.#synced;
+      this.#written = 0;
+    }
+    this.#torn = true;
+    for (; this.#written < this.#step.length; this.#written++) {
+      const chunk = this.#step[this.#written]!;
+      // At the file's length, not the fd's offset (a cut leaves that past the end); writeSync may
+      // write part of the buffer (a disk filling up): write the rest.
+      for (let done = 0; done < chunk.length;) done += writeSync(fd, chunk, done, chunk.length - done, this.#length + done);
+      this.#length += chunk.length;
+    }
+    this.#torn = false;
   }
 
   #setHead(head: Buffer): void {

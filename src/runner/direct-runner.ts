@@ -72,7 +72,7 @@ export class DirectRunner {
           ...(options.signal ? { signal: options.signal } : {}),
         })
       : undefined;
-    const planned = plan(pipeline, deadLetters, clock, { durable: durable !== undefined });
+    const planned = plan(pipeline, deadLetters, clock, { durable: durable !== undefined, ...(diskFull ? { diskFull } : {}) });
     // Checked before anything starts: a refused run must not take input or touch the database.
     const restored = durable ? resumeFor(planned, durable, options.store!.path) : undefined;
     const executor = new Executor(planned, deadLetters, clock, diskFull);

@@ -9,6 +9,7 @@ import { FlattenOperator } from './operators/flatten.js';
 import { OutboxOperator } from './operators/outbox.js';
 import { TrainingOperator } from './operators/training.js';
 import { SinkOperator } from './operators/sink.js';
+import type { DiskFullPause } from './disk-full.js';
 import { StatefulOperator } from './operators/stateful.js';
 import { FusedOperator, type FusedStage } from './operators/fused.js';
 import { OutputBuffer, type AggregatingOperator, type Operator } from './operators/operator.js';
@@ -38,6 +39,8 @@ export interface Plan {
 export interface PlanOptions {
   /** Track operator state changes for a durable run. */
   readonly durable?: boolean;
+  /** A durable run's: a file sink whose write hits a full disk waits for space and writes again. */
+  readonly diskFull?: DiskFullPause;
 }
 
 /**
@@ -85,7 +88,7 @@ export function plan(pipeline: Pipeline, deadLetters: DeadLetters, clock: Clock,
         operators.push({ operator: new OutboxOperator(name), inputs: inputIds(node), outputs: [] });
         break;
       case 'sink':
-        operators.push({ operator: new SinkOperator(name, spec.writer, deadLetters, durable), inputs: inputIds(node), outputs: [] });
+        operators.push({ operator: new SinkOperator(name, spec.writer, deadLetters, durable, options.diskFull), inputs: inputIds(node), outputs: [] });
         break;
       case 'training':
         if (!durable) throw new TypeError(`"${name}" writes training samples to the store, which needs a durable run: run(pipeline, { store })`);

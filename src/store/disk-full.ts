@@ -6,7 +6,13 @@ export function isDiskFull(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'SQLITE_FULL';
 }
 
-/** The free space of the folder holding the database at `path`, in words, for log lines. */
+/** The code of a file write or fsync that failed for lack of space (`ENOSPC`) or quota (`EDQUOT`), else undefined. */
+export function fileFullCode(error: unknown): 'ENOSPC' | 'EDQUOT' | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' ? code : undefined;
+}
+
+/** The free space of the folder holding `path` (the database, a sink's file), in words, for log lines. */
 export function freeSpace(path: string): string {
   const folder = dirname(path);
   try {

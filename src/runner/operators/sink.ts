@@ -1,7 +1,9 @@
 import { messageOf, RunnelError } from '../../common/errors.js';
 import type { Bundle } from '../../core/bundle.js';
 import type { SinkWriter } from '../../core/sink.js';
+import { fileFullCode, freeSpace } from '../../store/disk-full.js';
 import type { DeadLetters } from '../dead-letters.js';
+import type { DiskFullPause } from '../disk-full.js';
 import { OutputBuffer, type DurableState, type Operator, type StateEntry } from './operator.js';
 
 /**
@@ -22,6 +24,8 @@ export class SinkOperator implements Operator {
     writer: () => SinkWriter,
     private readonly deadLetters: DeadLetters,
     durable: boolean,
+    /** A durable run's: a write that hits a full disk waits for space and writes again. */
+    private readonly diskFull?: DiskFullPause,
   ) {
     this.stages = [name];
     this.#writer = writer();
@@ -52,7 +56,7 @@ export class SinkOperator implements Operator {
     }
   }
 
-  process(bundle: Bundle<unknown>): void {
+  process(bundle: Bundle<unknown>): void | Promise<void> {
     const { values, timestamps } = bundle;
     for (let i = 0; i < values.length; i++) {
       try {
@@ -61,7 +65,25 @@ export class SinkOperator implements Operator {
         this.deadLetters.reject(this.name, error, values[i], timestamps[i]);
       }
     }
-    this.#writer.flush();
+    // A durable run fsyncs here, so a full disk pauses the step before its commit; the
+    // checkpoint taken at the commit then has nothing left to write.
+    const write = (): void => {
+      this.#writer.flush();
+      if (this.durable) this.#writer.checkpoint();
+    };
+    try {
+      write();
+    } catch (error) {
+      if (!this.diskFull) throw this.#failed(error);
+      return this.diskFull.retry(error, `writing sink "${this.name}"`, write, this.#writer.path).catch((again: unknown) => {
+        throw again instanceof RunnelError && again.code === 'DISK_FULL' ? again : this.#failed(again);
+      });
+    }
+  }
+
+  #failed(error: unknown): RunnelError {
+    const full = fileFullCode(error) ? ` The disk holding it is full (${freeSpace(this.#writer.path)}): free some space and run again.` : '';
+    return new RunnelError('SINK_FAILED', `cannot write "${this.#writer.path}": ${messageOf(error)}.${full}`, { stage: this.name, cause: error });
   }
 
   onWatermark(): void {}
