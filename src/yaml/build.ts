@@ -1,40 +1,17 @@
-import type { RunInferenceMetrics } from '../ml/infer/metrics.js';
 import { RunnelError, messageOf } from '../common/errors.js';
 import { pcollections, type PCollection } from '../core/pcollection.js';
 import { Pipeline, type PBegin } from '../core/pipeline.js';
 import { PTransform, type ExpandContext } from '../core/ptransform.js';
 import type { WindowFn } from '../core/windowing/window-fns.js';
-import type { IngestStats } from '../io/mqtt/commit-gate.js';
-import type { Store } from '../store/store.js';
 import { flatten } from '../transforms/flatten.js';
 import { ConfigReader } from './config.js';
 import type { Row } from './expressions.js';
-import type { PipelineModel } from './runnel-models.js';
 import type { YamlPath, YamlSource } from './source-map.js';
 import { NO_OUTPUT, outputOf, referenceTable, resolve, type Built, type Reader, type ReferenceTable } from './references.js';
 import { scopeName, type CompositeSpec, type PipelineSpec, type ScopeSpec, type TransformSpec } from './spec.js';
-import { YAML_TRANSFORMS, type MqttEgress } from './transforms/index.js';
+import { YAML_TRANSFORMS } from './transforms/index.js';
+import type { BuildContext, BuildOptions } from './transforms/yaml-transform.js';
 import { windowFnOf } from './windowing.js';
-
-/** Options of `buildPipeline`. */
-export interface BuildOptions {
-  /** Where `LogForTesting` writes each line. */
-  readonly log: (line: string) => void;
-  /** Folder relative file paths in the pipeline are resolved against. */
-  readonly baseDir: string;
-  /** The pipeline file's folder (model files are found relative to it). */
-  readonly pipelineDir: string;
-  /** The run's database (`ReadFromMqtt` and `WriteToMqtt` need one). */
-  readonly store?: Store;
-  /** Told of each outbox stage `WriteToMqtt` wants published. */
-  readonly publish?: (egress: MqttEgress) => void;
-  /** Told of each MQTT ingest `ReadFromMqtt` starts. */
-  readonly onIngest?: (source: string, stats: Readonly<IngestStats>) => void;
-  /** Told of each `RunInference` step's inference metrics. */
-  readonly onInference?: (metrics: RunInferenceMetrics) => void;
-  /** The models the file declares (`options.runnel_models`), opened on `store`. */
-  readonly models?: ReadonlyMap<string, PipelineModel>;
-}
 
 /** A `windowing:` spec and where it is written. */
 interface Windowing {
@@ -130,18 +107,11 @@ class Builder {
   #apply(scope: Scope, t: TransformSpec, inputs: PCollection<Row>[]): Built {
     const impl = YAML_TRANSFORMS[t.type]!; // the schema refused other types
     const windowFn = this.#windowing(t, impl.kind === 'root' ? scope.rootWindowing : undefined);
-    const context = (fullName: string) => ({
+    const context = (fullName: string): BuildContext => ({
+      ...this.options,
       spec: t,
       scope: fullName,
       config: new ConfigReader(this.source, [...t.path, 'config'], t.config, t.label),
-      log: this.options.log,
-      baseDir: this.options.baseDir,
-      pipelineDir: this.options.pipelineDir,
-      ...(this.options.store ? { store: this.options.store } : {}),
-      ...(this.options.publish ? { publish: this.options.publish } : {}),
-      ...(this.options.onIngest ? { onIngest: this.options.onIngest } : {}),
-      ...(this.options.onInference ? { onInference: this.options.onInference } : {}),
-      ...(this.options.models ? { models: this.options.models } : {}),
     });
     try {
       if (impl.kind === 'root') {

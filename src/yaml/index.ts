@@ -48,15 +48,13 @@ export function loadYamlPipeline(text: string, file: string, options: YamlPipeli
     options.models ?? {},
   );
   for (const model of models.values()) options.onModel?.(model);
+  const { onModel: _told, models: _settings, ...hooks } = options;
   return buildPipeline(source, spec, {
+    ...hooks,
     log: options.log ?? ((line) => process.stdout.write(`${line}\n`)),
     baseDir: resolve(options.baseDir ?? '.'),
     pipelineDir,
     models,
-    ...(options.store ? { store: options.store } : {}),
-    ...(options.publish ? { publish: options.publish } : {}),
-    ...(options.onIngest ? { onIngest: options.onIngest } : {}),
-    ...(options.onInference ? { onInference: options.onInference } : {}),
   });
 }
 

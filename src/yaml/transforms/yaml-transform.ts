@@ -10,13 +10,8 @@ import type { Row } from '../expressions.js';
 import type { PipelineModel } from '../runnel-models.js';
 import type { TransformSpec } from '../spec.js';
 
-/** What a transform type's builder is given besides its input. */
-export interface BuildContext {
-  readonly spec: TransformSpec;
-  /** The transform's full name in the Runnel pipeline (`Clean/WriteToMqtt` inside a composite `Clean`); its stages are named under it. */
-  readonly scope: string;
-  /** The transform's `config:`. */
-  readonly config: ConfigReader;
+/** What every transform of a pipeline file is built with (`buildPipeline`'s options). */
+export interface BuildOptions {
   /** Where `LogForTesting` writes its lines (one JSON object each). */
   readonly log: (line: string) => void;
   /** Relative file paths are resolved against this folder. */
@@ -33,6 +28,15 @@ export interface BuildContext {
   readonly onInference?: (metrics: RunInferenceMetrics) => void;
   /** The models `options.runnel_models` declares, by name (`WriteSamples` feeds them, `RunInference` serves them). */
   readonly models?: ReadonlyMap<string, PipelineModel>;
+}
+
+/** What a transform type's builder is given besides its input: the pipeline's options and its own place. */
+export interface BuildContext extends BuildOptions {
+  readonly spec: TransformSpec;
+  /** The transform's full name in the Runnel pipeline (`Clean/WriteToMqtt` inside a composite `Clean`); its stages are named under it. */
+  readonly scope: string;
+  /** The transform's `config:`. */
+  readonly config: ConfigReader;
 }
 
 /** An outbox stage to publish to an MQTT broker while the pipeline runs. */
